@@ -1,0 +1,133 @@
+"""Every subject of the bus, who owns it, and the streams that hold them.
+
+Three kinds of subject, never mixed (DESIGN §4): ``rpc.<service>.<method>`` (core request/reply,
+never captured by a stream), ``evt.<owner>.<entity>.<event>`` (facts, stream ``EVT_<OWNER>``) and
+``job.<owner>.<kind>`` (work queues, stream ``JOB_<OWNER>``). ``dlq.<service>`` holds messages that
+exhausted their deliveries, in stream ``DLQ``.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from atelier.contracts import personalization, render, snapshot, spec
+
+Kind = Literal["rpc", "evt", "job"]
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    model: type[BaseModel]
+    kind: Kind
+    owner: str
+    reply: type[BaseModel] | None = None
+    version: int = 1
+
+    @property
+    def type(self) -> str:
+        """``snapshot.created`` for ``evt.snapshot.snapshot.created``; the subject for rpc/job."""
+        parts = self.subject.split(".")
+        return ".".join(parts[2:]) if self.kind == "evt" else ".".join(parts[1:])
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    owner: str
+    subjects: tuple[str, ...]
+    work_queue: bool = False
+    duplicate_window_s: float = 120.0
+
+
+def evt(owner: str, entity: str, event: str, model: type[BaseModel]) -> Message:
+    return Message(f"evt.{owner}.{entity}.{event}", model, "evt", owner)
+
+
+def job(owner: str, kind: str, model: type[BaseModel]) -> Message:
+    return Message(f"job.{owner}.{kind}", model, "job", owner)
+
+
+def rpc(owner: str, method: str, model: type[BaseModel], reply: type[BaseModel]) -> Message:
+    return Message(f"rpc.{owner}.{method}", model, "rpc", owner, reply=reply)
+
+
+# --- personalization ---------------------------------------------------------------------------
+CREATE_PRODUCT = rpc(
+    "personalization", "create_product", personalization.CreateProduct, personalization.Product
+)
+GET_PRODUCT_CONFIG = rpc(
+    "personalization", "get_config", personalization.GetProductConfig, personalization.WidgetConfig
+)
+VALIDATE_DESIGN = rpc(
+    "personalization", "validate", personalization.ValidateDesign, personalization.ValidationResult
+)
+# --- spec ----------------------------------------------------------------------------------------
+CREATE_SPEC = rpc("spec", "create", spec.CreateSpec, spec.SpecCreatedReply)
+SPEC_CREATED = evt("spec", "spec", "created", spec.SpecCreated)
+# --- snapshot ------------------------------------------------------------------------------------
+CREATE_SNAPSHOT = rpc("snapshot", "create", snapshot.CreateSnapshot, snapshot.SnapshotView)
+GET_SNAPSHOT = rpc("snapshot", "get", snapshot.GetSnapshot, snapshot.SnapshotView)
+SNAPSHOT_CREATED = evt("snapshot", "snapshot", "created", snapshot.SnapshotCreated)
+# --- render --------------------------------------------------------------------------------------
+RENDER_PREVIEW = job("render", "preview", render.RenderPreview)
+RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
+RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
+GET_PREVIEW = rpc("render", "get_preview", render.GetPreview, render.PreviewStatus)
+
+MESSAGES: tuple[Message, ...] = (
+    CREATE_PRODUCT,
+    GET_PRODUCT_CONFIG,
+    VALIDATE_DESIGN,
+    CREATE_SPEC,
+    SPEC_CREATED,
+    CREATE_SNAPSHOT,
+    GET_SNAPSHOT,
+    SNAPSHOT_CREATED,
+    RENDER_PREVIEW,
+    RENDER_COMPLETED,
+    RENDER_FAILED,
+    GET_PREVIEW,
+)
+
+SERVICES = (
+    "gateway",
+    "ingress",
+    "personalization",
+    "spec",
+    "snapshot",
+    "render",
+    "manufacturing",
+    "commerce",
+    "notification",
+)
+
+STREAMS: tuple[Stream, ...] = (
+    *(Stream(f"EVT_{owner.upper()}", owner, (f"evt.{owner}.>",)) for owner in SERVICES),
+    *(Stream(f"DLQ_{owner.upper()}", owner, (f"dlq.{owner}",)) for owner in SERVICES),
+    Stream("JOB_RENDER", "render", ("job.render.>",), work_queue=True),
+    Stream("JOB_MANUFACTURING", "manufacturing", ("job.manufacturing.>",), work_queue=True),
+)
+
+
+def owned_streams(service: str) -> tuple[Stream, ...]:
+    """The streams a service declares (at setup, before any consumer binds to them)."""
+    return tuple(s for s in STREAMS if s.owner == service)
+
+
+def stream_for(subject: str) -> Stream:
+    for stream in STREAMS:
+        if any(_captures(pattern, subject) for pattern in stream.subjects):
+            return stream
+    raise LookupError(f"no stream captures {subject!r} (rpc subjects are never captured)")
+
+
+def _captures(pattern: str, subject: str) -> bool:
+    if pattern.endswith(".>"):
+        return subject.startswith(pattern[:-1])
+    return subject == pattern
+
+
+def dlq_subject(service: str) -> str:
+    return f"dlq.{service}"

@@ -1,0 +1,59 @@
+"""Errors in one shape on HTTP (RFC 9457 problem details), on the bus and in the widget."""
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorCode(StrEnum):
+    """Stable, documented error codes. Never renamed; new ones are added."""
+
+    # request shape
+    MALFORMED_JSON = "malformed_json"
+    INVALID_FIELD = "invalid_field"
+    BODY_TOO_LARGE = "body_too_large"
+    # authentication and tenancy
+    MISSING_API_KEY = "missing_api_key"
+    INVALID_API_KEY = "invalid_api_key"
+    WRONG_KEY_KIND = "wrong_key_kind"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+    NOT_FOUND = "not_found"
+    # idempotency
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
+    # zone values
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    CHARACTER_NOT_ALLOWED = "character_not_allowed"
+    UNKNOWN_ZONE = "unknown_zone"
+    # infrastructure
+    UNAVAILABLE = "unavailable"
+    CONFLICT = "conflict"
+
+
+class ErrorItem(BaseModel):
+    field: str = Field(description="the offending field, or the zone key for a zone value")
+    code: ErrorCode
+    message: str = Field(description="a sentence a person can act on")
+    position: int | None = Field(
+        default=None, description="grapheme index in the input where the error applies"
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with Atelier's ``errors`` list."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class RpcReply(BaseModel):
+    """The reply to every ``rpc.*`` request: either ``data`` or a ``problem``."""
+
+    ok: bool
+    data: dict[str, Any] | None = None
+    problem: Problem | None = None

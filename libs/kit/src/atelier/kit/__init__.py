@@ -1,0 +1,1 @@
+"""The platform kit: written once, used by every Atelier service."""

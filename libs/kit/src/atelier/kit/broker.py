@@ -1,0 +1,281 @@
+"""The NATS broker and the delivery rules every consumer follows (DESIGN §4).
+
+- Durable pull consumers with manual acknowledgement: ack after the handler's transaction
+  committed; a transient failure is NAKed with a growing delay; a message that cannot be parsed,
+  raises ``PoisonMessage`` or exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason
+  and is terminated. Long handlers keep the message alive with ``in_progress()``.
+- RPC subscribers answer every request with an ``RpcReply`` (data or problem details).
+- Streams are declared by their owners at setup, never by consumers.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats.js.errors
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.client import JetStreamContext
+from opentelemetry.sdk.trace import TracerProvider
+from pydantic import BaseModel, ValidationError
+
+from atelier.contracts import Envelope, ErrorCode, ErrorItem, Problem, RpcReply
+from atelier.contracts.catalog import Message, Stream, dlq_subject, owned_streams, stream_for
+from atelier.kit import context
+from atelier.kit.errors import AtelierError, Invalid, PoisonMessage, Unavailable
+from atelier.kit.settings import ServiceSettings
+from atelier.kit.telemetry import Metrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[None]]
+RpcHandler = Callable[[Envelope], Awaitable[BaseModel]]
+
+
+def create_broker(
+    settings: ServiceSettings, metrics: Metrics, tracer_provider: TracerProvider | None = None
+) -> NatsBroker:
+    return NatsBroker(
+        settings.nats_url,
+        name=f"atelier-{settings.service}",
+        max_reconnect_attempts=-1,  # nats-py gives up after ~2 minutes by default
+        reconnect_time_wait=1,
+        middlewares=[
+            NatsTelemetryMiddleware(tracer_provider=tracer_provider),
+            NatsPrometheusMiddleware(registry=metrics.registry, app_name=settings.service),
+        ],
+        logger=logging.getLogger(f"atelier.{settings.service}.broker"),
+    )
+
+
+def namespaced(namespace: str, subject: str) -> str:
+    """``ns.evt.x.y.z`` when a namespace is set (tests, or several environments on one NATS)."""
+    return f"{namespace}.{subject}" if namespace else subject
+
+
+def namespaced_stream(namespace: str, name: str) -> str:
+    return f"{namespace.upper()}_{name}" if namespace else name
+
+
+async def declare_streams(
+    js: JetStreamContext, streams: tuple[Stream, ...], namespace: str = ""
+) -> None:
+    """Create or update streams (idempotent). Called by each owner for its own streams."""
+    for stream in streams:
+        config = StreamConfig(
+            name=namespaced_stream(namespace, stream.name),
+            subjects=[namespaced(namespace, s) for s in stream.subjects],
+            retention=RetentionPolicy.WORK_QUEUE if stream.work_queue else RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=stream.duplicate_window_s,
+        )
+        try:
+            await js.add_stream(config)
+        except nats.js.errors.BadRequestError:
+            await js.update_stream(config)
+
+
+async def declare_owned_streams(js: JetStreamContext, service: str, namespace: str = "") -> None:
+    await declare_streams(js, owned_streams(service), namespace)
+
+
+def retry_delay(settings: ServiceSettings, delivered: int) -> float:
+    """Growing delay before the next delivery: base, 2×base, 4×base … capped."""
+    return min(settings.retry_base_delay_s * 2 ** max(delivered - 1, 0), settings.retry_max_delay_s)
+
+
+class Bus:
+    """One service's view of the bus: its broker, its settings and its delivery rules."""
+
+    def __init__(self, broker: NatsBroker, settings: ServiceSettings, metrics: Metrics) -> None:
+        self.broker = broker
+        self.settings = settings
+        self.metrics = metrics
+        self.namespace = settings.bus_namespace
+
+    def subject(self, subject: str) -> str:
+        return namespaced(self.namespace, subject)
+
+    def stream(self, subject: str) -> str:
+        return namespaced_stream(self.namespace, stream_for(subject).name)
+
+    # --- publishing ----------------------------------------------------------------------------
+    async def publish_raw(self, subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        """Publish to JetStream and wait for the stream's acknowledgement (used by the relay)."""
+        await self.broker.publish(
+            payload,
+            self.subject(subject),
+            headers=headers,
+            stream=self.stream(subject),
+            timeout=5.0,
+        )
+
+    async def dead_letter(self, msg: NatsMessage, consumer: str, reason: str) -> None:
+        raw = msg.raw_message
+        subject = dlq_subject(self.settings.service)
+        original_id = (raw.headers or {}).get("Nats-Msg-Id") or str(raw.metadata.sequence.stream)
+        headers = {
+            "Atelier-Dlq-Reason": reason[:2000],
+            "Atelier-Dlq-Subject": raw.subject,
+            "Atelier-Dlq-Consumer": consumer,
+            "Nats-Msg-Id": f"dlq:{consumer}:{original_id}",
+        }
+        await self.broker.publish(
+            raw.data, self.subject(subject), headers=headers, stream=self.stream(subject), timeout=5.0
+        )
+        self.metrics.dead_lettered.labels(raw.subject).inc()
+        log.error("dead-lettered %s from %s: %s", consumer, raw.subject, reason)
+
+    # --- consuming -----------------------------------------------------------------------------
+    def consume(self, message: Message, handler_name: str, handle: Handler) -> None:
+        """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject."""
+        consumer = f"{self.settings.service}-{handler_name}"
+        model = Envelope[message.model]  # type: ignore[name-defined]
+
+        @self.broker.subscriber(
+            self.subject(message.subject),
+            stream=JStream(self.stream(message.subject), declare=False),
+            durable=consumer,
+            pull_sub=PullSub(batch_size=1, timeout=5.0),
+            ack_policy=AckPolicy.MANUAL,
+            config=ConsumerConfig(
+                ack_wait=self.settings.ack_wait_s,
+                max_deliver=self.settings.max_deliver + 1,  # the last one only dead-letters
+                filter_subject=self.subject(message.subject),
+            ),
+            title=consumer,
+        )
+        async def on_message(msg: NatsMessage) -> None:
+            await self._deliver(msg, consumer, model, handle)
+
+    async def _deliver(
+        self, msg: NatsMessage, consumer: str, model: type[Envelope], handle: Handler
+    ) -> None:
+        delivered = msg.raw_message.metadata.num_delivered
+        try:
+            envelope = model.model_validate_json(msg.body)
+        except ValidationError as exc:
+            await self._give_up(msg, consumer, f"invalid message: {exc.errors(include_url=False)}")
+            return
+        context.correlation_id.set(envelope.correlation_id)
+        context.brand_id.set(envelope.brand_id)
+        heartbeat = asyncio.create_task(self._keep_alive(msg))
+        try:
+            await handle(envelope)
+        except PoisonMessage as exc:
+            await self._give_up(msg, consumer, f"poison message: {exc}")
+        except Exception as exc:
+            if delivered >= self.settings.max_deliver:
+                await self._give_up(msg, consumer, f"failed {delivered} times, last: {exc!r}")
+            else:
+                delay = retry_delay(self.settings, delivered)
+                log.warning(
+                    "%s failed (delivery %d), retrying in %.1fs: %r", consumer, delivered, delay, exc
+                )
+                await msg.nack(delay=delay)
+        else:
+            await msg.ack()
+        finally:
+            heartbeat.cancel()
+
+    async def _give_up(self, msg: NatsMessage, consumer: str, reason: str) -> None:
+        try:
+            await self.dead_letter(msg, consumer, reason)
+        except Exception as exc:  # never drop a message we could not park: let it come back
+            log.error("dead-letter publish failed, message will be redelivered: %r", exc)
+            await msg.nack(delay=self.settings.retry_max_delay_s)
+            return
+        await msg.reject()
+
+    async def _keep_alive(self, msg: NatsMessage) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await asyncio.sleep(self.settings.ack_wait_s / 3)
+                await msg.in_progress()
+
+    # --- request/reply -------------------------------------------------------------------------
+    def serve(self, message: Message, handle: RpcHandler) -> None:
+        """Answer ``rpc.<service>.<method>`` in the queue group of this service."""
+        model = Envelope[message.model]  # type: ignore[name-defined]
+
+        @self.broker.subscriber(
+            self.subject(message.subject), queue=self.settings.service, title=message.subject
+        )
+        async def on_request(msg: NatsMessage) -> bytes:
+            return (await self._answer(msg, model, handle)).model_dump_json().encode()
+
+    async def _answer(self, msg: NatsMessage, model: type[Envelope], handle: RpcHandler) -> RpcReply:
+        try:
+            envelope = model.model_validate_json(msg.body)
+        except ValidationError as exc:
+            return RpcReply(ok=False, problem=Invalid("invalid request", errors_of(exc)).problem)
+        context.correlation_id.set(envelope.correlation_id)
+        context.brand_id.set(envelope.brand_id)
+        try:
+            result = await handle(envelope)
+        except AtelierError as exc:
+            return RpcReply(ok=False, problem=exc.problem)
+        except Exception:
+            log.exception("rpc %s failed", msg.raw_message.subject)
+            return RpcReply(
+                ok=False, problem=Problem(title="Internal error", status=500, detail="unexpected")
+            )
+        return RpcReply(ok=True, data=result.model_dump(mode="json"))
+
+    async def call(
+        self,
+        message: Message,
+        data: BaseModel,
+        *,
+        brand_id: str | None,
+        correlation_id: str | None = None,
+        timeout: float = 5.0,
+    ) -> Any:
+        """Request/reply: returns the reply model, or raises the remote problem as an error."""
+        envelope = Envelope[type(data)](  # type: ignore[misc]
+            type=message.type,
+            producer=self.settings.service,
+            brand_id=brand_id,
+            data=data,
+            **({"correlation_id": correlation_id} if correlation_id else {}),
+        )
+        try:
+            response = await self.broker.request(
+                envelope.model_dump_json().encode(), self.subject(message.subject), timeout=timeout
+            )
+        except Exception as exc:  # no responders, timeout, disconnected
+            raise Unavailable(f"{message.subject} did not answer: {type(exc).__name__}") from exc
+        reply = RpcReply.model_validate_json(response.body)
+        if not reply.ok:
+            assert reply.problem is not None
+            raise AtelierError.from_problem(reply.problem)
+        assert message.reply is not None
+        return message.reply.model_validate(reply.data)
+
+
+def brand_of(envelope: Envelope) -> str:
+    """The tenant of a message; tenant-scoped work without one is refused."""
+    if not envelope.brand_id:
+        raise Invalid(
+            "brand_id is required",
+            [ErrorItem(field="brand_id", code=ErrorCode.INVALID_FIELD, message="Missing brand.")],
+        )
+    return envelope.brand_id
+
+
+def errors_of(exc: ValidationError) -> list[ErrorItem]:
+    """Pydantic's errors as Atelier error items (field path, stable code, message)."""
+    items = []
+    for error in exc.errors(include_url=False):
+        loc = [str(p) for p in error["loc"] if p not in ("data", "body")]
+        items.append(
+            ErrorItem(
+                field=".".join(loc) or "body", code=ErrorCode.INVALID_FIELD, message=error["msg"]
+            )
+        )
+    return items

@@ -1,0 +1,65 @@
+"""Errors that carry their problem details, so HTTP, RPC and the widget speak one language."""
+
+from atelier.contracts import ErrorCode, ErrorItem, Problem
+
+
+class AtelierError(Exception):
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, errors: list[ErrorItem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(title=self.title, status=self.status, detail=self.detail, errors=self.errors)
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> "AtelierError":
+        for sub in (NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable):
+            if sub.status == problem.status:
+                return sub(problem.detail or problem.title, problem.errors)
+        error = AtelierError(problem.detail or problem.title, problem.errors)
+        error.status, error.title = problem.status, problem.title
+        return error
+
+
+class Invalid(AtelierError):
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(AtelierError):
+    status = 404
+    title = "Not found"
+
+    @classmethod
+    def of(cls, what: str, field: str = "id") -> "NotFound":
+        return cls(f"{what} not found", [ErrorItem(field=field, code=ErrorCode.NOT_FOUND,
+                                                   message=f"No {what} with this id.")])
+
+
+class Conflict(AtelierError):
+    status = 409
+    title = "Conflict"
+
+
+class Unauthorized(AtelierError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(AtelierError):
+    status = 403
+    title = "Forbidden"
+
+
+class Unavailable(AtelierError):
+    status = 503
+    title = "Service unavailable"
+
+
+class PoisonMessage(Exception):
+    """A message that can never succeed: it goes to the dead-letter subject with this reason."""

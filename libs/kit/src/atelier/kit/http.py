@@ -1,0 +1,146 @@
+"""The HTTP side every service shares: health, metrics, problem details, request metrics."""
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import ASGIMiddleware
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.types import ASGIApp, Receive, Scope, Send
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ValidationError
+
+from atelier.contracts import ErrorCode, ErrorItem, Problem
+from atelier.kit.broker import errors_of
+from atelier.kit.errors import AtelierError, Invalid
+from atelier.kit.logs import configure_logging
+from atelier.kit.runtime import Runtime
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        content=problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> Any:
+    """Validate a JSON body; malformed JSON and each invalid field get their own error item."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise Invalid(
+                "The body is not valid JSON.",
+                [ErrorItem(field="body", code=ErrorCode.MALFORMED_JSON,
+                           message="Send a JSON object.")],
+            ) from exc
+        raise Invalid("The request has invalid fields.", errors_of(exc)) from exc
+
+
+def _on_atelier_error(_: Request, exc: AtelierError) -> Response:
+    return problem_response(exc.problem)
+
+
+def _on_validation(_: Request, exc: ValidationException) -> Response:
+    items = [
+        ErrorItem(field=str(e.get("key") or "request"), code=ErrorCode.INVALID_FIELD,
+                  message=str(e.get("message")))
+        for e in (exc.extra or []) if isinstance(e, dict)
+    ]
+    return problem_response(Problem(title="Invalid input", status=400, detail=exc.detail,
+                                    errors=items))
+
+
+def _on_http(_: Request, exc: HTTPException) -> Response:
+    code = {
+        413: ErrorCode.BODY_TOO_LARGE,
+        404: ErrorCode.NOT_FOUND,
+    }.get(exc.status_code, ErrorCode.INVALID_FIELD)
+    problem = Problem(title=exc.detail, status=exc.status_code, detail=exc.detail,
+                      errors=[ErrorItem(field="request", code=code, message=exc.detail)])
+    return problem_response(problem, headers=exc.headers)
+
+
+class RequestMetrics(ASGIMiddleware):
+    """Counts and times every request by route template (not raw path: bounded cardinality)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.metrics = runtime.metrics
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        status = {"code": 500}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        start = time.perf_counter()
+        try:
+            await next_app(scope, receive, capture)
+        finally:
+            route = scope.get("path_template") or "unmatched"  # type: ignore[call-overload]
+            method = scope.get("method", "")  # type: ignore[call-overload]
+            self.metrics.http_requests.labels(method, route, str(status["code"])).inc()
+            self.metrics.http_duration.labels(method, route).observe(time.perf_counter() - start)
+
+
+def health_routes(runtime: Runtime) -> list[Any]:
+    @get("/health/live", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
+    def live() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.service}
+
+    @get("/health/ready", media_type=MediaType.JSON, include_in_schema=False)
+    async def ready() -> Response:
+        checks = await runtime.readiness()
+        ok = all(checks.values())
+        return Response(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return [live, ready, metrics]
+
+
+def service_app(
+    runtime: Runtime,
+    route_handlers: Sequence[Any] = (),
+    *,
+    cors_config: CORSConfig | None = None,
+    middleware: Sequence[Any] = (),
+    request_max_body_size: int = 1_000_000,
+    **litestar_options: Any,
+) -> Litestar:
+    """A Litestar app with health, metrics, tracing, JSON logs and problem details; it starts and
+    stops the runtime."""
+    settings = runtime.settings
+    configure_logging(settings.service, settings.log_level, settings.log_json)
+    return Litestar(
+        route_handlers=[*health_routes(runtime), *route_handlers],
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.stop],
+        middleware=[RequestMetrics(runtime), *middleware],
+        plugins=[
+            OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=runtime.tracer_provider))
+        ],
+        exception_handlers={
+            AtelierError: _on_atelier_error,
+            ValidationException: _on_validation,
+            HTTPException: _on_http,
+        },
+        cors_config=cors_config,
+        request_max_body_size=request_max_body_size,
+        **litestar_options,
+    )

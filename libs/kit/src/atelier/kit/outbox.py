@@ -1,0 +1,247 @@
+"""Transactional outbox and inbox.
+
+A handler's domain rows and the messages it emits are written in one transaction (``UnitOfWork``);
+the ``OutboxRelay`` publishes them afterwards with ``Nats-Msg-Id`` = envelope id, so a crash
+between commit and publish loses nothing and a re-publish is deduplicated. A consumer records the
+id of each message it handled in its inbox in the same transaction as its writes, so a redelivery
+changes state once. There is no publish-after-commit anywhere.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import Message
+from atelier.kit.db import Database, asyncpg_dsn
+from atelier.kit.telemetry import Metrics
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
+
+
+def add_outbox_and_inbox(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox and inbox tables of one service, in that service's schema."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("seq", BigInteger, Identity(), primary_key=True),
+        Column("message_id", String(64), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(128), nullable=False),
+        Column("message_id", String(64), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "message_id"),
+    )
+    return outbox, inbox
+
+
+def notify_channel(schema: str) -> str:
+    return f"atelier_outbox_{schema}"
+
+
+class UnitOfWork:
+    """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
+
+    def __init__(self, db: Database, producer: str, outbox: Table, inbox: Table) -> None:
+        self.db = db
+        self.producer = producer
+        self.outbox = outbox
+        self.inbox = inbox
+        self.session: AsyncSession
+        self._pending: list[tuple[str, Envelope]] = []
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self.db.sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    def emit(
+        self,
+        message: Message,
+        data: BaseModel,
+        *,
+        brand_id: str | None,
+        cause: Envelope | None = None,
+    ) -> Envelope:
+        """Queue a message to publish once this unit of work commits."""
+        envelope = Envelope[type(data)](  # type: ignore[misc]
+            type=message.type,
+            version=message.version,
+            producer=self.producer,
+            brand_id=brand_id,
+            data=data,
+            **(
+                {"correlation_id": cause.correlation_id, "causation_id": cause.id}
+                if cause is not None
+                else {}
+            ),
+        )
+        self._pending.append((message.subject, envelope))
+        return envelope
+
+    async def first_time(self, consumer: str, message_id: str) -> bool:
+        """Mark a message handled by ``consumer``; False when it was handled before."""
+        stmt = (
+            pg_insert(self.inbox)
+            .values(consumer=consumer, message_id=message_id)
+            .on_conflict_do_nothing()
+            .returning(self.inbox.c.message_id)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def commit(self) -> None:
+        if self._pending:
+            await self.session.execute(
+                insert(self.outbox),
+                [
+                    {"message_id": env.id, "subject": subject, "payload": env.model_dump_json().encode()}
+                    for subject, env in self._pending
+                ],
+            )
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(self.db.schema)}
+            )
+        await self.session.commit()
+        self._pending = []
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order; woken by NOTIFY, polling as a fallback.
+
+    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several replicas can relay at once. When
+    NATS is unreachable the rows stay unpublished and are retried with a growing delay.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Table,
+        publish: Publish,
+        metrics: Metrics | None = None,
+        poll_s: float = 2.0,
+        batch: int = 100,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.publish = publish
+        self.metrics = metrics
+        self.poll_s = poll_s
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    async def run(self) -> None:
+        delay = 0.1
+        while True:
+            await self._ensure_listener()
+            try:
+                sent = await self.relay_once()
+                delay = 0.1
+            except Exception as exc:  # NATS or Postgres down: keep the rows, try again later
+                log.warning("outbox relay failed, retrying in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            if sent < self.batch:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                except TimeoutError:
+                    pass
+
+    async def relay_once(self) -> int:
+        """Publish up to one batch of pending rows; returns how many were published."""
+        o = self.outbox
+        async with self.db.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(o.c.seq, o.c.message_id, o.c.subject, o.c.payload, o.c.created_at)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.seq)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            done: list[int] = []
+            error: Exception | None = None
+            for row in rows:
+                try:
+                    await self.publish(row.subject, row.payload, {"Nats-Msg-Id": row.message_id})
+                except Exception as exc:
+                    error = exc
+                    break
+                done.append(row.seq)
+                if self.metrics:
+                    self.metrics.outbox_published.inc()
+                    lag = (datetime.now(UTC) - row.created_at).total_seconds()
+                    self.metrics.outbox_lag.observe(max(lag, 0.0))
+            if done:
+                await session.execute(
+                    update(o).where(o.c.seq.in_(done)).values(published_at=func.now())
+                )
+            if error is not None:
+                failed = rows[len(done)].seq
+                await session.execute(
+                    update(o)
+                    .where(o.c.seq == failed)
+                    .values(attempts=o.c.attempts + 1, last_error=str(error)[:1000])
+                )
+        if error is not None:
+            raise error
+        return len(done)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
+            await self._listener.add_listener(
+                notify_channel(self.db.schema), lambda *_: self._wake.set()
+            )
+        except Exception as exc:  # polling still delivers; LISTEN only lowers latency
+            log.warning("outbox LISTEN unavailable, polling: %s", exc)
+            self._listener = None
+
+    async def close(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()

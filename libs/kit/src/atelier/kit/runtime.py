@@ -1,0 +1,65 @@
+"""What every service process is made of, built in one place and started/stopped together."""
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import Table
+
+from atelier.kit.broker import Bus, create_broker
+from atelier.kit.db import Database
+from atelier.kit.outbox import OutboxRelay, UnitOfWork
+from atelier.kit.settings import ServiceSettings
+from atelier.kit.storage import ObjectStore
+from atelier.kit.telemetry import Metrics, tracer_provider
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Settings, database, bus, outbox relay, metrics and (optionally) object storage."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        outbox: Table,
+        inbox: Table,
+        store: ObjectStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service
+        self.metrics = Metrics(settings.service)
+        self.tracer_provider = tracer_provider(settings.service, settings.otlp_endpoint)
+        self.db = Database(settings.database_url, settings.schema)
+        self.broker = create_broker(settings, self.metrics, self.tracer_provider)
+        self.bus = Bus(self.broker, settings, self.metrics)
+        self.store = store
+        self.outbox = outbox
+        self.inbox = inbox
+        self.relay = OutboxRelay(
+            self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s
+        )
+        self._relay_task: asyncio.Task | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db, self.service, self.outbox, self.inbox)
+
+    async def start(self) -> None:
+        await self.broker.start()
+        await self.broker.connection.flush()  # subscriptions are live before we say "started"
+        if self.settings.run_relay:
+            self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")
+
+    async def stop(self) -> None:
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.relay.close()
+        await self.broker.stop()
+        await self.db.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Ready means the database and NATS answer."""
+        return {"database": await self.db.ping(), "nats": await self.broker.ping(timeout=1.0)}

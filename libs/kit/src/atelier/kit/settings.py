@@ -1,0 +1,58 @@
+"""Settings: one environment prefix per service, shared defaults under ``ATELIER_``.
+
+``ATELIER_SPEC_DATABASE_URL`` configures only the spec service; ``ATELIER_DATABASE_URL`` every
+service that has no value of its own. Settings are built inside each app factory, never at import.
+"""
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    service: ClassVar[str] = "service"
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/atelier"
+    nats_url: str = "nats://127.0.0.1:4222"
+    bus_namespace: str = Field(
+        default="", pattern=r"^[a-z0-9]*$", description="prefix of every subject and stream"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    # object storage: "local" (a directory, the embedded default) or "s3" (MinIO, S3, R2, GCS)
+    storage_backend: str = "local"
+    storage_dir: str = "var/objects"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    s3_bucket: str = "atelier"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    # delivery: JetStream AckWait and retries of durable consumers
+    ack_wait_s: float = Field(default=30.0, gt=0)
+    max_deliver: int = Field(default=8, ge=2)
+    retry_base_delay_s: float = Field(default=0.5, gt=0)
+    retry_max_delay_s: float = Field(default=60.0, gt=0)
+    outbox_poll_s: float = Field(default=2.0, gt=0, description="fallback poll; NOTIFY wakes it")
+    # telemetry
+    otlp_endpoint: str | None = None
+    # the process
+    run_relay: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: Any, **_: Any
+    ) -> tuple[Any, ...]:
+        own = EnvSettingsSource(settings_cls, env_prefix=f"ATELIER_{cls.service.upper()}_")
+        shared = EnvSettingsSource(settings_cls, env_prefix="ATELIER_")
+        return (init_settings, own, shared)
+
+    @property
+    def schema(self) -> str:
+        """The Postgres schema this service owns."""
+        return self.service

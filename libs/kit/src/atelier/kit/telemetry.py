@@ -1,0 +1,55 @@
+"""OpenTelemetry tracing (HTTP and NATS) and the service's Prometheus registry."""
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider:
+    """A provider for this service; spans are exported only when an OTLP endpoint is set."""
+    provider = TracerProvider(resource=Resource.create({"service.name": f"atelier-{service}"}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces"))
+        )
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        trace.set_tracer_provider(provider)
+    return provider
+
+
+class Metrics:
+    """Metrics every service exports; FastStream's middleware adds message metrics to the same
+    registry."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "atelier_http_requests",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_duration = Histogram(
+            "atelier_http_request_duration_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.outbox_published = Counter(
+            "atelier_outbox_published", "Outbox rows published", registry=self.registry
+        )
+        self.outbox_lag = Histogram(
+            "atelier_outbox_lag_seconds",
+            "Time from commit to publish of outbox rows",
+            registry=self.registry,
+        )
+        self.dead_lettered = Counter(
+            "atelier_messages_dead_lettered",
+            "Messages sent to the dead-letter subject",
+            ["subject"],
+            registry=self.registry,
+        )

@@ -1,0 +1,1 @@
+"""Commerce service: orders, order items, payments and product mappings."""

@@ -1,0 +1,9 @@
+from litestar import Litestar
+
+from atelier.kit.http import service_app
+from atelier.commerce.bootstrap import bootstrap
+from atelier.commerce.settings import CommerceSettings
+
+
+def create_app(settings: CommerceSettings | None = None) -> Litestar:
+    return service_app(bootstrap(settings or CommerceSettings()))

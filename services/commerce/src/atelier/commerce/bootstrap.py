@@ -1,0 +1,9 @@
+"""The composition root: the app and the tests build the service here."""
+
+from atelier.kit.runtime import Runtime
+from atelier.commerce import models
+from atelier.commerce.settings import CommerceSettings
+
+
+def bootstrap(settings: CommerceSettings) -> Runtime:
+    return Runtime(settings, outbox=models.outbox, inbox=models.inbox)

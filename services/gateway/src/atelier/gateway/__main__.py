@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.gateway.settings import GatewaySettings
+
+main(GatewaySettings)

@@ -1,0 +1,1 @@
+"""Ingress service: Shopify and Stripe webhooks, verified and recorded as an idempotent inbox."""

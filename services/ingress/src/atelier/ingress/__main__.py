@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.ingress.settings import IngressSettings
+
+main(IngressSettings)

@@ -1,0 +1,9 @@
+from litestar import Litestar
+
+from atelier.kit.http import service_app
+from atelier.ingress.bootstrap import bootstrap
+from atelier.ingress.settings import IngressSettings
+
+
+def create_app(settings: IngressSettings | None = None) -> Litestar:
+    return service_app(bootstrap(settings or IngressSettings()))

@@ -1,0 +1,1 @@
+"""Manufacturing service: work orders and production bundles (SVG, DXF, PDF, PNG, ZIP)."""

@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.manufacturing.settings import ManufacturingSettings
+
+main(ManufacturingSettings)

@@ -1,0 +1,1 @@
+"""Notification service: transactional emails and the log of messages sent."""

@@ -1,0 +1,1 @@
+"""Personalization service: products, zones, templates and the validation of shopper input."""

@@ -1,0 +1,1 @@
+"""Render service: previews and production renders of design specs."""

@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.render.settings import RenderSettings
+
+main(RenderSettings)

@@ -1,0 +1,1 @@
+"""Snapshot service: immutable snapshots of designs, referenced by cart lines and order items."""

@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.snapshot.settings import SnapshotSettings
+
+main(SnapshotSettings)

@@ -1,0 +1,4 @@
+from atelier.kit.cli import main
+from atelier.spec.settings import SpecSettings
+
+main(SpecSettings)

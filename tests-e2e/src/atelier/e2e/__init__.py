@@ -1,0 +1,1 @@
+"""Black-box tests and benchmarks of the whole system."""
