@@ -1,4 +1,4 @@
-from atelier.kit.cli import main
 from atelier.gateway.settings import GatewaySettings
+from atelier.kit.cli import main
 
 main(GatewaySettings)

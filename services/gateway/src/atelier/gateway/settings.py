@@ -1,8 +1,22 @@
 from typing import ClassVar
 
+from pydantic import Field, SecretStr
+
 from atelier.kit.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
     service: ClassVar[str] = "gateway"
     http_port: int = 8000
+    platform_token: SecretStr | None = Field(
+        default=None,
+        description="operator token for /v1/platform; unset, the platform endpoints answer 404",
+    )
+    request_max_body_size: int = Field(default=64 * 1024, gt=0, description="bytes")
+    idempotency_claim_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="an unanswered claim of an Idempotency-Key older than this is taken over "
+        "(its request died with the process)",
+    )
+    cors_max_age_s: int = Field(default=600, ge=0, description="how long browsers keep a preflight")

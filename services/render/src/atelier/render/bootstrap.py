@@ -1,9 +1,13 @@
 """The composition root: the app and the tests build the service here."""
 
 from atelier.kit.runtime import Runtime
-from atelier.render import models
+from atelier.kit.storage import ObjectStore, store_from_settings
+from atelier.render import models, subscribers
 from atelier.render.settings import RenderSettings
 
 
-def bootstrap(settings: RenderSettings) -> Runtime:
-    return Runtime(settings, outbox=models.outbox, inbox=models.inbox)
+def bootstrap(settings: RenderSettings, store: ObjectStore | None = None) -> Runtime:
+    store = store or store_from_settings(settings)
+    runtime = Runtime(settings, outbox=models.outbox, inbox=models.inbox, store=store)
+    subscribers.register(runtime, store)
+    return runtime

@@ -1,6 +1,52 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Integer, Text, func
+from sqlmodel import Field
+
 from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("render")
+
+# a ready render always says where its object is and what it is
+READY_HAS_OBJECT = (
+    "status <> 'ready' OR (object_key IS NOT NULL AND content_type IS NOT NULL"
+    " AND width_px IS NOT NULL AND height_px IS NOT NULL AND rendered_at IS NOT NULL)"
+)
+
+
+class RenderResult(Base, table=True):  # type: ignore[call-arg]
+    """One render of one brand's design: requested (pending), then ready or failed for good.
+
+    The object itself is content-addressed (``renders/<spec_hash>/…``); the row is per brand so a
+    brand only ever sees the renders it asked for.
+    """
+
+    __tablename__ = "render_results"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="render_results_status"),
+        CheckConstraint(READY_HAS_OBJECT, name="render_results_ready_has_object"),
+    )
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    spec_hash: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=32)
+    status: str = Field(max_length=16)
+    object_key: str | None = Field(default=None, max_length=255)
+    content_type: str | None = Field(default=None, max_length=64)
+    width_px: int | None = None
+    height_px: int | None = None
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    rendered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+
 
 outbox, inbox = add_outbox_and_inbox(Base.metadata)

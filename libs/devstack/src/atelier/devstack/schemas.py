@@ -1,0 +1,109 @@
+"""``make schemas``: the public contract as files under ``proto-schemas/``.
+
+- ``bus/<subject>.json``: JSON Schema of every bus message in its envelope (and ``.reply.json``
+  for rpc replies), from ``atelier.contracts.catalog``;
+- ``asyncapi/<service>.json``: what each service consumes and answers (its FastStream broker) and
+  what it emits through its outbox;
+- ``openapi/gateway.json``: the gateway's HTTP API.
+
+``python -m atelier.devstack.schemas write`` writes them; ``check`` exits 1 when the committed
+files differ from what the code generates (the test suite runs the same comparison).
+"""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from faststream.specification import AsyncAPI
+
+from atelier.contracts import Envelope, RpcReply
+from atelier.contracts.catalog import MESSAGES, SERVICES
+
+ROOT = Path(__file__).resolve().parents[5] / "proto-schemas"
+
+
+def _dump(document: Any) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def bus_schemas() -> dict[str, str]:
+    files = {}
+    for message in MESSAGES:
+        envelope = Envelope[message.model]  # type: ignore[name-defined]
+        files[f"bus/{message.subject}.json"] = _dump(
+            {"$comment": f"{message.kind} owned by {message.owner}",
+             **envelope.model_json_schema()}
+        )
+        if message.reply is not None:
+            reply = {**RpcReply.model_json_schema(),
+                     "$comment": f"data is {message.reply.__name__}",
+                     "x-data": message.reply.model_json_schema()}
+            files[f"bus/{message.subject}.reply.json"] = _dump(reply)
+    return files
+
+
+def _settings(service: str) -> Any:
+    module = importlib.import_module(f"atelier.{service}.settings")
+    cls = next(v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings")
+    return cls(otlp_endpoint=None)
+
+
+def asyncapi(service: str) -> str:
+    bootstrap = importlib.import_module(f"atelier.{service}.bootstrap").bootstrap
+    runtime = bootstrap(_settings(service))
+    for message in MESSAGES:  # emitted through the outbox: documented as publishers
+        if message.owner == service and message.kind in ("evt", "job"):
+            runtime.broker.publisher(
+                message.subject, title=f"{message.subject}:publish",
+                schema=Envelope[message.model],  # type: ignore[name-defined]
+            )
+    spec = AsyncAPI(runtime.broker, title=f"atelier-{service}", version="1")
+    return _dump(spec.to_specification().to_jsonable())
+
+
+def openapi_gateway() -> str:
+    app = importlib.import_module("atelier.gateway.app").create_app(_settings("gateway"))
+    return _dump(app.openapi_schema.to_schema())
+
+
+def generate() -> dict[str, str]:
+    files = bus_schemas()
+    for service in SERVICES:
+        files[f"asyncapi/{service}.json"] = asyncapi(service)
+    files["openapi/gateway.json"] = openapi_gateway()
+    return files
+
+
+def drift(root: Path = ROOT) -> list[str]:
+    """Paths whose committed content differs from the generated one (or is missing/extra)."""
+    files = generate()
+    committed = {str(p.relative_to(root)) for p in root.rglob("*.json")} if root.exists() else set()
+    changed = [k for k, v in files.items() if not (root / k).is_file() or (root / k).read_text() != v]
+    return sorted(changed + [k for k in committed if k not in files])
+
+
+def write(root: Path = ROOT) -> None:
+    files = generate()
+    for old in root.rglob("*.json"):
+        if str(old.relative_to(root)) not in files:
+            old.unlink()
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+    if command == "write":
+        write()
+        print(f"wrote {ROOT}")
+    elif (changed := drift()):
+        print("proto-schemas/ differs from the code; run `make schemas`:\n  " + "\n  ".join(changed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

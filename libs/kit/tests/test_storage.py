@@ -1,0 +1,101 @@
+"""Both object stores behave alike; S3Store runs against a real S3-speaking server (moto)."""
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from moto.server import ThreadedMotoServer
+
+from atelier.kit.storage import LocalStore, ObjectNotFound, ObjectStore, S3Store
+from atelier.kit.testing.plugin import unique
+from atelier.kit.testing.servers import free_port, wait_for_port
+
+PNG = b"\x89PNG\r\n\x1a\n not really a picture"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    wait_for_port(port)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_store(endpoint: str) -> S3Store:
+    # a fresh bucket per test: S3Store creates it on first write
+    return S3Store(endpoint, "testing", "testing", unique("bucket-"), secure=False)
+
+
+@pytest.fixture(params=["local", "s3"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ObjectStore]:
+    if request.param == "local":
+        yield LocalStore(tmp_path / "objects")
+    else:
+        yield s3_store(request.getfixturevalue("s3_endpoint"))
+
+
+async def test_put_then_get_and_exists(store: ObjectStore) -> None:
+    key = "renders/abc/preview.png"
+    assert not await store.exists(key)
+    await store.put(key, PNG, "image/png")
+    assert await store.exists(key)
+    assert await store.get(key) == PNG
+
+
+async def test_put_replaces_an_object(store: ObjectStore) -> None:
+    await store.put("a/b.txt", b"first", "text/plain")
+    await store.put("a/b.txt", b"second", "text/plain")
+    assert await store.get("a/b.txt") == b"second"
+
+
+async def test_a_missing_key_raises_object_not_found(store: ObjectStore) -> None:
+    with pytest.raises(ObjectNotFound):
+        await store.get("renders/nothing/here.png")
+    await store.put("renders/something.png", PNG, "image/png")
+    with pytest.raises(ObjectNotFound):
+        await store.get("renders/nothing/here.png")
+
+
+@pytest.mark.parametrize(
+    "key", ["../escape.txt", "renders/../../escape.txt", "/etc/passwd", "a//b", "a/./b", "", "a/"]
+)
+async def test_keys_that_could_leave_the_store_are_refused(store: ObjectStore, key: str) -> None:
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.put(key, b"x", "text/plain")
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.get(key)
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.exists(key)
+
+
+async def test_local_store_never_writes_outside_its_root(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "objects")
+    with pytest.raises(ValueError):
+        await store.put("../outside.txt", b"x", "text/plain")
+    assert not (tmp_path / "outside.txt").exists()
+    assert await store.signed_url("a.txt", timedelta(minutes=5)) is None
+
+
+async def test_s3_signed_url_fetches_the_object(s3_endpoint: str) -> None:
+    store = s3_store(s3_endpoint)
+    await store.put("bundles/order-1.zip", b"PK zip bytes", "application/zip")
+    url = await store.signed_url("bundles/order-1.zip", timedelta(minutes=5))
+    assert url is not None and "X-Amz-Signature=" in url and "X-Amz-Expires=300" in url
+    async with httpx.AsyncClient() as http:
+        response = await http.get(url)
+    assert response.status_code == 200
+    assert response.content == b"PK zip bytes"
+    assert response.headers["content-type"] == "application/zip"
+
+
+async def test_s3_store_keeps_content_type(s3_endpoint: str) -> None:
+    store = s3_store(s3_endpoint)
+    await store.put("renders/x/preview.png", PNG, "image/png")
+    stat = store.client.stat_object(store.bucket, "renders/x/preview.png")
+    assert stat.content_type == "image/png"

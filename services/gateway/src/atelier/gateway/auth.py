@@ -1,0 +1,132 @@
+"""Who is calling: API keys, the platform token, and the brand's CORS origins.
+
+The brand comes ONLY from the key; nothing a client sends can name another brand. Browsers send
+no key on a CORS preflight, so every preflight is answered and the origin is checked on the real
+request, once the key has told us the brand.
+"""
+
+import hmac
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.di import NamedDependency
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from atelier.contracts import ErrorCode, ErrorItem, new_id
+from atelier.gateway import domain, repository
+from atelier.gateway.domain import KeyKind
+from atelier.gateway.settings import GatewaySettings
+from atelier.kit import context
+from atelier.kit.errors import Forbidden, NotFound, Unauthorized
+from atelier.kit.runtime import Runtime
+
+KEY_HEADER = "X-Atelier-Key"
+CORS_HEADERS = f"{KEY_HEADER}, Idempotency-Key, Content-Type"
+CORS_METHODS = "GET, POST, OPTIONS"
+ALLOWED_ORIGIN = "atelier.allowed_origin"  # scope key: the origin the caller's brand allows
+
+
+@dataclass(frozen=True)
+class Caller:
+    brand_id: str
+    correlation_id: str
+
+
+def _refused(
+    error: type[Unauthorized | Forbidden], code: ErrorCode, field: str, message: str
+) -> Exception:
+    return error(message, [ErrorItem(field=field, code=code, message=message)])
+
+
+def presented_key(request: Request) -> str | None:
+    """``Authorization: Bearer <key>`` (servers) or ``X-Atelier-Key: <key>`` (the widget)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get(KEY_HEADER.lower()) or None
+
+
+async def _caller(request: Request, runtime: Runtime, accepted: frozenset[KeyKind]) -> Caller:
+    key = presented_key(request)
+    if key is None:
+        raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, KEY_HEADER,
+                       f"Send your API key in the {KEY_HEADER} header.")
+    async with runtime.db.sessions() as session:
+        found = await repository.active_key(session, domain.hash_key(key))
+    if found is None:
+        raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, KEY_HEADER,
+                       "This API key is unknown or revoked.")
+    api_key, brand = found
+    if api_key.kind not in accepted:
+        raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
+                       "This endpoint needs a secret key (sk_…).")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if origin not in brand.allowed_origins:
+            raise _refused(Forbidden, ErrorCode.ORIGIN_NOT_ALLOWED, "Origin",
+                           f"{origin} is not an allowed origin of this brand.")
+        request.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
+    context.brand_id.set(brand.id)
+    return Caller(brand.id, context.correlation_id.get() or new_id())
+
+
+async def widget_caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
+    """Widget routes: the publishable key, or the secret key of a server."""
+    return await _caller(request, runtime, frozenset(KeyKind))
+
+
+async def admin_caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
+    return await _caller(request, runtime, frozenset({KeyKind.SECRET}))
+
+
+def require_platform_token(request: Request, settings: GatewaySettings) -> None:
+    """The operator's bearer token; without one configured the platform API does not exist."""
+    if settings.platform_token is None:  # the same answer as a path that does not exist
+        raise NotFound("Not Found", [ErrorItem(field="request", code=ErrorCode.NOT_FOUND,
+                                               message="Not Found")])
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, "Authorization",
+                       "Send the platform token as Authorization: Bearer <token>.")
+    expected = settings.platform_token.get_secret_value().encode()
+    if not hmac.compare_digest(token.strip().encode(), expected):
+        raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, "Authorization",
+                       "The platform token is not valid.")
+
+
+class BrandCors(ASGIMiddleware):
+    """Answers preflights; adds the allowed origin (set by ``_caller``) to real responses."""
+
+    def __init__(self, max_age_s: int) -> None:
+        self.max_age = str(max_age_s)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = Headers.from_scope(scope)
+        origin = headers.get("origin")
+        if scope["method"] == "OPTIONS" and origin and "access-control-request-method" in headers:
+            await self._preflight(origin, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            allowed = scope.get(ALLOWED_ORIGIN)  # type: ignore[call-overload]
+            if message["type"] == "http.response.start" and allowed:
+                response_headers = MutableScopeHeaders.from_message(message)
+                response_headers["Access-Control-Allow-Origin"] = allowed
+                response_headers.add("Vary", "Origin")
+            await send(message)
+
+        await next_app(scope, receive, send_with_cors)
+
+    async def _preflight(self, origin: str, send: Send) -> None:
+        headers = [
+            (b"access-control-allow-origin", origin.encode()),
+            (b"access-control-allow-methods", CORS_METHODS.encode()),
+            (b"access-control-allow-headers", CORS_HEADERS.encode()),
+            (b"access-control-max-age", self.max_age.encode()),
+            (b"vary", b"Origin"),
+            (b"content-length", b"0"),
+        ]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,107 @@
+"""API keys, origins, request fingerprints and ETags. Pure: no I/O, no framework."""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from atelier.contracts import ErrorItem
+from atelier.contracts.personalization import ValidationResult
+
+KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, useless to attack
+PUBLIC_ASSETS = "renders/"  # the only objects served without a key (content-addressed previews)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "glb": "model/gltf-binary",
+    "usdz": "model/vnd.usdz+zip",
+    "json": "application/json",
+    "dxf": "image/vnd.dxf",
+    "zip": "application/zip",
+}
+
+
+class KeyKind(StrEnum):
+    PUBLISHABLE = "publishable"  # in the widget, on the storefront: pk_…
+    SECRET = "secret"  # server to server and admin: sk_…
+
+    @property
+    def prefix(self) -> str:
+        return "pk_" if self is KeyKind.PUBLISHABLE else "sk_"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    kind: KeyKind
+    plaintext: str  # shown once, never stored
+    prefix: str
+    hash: str
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 is enough: keys carry 192 random bits, so no dictionary or brute force applies."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_key(kind: KeyKind) -> IssuedKey:
+    plaintext = kind.prefix + secrets.token_urlsafe(24)  # 24 bytes -> 32 url-safe characters
+    return IssuedKey(kind, plaintext, plaintext[:KEY_PREFIX_LENGTH], hash_key(plaintext))
+
+
+def normalize_origin(origin: str) -> str:
+    """``https://Shop.example:443/`` -> ``https://shop.example``: the form browsers send."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ValueError("an origin is http(s)://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError("an origin has no path, query, fragment or user")
+    if parts.port in (None, DEFAULT_PORTS[parts.scheme]):
+        return f"{parts.scheme}://{parts.hostname}"
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
+
+
+def request_hash(route: str, body: dict[str, Any]) -> str:
+    """The fingerprint an Idempotency-Key is bound to: the same request in any JSON spelling."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
+
+
+def etag_of(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.2: weak comparison, a list of tags, or ``*``."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def media_type_of(key: str) -> str:
+    return MEDIA_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
+def is_public_asset(key: str) -> bool:
+    return key.startswith(PUBLIC_ASSETS)
+
+
+def asset_url(object_key: str) -> str:
+    return f"/v1/assets/{object_key}"
+
+
+def design_errors(result: ValidationResult) -> list[ErrorItem]:
+    """Every error of an invalid design, each zone error under its zone key."""
+    by_zone = [
+        error.model_copy(update={"field": zone.zone})
+        for zone in result.zones
+        for error in zone.errors
+    ]
+    return [*by_zone, *result.errors]

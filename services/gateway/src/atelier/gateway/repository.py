@@ -1,0 +1,90 @@
+"""Rows of brands, keys and Idempotency-Keys. Every query on tenant data filters on brand_id;
+the one exception is finding a key by its hash, which is how the brand is learned."""
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.contracts import new_id
+from atelier.gateway.domain import IssuedKey
+from atelier.gateway.models import ApiKeyRow, BrandRow, IdempotencyRow
+
+
+async def add_brand(session: AsyncSession, name: str, allowed_origins: list[str]) -> BrandRow:
+    brand = BrandRow(id=new_id(), name=name, allowed_origins=allowed_origins)
+    session.add(brand)
+    await session.flush()
+    return brand
+
+
+async def add_key(session: AsyncSession, brand_id: str, key: IssuedKey) -> None:
+    session.add(
+        ApiKeyRow(
+            id=new_id(), brand_id=brand_id, kind=key.kind, key_prefix=key.prefix, key_hash=key.hash
+        )
+    )
+    await session.flush()
+
+
+async def active_key(session: AsyncSession, key_hash: str) -> tuple[ApiKeyRow, BrandRow] | None:
+    row = (
+        await session.execute(
+            select(ApiKeyRow, BrandRow)
+            .join(BrandRow, BrandRow.id == ApiKeyRow.brand_id)
+            .where(ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None))  # type: ignore[union-attr]
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def claim_idempotency_key(
+    session: AsyncSession, brand_id: str, key: str, request_hash: str, stale_after: timedelta
+) -> IdempotencyRow | None:
+    """Claim ``key`` for this request: None when claimed, else the earlier request's row.
+
+    One statement, so two concurrent requests cannot both claim. A claim that never got its
+    response (the process died) is taken over once it is older than ``stale_after``.
+    """
+    t = IdempotencyRow.__table__
+    stmt = insert(t).values(brand_id=brand_id, key=key, request_hash=request_hash)
+    claim = stmt.on_conflict_do_update(
+        index_elements=[t.c.brand_id, t.c.key],
+        set_={"request_hash": stmt.excluded.request_hash, "created_at": func.now()},
+        where=t.c.status_code.is_(None) & (t.c.created_at < func.now() - stale_after),
+    ).returning(t.c.key)
+    while True:  # again only if the earlier claim was released between our two statements
+        if (await session.execute(claim)).first() is not None:
+            return None
+        earlier = (
+            await session.execute(
+                select(IdempotencyRow).where(
+                    IdempotencyRow.brand_id == brand_id,  # type: ignore[arg-type]
+                    IdempotencyRow.key == key,  # type: ignore[arg-type]
+                )
+            )
+        ).scalar_one_or_none()
+        if earlier is not None:
+            return earlier
+
+
+async def store_response(
+    session: AsyncSession, brand_id: str, key: str, status_code: int, body: str
+) -> None:
+    await session.execute(
+        update(IdempotencyRow)
+        .where(IdempotencyRow.brand_id == brand_id, IdempotencyRow.key == key)  # type: ignore[arg-type]
+        .values(status_code=status_code, response_body=body)
+    )
+
+
+async def release_idempotency_key(session: AsyncSession, brand_id: str, key: str) -> None:
+    """Forget an unanswered claim, so the client may retry with the same key."""
+    await session.execute(
+        delete(IdempotencyRow).where(
+            IdempotencyRow.brand_id == brand_id,  # type: ignore[arg-type]
+            IdempotencyRow.key == key,  # type: ignore[arg-type]
+            IdempotencyRow.status_code.is_(None),  # type: ignore[union-attr]
+        )
+    )

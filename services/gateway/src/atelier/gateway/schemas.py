@@ -1,0 +1,55 @@
+"""The HTTP request and response bodies of the gateway (bus payloads live in atelier.contracts)."""
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from atelier.contracts.personalization import ValidationResult
+from atelier.contracts.render import RenderStatus
+from atelier.contracts.snapshot import SnapshotView
+from atelier.gateway import domain
+
+
+class Request(BaseModel):
+    # an unknown field (say, a brand_id) is an error the client sees, not something we ignore
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateBrand(Request):
+    name: str = Field(min_length=1, max_length=200)
+    allowed_origins: list[str] = Field(
+        default_factory=list, max_length=50, description="origins the widget may call from"
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        return list(dict.fromkeys(domain.normalize_origin(o) for o in origins))
+
+
+class BrandCreated(BaseModel):
+    id: str
+    name: str
+    allowed_origins: list[str]
+    publishable_key: str = Field(description="for the widget (X-Atelier-Key)")
+    secret_key: str = Field(description="for servers and admin; shown only this once")
+
+
+class Design(Request):
+    product_id: str = Field(min_length=1, max_length=64)
+    values: dict[str, str] = Field(description="zone key -> text as typed by the shopper")
+
+
+class Validation(ValidationResult):
+    """What the widget sees of a validation: the resolved design stays inside the platform."""
+
+    design: None = Field(default=None, exclude=True)
+
+
+class Preview(BaseModel):
+    status: RenderStatus
+    url: str | None = Field(
+        default=None, exclude_if=lambda url: url is None, description="once the preview is ready"
+    )
+
+
+class Snapshot(SnapshotView):
+    preview: Preview

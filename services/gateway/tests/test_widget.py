@@ -1,0 +1,220 @@
+"""The shopper's path: configuration, validation, snapshots, previews, assets and fonts."""
+
+import asyncio
+from collections.abc import Callable
+
+import asyncpg
+from litestar.testing import AsyncTestClient
+
+from atelier.contracts.catalog import CREATE_SNAPSHOT, CREATE_SPEC, VALIDATE_DESIGN
+from atelier.contracts.render import PreviewStatus, RenderStatus
+from atelier.gateway.app import create_app
+from atelier.gateway.settings import GatewaySettings
+from atelier.kit.storage import LocalStore
+from atelier.typeset.fonts import shipped_font
+
+from .conftest import Brand, FakeServices, make_brand
+from .test_access import codes
+
+
+async def idempotency_rows(db: asyncpg.Connection, brand: Brand) -> int:
+    return await db.fetchval("SELECT count(*) FROM gateway.idempotency_keys WHERE brand_id=$1",
+                             brand.id)
+
+
+async def test_config_has_an_etag_and_answers_304_when_unchanged(
+    client: AsyncTestClient, brand: Brand, product: str
+) -> None:
+    url = f"/v1/widget/products/{product}/config"
+    first = await client.get(url, headers=brand.widget)
+    assert first.status_code == 200
+    assert first.json()["product_id"] == product
+    assert first.headers["cache-control"] == "public, max-age=60"
+    etag = first.headers["etag"]
+    again = await client.get(url, headers={**brand.widget, "If-None-Match": etag})
+    weak = await client.get(url, headers={**brand.widget, "If-None-Match": f"W/{etag}"})
+    stale = await client.get(url, headers={**brand.widget, "If-None-Match": '"old"'})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert weak.status_code == 304
+    assert stale.status_code == 200 and stale.headers["etag"] == etag
+
+
+async def test_unknown_product_is_a_404_problem(client: AsyncTestClient, brand: Brand) -> None:
+    response = await client.get("/v1/widget/products/no-such-product/config", headers=brand.widget)
+    assert response.status_code == 404
+    problem = response.json()
+    assert problem["status"] == 404 and problem["title"]
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("product_id", "not_found")]
+
+
+async def test_validate_answers_without_the_internal_design(
+    client: AsyncTestClient, brand: Brand, product: str
+) -> None:
+    valid = await client.post("/v1/personalization/validate", headers=brand.widget,
+                              json={"product_id": product, "values": {"name": "Ada"}})
+    invalid = await client.post("/v1/personalization/validate", headers=brand.widget,
+                                json={"product_id": product, "values": {"name": "Adelaide"}})
+    assert valid.status_code == 200 and valid.json()["valid"] is True
+    assert "design" not in valid.json()
+    assert invalid.status_code == 200 and invalid.json()["valid"] is False
+    assert invalid.json()["zones"][0]["errors"][0]["code"] == "too_long"
+
+
+async def test_malformed_json_and_invalid_fields_are_explained(
+    client: AsyncTestClient, brand: Brand, services: FakeServices
+) -> None:
+    malformed = await client.post("/v1/snapshots", content=b'{"product_id": ',
+                                  headers={**brand.widget, "Content-Type": "application/json"})
+    invalid = await client.post("/v1/snapshots", headers=brand.widget,
+                                json={"product_id": "", "values": {"name": 7}})
+    assert (malformed.status_code, codes(malformed)) == (422, ["malformed_json"])
+    assert invalid.status_code == 422
+    assert sorted((e["field"], e["code"]) for e in invalid.json()["errors"]) == [
+        ("product_id", "invalid_field"), ("values.name", "invalid_field")
+    ]
+    assert services.calls == []
+
+
+async def test_oversized_body_is_refused_before_anything_happens(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    db: asyncpg.Connection,
+) -> None:
+    huge = {"product_id": product, "values": {"name": "x" * (64 * 1024)}}
+    response = await client.post("/v1/snapshots", json=huge,
+                                 headers={**brand.widget, "Idempotency-Key": "big-1"})
+    assert (response.status_code, codes(response)) == (413, ["body_too_large"])
+    assert services.count(VALIDATE_DESIGN) == 0
+    assert await idempotency_rows(db, brand) == 0
+
+
+async def test_snapshot_is_created_from_a_valid_design(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    response = await client.post("/v1/snapshots", headers=brand.widget,
+                                 json={"product_id": product, "values": {"name": "Ada"}})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["product_id"] == product and body["status"] == "created"
+    assert body["template_version"] == 1 and len(body["spec_hash"]) == 64
+    assert body["preview"] == {"status": "pending"}
+    assert services.snapshots[(brand.id, body["id"])].spec_hash == body["spec_hash"]
+
+
+async def test_invalid_design_names_the_zone_and_writes_nothing(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    db: asyncpg.Connection,
+) -> None:
+    headers = {**brand.widget, "Idempotency-Key": "order-1"}
+    response = await client.post("/v1/snapshots", headers=headers,
+                                 json={"product_id": product, "values": {"name": "Adelaide"}})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"], e["position"]) for e in response.json()["errors"]] == [
+        ("name", "too_long", 5)
+    ]
+    assert services.count(CREATE_SPEC) == services.count(CREATE_SNAPSHOT) == 0
+    assert await idempotency_rows(db, brand) == 0
+    # only successes are remembered: the corrected design may use the same key
+    fixed = await client.post("/v1/snapshots", headers=headers,
+                              json={"product_id": product, "values": {"name": "Ada"}})
+    assert fixed.status_code == 201
+
+
+async def test_idempotency_key_replays_the_first_response(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    db: asyncpg.Connection,
+) -> None:
+    headers = {**brand.widget, "Idempotency-Key": "cart-42", "Content-Type": "application/json"}
+    first = await client.post("/v1/snapshots", headers=headers,
+                              content=f'{{"product_id": "{product}", "values": {{"name": "Ada"}}}}')
+    # the same request, spelled differently
+    again = await client.post("/v1/snapshots", headers=headers,
+                              content=f'{{"values":{{"name":"Ada"}},"product_id":"{product}"}}')
+    other = await client.post("/v1/snapshots", headers=headers,
+                              json={"product_id": product, "values": {"name": "Bob"}})
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (other.status_code, codes(other)) == (422, ["idempotency_key_reused"])
+    assert services.count(CREATE_SNAPSHOT) == 1
+    assert await idempotency_rows(db, brand) == 1
+    # keys belong to a brand: another brand's identical key is another request
+    elsewhere = await make_brand(client)
+    theirs = await client.post("/v1/snapshots", json={"product_id": product, "values": {}},
+                               headers={**elsewhere.widget, "Idempotency-Key": "cart-42"})
+    assert theirs.status_code == 404  # their brand has no such product, and no replay of ours
+
+
+async def test_concurrent_requests_with_one_key_create_one_snapshot(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    headers = {**brand.widget, "Idempotency-Key": "double-click"}
+    design = {"product_id": product, "values": {"name": "Ada"}}
+    # the test client blocks its caller's event loop for each request: each goes from a thread
+    responses = await asyncio.gather(*(
+        asyncio.to_thread(asyncio.run, client.post("/v1/snapshots", headers=headers, json=design))
+        for _ in range(4)
+    ))
+    assert services.count(CREATE_SNAPSHOT) == 1
+    created = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(created) == 1
+    for response in responses:
+        assert response.status_code == 201 or codes(response) == ["idempotency_in_progress"]
+
+
+async def test_snapshot_status_shows_the_preview_once_ready(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    settings: GatewaySettings,
+) -> None:
+    created = (await client.post("/v1/snapshots", headers=brand.widget,
+                                 json={"product_id": product, "values": {"name": "Ada"}})).json()
+    pending = await client.get(f"/v1/snapshots/{created['id']}", headers=brand.widget)
+    assert pending.status_code == 200
+    assert pending.json()["preview"] == {"status": "pending"}
+
+    key = f"renders/{created['spec_hash']}/preview.png"
+    png = b"\x89PNG\r\n\x1a\n-preview"
+    await LocalStore(settings.storage_dir).put(key, png, "image/png")
+    services.previews[created["spec_hash"]] = PreviewStatus(
+        spec_hash=created["spec_hash"], status=RenderStatus.READY, object_key=key
+    )
+    ready = (await client.get(f"/v1/snapshots/{created['id']}", headers=brand.widget)).json()
+    assert ready["preview"] == {"status": "ready", "url": f"/v1/assets/{key}"}
+    assert ready["id"] == created["id"] and ready["spec_hash"] == created["spec_hash"]
+
+    asset = await client.get(ready["preview"]["url"])  # public: an <img> sends no key
+    assert asset.status_code == 200 and asset.content == png
+    assert asset.headers["content-type"] == "image/png"
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+async def test_only_existing_render_assets_are_served(
+    client: AsyncTestClient, settings: GatewaySettings
+) -> None:
+    store = LocalStore(settings.storage_dir)
+    await store.put("bundles/order-1/production.zip", b"private", "application/zip")
+    private = await client.get("/v1/assets/bundles/order-1/production.zip")
+    missing = await client.get("/v1/assets/renders/unknown/preview.png")
+    assert (private.status_code, codes(private)) == (404, ["not_found"])
+    assert (missing.status_code, codes(missing)) == (404, ["not_found"])
+
+
+async def test_shipped_fonts_are_served_immutable(client: AsyncTestClient) -> None:
+    response = await client.get("/v1/fonts/dejavu-sans")
+    assert response.status_code == 200
+    assert response.content == shipped_font("dejavu-sans").path.read_bytes()
+    assert response.headers["content-type"] == "font/ttf"
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert (await client.get("/v1/fonts/comic-sans")).status_code == 404
+
+
+async def test_a_missing_service_is_a_503_problem(settings_of: Callable) -> None:
+    settings = settings_of("gateway", platform_token="t")
+    async with AsyncTestClient(app=create_app(settings)) as client:  # no fake services running
+        created = await client.post("/v1/platform/brands", json={"name": "Solo"},
+                                    headers={"Authorization": "Bearer t"})
+        key = created.json()["publishable_key"]
+        response = await client.get("/v1/widget/products/p/config",
+                                    headers={"X-Atelier-Key": key})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -1,0 +1,157 @@
+"""Use cases of the render service: request a preview, draw it, report where it stands."""
+
+import asyncio
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_PREVIEW, Message
+from atelier.contracts.render import (
+    PreviewStatus,
+    RenderCompleted,
+    RenderFailed,
+    RenderPreview,
+    RenderStatus,
+)
+from atelier.contracts.snapshot import SnapshotCreated
+from atelier.kit.errors import NotFound, PoisonMessage
+from atelier.kit.outbox import UnitOfWork
+from atelier.kit.storage import ObjectStore
+from atelier.render import domain, preview
+from atelier.render.models import RenderResult
+
+
+async def request_preview(
+    uow: UnitOfWork, consumer: str, brand_id: str, event: Envelope[SnapshotCreated]
+) -> None:
+    """Queue the preview of a new snapshot's design, or answer at once when it is known."""
+    snapshot = event.data
+    async with uow:
+        if not await uow.first_time(consumer, event.id):
+            return
+        created = (
+            await uow.session.execute(
+                insert(RenderResult)
+                .values(brand_id=brand_id, spec_hash=snapshot.spec_hash, kind=domain.PREVIEW,
+                        status=RenderStatus.PENDING)
+                .on_conflict_do_nothing()
+                .returning(RenderResult.spec_hash)
+            )
+        ).first() is not None
+        if created:
+            job = RenderPreview(
+                spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
+            )
+            uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
+        else:
+            row = await _find(uow.session, brand_id, snapshot.spec_hash)
+            assert row is not None  # the insert conflicted with it, and rows are never deleted
+            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
+        await uow.commit()
+
+
+async def render_preview(
+    uow: UnitOfWork, store: ObjectStore, brand_id: str, job: Envelope[RenderPreview]
+) -> None:
+    """Draw, store and record one preview; a redelivered job that was settled does nothing."""
+    spec_hash = job.data.spec_hash
+    if not await _start_attempt(uow, brand_id, spec_hash):
+        return
+    try:
+        key = domain.preview_key(spec_hash)
+        image = await asyncio.to_thread(preview.render_png, job.data.spec)
+    except domain.Undrawable as exc:
+        reason = str(exc)
+        failed = RenderFailed(spec_hash=spec_hash, reason=reason, snapshot_id=job.data.snapshot_id)
+        await _settle(uow, brand_id, job, {"status": RenderStatus.FAILED, "reason": reason},
+                      RENDER_FAILED, failed)
+        raise PoisonMessage(reason) from exc  # recorded; the kit parks the job on dlq.render
+    await store.put(key, image.png, domain.PNG)
+    ready = {"status": RenderStatus.READY, "object_key": key, "content_type": domain.PNG,
+             "width_px": image.width_px, "height_px": image.height_px, "rendered_at": func.now()}
+    completed = RenderCompleted(
+        spec_hash=spec_hash, object_key=key, content_type=domain.PNG, width_px=image.width_px,
+        height_px=image.height_px, snapshot_id=job.data.snapshot_id,
+    )
+    await _settle(uow, brand_id, job, ready, RENDER_COMPLETED, completed)
+
+
+async def preview_status(uow: UnitOfWork, brand_id: str, spec_hash: str) -> PreviewStatus:
+    async with uow:  # read inside: leaving the unit of work rolls back and expires the row
+        row = await _find(uow.session, brand_id, spec_hash)
+        if row is None:
+            raise NotFound.of("preview", "spec_hash")
+        return PreviewStatus(
+            spec_hash=spec_hash, status=RenderStatus(row.status), object_key=row.object_key,
+            reason=row.reason,
+        )
+
+
+async def _find(session: AsyncSession, brand_id: str, spec_hash: str) -> RenderResult | None:
+    return await session.get(
+        RenderResult, {"brand_id": brand_id, "spec_hash": spec_hash, "kind": domain.PREVIEW}
+    )
+
+
+def _emit_known_outcome(
+    uow: UnitOfWork, row: RenderResult, snapshot_id: str, cause: Envelope
+) -> None:
+    """The same design again: repeat its settled outcome for this snapshot (a cache hit).
+
+    A pending row means its job is in flight; that job's completion carries the same spec_hash,
+    which is what listeners key on.
+    """
+    if row.status == RenderStatus.PENDING:
+        return
+    if row.status == RenderStatus.READY:
+        # the table's check constraint guarantees these on ready rows
+        assert row.object_key and row.content_type and row.width_px and row.height_px
+        completed = RenderCompleted(
+            spec_hash=row.spec_hash, object_key=row.object_key, content_type=row.content_type,
+            width_px=row.width_px, height_px=row.height_px, snapshot_id=snapshot_id,
+        )
+        uow.emit(RENDER_COMPLETED, completed, brand_id=row.brand_id, cause=cause)
+    else:
+        failed = RenderFailed(spec_hash=row.spec_hash, reason=row.reason or "",
+                              snapshot_id=snapshot_id)
+        uow.emit(RENDER_FAILED, failed, brand_id=row.brand_id, cause=cause)
+
+
+def _pending(brand_id: str, spec_hash: str) -> Any:
+    return (
+        update(RenderResult)
+        .where(RenderResult.brand_id == brand_id, RenderResult.spec_hash == spec_hash,
+               RenderResult.kind == domain.PREVIEW, RenderResult.status == RenderStatus.PENDING)
+        .returning(RenderResult.spec_hash)
+    )
+
+
+async def _start_attempt(uow: UnitOfWork, brand_id: str, spec_hash: str) -> bool:
+    """Count the attempt; False when the render is no longer pending (nothing left to do)."""
+    async with uow:
+        stmt = _pending(brand_id, spec_hash).values(attempts=RenderResult.attempts + 1)
+        started = (await uow.session.execute(stmt)).first() is not None
+        await uow.commit()
+    return started
+
+
+async def _settle(
+    uow: UnitOfWork,
+    brand_id: str,
+    job: Envelope[RenderPreview],
+    values: dict[str, Any],
+    message: Message,
+    data: BaseModel,
+) -> None:
+    """Record the outcome and announce it, once: a concurrent redelivery that settled first wins."""
+    async with uow:
+        settled = (
+            await uow.session.execute(_pending(brand_id, job.data.spec_hash).values(**values))
+        ).first() is not None
+        if settled:
+            uow.emit(message, data, brand_id=brand_id, cause=job)
+        await uow.commit()

@@ -1,0 +1,243 @@
+"""The render service on the real Postgres and NATS: snapshot events in, previews and events out."""
+
+import hashlib
+import io
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from nats.js.api import RawStreamMsg
+from PIL import Image
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import (
+    GET_PREVIEW,
+    RENDER_COMPLETED,
+    RENDER_FAILED,
+    RENDER_PREVIEW,
+    SNAPSHOT_CREATED,
+    Message,
+    dlq_subject,
+)
+from atelier.contracts.render import (
+    GetPreview,
+    RenderCompleted,
+    RenderFailed,
+    RenderPreview,
+    RenderStatus,
+)
+from atelier.contracts.snapshot import SnapshotCreated
+from atelier.contracts.spec import DesignSpec, SpecZone
+from atelier.kit.broker import Bus
+from atelier.kit.db import asyncpg_dsn
+from atelier.kit.errors import NotFound
+from atelier.kit.runtime import Runtime
+from atelier.kit.testing.plugin import eventually, running, unique
+from atelier.render.bootstrap import bootstrap
+
+
+def a_spec(text: str = "Ada", font: str = "dejavu-sans") -> DesignSpec:
+    zone = SpecZone(key="name", text=text, width_mm=60, height_mm=12.5, font=font,
+                    colour="#112233")
+    return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
+
+
+def hash_of(spec: DesignSpec) -> str:
+    # stands in for the spec service's canonical hash: render only needs a stable SHA-256
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+def snapshot_event(brand: str, spec: DesignSpec) -> Envelope[SnapshotCreated]:
+    data = SnapshotCreated(snapshot_id=unique("snap-"), spec_hash=hash_of(spec), spec=spec)
+    return Envelope[SnapshotCreated](
+        type=SNAPSHOT_CREATED.type, producer="snapshot", brand_id=brand, data=data
+    )
+
+
+async def publish(bus: Bus, subject: str, envelope: Envelope, msg_id: str | None = None) -> None:
+    """``msg_id`` other than the envelope id plays a redelivery after JetStream's dedup window."""
+    await bus.publish_raw(
+        subject, envelope.model_dump_json().encode(), {"Nats-Msg-Id": msg_id or envelope.id}
+    )
+
+
+async def stream_messages(bus: Bus, subject: str) -> list[RawStreamMsg]:
+    """Every message stored on ``subject`` in the test namespace's stream."""
+    js = bus.broker.connection.jetstream()
+    stream = bus.stream(subject)
+    state = (await js.stream_info(stream)).state
+    if not state.messages:
+        return []
+    found = [await js.get_msg(stream, seq) for seq in range(state.first_seq, state.last_seq + 1)]
+    return [m for m in found if m.subject == bus.subject(subject)]
+
+
+async def consumer_done(bus: Bus, subject: str, durable: str, handled: int) -> bool:
+    """True once ``durable`` acknowledged ``handled`` messages and has none left in flight."""
+    js = bus.broker.connection.jetstream()
+    info = await js.consumer_info(bus.stream(subject), durable)
+    idle = not info.num_pending and not info.num_ack_pending
+    return info.ack_floor.stream_seq >= handled and idle
+
+
+@pytest.fixture
+async def db(settings_of) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(asyncpg_dsn(settings_of("render").database_url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def render(settings_of) -> AsyncIterator[Runtime]:
+    async with running(bootstrap(settings_of("render"))) as runtime:
+        yield runtime
+
+
+async def result(db: asyncpg.Connection, brand: str, spec_hash: str) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        "SELECT * FROM render.render_results WHERE brand_id=$1 AND spec_hash=$2 AND kind='preview'",
+        brand, spec_hash,
+    )
+
+
+async def settled(db: asyncpg.Connection, brand: str, spec_hash: str, status: str) -> bool:
+    row = await result(db, brand, spec_hash)
+    return row is not None and row["status"] == status
+
+
+async def outbox(db: asyncpg.Connection, brand: str, message: Message) -> list[Envelope]:
+    """What the service emitted for ``brand`` on ``message``'s subject, in order."""
+    rows = await db.fetch(
+        "SELECT payload FROM render.outbox WHERE subject=$1 AND convert_from(payload, 'UTF8') "
+        "LIKE $2 ORDER BY seq", message.subject, f"%{brand}%",
+    )
+    model = Envelope[message.model]  # type: ignore[name-defined]
+    return [model.model_validate_json(r["payload"]) for r in rows]
+
+
+async def emitted(db: asyncpg.Connection, brand: str, message: Message, count: int) -> bool:
+    return len(await outbox(db, brand, message)) >= count
+
+
+async def all_published(db: asyncpg.Connection, brand: str) -> bool:
+    return not await db.fetchval(
+        "SELECT count(*) FROM render.outbox WHERE published_at IS NULL "
+        "AND convert_from(payload, 'UTF8') LIKE $1", f"%{brand}%",
+    )
+
+
+async def test_a_snapshot_gets_a_stored_preview(render, client_bus, db) -> None:
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec())
+    spec_hash = event.data.spec_hash
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+
+    await eventually(lambda: settled(db, brand, spec_hash, "ready"))
+    row = await result(db, brand, spec_hash)
+    assert row is not None
+    key = f"renders/{spec_hash}/preview.png"
+    assert (row["object_key"], row["content_type"]) == (key, "image/png")
+    assert (row["width_px"], row["height_px"], row["attempts"]) == (600, 125, 1)
+    assert row["rendered_at"] is not None
+    assert render.store is not None
+    image = Image.open(io.BytesIO(await render.store.get(key)))
+    assert (image.format, image.size) == ("PNG", (600, 125))
+
+    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
+    assert (status.status, status.object_key) == (RenderStatus.READY, key)
+    with pytest.raises(NotFound):  # another brand never sees this brand's render
+        await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=unique())
+
+    await eventually(lambda: all_published(db, brand))
+    [message] = await stream_messages(client_bus, RENDER_COMPLETED.subject)
+    completed = Envelope[RenderCompleted].model_validate_json(message.data)
+    assert completed.brand_id == brand and completed.correlation_id == event.correlation_id
+    assert completed.data == RenderCompleted(
+        spec_hash=spec_hash, object_key=key, content_type="image/png", width_px=600,
+        height_px=125, snapshot_id=event.data.snapshot_id,
+    )
+
+
+async def test_the_same_snapshot_event_twice_renders_once(render, client_bus, db) -> None:
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec())
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+    await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+    # once ready, only the inbox tells a redelivery from a new snapshot of the same design
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event, msg_id=f"{event.id}-late")
+
+    await eventually(lambda: consumer_done(
+        client_bus, SNAPSHOT_CREATED.subject, "render-snapshot-created", handled=2))
+    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert len(await outbox(db, brand, RENDER_COMPLETED)) == 1
+    assert (await result(db, brand, event.data.spec_hash))["attempts"] == 1  # type: ignore[index]
+
+
+async def test_the_same_design_again_is_a_cache_hit(render, client_bus, db) -> None:
+    brand = unique("brand-")
+    first, second = snapshot_event(brand, a_spec()), snapshot_event(brand, a_spec())
+    await publish(client_bus, SNAPSHOT_CREATED.subject, first)
+    await eventually(lambda: settled(db, brand, first.data.spec_hash, "ready"))
+    await publish(client_bus, SNAPSHOT_CREATED.subject, second)
+
+    await eventually(lambda: emitted(db, brand, RENDER_COMPLETED, 2))
+    snapshots = [e.data.snapshot_id for e in await outbox(db, brand, RENDER_COMPLETED)]
+    assert snapshots == [first.data.snapshot_id, second.data.snapshot_id]
+    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert (await result(db, brand, first.data.spec_hash))["attempts"] == 1  # type: ignore[index]
+    await eventually(lambda: all_published(db, brand))
+    assert len(await stream_messages(client_bus, RENDER_COMPLETED.subject)) == 2
+
+
+async def test_a_redelivered_job_of_a_ready_preview_does_nothing(render, client_bus, db) -> None:
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec())
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+    await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+
+    [job] = await outbox(db, brand, RENDER_PREVIEW)
+    await publish(client_bus, RENDER_PREVIEW.subject, job, msg_id=f"{job.id}-late")
+    await eventually(lambda: consumer_done(
+        client_bus, RENDER_PREVIEW.subject, "render-preview", handled=2))
+    assert len(await outbox(db, brand, RENDER_COMPLETED)) == 1
+    assert (await result(db, brand, event.data.spec_hash))["attempts"] == 1  # type: ignore[index]
+
+
+async def test_an_unknown_font_fails_and_is_dead_lettered(render, client_bus, db) -> None:
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec(font="no-such-font"))
+    spec_hash = event.data.spec_hash
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+
+    await eventually(lambda: settled(db, brand, spec_hash, "failed"))
+    row = await result(db, brand, spec_hash)
+    assert row is not None and "unknown font 'no-such-font'" in row["reason"]
+    [failed] = await outbox(db, brand, RENDER_FAILED)
+    assert failed.data == RenderFailed(
+        spec_hash=spec_hash, reason=row["reason"], snapshot_id=event.data.snapshot_id
+    )
+    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
+    assert (status.status, status.reason) == (RenderStatus.FAILED, row["reason"])
+
+    [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
+    assert parked.headers is not None
+    assert "unknown font 'no-such-font'" in parked.headers["Atelier-Dlq-Reason"]
+    assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
+    assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
+
+
+async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> None:
+    brand = unique("brand-")
+    events = [snapshot_event(brand, a_spec(text=f"Name {i}")) for i in range(6)]
+    async with running(bootstrap(settings_of("render"))), running(bootstrap(settings_of("render"))):
+        for event in events:
+            await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+        for event in events:
+            await eventually(lambda e=event: settled(db, brand, e.data.spec_hash, "ready"))
+    attempts = await db.fetch(
+        "SELECT attempts FROM render.render_results WHERE brand_id=$1", brand
+    )
+    assert [r["attempts"] for r in attempts] == [1] * len(events)  # each job drawn once
+    assert len(await outbox(db, brand, RENDER_COMPLETED)) == len(events)

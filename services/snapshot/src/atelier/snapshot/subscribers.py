@@ -1,0 +1,23 @@
+"""Bus entrypoints: translate messages to use-case calls and back."""
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import CREATE_SNAPSHOT, GET_SNAPSHOT
+from atelier.contracts.snapshot import CreateSnapshot, GetSnapshot, SnapshotView
+from atelier.kit.broker import brand_of
+from atelier.kit.runtime import Runtime
+from atelier.snapshot import handlers
+
+
+def register(runtime: Runtime) -> None:
+    async def create(envelope: Envelope[CreateSnapshot]) -> SnapshotView:
+        return await handlers.create_snapshot(
+            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
+        )
+
+    async def get(envelope: Envelope[GetSnapshot]) -> SnapshotView:
+        return await handlers.get_snapshot(
+            runtime.uow(), brand_of(envelope), envelope.data.snapshot_id
+        )
+
+    runtime.bus.serve(CREATE_SNAPSHOT, create)
+    runtime.bus.serve(GET_SNAPSHOT, get)
