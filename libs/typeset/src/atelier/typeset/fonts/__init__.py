@@ -19,8 +19,9 @@ SHIPPED: dict[str, Font] = {
     font.id: font
     for font in (
         Font("dejavu-sans", "DejaVu Sans", HERE / "dejavu/DejaVuSans.ttf", HERE / "dejavu/LICENSE"),
-        Font("dejavu-serif", "DejaVu Serif", HERE / "dejavu/DejaVuSerif.ttf",
-             HERE / "dejavu/LICENSE"),
+        Font(
+            "dejavu-serif", "DejaVu Serif", HERE / "dejavu/DejaVuSerif.ttf", HERE / "dejavu/LICENSE"
+        ),
     )
 }
 
@@ -29,4 +30,6 @@ def shipped_font(font_id: str) -> Font:
     try:
         return SHIPPED[font_id]
     except KeyError:
-        raise LookupError(f"unknown font {font_id!r}; known: {', '.join(sorted(SHIPPED))}") from None
+        raise LookupError(
+            f"unknown font {font_id!r}; known: {', '.join(sorted(SHIPPED))}"
+        ) from None

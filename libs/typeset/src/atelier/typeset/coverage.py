@@ -1,0 +1,34 @@
+"""Which characters a font cannot draw: the rules engine's "glyph coverage" check."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from atelier.typeset.breaking import grapheme_starts
+from atelier.typeset.face import font_face
+
+
+def coverage(font_id: str, text: str) -> list[tuple[int, str]]:
+    """(grapheme index, character) of every character the font's cmap lacks, in text order.
+
+    Format characters and controls (newline, ZWJ, bidi marks, variation selectors) are not
+    drawn, so never missing. A cluster whose NFC form the font has is covered: HarfBuzz composes
+    "e" + U+0301 into "é" when the font has no combining acute.
+    """
+    face = font_face(font_id)
+    starts = grapheme_starts(text)
+    missing = []
+    for index, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)], strict=True)):
+        cluster = text[start:end]
+        lacking = [char for char in cluster if _drawn(char) and not face.has_char(char)]
+        if lacking and not all(
+            face.has_char(c) for c in unicodedata.normalize("NFC", cluster) if _drawn(c)
+        ):
+            missing.extend((index, char) for char in lacking)
+    return missing
+
+
+def _drawn(char: str) -> bool:
+    return unicodedata.category(char) not in ("Cc", "Cf") and not (
+        "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+    )

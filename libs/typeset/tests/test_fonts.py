@@ -1,0 +1,93 @@
+"""Fonts: loaded once, uploaded fonts (TrueType and CFF), and glyph coverage."""
+
+from io import BytesIO
+
+import pytest
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.basePen import AbstractPen
+from fontTools.pens.reverseContourPen import ReverseContourPen
+from fontTools.pens.t2CharStringPen import T2CharStringPen
+from fontTools.ttLib import TTFont
+
+from atelier.typeset import Box, TextStyle, coverage, layout, rasterize, register_font
+from atelier.typeset.face import font_face
+from atelier.typeset.fonts import shipped_font
+
+
+def test_a_font_is_loaded_once() -> None:
+    assert font_face("dejavu-sans") is font_face("dejavu-sans")
+
+
+def test_coverage_finds_what_the_font_lacks() -> None:
+    cmap = TTFont(shipped_font("dejavu-sans").path).getBestCmap()
+    assert ord("中") not in cmap and ord("文") not in cmap  # the premise
+    assert coverage("dejavu-sans", "Ada 中文") == [(4, "中"), (5, "文")]
+
+
+def test_coverage_counts_graphemes_and_ignores_what_is_not_drawn() -> None:
+    assert coverage("dejavu-sans", "e\u0301中") == [(1, "中")]
+    assert coverage("dejavu-sans", "a\nb\u200dc") == []
+    assert coverage("dejavu-serif", "Ελληνικά שלום") == [(9, "ש"), (10, "ל"), (11, "ו"), (12, "ם")]
+
+
+def test_an_uploaded_truetype_font_lays_out_like_the_shipped_one() -> None:
+    register_font("brand-serif", shipped_font("dejavu-serif").path.read_bytes())
+    box = Box(100, 20)
+    uploaded = layout("Ada", TextStyle(font_id="brand-serif", size_mm=5), box)
+    shipped = layout("Ada", TextStyle(font_id="dejavu-serif", size_mm=5), box)
+    assert uploaded.lines[0].glyphs == shipped.lines[0].glyphs
+
+
+def test_register_font_refuses_what_is_not_a_font_or_a_shipped_id() -> None:
+    with pytest.raises(ValueError, match="not a TrueType/OpenType font"):
+        register_font("broken", b"not a font")
+    with pytest.raises(ValueError, match="shipped"):
+        register_font("dejavu-sans", shipped_font("dejavu-serif").path.read_bytes())
+
+
+def cff_ring_font() -> bytes:
+    """An OpenType/CFF font whose "O" is a cubic ring: the inner contour runs the other way."""
+
+    def ring(pen: AbstractPen, r: float) -> None:
+        k = 0.5523 * r  # cubic approximation of a quarter circle, centred on (500, 350)
+        pen.moveTo((500, 350 - r))
+        pen.curveTo((500 + k, 350 - r), (500 + r, 350 - k), (500 + r, 350))
+        pen.curveTo((500 + r, 350 + k), (500 + k, 350 + r), (500, 350 + r))
+        pen.curveTo((500 - k, 350 + r), (500 - r, 350 + k), (500 - r, 350))
+        pen.curveTo((500 - r, 350 - k), (500 - k, 350 - r), (500, 350 - r))
+        pen.closePath()
+
+    ring_pen = T2CharStringPen(1000, None)
+    ring(ring_pen, 350)
+    ring(ReverseContourPen(ring_pen), 200)
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder([".notdef", "O"])
+    builder.setupCharacterMap({ord("O"): "O"})
+    builder.setupCFF(
+        "Ring-Regular",
+        {"FullName": "Ring"},
+        {".notdef": T2CharStringPen(500, None).getCharString(), "O": ring_pen.getCharString()},
+        {},
+    )
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "O": (1000, 150)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Ring", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    out = BytesIO()
+    builder.save(out)
+    return out.getvalue()
+
+
+def test_cff_outlines_are_drawn_with_cubics_and_holes() -> None:
+    register_font("ring", cff_ring_font())
+    style = TextStyle(font_id="ring", size_mm=10)
+    scene = layout("O", style, Box(10, 10)).scene()
+    [path] = scene.paths
+    assert "C" in path.svg_d() and len(path.contours) == 2
+    image = rasterize(scene, 20)
+    # The ring is centred at (5 mm, baseline - 3.5 mm); its hole has a radius of 2 mm.
+    baseline = layout("O", style, Box(10, 10)).lines[0].baseline_mm
+    centre = (5 * 20, round((baseline - 3.5) * 20))
+    assert image.getpixel(centre) == (255, 255, 255)
+    assert image.getpixel((centre[0] + 55, centre[1])) == (0, 0, 0)  # 2.75 mm out: in the ring
