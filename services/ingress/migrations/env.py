@@ -1,4 +1,4 @@
-from atelier.kit.migrations import run_env
 from atelier.ingress.models import Base
+from atelier.kit.migrations import run_env
 
 run_env(Base.metadata)

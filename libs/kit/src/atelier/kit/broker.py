@@ -126,7 +126,11 @@ class Bus:
             "Nats-Msg-Id": f"dlq:{consumer}:{original_id}",
         }
         await self.broker.publish(
-            raw.data, self.subject(subject), headers=headers, stream=self.stream(subject), timeout=5.0
+            raw.data,
+            self.subject(subject),
+            headers=headers,
+            stream=self.stream(subject),
+            timeout=5.0,
         )
         self.metrics.dead_lettered.labels(raw.subject).inc()
         log.error("dead-lettered %s from %s: %s", consumer, raw.subject, reason)
@@ -162,6 +166,11 @@ class Bus:
         except ValidationError as exc:
             await self._give_up(msg, consumer, f"invalid message: {exc.errors(include_url=False)}")
             return
+        if delivered > self.settings.max_deliver:
+            # the spare delivery comes only when parking the message failed: park it, do not
+            # run a handler that already had all its chances
+            await self._give_up(msg, consumer, f"failed {delivered - 1} times")
+            return
         context.correlation_id.set(envelope.correlation_id)
         context.brand_id.set(envelope.brand_id)
         heartbeat = asyncio.create_task(self._keep_alive(msg))
@@ -175,7 +184,8 @@ class Bus:
             else:
                 delay = retry_delay(self.settings, delivered)
                 log.warning(
-                    "%s failed (delivery %d), retrying in %.1fs: %r", consumer, delivered, delay, exc
+                    "%s failed (delivery %d), retrying in %.1fs: %r",
+                    consumer, delivered, delay, exc,
                 )
                 await msg.nack(delay=delay)
         else:
@@ -209,7 +219,9 @@ class Bus:
         async def on_request(msg: NatsMessage) -> bytes:
             return (await self._answer(msg, model, handle)).model_dump_json().encode()
 
-    async def _answer(self, msg: NatsMessage, model: type[Envelope], handle: RpcHandler) -> RpcReply:
+    async def _answer(
+        self, msg: NatsMessage, model: type[Envelope], handle: RpcHandler
+    ) -> RpcReply:
         try:
             envelope = model.model_validate_json(msg.body)
         except ValidationError as exc:
@@ -234,7 +246,7 @@ class Bus:
         *,
         brand_id: str | None,
         correlation_id: str | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the request's own deadline, passed to NATS
     ) -> Any:
         """Request/reply: returns the reply model, or raises the remote problem as an error."""
         envelope = Envelope[type(data)](  # type: ignore[misc]

@@ -12,6 +12,7 @@ import uvicorn
 from alembic import command
 
 from atelier.kit.broker import declare_owned_streams
+from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
 from atelier.kit.settings import ServiceSettings
 
@@ -35,6 +36,8 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
     settings = settings_cls()
+    # before uvicorn or alembic say anything; the app factory configures the same again
+    configure_logging(service, settings.log_level, settings.log_json)
     if args.command == "setup":
         asyncio.run(setup(settings))
     elif args.command == "revision":

@@ -1,10 +1,9 @@
 """Async database access: sqlmodel sessions on asyncpg, one Postgres schema per service."""
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def model_base(schema: str) -> type[SQLModel]:

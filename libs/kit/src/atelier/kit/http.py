@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from atelier.contracts import ErrorCode, ErrorItem, Problem
 from atelier.kit.broker import errors_of
 from atelier.kit.errors import AtelierError, Invalid
-from atelier.kit.logs import configure_logging
+from atelier.kit.logs import LitestarLogging, configure_logging
 from atelier.kit.runtime import Runtime
 
 PROBLEM_JSON = "application/problem+json"
@@ -141,6 +141,7 @@ def service_app(
             HTTPException: _on_http,
         },
         cors_config=cors_config,
+        logging_config=LitestarLogging(),
         request_max_body_size=request_max_body_size,
         **litestar_options,
     )

@@ -1,13 +1,26 @@
-"""JSON logs with trace id, correlation id and brand id on every line."""
+"""JSON logs with trace id, correlation id and brand id on every line.
+
+The root logger owns the only handler; every other logger (uvicorn, FastStream, Litestar, ours)
+propagates to it. Libraries that configure logging themselves are told not to: uvicorn gets
+``log_config=None`` (``atelier.kit.cli``) and Litestar gets ``LitestarLogging`` below instead
+of its default ``LoggingConfig``, whose ``dictConfig`` would replace our root handler with its own
+plain-text one when the app is built.
+"""
 
 import json
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import IO, Any, Literal
 
+from litestar.logging.config import BaseLoggingConfig
+from litestar.types import Scope
 from opentelemetry import trace
 
 from atelier.kit import context
+from atelier.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,8 +45,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(
+    service: str, level: str = "INFO", as_json: bool = True, stream: IO[str] | None = None
+) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     if as_json:
         handler.setFormatter(JsonFormatter(service))
     else:
@@ -41,5 +56,36 @@ def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings become log lines, not bare text on stderr
+    for name in ("uvicorn", "uvicorn.error", "litestar"):
+        # whoever configured these before us: their lines go through our handler only
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
     for noisy in ("faststream.access.nats", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _log_uncaught(logger: Any, scope: Scope, _: list[str]) -> None:
+    logger.exception("uncaught exception on %s %s", scope.get("method", ""), scope["path"])
+
+
+@dataclass
+class LitestarLogging(BaseLoggingConfig):
+    """Litestar's logging through the kit's root handler: it configures nothing itself and logs
+    unexpected exceptions (not the 4xx it turns into problem details) with their traceback."""
+
+    log_exceptions: Literal["always", "debug", "never"] = "always"
+    exception_logging_handler: Callable[..., None] | None = _log_uncaught
+    disable_stack_trace: set[int | type[Exception]] = field(
+        default_factory=lambda: {*range(400, 500), NotFound, Invalid, Conflict, Unauthorized,
+                                 Forbidden}
+    )
+    traceback_line_limit: int = -1
+
+    def configure(self) -> Callable[[str], logging.Logger]:
+        return logging.getLogger
+
+    @staticmethod
+    def set_level(logger: Any, level: int) -> None:
+        logger.setLevel(level)

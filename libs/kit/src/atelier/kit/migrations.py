@@ -63,12 +63,7 @@ def create_outbox_and_inbox(schema: str) -> None:
     """Inside a service's first migration: its outbox and inbox (see ``atelier.kit.outbox``)."""
     from alembic import op
 
-    metadata = MetaData(schema=schema)
     from atelier.kit.outbox import add_outbox_and_inbox
 
-    for table in add_outbox_and_inbox(metadata):
-        table.create(op.get_bind())
-    op.create_index(
-        "outbox_unpublished", "outbox", ["seq"], schema=schema,
-        postgresql_where=text("published_at IS NULL"),
-    )
+    for table in add_outbox_and_inbox(MetaData(schema=schema)):
+        table.create(op.get_bind())  # with its indexes

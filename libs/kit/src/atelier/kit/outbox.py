@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -59,6 +60,8 @@ def add_outbox_and_inbox(metadata: MetaData) -> tuple[Table, Table]:
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text),
+        # the relay's query reads only this small index, however many rows were published
+        Index("outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
     )
     inbox = Table(
         "inbox",
@@ -134,7 +137,11 @@ class UnitOfWork:
             await self.session.execute(
                 insert(self.outbox),
                 [
-                    {"message_id": env.id, "subject": subject, "payload": env.model_dump_json().encode()}
+                    {
+                        "message_id": env.id,
+                        "subject": subject,
+                        "payload": env.model_dump_json().encode(),
+                    }
                     for subject, env in self._pending
                 ],
             )

@@ -1,4 +1,4 @@
-from atelier.kit.cli import main
 from atelier.commerce.settings import CommerceSettings
+from atelier.kit.cli import main
 
 main(CommerceSettings)

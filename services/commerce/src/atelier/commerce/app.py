@@ -1,8 +1,8 @@
 from litestar import Litestar
 
-from atelier.kit.http import service_app
 from atelier.commerce.bootstrap import bootstrap
 from atelier.commerce.settings import CommerceSettings
+from atelier.kit.http import service_app
 
 
 def create_app(settings: CommerceSettings | None = None) -> Litestar:

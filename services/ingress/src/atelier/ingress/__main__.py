@@ -1,4 +1,4 @@
-from atelier.kit.cli import main
 from atelier.ingress.settings import IngressSettings
+from atelier.kit.cli import main
 
 main(IngressSettings)

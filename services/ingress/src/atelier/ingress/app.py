@@ -1,8 +1,8 @@
 from litestar import Litestar
 
-from atelier.kit.http import service_app
 from atelier.ingress.bootstrap import bootstrap
 from atelier.ingress.settings import IngressSettings
+from atelier.kit.http import service_app
 
 
 def create_app(settings: IngressSettings | None = None) -> Litestar:

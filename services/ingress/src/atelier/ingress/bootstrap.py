@@ -1,8 +1,8 @@
 """The composition root: the app and the tests build the service here."""
 
-from atelier.kit.runtime import Runtime
 from atelier.ingress import models
 from atelier.ingress.settings import IngressSettings
+from atelier.kit.runtime import Runtime
 
 
 def bootstrap(settings: IngressSettings) -> Runtime:

@@ -1,6 +1,48 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Column, DateTime, LargeBinary, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
 from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("ingress")
+
+SOURCES = ("shopify", "stripe")
+
+
+class WebhookEventRow(Base, table=True):  # type: ignore[call-arg]
+    """One verified delivery of a provider, kept raw (the body its signature was computed on).
+
+    The provider's own event id is unique per source: Shopify and Stripe retry for hours or
+    days, long after JetStream's dedup window, so a retry is recognised here."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="webhook_events_source_external_id"),
+        CheckConstraint(
+            "source IN ({})".format(", ".join(f"'{s}'" for s in SOURCES)),
+            name="webhook_events_source",
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    source: str = Field(max_length=16)
+    external_id: str = Field(max_length=255)
+    topic: str = Field(max_length=255)
+    # resolved later from the shop domain / Stripe account: unknown when the delivery arrives
+    brand_id: str | None = Field(default=None, max_length=64, index=True)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    received_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    processed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+
 
 outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -6,6 +6,7 @@
   after the test, so runs on the shared NATS never collide.
 - ``settings_of``: builds a service's settings wired to both, with short delivery timings.
 - ``nats_server``: a nats-server of the test's own, to stop and restart in fault tests.
+- ``stream_messages``: what a stream holds, to check what was (not) published.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from typing import Any
 import asyncpg
 import nats
 import pytest
+from nats.js.api import RawStreamMsg
 
 from atelier.contracts.catalog import SERVICES, STREAMS
 from atelier.kit.broker import Bus, create_broker, declare_streams, namespaced_stream
@@ -108,7 +110,7 @@ async def namespace(nats_url: str) -> AsyncIterator[str]:
 def settings_of(
     database_url: str, nats_url: str, namespace: str, tmp_path: Any
 ) -> Callable[..., ServiceSettings]:
-    def build(service: str, **overrides: Any) -> ServiceSettings:
+    def build(service: str | type[ServiceSettings], **overrides: Any) -> ServiceSettings:
         values: dict[str, Any] = {
             "database_url": database_url,
             "nats_url": nats_url,
@@ -122,7 +124,8 @@ def settings_of(
             "log_json": False,
         }
         values.update(overrides)
-        return settings_class(service)(**values)
+        cls = settings_class(service) if isinstance(service, str) else service
+        return cls(**values)
 
     return build
 
@@ -136,7 +139,11 @@ def nats_server() -> Iterator[NatsServer]:
         server.close()
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+async def eventually(
+    check: Callable[[], Any],
+    timeout: float = 10.0,  # noqa: ASYNC109 - a polling budget, not an I/O deadline
+    interval: float = 0.05,
+) -> Any:
     """Poll ``check`` (sync or async) until it returns something truthy."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -148,6 +155,19 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+async def stream_messages(url: str, stream: str) -> list[RawStreamMsg]:
+    """Every message ``stream`` holds, in stream order (``stream`` as named on the server)."""
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        state = (await js.stream_info(stream)).state
+        if not state.messages:
+            return []
+        return [await js.get_msg(stream, seq) for seq in range(state.first_seq, state.last_seq + 1)]
+    finally:
+        await nc.close()
 
 
 @contextlib.asynccontextmanager

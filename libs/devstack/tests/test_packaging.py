@@ -1,0 +1,110 @@
+"""compose.yaml, deploy/ and the CI workflow describe every service and only files that exist.
+(No Docker engine or cluster here: these check structure; kubectl renders the overlays.)"""
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from atelier.contracts.catalog import SERVICES
+from atelier.devstack.stack import DEFAULT_PORTS
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+
+
+def load_all(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_compose_builds_every_service_from_its_dockerfile(compose) -> None:
+    services = compose["services"]
+    for name in SERVICES:
+        for container in (name, f"{name}-setup"):
+            build = services[container]["build"]
+            assert build["context"] == "."
+            assert (ROOT / build["dockerfile"]).is_file(), build["dockerfile"]
+            assert build["dockerfile"] == f"services/{name}/Dockerfile"
+            assert services[container]["environment"]["ATELIER_STORAGE_BACKEND"] == "s3"
+        assert services[f"{name}-setup"]["command"] == ["python", "-m", f"atelier.{name}", "setup"]
+
+
+def test_compose_starts_services_after_every_setup(compose) -> None:
+    services = compose["services"]
+    for name in SERVICES:
+        needs = services[name]["depends_on"]
+        for other in SERVICES:  # consumers bind to streams other services' setup declares
+            assert needs[f"{other}-setup"] == {"condition": "service_completed_successfully"}
+        assert needs["minio-init"] == {"condition": "service_completed_successfully"}
+    assert services["gateway"]["ports"] == ["8000:8000"]
+    assert {"nats", "postgres", "minio", "minio-init", "mailpit"} <= set(services)
+    assert "-js" in services["nats"]["command"]
+
+
+def test_compose_infrastructure_is_what_make_run_expects(compose) -> None:
+    services = compose["services"]
+    assert "127.0.0.1:4222:4222" in services["nats"]["ports"]
+    assert "127.0.0.1:5432:5432" in services["postgres"]["ports"]
+    assert services["postgres"]["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "trust"
+    assert services["postgres"]["image"] == "postgres:16"
+
+
+def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
+    base = yaml.safe_load((DEPLOY / "base" / "kustomization.yaml").read_text())
+    docs = [doc for resource in base["resources"] for doc in load_all(DEPLOY / "base" / resource)]
+    by_kind: dict[str, dict[str, dict]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    assert set(by_kind["Deployment"]) == set(SERVICES)
+    assert set(by_kind["Service"]) == set(SERVICES)
+    assert set(by_kind["Job"]) == {f"{name}-setup" for name in SERVICES}
+    for name in SERVICES:
+        pod = by_kind["Deployment"][name]["spec"]["template"]
+        container = pod["spec"]["containers"][0]
+        port = DEFAULT_PORTS[name]
+        assert container["ports"] == [{"name": "http", "containerPort": port}]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(port)
+        assert {"configMapRef": {"name": "atelier-config"}} in container["envFrom"]
+        job = by_kind["Job"][f"{name}-setup"]["spec"]["template"]["spec"]["containers"][0]
+        assert job["args"] == ["python", "-m", f"atelier.{name}", "setup"]
+    scaled = by_kind["ScaledObject"]
+    assert set(scaled) == {"render", "manufacturing"}
+    render = scaled["render"]["spec"]["triggers"][0]
+    assert render["type"] == "nats-jetstream"
+    assert (render["metadata"]["stream"], render["metadata"]["consumer"]) == (
+        "JOB_RENDER", "render-preview")
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl renders the overlays")
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_overlays_render(overlay: str) -> None:
+    rendered = subprocess.run(["kubectl", "kustomize", str(DEPLOY / "overlays" / overlay)],
+                              capture_output=True, text=True, check=True).stdout
+    docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == set(SERVICES)
+    assert all(d["metadata"]["namespace"].startswith("atelier") for d in docs)
+    images = {d["spec"]["template"]["spec"]["containers"][0]["image"]
+              for d in deployments.values()}
+    assert all(":" in image for image in images)  # every image has its overlay's tag
+
+
+def test_ci_runs_the_same_entry_point_with_postgres_and_jetstream() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    job = workflow["jobs"]["test"]
+    assert job["services"]["postgres"]["image"] == "postgres:16"
+    commands = [step.get("run", "") for step in job["steps"]]
+    assert any("nats:2.10 -js" in c and "4222:4222" in c for c in commands)
+    assert "bash .ci/run" in commands
+    assert (ROOT / ".ci" / "run").is_file()

@@ -1,0 +1,136 @@
+"""A throwaway service for the kit's own tests: tables in a schema of the test's own (outbox,
+inbox and a counter standing in for a handler's state) and a runtime built on them.
+
+It borrows the name of a catalogued service (commerce) so that its event and dead-letter streams
+exist; the test's bus namespace keeps it apart from the real one.
+"""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import asyncpg
+import pytest
+from pydantic import BaseModel
+from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import evt, rpc
+from atelier.kit.broker import Handler
+from atelier.kit.db import asyncpg_dsn
+from atelier.kit.outbox import add_outbox_and_inbox
+from atelier.kit.runtime import Runtime
+from atelier.kit.settings import ServiceSettings
+
+
+class Tick(BaseModel):
+    key: str
+
+
+TICKED = evt("commerce", "kitprobe", "ticked", Tick)
+PROBE = rpc("commerce", "kitprobe", Tick, Tick)
+
+
+class KitSettings(ServiceSettings):
+    service: ClassVar[str] = "commerce"
+    kit_schema: str
+
+    @property
+    def schema(self) -> str:
+        return self.kit_schema
+
+
+@dataclass
+class Kit:
+    """The throwaway service: its tables, its runtime and what its tests need to look at."""
+
+    schema: str
+    database_url: str
+    outbox: Table
+    inbox: Table
+    counter: Table
+    settings_of: Callable[..., ServiceSettings]
+    TICKED = TICKED
+    PROBE = PROBE
+    Tick = Tick
+
+    def runtime(self, **overrides: Any) -> Runtime:
+        """Register consumers on it before starting it."""
+        settings = self.settings_of(KitSettings, kit_schema=self.schema, **overrides)
+        return Runtime(settings, outbox=self.outbox, inbox=self.inbox)
+
+    def counting(self, runtime: Runtime, consumer: str = "commerce-count") -> Handler:
+        """A handler adding one to ``counter[key]`` once per message id (the inbox's job)."""
+        counter = self.counter
+
+        async def handle(envelope: Envelope[Tick]) -> None:
+            async with runtime.uow() as uow:
+                if await uow.first_time(consumer, envelope.id):
+                    await uow.session.execute(
+                        insert(counter)
+                        .values(key=envelope.data.key, n=1)
+                        .on_conflict_do_update(index_elements=["key"], set_={"n": counter.c.n + 1})
+                    )
+                await uow.commit()
+
+        return handle
+
+    @staticmethod
+    async def emit(runtime: Runtime, *keys: str) -> list[Envelope]:
+        """One committed unit of work emitting one ``Tick`` per key."""
+        async with runtime.uow() as uow:
+            envelopes = [uow.emit(TICKED, Tick(key=key), brand_id="brand-kit") for key in keys]
+            await uow.commit()
+        return envelopes
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        try:
+            return await conn.fetch(query.replace("{schema}", self.schema), *args)
+        finally:
+            await conn.close()
+
+    async def count(self, key: str) -> int:
+        rows = await self.fetch("SELECT n FROM {schema}.counter WHERE key = $1", key)
+        return rows[0]["n"] if rows else 0
+
+    async def outbox_rows(self) -> list[asyncpg.Record]:
+        return await self.fetch("SELECT * FROM {schema}.outbox ORDER BY seq")
+
+
+@pytest.fixture
+async def kit(
+    database_url: str, settings_of: Callable[..., ServiceSettings]
+) -> AsyncIterator[Kit]:
+    schema = f"kit_test_{uuid.uuid4().hex[:12]}"
+    metadata = MetaData(schema=schema)
+    outbox, inbox = add_outbox_and_inbox(metadata)
+    counter = Table(
+        "counter",
+        metadata,
+        Column("key", String(64), primary_key=True),
+        Column("n", Integer, nullable=False),
+    )
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield Kit(schema, database_url, outbox, inbox, counter, settings_of)
+    finally:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await engine.dispose()
+
+
+@pytest.fixture
+def root_logging_restored() -> Iterator[None]:
+    """For tests that configure the process's logging: the next tests get theirs back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level

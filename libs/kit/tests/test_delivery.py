@@ -1,0 +1,165 @@
+"""Delivery rules of durable consumers on real JetStream: dedup, inbox, retry, dead letters."""
+
+import asyncio
+
+import nats
+import pytest
+
+from atelier.contracts import Envelope, new_id
+from atelier.kit.broker import namespaced_stream, retry_delay
+from atelier.kit.errors import PoisonMessage
+from atelier.kit.testing.plugin import eventually, running, stream_messages
+
+
+def tick(kit, key: str) -> Envelope:
+    return Envelope[kit.Tick](type=kit.TICKED.type, producer="test", data=kit.Tick(key=key))
+
+
+async def publish(client_bus, kit, payload: bytes, msg_id: str | None = None) -> None:
+    await client_bus.publish_raw(kit.TICKED.subject, payload, {"Nats-Msg-Id": msg_id or new_id()})
+
+
+async def consumer_state(nats_url: str, namespace: str, durable: str):  # noqa: ANN201
+    nc = await nats.connect(nats_url)
+    try:
+        return await nc.jetstream().consumer_info(
+            namespaced_stream(namespace, "EVT_COMMERCE"), durable
+        )
+    finally:
+        await nc.close()
+
+
+async def settled(nats_url: str, namespace: str, durable: str) -> bool:
+    """Nothing left to deliver and nothing delivered but unacknowledged."""
+    state = await consumer_state(nats_url, namespace, durable)
+    return state.num_ack_pending == 0 and state.num_pending == 0
+
+
+async def dead_letters(nats_url: str, namespace: str) -> list:
+    return await stream_messages(nats_url, namespaced_stream(namespace, "DLQ_COMMERCE"))
+
+
+class Calls:
+    """Records each delivery to a handler and fails the way a test asks."""
+
+    def __init__(self, failures: int = 0, error: Exception | None = None) -> None:
+        self.failures = failures
+        self.error = error or ConnectionError("database briefly away")
+        self.at: list[float] = []
+
+    def wrap(self, handle):  # noqa: ANN001, ANN201
+        async def handler(envelope: Envelope) -> None:
+            self.at.append(asyncio.get_running_loop().time())
+            if len(self.at) <= self.failures:
+                raise self.error
+            if handle is not None:
+                await handle(envelope)
+
+        return handler
+
+
+async def test_jetstream_keeps_one_copy_of_a_message_id_published_twice(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    envelope = tick(kit, "dedup")
+    for _ in range(2):
+        await publish(client_bus, kit, envelope.model_dump_json().encode(), msg_id=envelope.id)
+    stored = await stream_messages(nats_url, namespaced_stream(namespace, "EVT_COMMERCE"))
+    assert [m.headers["Nats-Msg-Id"] for m in stored] == [envelope.id]
+
+
+async def test_the_same_message_delivered_twice_changes_state_once(kit, client_bus) -> None:
+    runtime = kit.runtime()
+    calls = Calls()
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting(runtime)))
+    payload = tick(kit, "twice").model_dump_json().encode()
+    async with running(runtime):
+        # two Nats-Msg-Ids: JetStream stores both, as after a redelivery past its dedup window
+        await publish(client_bus, kit, payload)
+        await publish(client_bus, kit, payload)
+        await eventually(lambda: len(calls.at) == 2)
+    assert await kit.count("twice") == 1
+
+
+async def test_a_transient_failure_is_retried_with_growing_delays_until_it_succeeds(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    runtime = kit.runtime(retry_base_delay_s=0.2)
+    calls = Calls(failures=2)
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting(runtime)))
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "flaky").model_dump_json().encode())
+        await eventually(lambda: kit.count("flaky"))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(calls.at) == 3
+    gaps = [later - earlier for earlier, later in zip(calls.at, calls.at[1:], strict=False)]
+    # a plain NAK would come back within milliseconds; each retry waits at least its delay
+    delays = [retry_delay(runtime.settings, delivered) for delivered in (1, 2)]
+    assert delays[1] > delays[0]
+    assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, delays, strict=True))
+    assert await dead_letters(nats_url, namespace) == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "error", "reason"),
+    [
+        (b'{"not": json', None, "invalid message"),
+        (None, PoisonMessage("no such product"), "poison message: no such product"),
+    ],
+    ids=["unparseable", "handler-says-poison"],
+)
+async def test_a_poison_message_goes_to_the_dead_letter_subject_at_once(
+    kit, client_bus, nats_url, namespace, payload, error, reason
+) -> None:
+    runtime = kit.runtime()
+    calls = Calls(failures=1_000, error=error)
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    body = payload or tick(kit, "poison").model_dump_json().encode()
+    async with running(runtime):
+        await publish(client_bus, kit, body)
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert dead.subject == f"{namespace}.dlq.commerce"
+    assert dead.headers["Atelier-Dlq-Reason"].startswith(reason)
+    assert dead.headers["Atelier-Dlq-Consumer"] == "commerce-count"
+    assert dead.headers["Atelier-Dlq-Subject"] == f"{namespace}.{kit.TICKED.subject}"
+    assert dead.data == body  # replayable as it came
+    assert len(calls.at) == (0 if payload else 1)  # never retried
+
+
+async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    runtime = kit.runtime(max_deliver=3)
+    calls = Calls(failures=1_000)
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "doomed").model_dump_json().encode())
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(calls.at) == 3
+    assert dead.headers["Atelier-Dlq-Reason"].startswith("failed 3 times, last: ConnectionError")
+
+
+async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the_handler(
+    kit, client_bus, nats_url, namespace, monkeypatch
+) -> None:
+    runtime = kit.runtime(max_deliver=2)
+    calls = Calls(failures=1_000)
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    park = runtime.bus.dead_letter
+    parked: list[str] = []
+
+    async def dlq_down_once(msg, consumer, reason):  # noqa: ANN001, ANN202
+        parked.append(reason)
+        if len(parked) == 1:
+            raise ConnectionError("dlq stream unavailable")
+        await park(msg, consumer, reason)
+
+    monkeypatch.setattr(runtime.bus, "dead_letter", dlq_down_once)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "unlucky").model_dump_json().encode())
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(calls.at) == 2  # max_deliver runs of the handler, not one more
+    assert dead.headers["Atelier-Dlq-Reason"] == "failed 2 times"

@@ -1,0 +1,41 @@
+"""What every service's HTTP side has: readiness that tells the truth, and metrics."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from atelier.kit.http import service_app
+
+UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+
+
+pytestmark = pytest.mark.usefixtures("root_logging_restored")  # service_app configures logging
+
+
+async def test_ready_is_503_while_the_database_is_unreachable(kit) -> None:
+    app = service_app(kit.runtime(database_url=UNREACHABLE_DATABASE))
+    async with AsyncTestClient(app) as client:
+        response = await client.get("/health/ready")
+        live = await client.get("/health/live")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable",
+                               "checks": {"database": False, "nats": True}}
+    assert live.status_code == 200  # alive: restarting it would not bring the database back
+
+
+async def test_ready_is_200_when_database_and_nats_answer(kit) -> None:
+    async with AsyncTestClient(service_app(kit.runtime())) as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": True, "nats": True}}
+
+
+async def test_metrics_expose_the_atelier_metrics(kit) -> None:
+    async with AsyncTestClient(service_app(kit.runtime())) as client:
+        await client.get("/health/live")
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    text = response.text
+    assert 'atelier_http_requests_total{method="GET",route="/health/live",status="200"} 1.0' in text
+    for name in ("atelier_http_request_duration_seconds", "atelier_outbox_published_total",
+                 "atelier_outbox_lag_seconds", "atelier_messages_dead_lettered"):
+        assert f"# TYPE {name}" in text

@@ -1,0 +1,93 @@
+"""The transactional outbox and its relay, on real Postgres and NATS."""
+
+import asyncio
+
+import nats
+
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import STREAMS
+from atelier.kit.broker import declare_streams, namespaced_stream
+from atelier.kit.outbox import OutboxRelay
+from atelier.kit.testing.plugin import eventually, running, stream_messages
+
+
+async def test_an_event_committed_while_nats_is_down_is_delivered_once_it_is_back(
+    kit, nats_server, namespace
+) -> None:
+    nc = await nats.connect(nats_server.url)
+    await declare_streams(nc.jetstream(), STREAMS, namespace)
+    await nc.close()
+    runtime = kit.runtime(nats_url=nats_server.url)
+    runtime.bus.consume(kit.TICKED, "count", kit.counting(runtime))
+    stream = namespaced_stream(namespace, "EVT_COMMERCE")
+    async with running(runtime):
+        # FastStream hands this on to nats-py: negative means "never give up reconnecting"
+        assert runtime.broker.connection.options["max_reconnect_attempts"] == -1
+        nats_server.stop()
+        await kit.emit(runtime, "outage")
+
+        async def attempted_but_unpublished() -> bool:
+            rows = await kit.outbox_rows()
+            return rows[0]["attempts"] >= 1 and rows[0]["published_at"] is None
+
+        await eventually(attempted_but_unpublished, timeout=30)
+        nats_server.start()
+
+        async def published() -> bool:
+            return (await kit.outbox_rows())[0]["published_at"] is not None
+
+        await eventually(published, timeout=30)
+        await eventually(lambda: kit.count("outage"), timeout=30)  # the consumer came back too
+        assert not runtime.broker.connection.is_closed
+    assert len(await stream_messages(nats_server.url, stream)) == 1
+    assert await kit.count("outage") == 1
+
+
+async def test_the_relay_publishes_in_commit_order(kit, nats_url, namespace) -> None:
+    runtime = kit.runtime()
+    keys = [f"k{i}" for i in range(12)]
+    async with running(runtime):
+        sent = await kit.emit(runtime, *keys[:5])
+        sent += await kit.emit(runtime, *keys[5:])
+        stream = namespaced_stream(namespace, "EVT_COMMERCE")
+
+        async def all_published() -> list:
+            messages = await stream_messages(nats_url, stream)
+            return messages if len(messages) >= len(keys) else []
+
+        messages = await eventually(all_published)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == [e.id for e in sent]
+    assert [Envelope[kit.Tick].model_validate_json(m.data).data.key for m in messages] == keys
+    assert all(row["published_at"] is not None for row in await kit.outbox_rows())
+
+
+async def test_concurrent_relays_skip_each_others_rows_and_publish_each_row_once(kit) -> None:
+    runtime = kit.runtime(run_relay=False)
+    await kit.emit(runtime, *(f"k{i}" for i in range(6)))
+    published: list[str] = []
+    first_holds_its_rows = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def slow_publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        published.append(headers["Nats-Msg-Id"])
+        first_holds_its_rows.set()
+        await release_first.wait()
+
+    async def quick_publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        published.append(headers["Nats-Msg-Id"])
+
+    first = OutboxRelay(runtime.db, kit.outbox, slow_publish, batch=3)
+    second = OutboxRelay(runtime.db, kit.outbox, quick_publish, batch=3)
+    try:
+        first_run = asyncio.create_task(first.relay_once())
+        await first_holds_its_rows.wait()
+        # with a plain FOR UPDATE this would wait for the first relay's transaction forever
+        assert await asyncio.wait_for(second.relay_once(), timeout=10) == 3
+        release_first.set()
+        assert await first_run == 3
+    finally:
+        release_first.set()
+        await runtime.db.dispose()
+    ids = [row["message_id"] for row in await kit.outbox_rows()]
+    assert sorted(published) == sorted(ids) and len(published) == 6
+    assert published[1:4] == ids[3:]  # the second relay took the rows the first did not hold

@@ -1,0 +1,32 @@
+"""Settings: a service's own ``ATELIER_<SVC>_`` variables win over the shared ``ATELIER_`` ones."""
+
+from typing import ClassVar
+
+import pytest
+
+from atelier.kit.settings import ServiceSettings
+
+
+class ProbeSettings(ServiceSettings):
+    service: ClassVar[str] = "probe"
+
+
+def test_service_variable_overrides_the_shared_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_NATS_URL", "nats://shared:4222")
+    monkeypatch.setenv("ATELIER_MAX_DELIVER", "5")
+    monkeypatch.setenv("ATELIER_PROBE_MAX_DELIVER", "9")
+    monkeypatch.setenv("ATELIER_OTHER_NATS_URL", "nats://someone-else:4222")
+    settings = ProbeSettings()
+    assert settings.max_deliver == 9  # its own
+    assert settings.nats_url == "nats://shared:4222"  # shared, another service's ignored
+
+
+def test_explicit_values_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_PROBE_MAX_DELIVER", "9")
+    assert ProbeSettings(max_deliver=3).max_deliver == 3
+
+
+def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATELIER_PROBE_MAX_DELIVER", "1")
+    with pytest.raises(ValueError, match="max_deliver"):
+        ProbeSettings()

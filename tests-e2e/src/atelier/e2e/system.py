@@ -1,0 +1,55 @@
+"""The whole system for black-box tests and the benchmark: every service as its own process on
+free ports, in a database and bus namespace of their own, driven only over HTTP."""
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from atelier.devstack.demo import ORIGIN, Demo, seed
+from atelier.devstack.stack import Stack
+from atelier.kit.testing.plugin import delete_streams, unique
+
+
+@dataclass
+class System:
+    stack: Stack
+    platform_token: str
+    namespace: str
+
+    @property
+    def gateway_url(self) -> str:
+        return self.stack.gateway_url
+
+    async def new_brand(self) -> Demo:
+        """A brand with keys and the demo product, created through the public API."""
+        return await seed(self.gateway_url, self.platform_token)
+
+    def widget(self, demo: Demo, **options: object) -> httpx.AsyncClient:
+        """An HTTP client that behaves like the widget on the brand's storefront."""
+        headers = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
+        return httpx.AsyncClient(base_url=self.gateway_url, headers=headers, timeout=10.0,
+                                 **options)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def running_system(
+    database_url: str, nats_url: str, workdir: Path,
+    service_env: Mapping[str, Mapping[str, str]] | None = None,
+) -> AsyncIterator[System]:
+    namespace = unique("e")
+    token = secrets.token_urlsafe(24)
+    env = {name: dict(values) for name, values in (service_env or {}).items()}
+    env.setdefault("gateway", {})["ATELIER_GATEWAY_PLATFORM_TOKEN"] = token
+    stack = Stack(
+        database_url=database_url, nats_url=nats_url, namespace=namespace,
+        storage_dir=workdir / "objects", log_dir=workdir / "log", service_env=env,
+    )
+    try:
+        async with stack:
+            yield System(stack, token, namespace)
+    finally:
+        await delete_streams(nats_url, namespace)

@@ -1,0 +1,155 @@
+"""Rules of the repository that code review alone would let slip (DESIGN §2, §4):
+
+- a service imports no other service (only atelier.contracts, atelier.kit, atelier.typeset);
+- ``domain`` modules import no framework and no I/O library;
+- no stream captures an ``rpc.`` subject, and every event and job is in exactly one stream.
+
+Each rule is a function over source text or subjects, proven on a synthetic breach first, then
+applied to the real tree.
+"""
+
+import ast
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from atelier.contracts import catalog
+from atelier.contracts.catalog import MESSAGES, STREAMS, Stream, dlq_subject
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "src").is_dir())
+SHARED = {"contracts", "kit", "typeset"}
+IO_AND_FRAMEWORKS = {
+    "litestar", "faststream", "nats", "sqlalchemy", "sqlmodel", "asyncpg", "minio", "httpx",
+    "alembic", "uvicorn", "requests", "aiohttp", "boto3", "psycopg", "psycopg2", "redis",
+}
+
+
+def imported_modules(source: str) -> Iterator[str]:
+    """Every absolute module an import statement names (``from a import b`` gives a and a.b)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def foreign_service_imports(source: str, service: str) -> list[str]:
+    """``atelier.<x>`` imports of a service's code where x is neither shared nor itself."""
+    found = []
+    for module in imported_modules(source):
+        parts = module.split(".")
+        if parts[0] == "atelier" and len(parts) > 1 and parts[1] not in SHARED | {service}:
+            found.append(module)
+    return sorted(set(found))
+
+
+def io_imports(source: str) -> list[str]:
+    return sorted({m for m in imported_modules(source) if m.split(".")[0] in IO_AND_FRAMEWORKS})
+
+
+def matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` is one token, a final ``>`` one or more."""
+    want, have = pattern.split("."), subject.split(".")
+    for i, token in enumerate(want):
+        if token == ">":
+            return len(have) > i
+        if i >= len(have) or token not in ("*", have[i]):
+            return False
+    return len(want) == len(have)
+
+
+def captures_rpc(pattern: str) -> bool:
+    """Whether a stream subject could capture some ``rpc.`` subject."""
+    return pattern.split(".")[0] in ("rpc", "*", ">")
+
+
+def streams_capturing(subject: str, streams: Iterable[Stream]) -> list[str]:
+    return [s.name for s in streams if any(matches(p, subject) for p in s.subjects)]
+
+
+def service_sources(*parts: str) -> Iterator[tuple[str, Path]]:
+    for service in SERVICES:
+        for folder in parts:
+            for path in sorted((ROOT / "services" / service / folder).rglob("*.py")):
+                yield service, path
+
+
+# --- the checkers catch a breach -------------------------------------------------------------
+def test_a_service_importing_another_service_is_caught() -> None:
+    source = (
+        "import atelier.snapshot.models\n"
+        "from atelier.render import domain\n"
+        "from atelier import gateway\n"
+        "from atelier.kit.runtime import Runtime\n"
+        "from atelier.spec import handlers\n"
+        "from . import models\n"
+    )
+    assert foreign_service_imports(source, "spec") == [
+        "atelier.gateway",
+        "atelier.render",
+        "atelier.render.domain",
+        "atelier.snapshot.models",
+    ]
+    assert foreign_service_imports("from atelier.contracts import Envelope\n", "spec") == []
+
+
+def test_a_domain_module_importing_io_is_caught() -> None:
+    source = "import hashlib\nfrom sqlalchemy import select\nimport nats.js\n"
+    assert io_imports(source) == ["nats.js", "sqlalchemy", "sqlalchemy.select"]
+    assert io_imports("import unicodedata\nfrom atelier.contracts import spec\n") == []
+
+
+def test_subject_matching_follows_nats_wildcards() -> None:
+    assert matches("evt.spec.>", "evt.spec.spec.created")
+    assert not matches("evt.spec.>", "evt.spec")
+    assert matches("job.*.preview", "job.render.preview")
+    assert not matches("job.*", "job.render.preview")
+    assert [captures_rpc(p) for p in ("rpc.spec.>", "*.spec.create", ">", "evt.>")] == [
+        True, True, True, False
+    ]
+    overlapping = (Stream("A", "a", ("evt.a.>",)), Stream("B", "b", ("evt.*.x.y",)))
+    assert streams_capturing("evt.a.x.y", overlapping) == ["A", "B"]
+
+
+# --- the repository keeps the rules ----------------------------------------------------------
+@pytest.mark.parametrize(("service", "path"), list(service_sources("src", "migrations")),
+                         ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v)
+def test_services_import_no_other_service(service: str, path: Path) -> None:
+    assert foreign_service_imports(path.read_text(), service) == []
+
+
+def domain_modules() -> list[Path]:
+    src = [ROOT / "services" / s / "src" / "atelier" / s for s in SERVICES]
+    return sorted(
+        p for folder in src for p in [*folder.glob("domain.py"), *folder.glob("domain/**/*.py")]
+    )
+
+
+def test_the_services_have_domain_modules_to_check() -> None:
+    assert domain_modules(), "no domain module found: is the layout still services/<s>/src/...?"
+
+
+@pytest.mark.parametrize("path", domain_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_modules_import_no_framework_and_no_io(path: Path) -> None:
+    assert io_imports(path.read_text()) == []
+
+
+def test_no_stream_captures_an_rpc_subject() -> None:
+    assert [(s.name, p) for s in STREAMS for p in s.subjects if captures_rpc(p)] == []
+    rpc_subjects = [m.subject for m in MESSAGES if m.kind == "rpc"]
+    assert rpc_subjects and all(streams_capturing(s, STREAMS) == [] for s in rpc_subjects)
+
+
+@pytest.mark.parametrize(
+    "message", [m for m in MESSAGES if m.kind in ("evt", "job")], ids=lambda m: m.subject
+)
+def test_every_event_and_job_is_in_exactly_one_stream(message) -> None:  # noqa: ANN001
+    assert len(streams_capturing(message.subject, STREAMS)) == 1
+
+
+@pytest.mark.parametrize("service", catalog.SERVICES)
+def test_every_dead_letter_subject_is_in_exactly_one_stream(service: str) -> None:
+    assert len(streams_capturing(dlq_subject(service), STREAMS)) == 1
