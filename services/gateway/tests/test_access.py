@@ -1,5 +1,6 @@
 """Brands, API keys, tenancy and CORS."""
 
+import asyncio
 from collections.abc import Callable
 
 import asyncpg
@@ -13,6 +14,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.gateway import domain
 from atelier.gateway.app import create_app
+from atelier.gateway.settings import GatewaySettings
 from atelier.kit.testing.plugin import unique
 
 from .conftest import PLATFORM_TOKEN, SHOP, Brand, FakeServices, make_brand, make_product
@@ -193,3 +195,19 @@ async def test_refused_requests_write_nothing(
         "SELECT count(*) FROM gateway.idempotency_keys WHERE brand_id=$1", brand.id
     )
     assert rows == 0
+
+
+async def test_a_revoked_key_stops_working_once_its_cached_grant_expires(
+    settings: GatewaySettings, brand: Brand, db: asyncpg.Connection
+) -> None:
+    from atelier.gateway.auth import Keys
+    from atelier.gateway.bootstrap import bootstrap
+
+    keys = Keys(bootstrap(settings), ttl_s=0.2)
+    first = await keys.grant(brand.secret)
+    assert first is not None and first.brand_id == brand.id and first.kind == "secret"
+    await db.execute("UPDATE gateway.api_keys SET revoked_at=now() WHERE brand_id=$1", brand.id)
+    assert await keys.grant(brand.secret) == first  # still trusted within the TTL
+    await asyncio.sleep(0.25)
+    assert await keys.grant(brand.secret) is None
+    await keys.runtime.db.dispose()

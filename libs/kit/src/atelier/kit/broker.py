@@ -50,6 +50,7 @@ def create_broker(
             NatsPrometheusMiddleware(registry=metrics.registry, app_name=settings.service),
         ],
         logger=logging.getLogger(f"atelier.{settings.service}.broker"),
+        log_level=logging.DEBUG,  # "Received"/"Processed" per message: too much for INFO
     )
 
 

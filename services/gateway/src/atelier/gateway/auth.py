@@ -19,6 +19,7 @@ from atelier.gateway import domain, repository
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit import context
+from atelier.kit.cache import TtlCache
 from atelier.kit.errors import Forbidden, NotFound, Unauthorized
 from atelier.kit.runtime import Runtime
 
@@ -32,6 +33,37 @@ ALLOWED_ORIGIN = "atelier.allowed_origin"  # scope key: the origin the caller's 
 class Caller:
     brand_id: str
     correlation_id: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an active key allows: its kind, its brand and the brand's origins."""
+
+    kind: KeyKind
+    brand_id: str
+    allowed_origins: tuple[str, ...]
+
+
+class Keys:
+    """Resolves presented keys to grants, remembering them briefly so that the widget's hot path
+    does not query the database on every request: a revoked key stops working within ``ttl_s``."""
+
+    def __init__(self, runtime: Runtime, ttl_s: float) -> None:
+        self.runtime = runtime
+        self.cache: TtlCache[Grant] = TtlCache(maxsize=10_000, ttl_s=ttl_s)
+
+    async def grant(self, key: str) -> Grant | None:
+        key_hash = domain.hash_key(key)
+        grant = self.cache.get(key_hash)
+        if grant is None:
+            async with self.runtime.db.sessions() as session:
+                found = await repository.active_key(session, key_hash)
+            if found is None:
+                return None
+            api_key, brand = found
+            grant = Grant(KeyKind(api_key.kind), brand.id, tuple(brand.allowed_origins))
+            self.cache.put(key_hash, grant)
+        return grant
 
 
 def _refused(
@@ -48,37 +80,35 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get(KEY_HEADER.lower()) or None
 
 
-async def _caller(request: Request, runtime: Runtime, accepted: frozenset[KeyKind]) -> Caller:
+async def _caller(request: Request, keys: Keys, accepted: frozenset[KeyKind]) -> Caller:
     key = presented_key(request)
     if key is None:
         raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, KEY_HEADER,
                        f"Send your API key in the {KEY_HEADER} header.")
-    async with runtime.db.sessions() as session:
-        found = await repository.active_key(session, domain.hash_key(key))
-    if found is None:
+    grant = await keys.grant(key)
+    if grant is None:
         raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, KEY_HEADER,
                        "This API key is unknown or revoked.")
-    api_key, brand = found
-    if api_key.kind not in accepted:
+    if grant.kind not in accepted:
         raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
                        "This endpoint needs a secret key (sk_…).")
     origin = request.headers.get("origin")
     if origin is not None:
-        if origin not in brand.allowed_origins:
+        if origin not in grant.allowed_origins:
             raise _refused(Forbidden, ErrorCode.ORIGIN_NOT_ALLOWED, "Origin",
                            f"{origin} is not an allowed origin of this brand.")
         request.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
-    context.brand_id.set(brand.id)
-    return Caller(brand.id, context.correlation_id.get() or new_id())
+    context.brand_id.set(grant.brand_id)
+    return Caller(grant.brand_id, context.correlation_id.get() or new_id())
 
 
-async def widget_caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
+async def widget_caller(request: Request, keys: NamedDependency[Keys]) -> Caller:
     """Widget routes: the publishable key, or the secret key of a server."""
-    return await _caller(request, runtime, frozenset(KeyKind))
+    return await _caller(request, keys, frozenset(KeyKind))
 
 
-async def admin_caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
-    return await _caller(request, runtime, frozenset({KeyKind.SECRET}))
+async def admin_caller(request: Request, keys: NamedDependency[Keys]) -> Caller:
+    return await _caller(request, keys, frozenset({KeyKind.SECRET}))
 
 
 def require_platform_token(request: Request, settings: GatewaySettings) -> None:

@@ -20,3 +20,7 @@ class GatewaySettings(ServiceSettings):
         "(its request died with the process)",
     )
     cors_max_age_s: int = Field(default=600, ge=0, description="how long browsers keep a preflight")
+    key_cache_ttl_s: float = Field(
+        default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
+        "a revoked key stops working within this time",
+    )
