@@ -7,9 +7,9 @@ import signal
 import nats
 import pytest
 
+from atelier.e2e.client import ready_preview
 from atelier.e2e.system import System
 from atelier.kit.broker import namespaced_stream
-from atelier.e2e.client import ready_preview
 
 pytestmark = pytest.mark.e2e
 CONSUMER = "render-snapshot-created"

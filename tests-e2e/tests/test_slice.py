@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from atelier.devstack.demo import ORIGIN, PRODUCT
+from atelier.devstack.demo import ORIGIN
 from atelier.e2e.client import ready_preview
 from atelier.e2e.system import System
 from atelier.kit.db import asyncpg_dsn

@@ -1,14 +1,21 @@
-"""The curl commands ``make run`` prints are pasted as they are: they must say exactly what the
-gateway's API expects."""
+"""The demo products are what the gateway's admin API accepts, and the curl commands ``make run``
+prints are pasted as they are: they must say exactly what the gateway's API expects."""
 
 import json
 import shlex
 
-from atelier.contracts.personalization import CreateProduct, ValidateDesign
-from atelier.devstack.demo import PRODUCT, Demo, instructions
+from atelier.contracts.personalization import (
+    CharacterClass,
+    CreateProduct,
+    FontOption,
+    TextRules,
+    ValidateDesign,
+)
+from atelier.contracts.spec import Align, Layer
+from atelier.devstack.demo import FRAME, FRAME_VALUES, PRODUCT, Demo, instructions
 
 DEMO = Demo(brand_id="b-1", publishable_key="pk_test_1", secret_key="sk_test_1",
-            product_id="p-1")
+            product_id="p-1", frame_id="f-1")
 
 
 def commands() -> list[list[str]]:
@@ -21,21 +28,45 @@ def headers(argv: list[str]) -> dict[str, str]:
     return dict(pairs)
 
 
-def test_the_demo_product_is_a_valid_create_product() -> None:
+def body(argv: list[str]) -> ValidateDesign:
+    return ValidateDesign.model_validate(json.loads(argv[argv.index("-d") + 1]))
+
+
+def test_the_pen_is_one_engraved_zone_in_two_fonts() -> None:
     product = CreateProduct.model_validate(PRODUCT)
-    zone = product.zones[0]
-    assert (zone.key, zone.font, zone.colour, zone.max_length) == ("name", "dejavu-sans",
-                                                                   "#1F2937", 20)
+    [zone] = product.zones
+    assert (product.name, zone.key, zone.label) == ("Engraved Pen", "name", "Name")
+    assert (zone.width_mm, zone.height_mm, zone.safe_mm, zone.layer) == (60, 12, 1, Layer.ENGRAVE)
+    assert zone.fonts == [FontOption(font_id="dejavu-sans", min_size_mm=3, max_size_mm=8),
+                          FontOption(font_id="dejavu-serif", min_size_mm=3, max_size_mm=8)]
+    assert (zone.colours, zone.align) == (["#1F2937"], Align.CENTER)
+    assert zone.rules == TextRules(max_length=20, max_lines=1)
+
+
+def test_the_frame_is_three_printed_zones_with_their_own_rules() -> None:
+    product = CreateProduct.model_validate(FRAME)
+    title, date, dedication = product.zones
+    assert product.name == "Photo Frame"
+    assert [z.key for z in product.zones] == ["title", "date", "dedication"]
+    assert {z.layer for z in product.zones} == {Layer.PRINT}
+    assert title.rules.max_lines == 2
+    assert date.rules.allowed_classes == [
+        CharacterClass.DIGITS, CharacterClass.PUNCTUATION, CharacterClass.SPACE
+    ]
+    assert (dedication.rules.max_length, dedication.rules.max_lines) == (40, 2)
+    assert dedication.rules.allowed_classes == [
+        CharacterClass.LETTERS, CharacterClass.PUNCTUATION, CharacterClass.SPACE
+    ]
+    assert set(FRAME_VALUES) == {z.key for z in product.zones}
 
 
 def test_validate_snapshot_get_and_download_commands() -> None:
-    validate, create, get, download = commands()
+    validate, create, get, download, _ = commands()
     assert validate[:5] == ["curl", "-s", "-X", "POST",
                             "http://127.0.0.1:8000/v1/personalization/validate"]
     assert create[4] == "http://127.0.0.1:8000/v1/snapshots"
     for command in (validate, create):
-        body = ValidateDesign.model_validate(json.loads(command[command.index("-d") + 1]))
-        assert body == ValidateDesign(product_id="p-1", values={"name": "Ada Lovelace"})
+        assert body(command) == ValidateDesign(product_id="p-1", values={"name": "Ada Lovelace"})
         assert headers(command)["X-Atelier-Key"] == "pk_test_1"
         assert headers(command)["Content-Type"] == "application/json"
     assert headers(create)["Idempotency-Key"]
@@ -45,5 +76,15 @@ def test_validate_snapshot_get_and_download_commands() -> None:
     assert download == ["curl", "-o", "preview.png", "http://127.0.0.1:8000PREVIEW_URL"]
 
 
-def test_the_secret_key_is_shown() -> None:
-    assert "sk_test_1" in instructions("http://127.0.0.1:8000", DEMO)
+def test_the_frame_is_validated_with_a_value_for_each_zone() -> None:
+    frame = commands()[-1]
+    assert frame[:5] == ["curl", "-s", "-X", "POST",
+                         "http://127.0.0.1:8000/v1/personalization/validate"]
+    assert body(frame) == ValidateDesign(product_id="f-1", values=FRAME_VALUES)
+    assert headers(frame)["X-Atelier-Key"] == "pk_test_1"
+
+
+def test_the_secret_key_and_both_products_are_shown() -> None:
+    text = instructions("http://127.0.0.1:8000", DEMO)
+    assert "sk_test_1" in text
+    assert "'Engraved Pen' p-1" in text and "'Photo Frame' f-1" in text

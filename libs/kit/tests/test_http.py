@@ -39,3 +39,21 @@ async def test_metrics_expose_the_atelier_metrics(kit) -> None:
     for name in ("atelier_http_request_duration_seconds", "atelier_outbox_published_total",
                  "atelier_outbox_lag_seconds", "atelier_messages_dead_lettered"):
         assert f"# TYPE {name}" in text
+
+
+def test_a_lone_surrogate_is_named_not_called_malformed_json() -> None:
+    from pydantic import BaseModel
+
+    from atelier.kit.errors import Invalid
+    from atelier.kit.http import parse_body
+
+    class Body(BaseModel):
+        values: dict[str, str]
+
+    with pytest.raises(Invalid) as caught:
+        parse_body(Body, b'{"values": {"name": "ab\\ud800"}}')
+    [error] = caught.value.errors
+    assert (error.field, error.code) == ("values.name", "unpaired_surrogate")
+    with pytest.raises(Invalid) as malformed:
+        parse_body(Body, b'{"values": ')
+    assert malformed.value.errors[0].code == "malformed_json"

@@ -1,6 +1,7 @@
 """The transactional outbox and its relay, on real Postgres and NATS."""
 
 import asyncio
+import contextlib
 
 import nats
 
@@ -91,3 +92,26 @@ async def test_concurrent_relays_skip_each_others_rows_and_publish_each_row_once
     ids = [row["message_id"] for row in await kit.outbox_rows()]
     assert sorted(published) == sorted(ids) and len(published) == 6
     assert published[1:4] == ids[3:]  # the second relay took the rows the first did not hold
+
+
+async def test_a_cancelled_relay_stops_even_when_a_library_swallows_the_cancel(kit) -> None:
+    runtime = kit.runtime(run_relay=False)
+    await kit.emit(runtime, "k")
+    publishing = asyncio.Event()
+
+    async def swallowing_publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        # as nats-py's request does when the stream's ack races the cancel (wait_for, 3.11)
+        publishing.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(60)
+
+    relay = OutboxRelay(runtime.db, kit.outbox, swallowing_publish, poll_s=0.05)
+    try:
+        task = asyncio.create_task(relay.run())
+        await publishing.wait()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert task in done, "the relay went on relaying after it was cancelled"
+    finally:
+        await relay.close()
+        await runtime.db.dispose()

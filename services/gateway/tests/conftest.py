@@ -2,6 +2,7 @@
 behind it played by fake rpc responders on the same bus namespace."""
 
 import hashlib
+import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,62 +12,128 @@ import asyncpg
 import pytest
 from faststream.nats import NatsBroker
 from litestar.testing import AsyncTestClient
+from pydantic import ValidationError
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, new_id
 from atelier.contracts.catalog import (
+    AUTOFIT_DESIGN,
     CREATE_PRODUCT,
     CREATE_SNAPSHOT,
     CREATE_SPEC,
     GET_PREVIEW,
+    GET_PRODUCT,
     GET_PRODUCT_CONFIG,
     GET_SNAPSHOT,
+    GET_SPEC,
+    GET_WORD_LIST,
+    LIST_FONTS,
+    LOCK_SNAPSHOT,
+    NORMALIZE_DESIGN,
+    PUBLISH_TEMPLATE,
+    REGISTER_FONT,
+    SET_WORD_LIST,
     VALIDATE_DESIGN,
+    VALIDATE_SNAPSHOT,
+    VALIDATE_SPEC,
     Message,
 )
 from atelier.contracts.personalization import (
     CreateProduct,
     FontInfo,
+    FontList,
+    GetProduct,
     GetProductConfig,
+    GetWordList,
+    ListFonts,
     Product,
+    PublishTemplate,
+    RegisterFont,
+    TextZone,
     ValidateDesign,
     ValidationResult,
     WidgetConfig,
+    WordList,
+    ZoneInput,
     ZoneResult,
 )
 from atelier.contracts.render import GetPreview, PreviewStatus
-from atelier.contracts.snapshot import CreateSnapshot, GetSnapshot, SnapshotStatus, SnapshotView
-from atelier.contracts.spec import CreateSpec, DesignSpec, SpecCreatedReply, SpecZone
+from atelier.contracts.snapshot import (
+    CreateSnapshot,
+    GetSnapshot,
+    LockSnapshot,
+    SnapshotStatus,
+    SnapshotView,
+    ValidateSnapshot,
+)
+from atelier.contracts.spec import (
+    CreateSpec,
+    DesignSpec,
+    FontRef,
+    GetSpec,
+    SpecCreatedReply,
+    SpecValidation,
+    SpecZone,
+    StoredSpec,
+    ValidateSpec,
+)
 from atelier.gateway.app import create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.broker import Bus, brand_of, create_broker
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.errors import NotFound
+from atelier.kit.errors import Conflict, Invalid, NotFound
+from atelier.kit.storage import LocalStore, ObjectStore
 from atelier.kit.telemetry import Metrics
+from atelier.typeset.fonts import SHIPPED
 
 PLATFORM_TOKEN = "operator-token-for-tests"
 SHOP = "https://shop.example"
+FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true")  # TrueType and OpenType (CFF) files
+
+
+def shipped_fonts() -> list[FontInfo]:
+    return [FontInfo(id=font_id, family=font_id, url=f"/v1/fonts/{font_id}", sha256=font.sha256,
+                     shipped=True) for font_id, font in SHIPPED.items()]
 
 
 class FakeServices:
-    """Personalization, spec, snapshot and render as the gateway sees them: rpc answers.
+    """Personalization, spec, snapshot and render as the gateway sees them: rpc answers that
+    follow the contracts, kept per brand.
 
     Every request is recorded with the brand it was made for, so tests can check which brand the
     gateway put on the bus and that refused requests reached nobody."""
 
-    def __init__(self) -> None:
-        self.products: dict[tuple[str, str], Product] = {}
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.products: dict[tuple[str, str], list[Product]] = {}  # every template version
+        self.fonts: dict[str, list[FontInfo]] = {}
+        self.word_lists: dict[str, WordList] = {}
+        self.specs: dict[tuple[str, str], StoredSpec] = {}
         self.snapshots: dict[tuple[str, str], SnapshotView] = {}
+        self.requests: dict[tuple[str, str], str] = {}  # (brand, request_key) -> snapshot id
+        self.created: list[CreateSnapshot] = []
         self.previews: dict[str, PreviewStatus] = {}
         self.calls: list[tuple[str, str | None]] = []
 
     def register(self, bus: Bus) -> None:
         for message, handle in (
             (CREATE_PRODUCT, self.create_product),
+            (GET_PRODUCT, self.get_product),
+            (PUBLISH_TEMPLATE, self.publish_template),
+            (REGISTER_FONT, self.register_font),
+            (LIST_FONTS, self.list_fonts),
+            (SET_WORD_LIST, self.set_word_list),
+            (GET_WORD_LIST, self.get_word_list),
             (GET_PRODUCT_CONFIG, self.config),
             (VALIDATE_DESIGN, self.validate),
+            (NORMALIZE_DESIGN, self.normalize),
+            (AUTOFIT_DESIGN, self.autofit),
             (CREATE_SPEC, self.create_spec),
+            (GET_SPEC, self.get_spec),
+            (VALIDATE_SPEC, self.validate_spec),
             (CREATE_SNAPSHOT, self.create_snapshot),
             (GET_SNAPSHOT, self.get_snapshot),
+            (VALIDATE_SNAPSHOT, self.validate_snapshot),
+            (LOCK_SNAPSHOT, self.lock_snapshot),
             (GET_PREVIEW, self.get_preview),
         ):
             bus.serve(message, self._recorded(message, handle))
@@ -81,60 +148,169 @@ class FakeServices:
     def count(self, message: Message) -> int:
         return sum(1 for subject, _ in self.calls if subject == message.subject)
 
-    def _product(self, brand: str, product_id: str) -> Product:
+    # --- products and templates ---
+
+    def _versions(self, brand: str, product_id: str) -> list[Product]:
         try:
             return self.products[(brand, product_id)]
         except KeyError:
             raise NotFound.of("product", "product_id") from None
 
+    def _product(self, brand: str, product_id: str) -> Product:
+        return self._versions(brand, product_id)[-1]
+
     async def create_product(self, brand: str, data: CreateProduct) -> Product:
         product = Product(id=new_id(), name=data.name, template_version=1, zones=data.zones)
-        self.products[(brand, product.id)] = product
+        self.products[(brand, product.id)] = [product]
         return product
+
+    async def get_product(self, brand: str, data: GetProduct) -> Product:
+        versions = self._versions(brand, data.product_id)
+        if data.version is None:
+            return versions[-1]
+        if not 1 <= data.version <= len(versions):
+            raise NotFound.of("template", "version")
+        return versions[data.version - 1]
+
+    async def publish_template(self, brand: str, data: PublishTemplate) -> Product:
+        versions = self._versions(brand, data.product_id)
+        product = versions[-1].model_copy(
+            update={"template_version": len(versions) + 1, "zones": data.zones}
+        )
+        versions.append(product)
+        return product
+
+    # --- fonts and word lists ---
+
+    async def register_font(self, brand: str, data: RegisterFont) -> FontInfo:
+        content = await self.store.get(data.object_key)  # as personalization reads it
+        if not content.startswith(FONT_MAGIC):
+            raise Invalid("This is not a font file.", [ErrorItem(
+                field="file", code=ErrorCode.INVALID_FONT_FILE, message="Upload a TTF or OTF.")])
+        digest = hashlib.sha256(content).hexdigest()
+        font = FontInfo(id=new_id(), family=data.filename.rsplit(".", 1)[0],
+                        url=f"/v1/assets/fonts/{digest}", sha256=digest, shipped=False)
+        self.fonts.setdefault(brand, []).append(font)
+        return font
+
+    def _fonts(self, brand: str) -> list[FontInfo]:
+        return shipped_fonts() + self.fonts.get(brand, [])
+
+    async def list_fonts(self, brand: str, data: ListFonts) -> FontList:
+        return FontList(fonts=self._fonts(brand))
+
+    async def set_word_list(self, brand: str, data: WordList) -> WordList:
+        self.word_lists[brand] = data
+        return data
+
+    async def get_word_list(self, brand: str, data: GetWordList) -> WordList:
+        return self.word_lists.get(brand, WordList())
+
+    # --- the widget ---
 
     async def config(self, brand: str, data: GetProductConfig) -> WidgetConfig:
         product = self._product(brand, data.product_id)
-        font = FontInfo(id="dejavu-sans", family="DejaVu Sans", url="/v1/fonts/dejavu-sans")
         return WidgetConfig(product_id=product.id, name=product.name,
                             template_version=product.template_version, zones=product.zones,
-                            fonts=[font])
+                            fonts=self._fonts(brand))
 
     async def validate(self, brand: str, data: ValidateDesign) -> ValidationResult:
+        return self._check(brand, data, autofit=False)
+
+    async def normalize(self, brand: str, data: ValidateDesign) -> ValidationResult:
+        return self._check(brand, data, autofit=False)
+
+    async def autofit(self, brand: str, data: ValidateDesign) -> ValidationResult:
+        return self._check(brand, data, autofit=True)
+
+    def _check(self, brand: str, data: ValidateDesign, autofit: bool) -> ValidationResult:
+        """Length in characters after NFC, the zone's fonts; auto-fit picks the largest size."""
         product = self._product(brand, data.product_id)
-        zones = []
-        for zone in product.zones:
-            value = data.values.get(zone.key, "")
-            errors = []
-            if zone.required and not value:
-                errors.append(ErrorItem(field=zone.key, code=ErrorCode.REQUIRED,
-                                        message="Enter a text."))
-            if len(value) > zone.max_length:
-                errors.append(ErrorItem(field=zone.key, code=ErrorCode.TOO_LONG,
-                                        message=f"At most {zone.max_length} characters.",
-                                        position=zone.max_length))
-            zones.append(ZoneResult(zone=zone.key, value=value, length=len(value), errors=errors))
+        inputs = {key: ZoneInput(text=v) if isinstance(v, str) else v
+                  for key, v in data.values.items()}
+        zones = [self._zone(brand, zone, inputs.get(zone.key, ZoneInput(text="")), autofit)
+                 for zone in product.zones]
         unknown = [ErrorItem(field=key, code=ErrorCode.UNKNOWN_ZONE, message="No such zone.")
-                   for key in data.values if key not in {z.key for z in product.zones}]
+                   for key in inputs if key not in {z.key for z in product.zones}]
         valid = not unknown and not any(z.errors for z in zones)
         design = DesignSpec(
-            product_id=product.id,
-            template_version=product.template_version,
-            zones=[SpecZone(key=z.key, text=data.values.get(z.key, ""), width_mm=z.width_mm,
-                            height_mm=z.height_mm, font=z.font, colour=z.colour)
-                   for z in product.zones],
+            product_id=product.id, template_version=product.template_version,
+            zones=[self._spec_zone(brand, zone, result)
+                   for zone, result in zip(product.zones, zones, strict=True)],
         ) if valid else None
         return ValidationResult(valid=valid, zones=zones, errors=unknown, design=design)
+
+    def _zone(self, brand: str, zone: TextZone, given: ZoneInput, autofit: bool) -> ZoneResult:
+        value = unicodedata.normalize("NFC", given.text)
+        font = next((f for f in zone.fonts if f.font_id == (given.font_id or f.font_id)), None)
+        errors = []
+        if zone.rules.required and not value:
+            errors.append(ErrorItem(field=zone.key, code=ErrorCode.REQUIRED,
+                                    message="Enter a text."))
+        if len(value) > zone.rules.max_length:
+            errors.append(ErrorItem(field=zone.key, code=ErrorCode.TOO_LONG,
+                                    message=f"At most {zone.rules.max_length} characters.",
+                                    position=zone.rules.max_length))
+        if font is None:
+            errors.append(ErrorItem(field=zone.key, code=ErrorCode.FONT_NOT_ALLOWED,
+                                    message="Choose one of the zone's fonts."))
+        size = font.max_size_mm if font and autofit else given.size_mm
+        return ZoneResult(zone=zone.key, value=value, length=len(value), errors=errors,
+                          font_id=font.font_id if font else None,
+                          colour=given.colour or zone.colours[0], size_mm=size, fits=True)
+
+    def _spec_zone(self, brand: str, zone: TextZone, result: ZoneResult) -> SpecZone:
+        font = next(f for f in self._fonts(brand) if f.id == result.font_id)
+        return SpecZone(
+            key=zone.key, text=result.value, layer=zone.layer, width_mm=zone.width_mm,
+            height_mm=zone.height_mm, bleed_mm=zone.bleed_mm, safe_mm=zone.safe_mm,
+            font=FontRef(id=font.id, sha256=font.sha256),
+            size_mm=result.size_mm or zone.fonts[0].max_size_mm, colour=result.colour or "#000000",
+            align=zone.align, line_height=zone.line_height, max_lines=zone.rules.max_lines,
+        )
+
+    # --- specs ---
 
     async def create_spec(self, brand: str, data: CreateSpec) -> SpecCreatedReply:
         canonical = data.spec.model_dump_json()
         digest = hashlib.sha256(canonical.encode()).hexdigest()
-        return SpecCreatedReply(spec_hash=digest, canonical_json=canonical, created=True)
+        created = (brand, digest) not in self.specs
+        self.specs[(brand, digest)] = StoredSpec(spec_hash=digest, spec=data.spec,
+                                                 canonical_json=canonical)
+        return SpecCreatedReply(spec_hash=digest, canonical_json=canonical, created=created)
+
+    async def get_spec(self, brand: str, data: GetSpec) -> StoredSpec:
+        try:
+            return self.specs[(brand, data.spec_hash)]
+        except KeyError:
+            raise NotFound.of("spec", "spec_hash") from None
+
+    async def validate_spec(self, brand: str, data: ValidateSpec) -> SpecValidation:
+        try:
+            spec = DesignSpec.model_validate(data.document)
+        except ValidationError:
+            return SpecValidation(valid=False, errors=[ErrorItem(
+                field="document", code=ErrorCode.SPEC_INVALID, message="Not a design spec.")])
+        canonical = spec.model_dump_json()
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        if data.spec_hash is not None and data.spec_hash != digest:
+            return SpecValidation(valid=False, spec_hash=digest, errors=[ErrorItem(
+                field="spec_hash", code=ErrorCode.SPEC_HASH_MISMATCH, message="Not its hash.")])
+        return SpecValidation(valid=True, spec_hash=digest, canonical_json=canonical)
+
+    # --- snapshots ---
 
     async def create_snapshot(self, brand: str, data: CreateSnapshot) -> SnapshotView:
+        self.created.append(data)
+        if data.request_key and (brand, data.request_key) in self.requests:
+            return self.snapshots[(brand, self.requests[(brand, data.request_key)])]
         view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=data.spec_hash,
                             template_version=data.spec.template_version,
-                            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC))
+                            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC),
+                            provenance=data.provenance)
         self.snapshots[(brand, view.id)] = view
+        if data.request_key:
+            self.requests[(brand, data.request_key)] = view.id
         return view
 
     async def get_snapshot(self, brand: str, data: GetSnapshot) -> SnapshotView:
@@ -142,6 +318,30 @@ class FakeServices:
             return self.snapshots[(brand, data.snapshot_id)]
         except KeyError:
             raise NotFound.of("snapshot", "snapshot_id") from None
+
+    def _transition(self, brand: str, snapshot_id: str, allowed_from: set[SnapshotStatus],
+                    **changes: Any) -> SnapshotView:
+        view = self.snapshots.get((brand, snapshot_id))
+        if view is None:
+            raise NotFound.of("snapshot", "snapshot_id")
+        if view.status not in allowed_from:
+            message = f"A {view.status} snapshot cannot become {changes['status']}."
+            raise Conflict(message, [ErrorItem(field="status", code=ErrorCode.INVALID_TRANSITION,
+                                               message=message)])
+        view = view.model_copy(update=changes)
+        self.snapshots[(brand, snapshot_id)] = view
+        return view
+
+    async def validate_snapshot(self, brand: str, data: ValidateSnapshot) -> SnapshotView:
+        return self._transition(brand, data.snapshot_id, {SnapshotStatus.CREATED},
+                                status=SnapshotStatus.VALIDATED, validated_by=data.by,
+                                validated_at=datetime.now(UTC))
+
+    async def lock_snapshot(self, brand: str, data: LockSnapshot) -> SnapshotView:
+        return self._transition(brand, data.snapshot_id,
+                                {SnapshotStatus.CREATED, SnapshotStatus.VALIDATED},
+                                status=SnapshotStatus.LOCKED, locked_by=data.by,
+                                lock_reason=data.reason, locked_at=datetime.now(UTC))
 
     async def get_preview(self, brand: str, data: GetPreview) -> PreviewStatus:
         try:
@@ -171,8 +371,14 @@ def settings(settings_of: Callable[..., GatewaySettings]) -> GatewaySettings:
 
 
 @pytest.fixture
-def services() -> FakeServices:
-    return FakeServices()
+def store(settings: GatewaySettings) -> LocalStore:
+    """The object storage the gateway and the fake services share, as in production."""
+    return LocalStore(settings.storage_dir)
+
+
+@pytest.fixture
+def services(store: LocalStore) -> FakeServices:
+    return FakeServices(store)
 
 
 @pytest.fixture
@@ -215,10 +421,16 @@ async def brand(client: AsyncTestClient) -> Brand:
     return await make_brand(client)
 
 
+def zone(key: str = "name", max_length: int = 5, **changes: Any) -> dict[str, Any]:
+    """A v2 text zone, as an admin sends it."""
+    return {"key": key, "label": key.title(), "width_mm": 60, "height_mm": 12,
+            "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 8}],
+            "rules": {"max_length": max_length}, **changes}
+
+
 async def make_product(client: AsyncTestClient, brand: Brand) -> str:
-    zone = {"key": "name", "label": "Name", "width_mm": 60, "height_mm": 12, "max_length": 5}
     response = await client.post(
-        "/v1/admin/products", json={"name": "Bracelet", "zones": [zone]}, headers=brand.admin
+        "/v1/admin/products", json={"name": "Bracelet", "zones": [zone()]}, headers=brand.admin
     )
     assert response.status_code == 201, response.text
     return response.json()["id"]

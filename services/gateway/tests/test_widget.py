@@ -6,14 +6,21 @@ from collections.abc import Callable
 import asyncpg
 from litestar.testing import AsyncTestClient
 
-from atelier.contracts.catalog import CREATE_SNAPSHOT, CREATE_SPEC, VALIDATE_DESIGN
+from atelier.contracts.catalog import (
+    AUTOFIT_DESIGN,
+    CREATE_SNAPSHOT,
+    CREATE_SPEC,
+    NORMALIZE_DESIGN,
+    VALIDATE_DESIGN,
+    VALIDATE_SPEC,
+)
 from atelier.contracts.render import PreviewStatus, RenderStatus
 from atelier.gateway.app import create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.storage import LocalStore
 from atelier.typeset.fonts import shipped_font
 
-from .conftest import Brand, FakeServices, make_brand
+from .conftest import SHOP, Brand, FakeServices, make_brand
 from .test_access import codes
 
 
@@ -69,9 +76,12 @@ async def test_malformed_json_and_invalid_fields_are_explained(
                                 json={"product_id": "", "values": {"name": 7}})
     assert (malformed.status_code, codes(malformed)) == (422, ["malformed_json"])
     assert invalid.status_code == 422
-    assert sorted((e["field"], e["code"]) for e in invalid.json()["errors"]) == [
-        ("product_id", "invalid_field"), ("values.name", "invalid_field")
-    ]
+    errors = sorted((e["field"], e["code"]) for e in invalid.json()["errors"])
+    assert errors[0] == ("product_id", "invalid_field")
+    # a zone value is a text or a ZoneInput: one error, at the zone's value
+    assert [field for field, _ in errors[1:]] == ["values.name"]
+    empty = await client.post("/v1/snapshots", content=b"", headers=brand.widget)
+    assert (empty.status_code, codes(empty)) == (422, ["malformed_json"])
     assert services.calls == []
 
 
@@ -218,3 +228,147 @@ async def test_a_missing_service_is_a_503_problem(settings_of: Callable) -> None
                                     headers={"X-Atelier-Key": key})
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# --- normalize and auto-fit -----------------------------------------------------------------
+
+
+async def test_normalize_and_autofit_reach_their_own_checks(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    decomposed = {"product_id": product, "values": {"name": "Ade\u0301"}}
+    chosen = {"product_id": product,
+              "values": {"name": {"text": "Ada", "font_id": "dejavu-sans", "colour": "#000000"}}}
+    normalized = await client.post("/v1/personalization/normalize", json=decomposed,
+                                   headers=brand.widget)
+    fitted = await client.post("/v1/personalization/autofit", json=chosen, headers=brand.widget)
+    assert normalized.status_code == fitted.status_code == 200
+    assert normalized.json()["zones"][0]["value"] == "Ad\u00e9"
+    assert fitted.json()["zones"][0]["size_mm"] == 8  # the top of the zone's range
+    assert "design" not in normalized.json() and "design" not in fitted.json()
+    assert services.count(NORMALIZE_DESIGN) == services.count(AUTOFIT_DESIGN) == 1
+    assert services.count(VALIDATE_DESIGN) == 0
+
+
+async def test_a_zone_input_names_its_font(
+    client: AsyncTestClient, brand: Brand, product: str
+) -> None:
+    response = await client.post(
+        "/v1/personalization/validate", headers=brand.widget,
+        json={"product_id": product, "values": {"name": {"text": "Ada", "font_id": "comic"}}},
+    )
+    assert response.status_code == 200 and response.json()["valid"] is False
+    assert response.json()["zones"][0]["errors"][0]["code"] == "font_not_allowed"
+
+
+async def test_design_checks_refuse_bad_bodies_and_unknown_products(
+    client: AsyncTestClient, brand: Brand, services: FakeServices
+) -> None:
+    extra = await client.post("/v1/personalization/autofit", headers=brand.widget,
+                              json={"product_id": "p", "values": {"name": {"txt": "Ada"}}})
+    unknown = await client.post("/v1/personalization/normalize", headers=brand.widget,
+                                json={"product_id": "no-such", "values": {}})
+    assert extra.status_code == 422
+    assert "values.name.txt" in {e["field"] for e in extra.json()["errors"]}
+    assert (unknown.status_code, codes(unknown)) == (404, ["not_found"])
+    assert services.count(AUTOFIT_DESIGN) == 0
+
+
+# --- specs ----------------------------------------------------------------------------------
+
+
+async def test_a_spec_is_made_from_a_valid_design_and_read_back(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    created = await client.post("/v1/specs", headers=brand.widget,
+                                json={"product_id": product, "values": {"name": "Ada"}})
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) == {"spec_hash", "spec", "canonical_json"}
+    assert body["spec"]["template_version"] == 1
+    assert body["spec"]["zones"][0]["font"] == {
+        "id": "dejavu-sans", "sha256": shipped_font("dejavu-sans").sha256
+    }
+    read = await client.get(f"/v1/specs/{body['spec_hash']}", headers=brand.widget)
+    assert read.status_code == 200 and read.json() == body
+    other = await make_brand(client)
+    theirs = await client.get(f"/v1/specs/{body['spec_hash']}", headers=other.widget)
+    unknown = await client.get(f"/v1/specs/{'0' * 64}", headers=brand.widget)
+    assert (theirs.status_code, codes(theirs)) == (404, ["not_found"])
+    assert (unknown.status_code, codes(unknown)) == (404, ["not_found"])
+
+
+async def test_an_invalid_design_makes_no_spec(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    response = await client.post("/v1/specs", headers=brand.widget,
+                                 json={"product_id": product, "values": {"name": "Adelaide"}})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"], e["position"]) for e in response.json()["errors"]] == [
+        ("name", "too_long", 5)
+    ]
+    assert services.count(CREATE_SPEC) == 0
+
+
+async def test_a_spec_document_is_checked(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    spec = (await client.post("/v1/specs", headers=brand.widget,
+                              json={"product_id": product, "values": {"name": "Ada"}})).json()
+    good = await client.post("/v1/specs/validate", headers=brand.widget,
+                             json={"document": spec["spec"], "spec_hash": spec["spec_hash"]})
+    wrong = await client.post("/v1/specs/validate", headers=brand.widget,
+                              json={"document": spec["spec"], "spec_hash": "f" * 64})
+    missing = await client.post("/v1/specs/validate", headers=brand.widget,
+                                json={"spec_hash": spec["spec_hash"]})
+    assert good.status_code == wrong.status_code == 200
+    assert good.json()["valid"] is True and good.json()["spec_hash"] == spec["spec_hash"]
+    assert wrong.json()["valid"] is False
+    assert [e["code"] for e in wrong.json()["errors"]] == ["spec_hash_mismatch"]
+    assert [(e["field"], e["code"]) for e in missing.json()["errors"]] == [
+        ("document", "invalid_field")
+    ]
+    assert services.count(VALIDATE_SPEC) == 2
+
+
+# --- snapshots: request key and provenance --------------------------------------------------
+
+
+async def test_a_snapshot_records_where_it_came_from(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    design = {"product_id": product, "values": {"name": "Ada"}}
+    from_widget = await client.post(
+        "/v1/snapshots", json=design,
+        headers={**brand.widget, "Origin": SHOP, "User-Agent": "Mozilla/5.0 " + "x" * 600,
+                 "Idempotency-Key": "cart-7"},
+    )
+    from_server = await client.post("/v1/snapshots", json=design, headers=brand.admin)
+    assert from_widget.status_code == from_server.status_code == 201
+    widget, server = services.created
+    assert widget.request_key == "cart-7" and server.request_key is None
+    assert widget.provenance.source == "widget" and server.provenance.source == "api"
+    assert widget.provenance.key_prefix == brand.publishable[:12]
+    assert server.provenance.key_prefix == brand.secret[:12]
+    assert (widget.provenance.origin, server.provenance.origin) == (SHOP, None)
+    assert widget.provenance.user_agent == ("Mozilla/5.0 " + "x" * 600)[:500]
+    assert widget.provenance.correlation_id
+    shown = await client.get(f"/v1/snapshots/{from_widget.json()['id']}", headers=brand.widget)
+    assert shown.json()["provenance"] == widget.provenance.model_dump(mode="json")
+    assert shown.json()["status"] == "created" and shown.json()["locked_at"] is None
+
+
+async def test_the_snapshot_service_dedupes_a_retry_the_gateway_lost_track_of(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    db: asyncpg.Connection,
+) -> None:
+    headers = {**brand.widget, "Idempotency-Key": "cart-9"}
+    design = {"product_id": product, "values": {"name": "Ada"}}
+    first = await client.post("/v1/snapshots", json=design, headers=headers)
+    # the gateway's record is gone (say, the answer was lost before it was stored)
+    await db.execute("DELETE FROM gateway.idempotency_keys WHERE brand_id=$1", brand.id)
+    again = await client.post("/v1/snapshots", json=design, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert again.json()["id"] == first.json()["id"]
+    assert [c.request_key for c in services.created] == ["cart-9", "cart-9"]

@@ -27,18 +27,22 @@ from atelier.contracts.render import (
     RenderStatus,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import DesignSpec, SpecZone
+from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.render.bootstrap import bootstrap
+from atelier.typeset.fonts import shipped_font
+
+SANS = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
 
 
-def a_spec(text: str = "Ada", font: str = "dejavu-sans") -> DesignSpec:
-    zone = SpecZone(key="name", text=text, width_mm=60, height_mm=12.5, font=font,
-                    colour="#112233")
+def a_spec(text: str = "Ada", font: FontRef = SANS) -> DesignSpec:
+    zone = SpecZone(key="name", text=text, layer=Layer.ENGRAVE, width_mm=60, height_mm=12.5,
+                    bleed_mm=0, safe_mm=1, font=font, size_mm=8, colour="#112233",
+                    align=Align.CENTER, line_height=1.2, max_lines=1)
     return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
 
 
@@ -205,15 +209,41 @@ async def test_a_redelivered_job_of_a_ready_preview_does_nothing(render, client_
     assert (await result(db, brand, event.data.spec_hash))["attempts"] == 1  # type: ignore[index]
 
 
-async def test_an_unknown_font_fails_and_is_dead_lettered(render, client_bus, db) -> None:
+async def test_a_brand_font_from_the_store_is_drawn(render, client_bus, db) -> None:
     brand = unique("brand-")
-    event = snapshot_event(brand, a_spec(font="no-such-font"))
+    serif = shipped_font("dejavu-serif").path.read_bytes()
+    sha256 = hashlib.sha256(serif).hexdigest()
+    assert render.store is not None
+    await render.store.put(f"fonts/{sha256}", serif, "font/ttf")  # as the gateway stores uploads
+    event = snapshot_event(brand, a_spec(font=FontRef(id=unique("font-"), sha256=sha256)))
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+
+    await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+    png = await render.store.get(f"renders/{event.data.spec_hash}/preview.png")
+    assert Image.open(io.BytesIO(png)).getextrema() != ((255, 255),) * 3  # the name is inked
+
+
+UNDRAWABLE = [
+    pytest.param(FontRef(id="no-such-font", sha256="1" * 64),
+                 "font 'no-such-font' is neither a shipped font nor in the object store",
+                 id="font-found-nowhere"),
+    pytest.param(FontRef(id="dejavu-sans", sha256="0" * 64),
+                 "the platform's font changed under this design", id="shipped-font-changed"),
+]
+
+
+@pytest.mark.parametrize(("font", "reason"), UNDRAWABLE)
+async def test_an_undrawable_font_fails_and_is_dead_lettered(
+    render, client_bus, db, font: FontRef, reason: str
+) -> None:
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec(font=font))
     spec_hash = event.data.spec_hash
     await publish(client_bus, SNAPSHOT_CREATED.subject, event)
 
     await eventually(lambda: settled(db, brand, spec_hash, "failed"))
     row = await result(db, brand, spec_hash)
-    assert row is not None and "unknown font 'no-such-font'" in row["reason"]
+    assert row is not None and reason in row["reason"]
     [failed] = await outbox(db, brand, RENDER_FAILED)
     assert failed.data == RenderFailed(
         spec_hash=spec_hash, reason=row["reason"], snapshot_id=event.data.snapshot_id
@@ -223,7 +253,7 @@ async def test_an_unknown_font_fails_and_is_dead_lettered(render, client_bus, db
 
     [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
     assert parked.headers is not None
-    assert "unknown font 'no-such-font'" in parked.headers["Atelier-Dlq-Reason"]
+    assert reason in parked.headers["Atelier-Dlq-Reason"]
     assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
     assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
 

@@ -1,114 +1,124 @@
-"""Snapshots through the bus, on real Postgres and NATS: stored, announced, never altered."""
+"""Snapshots through the bus, on real Postgres and NATS: created once per request key, validated
+and locked along their lifecycle, announced through the outbox, invisible to other brands."""
 
-import hashlib
+import asyncio
 import json
 
-import asyncpg
-import nats
 import pytest
+from nats.js.api import RawStreamMsg
 
 from atelier.contracts import Envelope, ErrorCode
-from atelier.contracts.catalog import CREATE_SNAPSHOT, GET_SNAPSHOT, SNAPSHOT_CREATED
+from atelier.contracts.catalog import (
+    CREATE_SNAPSHOT,
+    CREATE_SPEC,
+    GET_SNAPSHOT,
+    GET_SPEC,
+    LOCK_SNAPSHOT,
+    SNAPSHOT_CREATED,
+    SNAPSHOT_LOCKED,
+    SNAPSHOT_VALIDATED,
+    VALIDATE_SNAPSHOT,
+)
 from atelier.contracts.snapshot import (
     CreateSnapshot,
     GetSnapshot,
+    LockSnapshot,
+    Provenance,
     SnapshotCreated,
+    SnapshotLocked,
     SnapshotStatus,
+    SnapshotValidated,
     SnapshotView,
+    ValidateSnapshot,
 )
-from atelier.contracts.spec import DesignSpec, SpecZone
-from atelier.kit.broker import Bus
-from atelier.kit.db import asyncpg_dsn
-from atelier.kit.errors import Invalid, NotFound
-from atelier.kit.testing.plugin import eventually, running, unique
-from atelier.snapshot.bootstrap import bootstrap
+from atelier.contracts.spec import CreateSpec, GetSpec
+from atelier.kit.errors import Conflict, Invalid, NotFound
+from atelier.kit.testing.plugin import eventually, running, stream_messages, unique
+from atelier.spec.bootstrap import bootstrap as spec_bootstrap
 
 
-def a_spec(text: str = "Ada") -> DesignSpec:
-    zone = SpecZone(key="name", text=text, width_mm=60, height_mm=12, font="dejavu-sans",
-                    colour="#112233")
-    return DesignSpec(product_id="p-1", template_version=3, zones=[zone])
+async def get(client_bus, brand: str, snapshot_id: str) -> SnapshotView:
+    return await client_bus.call(GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id), brand_id=brand)
 
 
-def a_hash(spec: DesignSpec) -> str:
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
-
-
-@pytest.fixture
-async def service(settings_of):  # type: ignore[no-untyped-def]
-    async with running(bootstrap(settings_of("snapshot"))) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-async def db(settings_of):  # type: ignore[no-untyped-def]
-    conn = await asyncpg.connect(asyncpg_dsn(settings_of("snapshot").database_url))
-    try:
-        yield conn
-    finally:
-        await conn.close()
-
-
-async def create(client_bus: Bus, brand: str, spec: DesignSpec | None = None) -> SnapshotView:
-    spec = spec or a_spec()
+async def validate(client_bus, brand: str, snapshot_id: str, by: str = "ada@brand") -> SnapshotView:
     return await client_bus.call(
-        CREATE_SNAPSHOT, CreateSnapshot(spec_hash=a_hash(spec), spec=spec), brand_id=brand
+        VALIDATE_SNAPSHOT, ValidateSnapshot(snapshot_id=snapshot_id, by=by), brand_id=brand
     )
 
 
-async def test_a_snapshot_is_stored_and_read_back(service, client_bus) -> None:
+async def lock(client_bus, brand: str, snapshot_id: str, reason: str = "order:o-1") -> SnapshotView:
+    return await client_bus.call(
+        LOCK_SNAPSHOT, LockSnapshot(snapshot_id=snapshot_id, by="commerce", reason=reason),
+        brand_id=brand,
+    )
+
+
+async def subjects_of(db, snapshot_id: str) -> list[str]:
+    """The events the snapshot service committed about one snapshot, in order."""
+    rows = await db.fetch(
+        "SELECT subject FROM snapshot.outbox WHERE convert_from(payload, 'UTF8') LIKE $1 "
+        "ORDER BY seq", f"%{snapshot_id}%")
+    return [row["subject"] for row in rows]
+
+
+async def published(
+    nats_url: str, namespace: str, snapshot_id: str, count: int = 1
+) -> list[RawStreamMsg] | None:
+    """The events about one snapshot in the EVT_SNAPSHOT stream, once there are ``count``."""
+    messages = await stream_messages(nats_url, f"{namespace.upper()}_EVT_SNAPSHOT")
+    found = [m for m in messages if json.loads(m.data)["data"]["snapshot_id"] == snapshot_id]
+    return found if len(found) >= count else None
+
+
+# --- create and get ------------------------------------------------------------------------------
+async def test_a_snapshot_is_stored_and_read_back(create, client_bus, a_spec) -> None:
     brand = unique("brand-")
-    created = await create(client_bus, brand)
+    provenance = Provenance(source="widget", key_prefix="pk_live_ab", origin="https://shop.test",
+                            user_agent="Mozilla/5.0", correlation_id="c-1")
+    created = await create(brand, provenance=provenance)
     assert created.status == SnapshotStatus.CREATED
     assert (created.product_id, created.template_version) == ("p-1", 3)
-    assert created.spec_hash == a_hash(a_spec())
-    read = await client_bus.call(GET_SNAPSHOT, GetSnapshot(snapshot_id=created.id), brand_id=brand)
-    assert read == created
+    assert created.provenance == provenance
+    assert (created.validated_at, created.validated_by, created.locked_at, created.locked_by,
+            created.lock_reason) == (None,) * 5
+    assert await get(client_bus, brand, created.id) == created
 
 
-async def test_each_creation_is_a_new_snapshot(service, client_bus) -> None:
+async def test_without_a_request_key_each_creation_is_a_new_snapshot(create) -> None:
     brand = unique("brand-")
-    first, second = await create(client_bus, brand), await create(client_bus, brand)
+    first, second = await create(brand), await create(brand)
     assert first.id != second.id and first.spec_hash == second.spec_hash
+    assert first.provenance == Provenance(source="api")
 
 
 async def test_creation_is_announced_through_the_outbox(
-    service, client_bus, db, nats_url, namespace
+    create, a_spec, db, nats_url, namespace
 ) -> None:
     brand = unique("brand-")
     spec = a_spec("Zoé")
-    created = await create(client_bus, brand, spec)
-
-    async def published() -> bool:
-        row = await db.fetchrow(
-            "SELECT subject, published_at FROM snapshot.outbox "
-            "WHERE convert_from(payload, 'UTF8') LIKE $1", f"%{created.id}%")
-        assert row is not None and row["subject"] == "evt.snapshot.snapshot.created"
-        return row["published_at"] is not None
-
-    await eventually(published)
-    nc = await nats.connect(nats_url)
-    try:
-        raw = await nc.jetstream().get_last_msg(
-            f"{namespace.upper()}_EVT_SNAPSHOT", f"{namespace}.{SNAPSHOT_CREATED.subject}"
-        )
-    finally:
-        await nc.close()
+    created = await create(brand, spec)
+    assert await subjects_of(db, created.id) == [SNAPSHOT_CREATED.subject]
+    [raw] = await eventually(lambda: published(nats_url, namespace, created.id))
     event = Envelope[SnapshotCreated].model_validate_json(raw.data)
     assert raw.headers["Nats-Msg-Id"] == event.id
     assert (event.type, event.producer, event.brand_id) == ("snapshot.created", "snapshot", brand)
-    assert event.data == SnapshotCreated(snapshot_id=created.id, spec_hash=a_hash(spec), spec=spec)
+    assert event.data == SnapshotCreated(
+        snapshot_id=created.id, spec_hash=created.spec_hash, spec=spec
+    )
 
 
 @pytest.mark.parametrize("spec_hash", ["abc", "A" * 64, "g" * 64, "a" * 65, ""])
 async def test_a_spec_hash_that_is_not_sha256_hex_is_refused(
-    service, client_bus, db, spec_hash
+    service, client_bus, a_spec, db, spec_hash
 ) -> None:
     brand = unique("brand-")
+    # model_construct skips the client-side check: the service must refuse on its own
+    command = CreateSnapshot.model_construct(
+        spec_hash=spec_hash, spec=a_spec(), request_key=None, provenance=Provenance(source="api")
+    )
     with pytest.raises(Invalid) as refused:
-        await client_bus.call(
-            CREATE_SNAPSHOT, CreateSnapshot(spec_hash=spec_hash, spec=a_spec()), brand_id=brand
-        )
+        await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand)
     assert [(e.field, e.code) for e in refused.value.errors] == [
         ("spec_hash", ErrorCode.INVALID_FIELD)
     ]
@@ -116,55 +126,178 @@ async def test_a_spec_hash_that_is_not_sha256_hex_is_refused(
                              brand) == 0
 
 
-async def test_another_brands_snapshot_does_not_exist(service, client_bus) -> None:
-    created = await create(client_bus, unique("brand-"))
-    for snapshot_id in (created.id, "no-such-snapshot"):
-        with pytest.raises(NotFound) as missing:
-            await client_bus.call(
-                GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id), brand_id=unique("brand-")
-            )
-        assert [(e.field, e.code) for e in missing.value.errors] == [
-            ("snapshot_id", ErrorCode.NOT_FOUND)
-        ]
+# --- idempotent creation -------------------------------------------------------------------------
+async def test_a_repeated_request_key_gives_back_the_same_snapshot(create, client_bus, db) -> None:
+    brand, key = unique("brand-"), unique("key-")
+    first = await create(brand, request_key=key)
+    again = await create(brand, request_key=key, provenance=Provenance(source="widget"))
+    assert again == first  # the first provenance stays: nothing was written the second time
+    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
+                             brand) == 1
+    assert await subjects_of(db, first.id) == [SNAPSHOT_CREATED.subject]
+
+
+async def test_concurrent_creations_with_one_request_key_make_one_snapshot(create, db) -> None:
+    brand, key = unique("brand-"), unique("key-")
+    views = await asyncio.gather(*(create(brand, request_key=key) for _ in range(8)))
+    assert len({view.id for view in views}) == 1
+    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
+                             brand) == 1
+    assert await subjects_of(db, views[0].id) == [SNAPSHOT_CREATED.subject]
+
+
+async def test_a_request_key_reused_for_another_design_is_a_conflict(
+    create, a_spec, client_bus, db
+) -> None:
+    brand, key = unique("brand-"), unique("key-")
+    first = await create(brand, a_spec("Ada"), request_key=key)
+    with pytest.raises(Conflict) as refused:
+        await create(brand, a_spec("Bob"), request_key=key)
+    assert refused.value.status == 409
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("request_key", ErrorCode.CONFLICT)
+    assert key in error.message and first.spec_hash in error.message
+    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
+                             brand) == 1
+    assert await get(client_bus, brand, first.id) == first
+
+
+async def test_a_request_key_belongs_to_one_brand(create) -> None:
+    key = unique("key-")
+    mine, theirs = await create(unique("brand-"), request_key=key), await create(
+        unique("brand-"), request_key=key)
+    assert mine.id != theirs.id
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+async def test_validate_then_lock_records_who_and_when_and_announces_each(
+    create, client_bus, db, nats_url, namespace
+) -> None:
+    brand = unique("brand-")
+    created = await create(brand)
+    validated = await validate(client_bus, brand, created.id, by="ada@brand")
+    assert validated.status == SnapshotStatus.VALIDATED
+    assert validated.validated_by == "ada@brand"
+    assert validated.validated_at is not None and validated.validated_at >= created.created_at
+    assert validated.locked_at is None
+
+    locked = await lock(client_bus, brand, created.id, reason="order:o-42")
+    assert locked.status == SnapshotStatus.LOCKED
+    assert (locked.locked_by, locked.lock_reason) == ("commerce", "order:o-42")
+    assert locked.locked_at is not None and locked.locked_at >= validated.validated_at
+    assert (locked.validated_by, locked.validated_at) == ("ada@brand", validated.validated_at)
+    assert await get(client_bus, brand, created.id) == locked
+
+    assert await subjects_of(db, created.id) == [
+        SNAPSHOT_CREATED.subject, SNAPSHOT_VALIDATED.subject, SNAPSHOT_LOCKED.subject
+    ]
+    _, raw_validated, raw_locked = await eventually(
+        lambda: published(nats_url, namespace, created.id, count=3)
+    )
+    validated_event = Envelope[SnapshotValidated].model_validate_json(raw_validated.data)
+    locked_event = Envelope[SnapshotLocked].model_validate_json(raw_locked.data)
+    assert validated_event.data == SnapshotValidated(
+        snapshot_id=created.id, spec_hash=created.spec_hash, by="ada@brand"
+    )
+    assert locked_event.data == SnapshotLocked(
+        snapshot_id=created.id, spec_hash=created.spec_hash, by="commerce", reason="order:o-42"
+    )
+    assert (validated_event.type, locked_event.type) == ("snapshot.validated", "snapshot.locked")
+    assert validated_event.brand_id == locked_event.brand_id == brand
+
+
+async def test_a_created_snapshot_can_be_locked_directly(create, client_bus, db) -> None:
+    brand = unique("brand-")
+    created = await create(brand)
+    locked = await lock(client_bus, brand, created.id)
+    assert locked.status == SnapshotStatus.LOCKED
+    assert (locked.validated_by, locked.validated_at) == (None, None)
+    assert await subjects_of(db, created.id) == [SNAPSHOT_CREATED.subject,
+                                                 SNAPSHOT_LOCKED.subject]
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("before", "refused", "message"),
     [
-        "spec = '{}'::jsonb",
-        "spec_hash = repeat('0', 64)",
-        "brand_id = 'thief'",
-        "product_id = 'p-2'",
-        "template_version = 4",
-        "created_at = now() - interval '1 day'",
-        "id = 'another-id'",
+        (["validate"], "validate", "A validated snapshot cannot be validated."),
+        (["lock"], "validate", "A locked snapshot cannot be validated."),
+        (["validate", "lock"], "validate", "A locked snapshot cannot be validated."),
+        (["lock"], "lock", "A locked snapshot cannot be locked."),
+        (["validate", "lock"], "lock", "A locked snapshot cannot be locked."),
     ],
 )
-async def test_the_database_refuses_to_alter_a_snapshot(service, client_bus, db, change) -> None:
-    created = await create(client_bus, unique("brand-"))
-    with pytest.raises(asyncpg.RestrictViolationError, match="immutable"):
-        await db.execute(f"UPDATE snapshot.snapshots SET {change} WHERE id=$1", created.id)
-    row = await db.fetchrow("SELECT spec, spec_hash FROM snapshot.snapshots WHERE id=$1",
-                            created.id)
-    assert json.loads(row["spec"]) == a_spec().model_dump(mode="json")
-    assert row["spec_hash"] == created.spec_hash
-
-
-async def test_the_database_refuses_to_delete_a_snapshot(service, client_bus, db) -> None:
-    created = await create(client_bus, unique("brand-"))
-    with pytest.raises(asyncpg.RestrictViolationError, match="immutable"):
-        await db.execute("DELETE FROM snapshot.snapshots WHERE id=$1", created.id)
-    with pytest.raises(asyncpg.RestrictViolationError, match="immutable"):
-        await db.execute("TRUNCATE snapshot.snapshots")
-    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE id=$1",
-                             created.id) == 1
-
-
-async def test_only_the_status_of_a_snapshot_may_change(service, client_bus, db) -> None:
+async def test_an_illegal_transition_is_a_conflict_that_changes_nothing(
+    create, client_bus, db, before, refused, message
+) -> None:
     brand = unique("brand-")
-    created = await create(client_bus, brand)
-    await db.execute("UPDATE snapshot.snapshots SET status='validated' WHERE id=$1", created.id)
-    read = await client_bus.call(GET_SNAPSHOT, GetSnapshot(snapshot_id=created.id), brand_id=brand)
-    assert read.status == SnapshotStatus.VALIDATED
-    with pytest.raises(asyncpg.CheckViolationError):
-        await db.execute("UPDATE snapshot.snapshots SET status='shipped' WHERE id=$1", created.id)
+    created = await create(brand)
+    steps = {"validate": validate, "lock": lock}
+    for step in before:
+        state = await steps[step](client_bus, brand, created.id)
+    events = await subjects_of(db, created.id)
+    with pytest.raises(Conflict) as conflict:
+        await steps[refused](client_bus, brand, created.id, "someone-else")
+    assert conflict.value.status == 409
+    assert [(e.field, e.code, e.message) for e in conflict.value.errors] == [
+        ("status", ErrorCode.INVALID_TRANSITION, message)
+    ]
+    assert await get(client_bus, brand, created.id) == state
+    assert await subjects_of(db, created.id) == events
+
+
+async def test_of_two_concurrent_locks_one_wins_and_one_is_refused(create, client_bus, db) -> None:
+    brand = unique("brand-")
+    created = await create(brand)
+    outcomes = await asyncio.gather(
+        lock(client_bus, brand, created.id, "order:a"), lock(client_bus, brand, created.id,
+                                                             "order:b"),
+        return_exceptions=True,
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "SnapshotView"]
+    assert (await subjects_of(db, created.id)).count(SNAPSHOT_LOCKED.subject) == 1
+
+
+async def test_another_brands_snapshot_does_not_exist(create, client_bus) -> None:
+    created = await create(unique("brand-"))
+    stranger = unique("brand-")
+    for snapshot_id in (created.id, "no-such-snapshot"):
+        for attempt in (get, validate, lock):
+            with pytest.raises(NotFound) as missing:
+                await attempt(client_bus, stranger, snapshot_id)
+            assert [(e.field, e.code) for e in missing.value.errors] == [
+                ("snapshot_id", ErrorCode.NOT_FOUND)
+            ]
+
+
+# --- templates move on, snapshots do not -------------------------------------------------------
+async def test_a_template_change_does_not_alter_an_existing_snapshot_or_its_spec_hash(
+    service, settings_of, client_bus, db, a_spec
+) -> None:
+    brand = unique("brand-")
+
+    async def snapshot_of(spec) -> SnapshotView:  # noqa: ANN001
+        spec_hash = (await client_bus.call(CREATE_SPEC, CreateSpec(spec=spec), brand_id=brand)
+                     ).spec_hash
+        return await client_bus.call(
+            CREATE_SNAPSHOT, CreateSnapshot(spec_hash=spec_hash, spec=spec), brand_id=brand
+        )
+
+    async def frozen(snapshot_id: str) -> tuple:
+        return tuple(await db.fetchrow(
+            "SELECT spec::text, spec_hash, template_version FROM snapshot.snapshots WHERE id=$1",
+            snapshot_id))
+
+    v1 = a_spec("Ada", template_version=1)
+    async with running(spec_bootstrap(settings_of("spec"))):
+        old = await snapshot_of(v1)
+        before = await frozen(old.id)
+        stored_before = await client_bus.call(GET_SPEC, GetSpec(spec_hash=old.spec_hash),
+                                              brand_id=brand)
+        # the product's template moves to version 2 (a wider zone) and is snapshotted too
+        new = await snapshot_of(a_spec("Ada", template_version=2, width_mm=80))
+        stored_after = await client_bus.call(GET_SPEC, GetSpec(spec_hash=old.spec_hash),
+                                             brand_id=brand)
+    assert new.spec_hash != old.spec_hash and new.template_version == 2
+    assert await frozen(old.id) == before
+    assert await get(client_bus, brand, old.id) == old
+    assert stored_after == stored_before and stored_after.spec == v1

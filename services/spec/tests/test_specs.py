@@ -1,52 +1,131 @@
+"""The spec service through the bus, on real Postgres and NATS."""
+
+import unicodedata
+
 import asyncpg
 import pytest
 
-from atelier.contracts.catalog import CREATE_SPEC
-from atelier.contracts.spec import CreateSpec, DesignSpec, SpecZone
+from atelier.contracts import ErrorCode
+from atelier.contracts.catalog import CREATE_SPEC, GET_SPEC, SPEC_CREATED, VALIDATE_SPEC
+from atelier.contracts.spec import CreateSpec, GetSpec, SpecCreated, ValidateSpec
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.errors import Invalid
-from atelier.kit.testing.plugin import eventually, running, unique
-from atelier.spec import domain
+from atelier.kit.errors import Invalid, NotFound
+from atelier.kit.testing.plugin import running, unique
 from atelier.spec.bootstrap import bootstrap
 
 
-def a_spec(text: str = "Ada", product_id: str = "p-1") -> DesignSpec:
-    zone = SpecZone(key="name", text=text, width_mm=60, height_mm=12.5, font="dejavu-sans",
-                    colour="#112233")
-    return DesignSpec(product_id=product_id, template_version=1, zones=[zone])
+@pytest.fixture
+async def service(settings_of):  # type: ignore[no-untyped-def]
+    async with running(bootstrap(settings_of("spec"))) as runtime:
+        yield runtime
 
 
-def test_canonical_json_is_rfc8785() -> None:
-    canonical = domain.canonical_json(a_spec())
-    assert canonical.startswith('{"product_id":"p-1","spec_version":1,"template_version":1')
-    assert '"height_mm":12.5' in canonical and '"width_mm":60' in canonical  # 60.0 spelled 60
-    assert domain.spec_hash(canonical) == domain.spec_hash(domain.canonical_json(a_spec()))
-    assert domain.spec_hash(canonical) != domain.spec_hash(domain.canonical_json(a_spec("Bob")))
-
-
-async def test_create_spec_stores_once_and_emits_once(settings_of, client_bus) -> None:
-    settings = settings_of("spec")
-    brand = unique("brand-")
-    async with running(bootstrap(settings)):
-        first = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=brand)
-        again = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=brand)
-        other = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=unique())
-    assert first.created and not again.created and other.created
-    assert first.spec_hash == again.spec_hash == other.spec_hash
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+@pytest.fixture
+async def db(settings_of):  # type: ignore[no-untyped-def]
+    conn = await asyncpg.connect(asyncpg_dsn(settings_of("spec").database_url))
     try:
-        rows = await conn.fetch("SELECT brand_id FROM spec.design_specs WHERE spec_hash=$1 "
-                                "AND brand_id=$2", first.spec_hash, brand)
-        outbox = await conn.fetch(
-            "SELECT subject FROM spec.outbox WHERE convert_from(payload, 'UTF8') LIKE $1",
-            f"%{brand}%")
+        yield conn
     finally:
         await conn.close()
+
+
+async def test_create_spec_stores_once_and_emits_once(service, client_bus, db, a_spec) -> None:
+    brand = unique("brand-")
+    first = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=brand)
+    again = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=brand)
+    other = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=unique())
+    assert first.created and not again.created and other.created
+    assert first.spec_hash == again.spec_hash == other.spec_hash
+    assert first.canonical_json == again.canonical_json
+    rows = await db.fetch("SELECT brand_id FROM spec.design_specs WHERE spec_hash=$1 "
+                          "AND brand_id=$2", first.spec_hash, brand)
+    outbox = await db.fetch(
+        "SELECT subject, convert_from(payload, 'UTF8') AS payload FROM spec.outbox "
+        "WHERE convert_from(payload, 'UTF8') LIKE $1", f"%{brand}%")
     assert len(rows) == 1
-    assert [r["subject"] for r in outbox] == ["evt.spec.spec.created"]
+    assert [r["subject"] for r in outbox] == [SPEC_CREATED.subject]
+    assert SpecCreated(spec_hash=first.spec_hash, product_id="p-1", template_version=1
+                       ).model_dump_json() in outbox[0]["payload"]
 
 
-async def test_create_spec_without_brand_is_refused(settings_of, client_bus) -> None:
-    async with running(bootstrap(settings_of("spec"))):
-        with pytest.raises(Invalid):
-            await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=None)
+async def test_create_spec_without_brand_is_refused(service, client_bus, a_spec) -> None:
+    with pytest.raises(Invalid):
+        await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=None)
+
+
+async def test_a_spec_whose_text_is_not_nfc_is_refused_and_not_stored(
+    service, client_bus, db, a_spec
+) -> None:
+    brand = unique("brand-")
+    decomposed = unicodedata.normalize("NFD", "Zoé")
+    with pytest.raises(Invalid) as refused:
+        await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec(decomposed)), brand_id=brand)
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("spec.zones.0.text", ErrorCode.SPEC_INVALID)
+    ]
+    assert await db.fetchval("SELECT count(*) FROM spec.design_specs WHERE brand_id=$1",
+                             brand) == 0
+
+
+async def test_a_stored_spec_is_read_back_by_its_hash(service, client_bus, a_spec) -> None:
+    brand = unique("brand-")
+    created = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec("Zoé")), brand_id=brand)
+    stored = await client_bus.call(GET_SPEC, GetSpec(spec_hash=created.spec_hash), brand_id=brand)
+    assert stored.spec == a_spec("Zoé")
+    assert (stored.spec_hash, stored.canonical_json) == (created.spec_hash,
+                                                         created.canonical_json)
+
+
+async def test_another_brands_spec_does_not_exist(service, client_bus, a_spec) -> None:
+    created = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()),
+                                    brand_id=unique("brand-"))
+    for spec_hash in (created.spec_hash, "0" * 64, "not-a-hash"):
+        with pytest.raises(NotFound) as missing:
+            await client_bus.call(GET_SPEC, GetSpec(spec_hash=spec_hash),
+                                  brand_id=unique("brand-"))
+        assert [(e.field, e.code) for e in missing.value.errors] == [
+            ("spec_hash", ErrorCode.NOT_FOUND)
+        ]
+
+
+async def test_validate_spec_agrees_with_create_spec(service, client_bus, a_spec) -> None:
+    brand = unique("brand-")
+    created = await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec()), brand_id=brand)
+    document = a_spec().model_dump(mode="json")
+    checked = await client_bus.call(
+        VALIDATE_SPEC, ValidateSpec(document=document, spec_hash=created.spec_hash),
+        brand_id=brand,
+    )
+    assert checked.valid and checked.errors == []
+    assert (checked.spec_hash, checked.canonical_json) == (created.spec_hash,
+                                                           created.canonical_json)
+
+
+async def test_validate_spec_names_each_fault(service, client_bus, a_spec) -> None:
+    document = a_spec().model_dump(mode="json")
+    document["zones"][0]["size_mm"] = -1
+    del document["zones"][0]["colour"]
+    document["zones"][0]["shadow"] = True
+    checked = await client_bus.call(VALIDATE_SPEC, ValidateSpec(document=document),
+                                    brand_id=unique("brand-"))
+    assert not checked.valid and checked.spec_hash is None and checked.canonical_json is None
+    assert sorted((e.field, e.code) for e in checked.errors) == [
+        ("document.zones.0.colour", ErrorCode.SPEC_INVALID),
+        ("document.zones.0.shadow", ErrorCode.SPEC_INVALID),
+        ("document.zones.0.size_mm", ErrorCode.SPEC_INVALID),
+    ]
+
+
+async def test_validate_spec_reports_a_hash_that_does_not_match(
+    service, client_bus, a_spec
+) -> None:
+    document = a_spec("Ada").model_dump(mode="json")
+    stale = (await client_bus.call(CREATE_SPEC, CreateSpec(spec=a_spec("Bob")),
+                                   brand_id=unique("brand-"))).spec_hash
+    checked = await client_bus.call(VALIDATE_SPEC, ValidateSpec(document=document,
+                                                                spec_hash=stale), brand_id=None)
+    assert not checked.valid
+    assert [(e.field, e.code) for e in checked.errors] == [
+        ("spec_hash", ErrorCode.SPEC_HASH_MISMATCH)
+    ]
+    assert checked.spec_hash != stale and stale in checked.errors[0].message

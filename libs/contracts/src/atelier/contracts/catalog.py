@@ -63,13 +63,44 @@ GET_PRODUCT_CONFIG = rpc(
 VALIDATE_DESIGN = rpc(
     "personalization", "validate", personalization.ValidateDesign, personalization.ValidationResult
 )
+NORMALIZE_DESIGN = rpc(
+    "personalization", "normalize", personalization.ValidateDesign, personalization.ValidationResult
+)
+AUTOFIT_DESIGN = rpc(
+    "personalization", "autofit", personalization.ValidateDesign, personalization.ValidationResult
+)
+PUBLISH_TEMPLATE = rpc(
+    "personalization", "publish_template", personalization.PublishTemplate, personalization.Product
+)
+GET_PRODUCT = rpc("personalization", "get_product", personalization.GetProduct,
+                  personalization.Product)
+REGISTER_FONT = rpc(
+    "personalization", "register_font", personalization.RegisterFont, personalization.FontInfo
+)
+LIST_FONTS = rpc("personalization", "list_fonts", personalization.ListFonts,
+                 personalization.FontList)
+SET_WORD_LIST = rpc(
+    "personalization", "set_word_list", personalization.WordList, personalization.WordList
+)
+GET_WORD_LIST = rpc(
+    "personalization", "get_word_list", personalization.GetWordList, personalization.WordList
+)
+TEMPLATE_PUBLISHED = evt(
+    "personalization", "template", "published", personalization.TemplatePublished
+)
 # --- spec ----------------------------------------------------------------------------------------
 CREATE_SPEC = rpc("spec", "create", spec.CreateSpec, spec.SpecCreatedReply)
 SPEC_CREATED = evt("spec", "spec", "created", spec.SpecCreated)
+GET_SPEC = rpc("spec", "get", spec.GetSpec, spec.StoredSpec)
+VALIDATE_SPEC = rpc("spec", "validate", spec.ValidateSpec, spec.SpecValidation)
 # --- snapshot ------------------------------------------------------------------------------------
 CREATE_SNAPSHOT = rpc("snapshot", "create", snapshot.CreateSnapshot, snapshot.SnapshotView)
 GET_SNAPSHOT = rpc("snapshot", "get", snapshot.GetSnapshot, snapshot.SnapshotView)
+VALIDATE_SNAPSHOT = rpc("snapshot", "validate", snapshot.ValidateSnapshot, snapshot.SnapshotView)
+LOCK_SNAPSHOT = rpc("snapshot", "lock", snapshot.LockSnapshot, snapshot.SnapshotView)
 SNAPSHOT_CREATED = evt("snapshot", "snapshot", "created", snapshot.SnapshotCreated)
+SNAPSHOT_VALIDATED = evt("snapshot", "snapshot", "validated", snapshot.SnapshotValidated)
+SNAPSHOT_LOCKED = evt("snapshot", "snapshot", "locked", snapshot.SnapshotLocked)
 # --- render --------------------------------------------------------------------------------------
 RENDER_PREVIEW = job("render", "preview", render.RenderPreview)
 RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
@@ -80,11 +111,26 @@ MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
     GET_PRODUCT_CONFIG,
     VALIDATE_DESIGN,
+    NORMALIZE_DESIGN,
+    AUTOFIT_DESIGN,
+    PUBLISH_TEMPLATE,
+    GET_PRODUCT,
+    REGISTER_FONT,
+    LIST_FONTS,
+    SET_WORD_LIST,
+    GET_WORD_LIST,
+    TEMPLATE_PUBLISHED,
     CREATE_SPEC,
     SPEC_CREATED,
+    GET_SPEC,
+    VALIDATE_SPEC,
     CREATE_SNAPSHOT,
     GET_SNAPSHOT,
+    VALIDATE_SNAPSHOT,
+    LOCK_SNAPSHOT,
     SNAPSHOT_CREATED,
+    SNAPSHOT_VALIDATED,
+    SNAPSHOT_LOCKED,
     RENDER_PREVIEW,
     RENDER_COMPLETED,
     RENDER_FAILED,

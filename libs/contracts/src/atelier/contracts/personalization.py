@@ -1,30 +1,61 @@
-"""Products, zones and the validation of shopper input (personalization service)."""
+"""Products, zones, templates, fonts, word lists and the validation of shopper input
+(personalization service). All geometry is in millimetres.
 
+A product's zones live in versioned **templates**: publishing a new version never changes an
+existing one, so a snapshot (which pins its template version in its spec) never changes either.
+"""
+
+import re
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from atelier.contracts.errors import ErrorItem
-from atelier.contracts.spec import HEX_COLOUR, DesignSpec
+from atelier.contracts.spec import HEX_COLOUR, SHA256_HEX, Align, DesignSpec, Layer
 
 ZONE_KEY = r"^[a-z][a-z0-9_]{0,31}$"
 
 
 class CharacterClass(StrEnum):
-    LETTERS = "letters"
-    DIGITS = "digits"
-    PUNCTUATION = "punctuation"
-    SPACE = "space"
-    SYMBOLS = "symbols"
+    LETTERS = "letters"  # Unicode L* and combining marks M*
+    DIGITS = "digits"  # Nd
+    PUNCTUATION = "punctuation"  # P*
+    SPACE = "space"  # U+0020
+    SYMBOLS = "symbols"  # S* (includes emoji)
 
 
-class TextZone(BaseModel):
-    key: str = Field(pattern=ZONE_KEY, description="stable key the widget sends values under")
-    label: str = Field(min_length=1, max_length=80)
-    width_mm: float = Field(gt=0, le=2000)
-    height_mm: float = Field(gt=0, le=2000)
-    max_length: int = Field(ge=1, le=500, description="in grapheme clusters")
+class InvisiblePolicy(StrEnum):
+    """What happens to zero-width characters and bidi marks (ZWSP, BOM, LRM, RLM, …).
+
+    Whatever the policy, bidi embeddings/overrides/isolates, C0/C1 controls (a newline is a line
+    break where the zone allows several lines) and unpaired surrogates are always refused; ZWJ and
+    ZWNJ inside a grapheme cluster (emoji sequences, Persian, Indic) are always kept."""
+
+    STRIP = "strip"
+    REJECT = "reject"
+
+
+class FontOption(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    font_id: str = Field(min_length=1, max_length=64)
+    min_size_mm: float = Field(gt=0, le=500)
+    max_size_mm: float = Field(gt=0, le=500)
+
+    @model_validator(mode="after")
+    def _range(self) -> "FontOption":
+        if self.min_size_mm > self.max_size_mm:
+            raise ValueError("min_size_mm must not exceed max_size_mm")
+        return self
+
+
+class TextRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     required: bool = True
+    max_length: int = Field(ge=1, le=500, description="in grapheme clusters, line breaks excluded")
+    max_lines: int = Field(default=1, ge=1, le=20)
     allowed_classes: list[CharacterClass] = Field(
         default_factory=lambda: [
             CharacterClass.LETTERS,
@@ -34,20 +65,86 @@ class TextZone(BaseModel):
         ]
     )
     allowed_extra: str = Field(default="", max_length=200, description="explicit extra characters")
-    font: str = Field(default="dejavu-sans", description="id of a font known to the platform")
-    colour: str = Field(default="#000000", pattern=HEX_COLOUR)
+    invisible: InvisiblePolicy = InvisiblePolicy.STRIP
+    block_list: bool = Field(default=True, description="apply the brand's blocked words")
+
+
+class TextZone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=ZONE_KEY, description="stable key the widget sends values under")
+    label: str = Field(min_length=1, max_length=80)
+    width_mm: float = Field(gt=0, le=2000, description="print box width")
+    height_mm: float = Field(gt=0, le=2000, description="print box height")
+    bleed_mm: float = Field(default=0, ge=0, le=50, description="beyond the print box")
+    safe_mm: float = Field(default=0, ge=0, le=500, description="inset where text must stay")
+    layer: Layer = Layer.ENGRAVE
+    fonts: list[FontOption] = Field(min_length=1, max_length=20, description="first = default")
+    colours: list[str] = Field(
+        default_factory=lambda: ["#000000"], min_length=1, max_length=50,
+        description="allowed colours, first = default",
+    )
+    align: Align = Align.CENTER
+    line_height: float = Field(default=1.2, gt=0.5, le=3)
+    rules: TextRules
+
+    @model_validator(mode="after")
+    def _geometry(self) -> "TextZone":
+        if 2 * self.safe_mm >= min(self.width_mm, self.height_mm):
+            raise ValueError("safe_mm leaves no room inside the print box")
+        for colour in self.colours:
+            if not _is_colour(colour):
+                raise ValueError(f"colour {colour!r} is not #RRGGBB")
+        return self
+
+    @property
+    def safe_width_mm(self) -> float:
+        return self.width_mm - 2 * self.safe_mm
+
+    @property
+    def safe_height_mm(self) -> float:
+        return self.height_mm - 2 * self.safe_mm
+
+
+def _is_colour(value: str) -> bool:
+    return re.fullmatch(HEX_COLOUR, value) is not None
+
+
+def _unique_keys(zones: list[TextZone]) -> None:
+    keys = [z.key for z in zones]
+    if len(keys) != len(set(keys)):
+        raise ValueError("zone keys must be unique within a product")
 
 
 class CreateProduct(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     zones: list[TextZone] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
-    def _unique_keys(self) -> "CreateProduct":
-        keys = [z.key for z in self.zones]
-        if len(keys) != len(set(keys)):
-            raise ValueError("zone keys must be unique within a product")
+    def _keys(self) -> "CreateProduct":
+        _unique_keys(self.zones)
         return self
+
+
+class PublishTemplate(BaseModel):
+    """A new template version of a product; earlier versions stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str
+    zones: list[TextZone] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _keys(self) -> "PublishTemplate":
+        _unique_keys(self.zones)
+        return self
+
+
+class GetProduct(BaseModel):
+    product_id: str
+    version: int | None = Field(default=None, description="a template version; None = current")
 
 
 class Product(BaseModel):
@@ -57,17 +154,56 @@ class Product(BaseModel):
     zones: list[TextZone]
 
 
-class GetProductConfig(BaseModel):
+class TemplatePublished(BaseModel):
     product_id: str
+    version: int
 
 
 class FontInfo(BaseModel):
     id: str
     family: str
     url: str
+    sha256: str = Field(pattern=SHA256_HEX)
+    shipped: bool = Field(description="shipped with Atelier (else uploaded by the brand)")
+
+
+class RegisterFont(BaseModel):
+    """A brand's uploaded font file, already in object storage under ``object_key``."""
+
+    object_key: str
+    filename: str = Field(max_length=255)
+
+
+class ListFonts(BaseModel):
+    pass
+
+
+class FontList(BaseModel):
+    fonts: list[FontInfo]
+
+
+class WordList(BaseModel):
+    """The brand's blocked words, matched case-, accent- and homoglyph-insensitively as whole
+    words; ``allowed`` lists exceptions (words that contain a blocked one but are fine)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    blocked: list[str] = Field(default_factory=list, max_length=5000)
+    allowed: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class GetWordList(BaseModel):
+    pass
+
+
+class GetProductConfig(BaseModel):
+    product_id: str
 
 
 class WidgetConfig(BaseModel):
+    """Everything the widget needs to validate as the server does (except the brand's word list,
+    which is never sent to browsers)."""
+
     product_id: str
     name: str
     template_version: int
@@ -75,15 +211,54 @@ class WidgetConfig(BaseModel):
     fonts: list[FontInfo]
 
 
+class ZoneInput(BaseModel):
+    """A shopper's choice for one zone. A plain string stands for ``{"text": …}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=10_000)
+    font_id: str | None = Field(default=None, description="one of the zone's fonts; default first")
+    colour: str | None = Field(default=None, description="one of the zone's colours")
+    size_mm: float | None = Field(default=None, gt=0, description="None = auto-fit")
+
+
+def _text_as_input(value: object) -> object:
+    return {"text": value} if isinstance(value, str) else value
+
+
+# A plain string is shorthand for {"text": …}; accepted as such so that a bad value gets one
+# error (not one per member of a union).
+ZoneValue = Annotated[
+    ZoneInput, BeforeValidator(_text_as_input, json_schema_input_type=str | ZoneInput)
+]
+
+
 class ValidateDesign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     product_id: str
-    values: dict[str, str] = Field(description="zone key -> text as typed by the shopper")
+    values: dict[str, ZoneValue] = Field(
+        max_length=50, description="zone key -> text as typed, or a ZoneInput"
+    )
+
+
+class Removal(BaseModel):
+    """A character taken out by normalization (policy ``strip``)."""
+
+    position: int = Field(description="grapheme index in the input")
+    character: str = Field(description="U+XXXX NAME")
 
 
 class ZoneResult(BaseModel):
     zone: str
-    value: str = Field(description="the NFC-normalized value")
+    value: str = Field(description="the normalized value")
     length: int = Field(description="grapheme clusters")
+    removed: list[Removal] = Field(default_factory=list)
+    lines: int = 0
+    font_id: str | None = None
+    colour: str | None = None
+    size_mm: float | None = Field(default=None, description="chosen or auto-fitted size")
+    fits: bool | None = Field(default=None, description="None when it could not be measured")
     errors: list[ErrorItem] = Field(default_factory=list)
 
 

@@ -1,11 +1,16 @@
-"""Immutable snapshots of a design, referenced by cart lines and order items."""
+"""Immutable snapshots of a design, referenced by cart lines and order items.
+
+Lifecycle: ``created`` → ``validated`` (a brand user approved it) → ``locked`` (ordered), or
+``created`` → ``locked`` directly. Nothing else: any other transition is refused (409), and a
+locked snapshot can never change, which the database itself enforces.
+"""
 
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import SHA256_HEX, DesignSpec
 
 
 class SnapshotStatus(StrEnum):
@@ -14,13 +19,39 @@ class SnapshotStatus(StrEnum):
     LOCKED = "locked"
 
 
+class Provenance(BaseModel):
+    """Where a snapshot came from, recorded with it."""
+
+    source: str = Field(description="widget | api")
+    key_prefix: str | None = Field(default=None, description="the API key's visible prefix")
+    origin: str | None = Field(default=None, description="the storefront origin, if any")
+    user_agent: str | None = Field(default=None, max_length=500)
+    correlation_id: str | None = None
+
+
 class CreateSnapshot(BaseModel):
-    spec_hash: str
+    spec_hash: str = Field(pattern=SHA256_HEX)
     spec: DesignSpec
+    request_key: str | None = Field(
+        default=None, max_length=255,
+        description="idempotency: the same key for the same brand returns the same snapshot",
+    )
+    provenance: Provenance = Field(default_factory=lambda: Provenance(source="api"))
 
 
 class GetSnapshot(BaseModel):
     snapshot_id: str
+
+
+class ValidateSnapshot(BaseModel):
+    snapshot_id: str
+    by: str = Field(min_length=1, max_length=200, description="who approved it")
+
+
+class LockSnapshot(BaseModel):
+    snapshot_id: str
+    by: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=500, description="e.g. order:<id>")
 
 
 class SnapshotView(BaseModel):
@@ -30,9 +61,28 @@ class SnapshotView(BaseModel):
     template_version: int
     status: SnapshotStatus
     created_at: datetime
+    provenance: Provenance | None = None
+    validated_at: datetime | None = None
+    validated_by: str | None = None
+    locked_at: datetime | None = None
+    locked_by: str | None = None
+    lock_reason: str | None = None
 
 
 class SnapshotCreated(BaseModel):
     snapshot_id: str
     spec_hash: str
     spec: DesignSpec
+
+
+class SnapshotValidated(BaseModel):
+    snapshot_id: str
+    spec_hash: str
+    by: str
+
+
+class SnapshotLocked(BaseModel):
+    snapshot_id: str
+    spec_hash: str
+    by: str
+    reason: str

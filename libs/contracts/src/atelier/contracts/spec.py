@@ -1,27 +1,69 @@
-"""Design specs: the canonical, content-addressed description of one personalized design."""
+"""Design specs: the canonical, content-addressed description of one personalized design.
 
-from typing import Literal
+A spec fully determines what is drawn and produced: the template version it was made against,
+and for every zone the resolved layout (text after normalization, font pinned by content hash,
+size after auto-fit, colour, alignment, box, bleed and safe area). Its SHA-256 over the RFC 8785
+canonical JSON is its identity: the same inputs give the same hash, and the same cached outputs.
+The JSON Schema of ``DesignSpec`` is published under ``proto-schemas/spec/``.
+"""
 
-from pydantic import BaseModel, Field
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from atelier.contracts.errors import ErrorItem
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class Layer(StrEnum):
+    ENGRAVE = "engrave"
+    CUT = "cut"
+    PRINT = "print"
+
+
+class Align(StrEnum):
+    START = "start"
+    CENTER = "center"
+    END = "end"
+
+
+class FontRef(BaseModel):
+    """A font pinned by content: a re-uploaded font with the same id cannot change a design."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    sha256: str = Field(pattern=SHA256_HEX)
 
 
 class SpecZone(BaseModel):
-    """One zone with everything needed to draw it: the design is fully determined by the spec."""
+    # infinity and NaN have no JSON (RFC 8785) spelling, so no hash either
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     key: str
-    text: str = Field(description="NFC-normalized text as validated")
-    width_mm: float = Field(gt=0)
+    text: str = Field(description="NFC-normalized text as validated; lines separated by \\n")
+    layer: Layer
+    width_mm: float = Field(gt=0, description="print box")
     height_mm: float = Field(gt=0)
-    font: str = Field(description="font id")
+    bleed_mm: float = Field(ge=0)
+    safe_mm: float = Field(ge=0, description="inset of the safe area from the print box")
+    font: FontRef
+    size_mm: float = Field(gt=0, description="em size after auto-fit")
     colour: str = Field(pattern=HEX_COLOUR)
+    align: Align
+    line_height: float = Field(gt=0)
+    max_lines: int = Field(ge=1, le=20)
 
 
 class DesignSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     spec_version: Literal[1] = 1
-    product_id: str
-    template_version: int = Field(ge=1)
+    product_id: str = Field(max_length=64)
+    template_version: int = Field(ge=1, le=2**31 - 1, description="a Postgres integer")
     zones: list[SpecZone] = Field(min_length=1)
 
 
@@ -39,3 +81,27 @@ class SpecCreated(BaseModel):
     spec_hash: str
     product_id: str
     template_version: int
+
+
+class GetSpec(BaseModel):
+    spec_hash: str
+
+
+class StoredSpec(BaseModel):
+    spec_hash: str
+    spec: DesignSpec
+    canonical_json: str
+
+
+class ValidateSpec(BaseModel):
+    """Check a spec document as a client holds it: schema, canonical form, optional hash."""
+
+    document: dict[str, Any]
+    spec_hash: str | None = Field(default=None, description="the hash the client expects")
+
+
+class SpecValidation(BaseModel):
+    valid: bool
+    spec_hash: str | None = None
+    canonical_json: str | None = None
+    errors: list[ErrorItem] = Field(default_factory=list)

@@ -1,5 +1,6 @@
-"""The demo ``make run`` seeds through the gateway's public API: a brand and one engravable
-product, then ready-to-paste curl commands that go from validation to a preview PNG."""
+"""The demo ``make run`` seeds through the gateway's public API: a brand, an engravable pen and a
+printed photo frame (three zones), then ready-to-paste curl commands that go from validation to a
+preview PNG."""
 
 import json
 import shlex
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 BRAND = {"name": "Demo Brand", "allowed_origins": ["http://localhost:8000"]}
+INK = "#1F2937"
 PRODUCT = {
     "name": "Engraved Pen",
     "zones": [
@@ -17,13 +19,71 @@ PRODUCT = {
             "label": "Name",
             "width_mm": 60,
             "height_mm": 12,
-            "max_length": 20,
-            "font": "dejavu-sans",
-            "colour": "#1F2937",
+            "safe_mm": 1,
+            "layer": "engrave",
+            "fonts": [
+                {"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 8},
+                {"font_id": "dejavu-serif", "min_size_mm": 3, "max_size_mm": 8},
+            ],
+            "colours": [INK],
+            "align": "center",
+            "rules": {"max_length": 20, "max_lines": 1},
         }
     ],
 }
+FRAME = {
+    "name": "Photo Frame",
+    "zones": [
+        {
+            "key": "title",
+            "label": "Title",
+            "width_mm": 160,
+            "height_mm": 30,
+            "bleed_mm": 2,
+            "safe_mm": 3,
+            "layer": "print",
+            "fonts": [
+                {"font_id": "dejavu-serif", "min_size_mm": 4, "max_size_mm": 12},
+                {"font_id": "dejavu-sans", "min_size_mm": 4, "max_size_mm": 12},
+            ],
+            "colours": [INK, "#7C2D12", "#1E3A8A"],
+            "align": "center",
+            "rules": {"max_length": 40, "max_lines": 2},
+        },
+        {
+            "key": "date",
+            "label": "Date",
+            "width_mm": 80,
+            "height_mm": 10,
+            "bleed_mm": 2,
+            "safe_mm": 1,
+            "layer": "print",
+            "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 7}],
+            "colours": [INK],
+            "align": "center",
+            "rules": {"max_length": 20, "max_lines": 1,
+                      "allowed_classes": ["digits", "punctuation", "space"]},
+        },
+        {
+            "key": "dedication",
+            "label": "Dedication",
+            "width_mm": 160,
+            "height_mm": 24,
+            "bleed_mm": 2,
+            "safe_mm": 2,
+            "layer": "print",
+            "fonts": [{"font_id": "dejavu-serif", "min_size_mm": 3, "max_size_mm": 8}],
+            "colours": [INK],
+            "align": "center",
+            "rules": {"max_length": 40, "max_lines": 2,
+                      "allowed_classes": ["letters", "punctuation", "space"]},
+        },
+    ],
+}
 ORIGIN = "http://localhost:8000"
+PEN_VALUES = {"name": "Ada Lovelace"}
+FRAME_VALUES = {"title": "Our first home", "date": "12.06.2024",
+                "dedication": "With love, from all of us"}
 
 
 class SeedFailed(RuntimeError):
@@ -35,7 +95,8 @@ class Demo:
     brand_id: str
     publishable_key: str
     secret_key: str
-    product_id: str
+    product_id: str  # the Engraved Pen
+    frame_id: str  # the Photo Frame
 
 
 def _created(response: httpx.Response, what: str) -> dict:
@@ -54,12 +115,13 @@ async def seed(gateway_url: str, platform_token: str) -> Demo:
                               headers={"Authorization": f"Bearer {platform_token}"}),
             "creating the demo brand",
         )
-        product = _created(
-            await client.post("/v1/admin/products", json=PRODUCT,
-                              headers={"Authorization": f"Bearer {brand['secret_key']}"}),
-            "creating the demo product",
-        )
-    return Demo(brand["id"], brand["publishable_key"], brand["secret_key"], product["id"])
+        admin = {"Authorization": f"Bearer {brand['secret_key']}"}
+        pen, frame = [
+            _created(await client.post("/v1/admin/products", json=product, headers=admin),
+                     f"creating the demo product {product['name']!r}")
+            for product in (PRODUCT, FRAME)
+        ]
+    return Demo(brand["id"], brand["publishable_key"], brand["secret_key"], pen["id"], frame["id"])
 
 
 def _curl(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> str:
@@ -73,16 +135,20 @@ def _curl(method: str, url: str, headers: dict[str, str], body: dict | None = No
 
 def instructions(gateway_url: str, demo: Demo) -> str:
     widget = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
-    design = {"product_id": demo.product_id, "values": {"name": "Ada Lovelace"}}
-    validate = _curl("POST", f"{gateway_url}/v1/personalization/validate", widget, design)
+    validate_url = f"{gateway_url}/v1/personalization/validate"
+    design = {"product_id": demo.product_id, "values": PEN_VALUES}
+    validate = _curl("POST", validate_url, widget, design)
     snapshot = _curl("POST", f"{gateway_url}/v1/snapshots",
                      {**widget, "Idempotency-Key": str(uuid.uuid4())}, design)
     get = _curl("GET", f"{gateway_url}/v1/snapshots/SNAPSHOT_ID", widget)
+    frame = _curl("POST", validate_url, widget, {"product_id": demo.frame_id,
+                                                 "values": FRAME_VALUES})
     return "\n".join([
         f"Demo brand {demo.brand_id}",
         f"  publishable key  {demo.publishable_key}",
         f"  secret key       {demo.secret_key}   (shown once; server-to-server and admin API)",
         f"Demo product 'Engraved Pen' {demo.product_id} (text zone 'name', 60 x 12 mm)",
+        f"Demo product 'Photo Frame' {demo.frame_id} (text zones 'title', 'date', 'dedication')",
         "",
         "1. Validate a design:",
         f"   {validate}",
@@ -91,4 +157,6 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         "3. Get it (replace SNAPSHOT_ID); its preview.url is the PNG once rendered:",
         f"   {get}",
         f"   curl -o preview.png {gateway_url}PREVIEW_URL",
+        "4. Validate a design of the three-zone frame (snapshots work the same way):",
+        f"   {frame}",
     ])

@@ -4,7 +4,8 @@
   for rpc replies), from ``atelier.contracts.catalog``;
 - ``asyncapi/<service>.json``: what each service consumes and answers (its FastStream broker) and
   what it emits through its outbox;
-- ``openapi/gateway.json``: the gateway's HTTP API.
+- ``openapi/gateway.json``: the gateway's HTTP API;
+- ``spec/design-spec.v<N>.json``: the published JSON Schema of a design spec document.
 
 ``python -m atelier.devstack.schemas write`` writes them; ``check`` exits 1 when the committed
 files differ from what the code generates (the test suite runs the same comparison).
@@ -20,6 +21,7 @@ from faststream.specification import AsyncAPI
 
 from atelier.contracts import Envelope, RpcReply
 from atelier.contracts.catalog import MESSAGES, SERVICES
+from atelier.contracts.spec import DesignSpec
 
 ROOT = Path(__file__).resolve().parents[5] / "proto-schemas"
 
@@ -46,7 +48,9 @@ def bus_schemas() -> dict[str, str]:
 
 def _settings(service: str) -> Any:
     module = importlib.import_module(f"atelier.{service}.settings")
-    cls = next(v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings")
+    cls = next(
+        v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings"
+    )
     return cls(otlp_endpoint=None)
 
 
@@ -68,8 +72,18 @@ def openapi_gateway() -> str:
     return _dump(app.openapi_schema.to_schema())
 
 
+def design_spec_schema() -> str:
+    version = DesignSpec.model_fields["spec_version"].default
+    schema = DesignSpec.model_json_schema()
+    schema["$id"] = f"https://atelier.dev/schemas/design-spec.v{version}.json"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return _dump(schema)
+
+
 def generate() -> dict[str, str]:
     files = bus_schemas()
+    version = DesignSpec.model_fields["spec_version"].default
+    files[f"spec/design-spec.v{version}.json"] = design_spec_schema()
     for service in SERVICES:
         files[f"asyncapi/{service}.json"] = asyncapi(service)
     files["openapi/gateway.json"] = openapi_gateway()
@@ -80,7 +94,9 @@ def drift(root: Path = ROOT) -> list[str]:
     """Paths whose committed content differs from the generated one (or is missing/extra)."""
     files = generate()
     committed = {str(p.relative_to(root)) for p in root.rglob("*.json")} if root.exists() else set()
-    changed = [k for k, v in files.items() if not (root / k).is_file() or (root / k).read_text() != v]
+    changed = [
+        k for k, v in files.items() if not (root / k).is_file() or (root / k).read_text() != v
+    ]
     return sorted(changed + [k for k in committed if k not in files])
 
 
@@ -101,7 +117,8 @@ def main() -> None:
         write()
         print(f"wrote {ROOT}")
     elif (changed := drift()):
-        print("proto-schemas/ differs from the code; run `make schemas`:\n  " + "\n  ".join(changed))
+        print("proto-schemas/ differs from the code; run `make schemas`:")
+        print("  " + "\n  ".join(changed))
         sys.exit(1)
 
 

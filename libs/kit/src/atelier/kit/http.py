@@ -1,5 +1,6 @@
 """The HTTP side every service shares: health, metrics, problem details, request metrics."""
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -37,12 +38,42 @@ def parse_body(model: type[BaseModel], raw: bytes) -> Any:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
+            surrogate = _lone_surrogate(raw)
+            if surrogate is not None:
+                raise Invalid("The body contains an unpaired UTF-16 surrogate.", [ErrorItem(
+                    field=surrogate, code=ErrorCode.UNPAIRED_SURROGATE,
+                    message="Text cannot contain a lone surrogate (\\ud800-\\udfff); "
+                    "send whole characters.",
+                )]) from exc
             raise Invalid(
                 "The body is not valid JSON.",
                 [ErrorItem(field="body", code=ErrorCode.MALFORMED_JSON,
                            message="Send a JSON object.")],
             ) from exc
         raise Invalid("The request has invalid fields.", errors_of(exc)) from exc
+
+
+def _lone_surrogate(raw: bytes) -> str | None:
+    """The path of the first string holding a lone surrogate escape (valid JSON syntax that
+    pydantic refuses as invalid), or None when the body is malformed for another reason."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+
+    def find(value: Any, path: str) -> str | None:
+        if isinstance(value, str):
+            return path if any(0xD800 <= ord(c) <= 0xDFFF for c in value) else None
+        items = value.items() if isinstance(value, dict) else enumerate(value) \
+            if isinstance(value, list) else ()
+        for key, item in items:
+            if (found := find(key, path) if isinstance(key, str) else None) is not None:
+                return found
+            if (found := find(item, f"{path}.{key}" if path else str(key))) is not None:
+                return found
+        return None
+
+    return find(document, "")
 
 
 def _on_atelier_error(_: Request, exc: AtelierError) -> Response:
@@ -133,7 +164,10 @@ def service_app(
         on_shutdown=[runtime.stop],
         middleware=[RequestMetrics(runtime), *middleware],
         plugins=[
-            OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=runtime.tracer_provider))
+            OpenTelemetryPlugin(OpenTelemetryConfig(
+                tracer_provider=runtime.tracer_provider,
+                exclude_spans=["receive", "send"],  # one span per request, not three
+            ))
         ],
         exception_handlers={
             AtelierError: _on_atelier_error,

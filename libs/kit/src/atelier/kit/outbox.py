@@ -152,6 +152,11 @@ class UnitOfWork:
         self._pending = []
 
 
+def _cancel_requested() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class OutboxRelay:
     """Publishes committed outbox rows in order; woken by NOTIFY, polling as a fallback.
 
@@ -179,7 +184,10 @@ class OutboxRelay:
 
     async def run(self) -> None:
         delay = 0.1
-        while True:
+        # Runtime.stop() cancels this task, but a library may swallow the cancel (on Python 3.11
+        # asyncio.wait_for, used by nats-py and this loop, loses one that races a result): so a
+        # cancelled relay stops at its next round instead of relaying forever
+        while not _cancel_requested():
             await self._ensure_listener()
             try:
                 sent = await self.relay_once()

@@ -3,14 +3,19 @@
 The brand comes ONLY from the key; nothing a client sends can name another brand. Browsers send
 no key on a CORS preflight, so every preflight is answered and the origin is checked on the real
 request, once the key has told us the brand.
+
+Keys are checked by route guards, which Litestar runs before it reads the body: a caller without a
+valid key learns nothing from the body's validation, and an allowed origin gets its CORS header on
+every answer, body errors included.
 """
 
 import hmac
 from dataclasses import dataclass
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Headers, MutableScopeHeaders
-from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,12 +32,8 @@ KEY_HEADER = "X-Atelier-Key"
 CORS_HEADERS = f"{KEY_HEADER}, Idempotency-Key, Content-Type"
 CORS_METHODS = "GET, POST, OPTIONS"
 ALLOWED_ORIGIN = "atelier.allowed_origin"  # scope key: the origin the caller's brand allows
-
-
-@dataclass(frozen=True)
-class Caller:
-    brand_id: str
-    correlation_id: str
+CALLER = "atelier.caller"  # scope key: the Caller a guard resolved
+USER_AGENT_MAX = 500  # what a snapshot's provenance keeps of a User-Agent
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,22 @@ class Grant:
 
     kind: KeyKind
     brand_id: str
+    key_prefix: str
     allowed_origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's grant and what the request says of its client."""
+
+    grant: Grant
+    correlation_id: str
+    origin: str | None  # an allowed origin of the brand, or None (a server)
+    user_agent: str | None
+
+    @property
+    def brand_id(self) -> str:
+        return self.grant.brand_id
 
 
 class Keys:
@@ -61,7 +77,8 @@ class Keys:
             if found is None:
                 return None
             api_key, brand = found
-            grant = Grant(KeyKind(api_key.kind), brand.id, tuple(brand.allowed_origins))
+            grant = Grant(KeyKind(api_key.kind), brand.id, api_key.key_prefix,
+                          tuple(brand.allowed_origins))
             self.cache.put(key_hash, grant)
         return grant
 
@@ -72,16 +89,17 @@ def _refused(
     return error(message, [ErrorItem(field=field, code=code, message=message)])
 
 
-def presented_key(request: Request) -> str | None:
+def presented_key(connection: ASGIConnection) -> str | None:
     """``Authorization: Bearer <key>`` (servers) or ``X-Atelier-Key: <key>`` (the widget)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get(KEY_HEADER.lower()) or None
+    return connection.headers.get(KEY_HEADER.lower()) or None
 
 
-async def _caller(request: Request, keys: Keys, accepted: frozenset[KeyKind]) -> Caller:
-    key = presented_key(request)
+async def _caller(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> Caller:
+    keys: Keys = connection.app.state.api_keys
+    key = presented_key(connection)
     if key is None:
         raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, KEY_HEADER,
                        f"Send your API key in the {KEY_HEADER} header.")
@@ -92,31 +110,43 @@ async def _caller(request: Request, keys: Keys, accepted: frozenset[KeyKind]) ->
     if grant.kind not in accepted:
         raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
                        "This endpoint needs a secret key (sk_…).")
-    origin = request.headers.get("origin")
+    origin = connection.headers.get("origin")
     if origin is not None:
         if origin not in grant.allowed_origins:
             raise _refused(Forbidden, ErrorCode.ORIGIN_NOT_ALLOWED, "Origin",
                            f"{origin} is not an allowed origin of this brand.")
-        request.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
+        connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
     context.brand_id.set(grant.brand_id)
-    return Caller(grant.brand_id, context.correlation_id.get() or new_id())
+    user_agent = connection.headers.get("user-agent")
+    return Caller(grant, context.correlation_id.get() or new_id(), origin,
+                  user_agent[:USER_AGENT_MAX] if user_agent else None)
 
 
-async def widget_caller(request: Request, keys: NamedDependency[Keys]) -> Caller:
-    """Widget routes: the publishable key, or the secret key of a server."""
-    return await _caller(request, keys, frozenset(KeyKind))
+async def widget_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard of widget routes: the publishable key, or the secret key of a server."""
+    caller = await _caller(connection, frozenset(KeyKind))
+    connection.scope[CALLER] = caller  # type: ignore[literal-required]
 
 
-async def admin_caller(request: Request, keys: NamedDependency[Keys]) -> Caller:
-    return await _caller(request, keys, frozenset({KeyKind.SECRET}))
+async def admin_key(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard of admin routes: the secret key only."""
+    caller = await _caller(connection, frozenset({KeyKind.SECRET}))
+    connection.scope[CALLER] = caller  # type: ignore[literal-required]
 
 
-def require_platform_token(request: Request, settings: GatewaySettings) -> None:
-    """The operator's bearer token; without one configured the platform API does not exist."""
+def caller(request: Request) -> Caller:
+    """The dependency of guarded routes: the Caller their guard resolved."""
+    return request.scope[CALLER]  # type: ignore[literal-required]
+
+
+async def platform_operator(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard of the platform API: the operator's bearer token; without one configured, the
+    platform API does not exist."""
+    settings: GatewaySettings = connection.app.state.settings
     if settings.platform_token is None:  # the same answer as a path that does not exist
         raise NotFound("Not Found", [ErrorItem(field="request", code=ErrorCode.NOT_FOUND,
                                                message="Not Found")])
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, "Authorization",
                        "Send the platform token as Authorization: Bearer <token>.")

@@ -12,7 +12,13 @@ from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import ValidationResult
 
 KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, useless to attack
-PUBLIC_ASSETS = "renders/"  # the only objects served without a key (content-addressed previews)
+FONTS = "fonts/"
+# the only objects served without a key: content-addressed previews and brand fonts, which the
+# shopper's browser loads to draw what the server measures
+PUBLIC_ASSETS = ("renders/", FONTS)
+FONT_UPLOAD_TYPES = frozenset(
+    {"font/ttf", "font/otf", "font/sfnt", "application/font-sfnt", "application/octet-stream"}
+)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MEDIA_TYPES = {
     "png": "image/png",
@@ -86,11 +92,28 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def media_type_of(key: str) -> str:
+    if key.startswith(FONTS):
+        return "font/sfnt"  # RFC 8081: TrueType and OpenType alike
     return MEDIA_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def is_public_asset(key: str) -> bool:
     return key.startswith(PUBLIC_ASSETS)
+
+
+def font_key(data: bytes) -> str:
+    """Content-addressed: the same file uploaded twice, by any brand, is one object."""
+    return f"{FONTS}{hashlib.sha256(data).hexdigest()}"
+
+
+def is_font_upload(content_type: str | None) -> bool:
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    return media_type in FONT_UPLOAD_TYPES
+
+
+def key_actor(key_prefix: str) -> str:
+    """Who approved or locked a snapshot, as the snapshot records it."""
+    return f"key:{key_prefix}"
 
 
 def asset_url(object_key: str) -> str:

@@ -3,40 +3,76 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.catalog import (
+    AUTOFIT_DESIGN,
     CREATE_PRODUCT,
     CREATE_SNAPSHOT,
     CREATE_SPEC,
     GET_PREVIEW,
+    GET_PRODUCT,
     GET_PRODUCT_CONFIG,
     GET_SNAPSHOT,
+    GET_SPEC,
+    GET_WORD_LIST,
+    LIST_FONTS,
+    LOCK_SNAPSHOT,
+    NORMALIZE_DESIGN,
+    PUBLISH_TEMPLATE,
+    REGISTER_FONT,
+    SET_WORD_LIST,
     VALIDATE_DESIGN,
+    VALIDATE_SNAPSHOT,
+    VALIDATE_SPEC,
     Message,
 )
 from atelier.contracts.personalization import (
     CreateProduct,
+    FontInfo,
+    FontList,
+    GetProduct,
     GetProductConfig,
+    GetWordList,
+    ListFonts,
     Product,
-    ValidateDesign,
+    PublishTemplate,
+    RegisterFont,
     ValidationResult,
     WidgetConfig,
+    WordList,
 )
 from atelier.contracts.render import GetPreview, PreviewStatus, RenderStatus
-from atelier.contracts.snapshot import CreateSnapshot, GetSnapshot, SnapshotView
-from atelier.contracts.spec import CreateSpec, SpecCreatedReply
+from atelier.contracts.snapshot import (
+    CreateSnapshot,
+    GetSnapshot,
+    LockSnapshot,
+    Provenance,
+    SnapshotView,
+    ValidateSnapshot,
+)
+from atelier.contracts.spec import (
+    CreateSpec,
+    GetSpec,
+    SpecCreatedReply,
+    SpecValidation,
+    StoredSpec,
+    ValidateSpec,
+)
 from atelier.gateway import domain, repository, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.models import IdempotencyRow
 from atelier.gateway.settings import GatewaySettings
+from atelier.kit.broker import errors_of
 from atelier.kit.errors import Conflict, Invalid, NotFound
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectNotFound
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,15 @@ async def call(runtime: Runtime, caller: Caller, message: Message, data: BaseMod
     )
 
 
+def command(model: type[M], **fields: Any) -> M:
+    """A bus message built from a checked body and the path: a rule across them (unique zone
+    keys, say) that still fails is the client's error, not ours."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise Invalid("The request has invalid fields.", errors_of(exc)) from exc
+
+
 async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schemas.BrandCreated:
     publishable, secret = domain.issue_key(KeyKind.PUBLISHABLE), domain.issue_key(KeyKind.SECRET)
     async with runtime.uow() as uow:
@@ -71,32 +116,111 @@ async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schema
     )
 
 
+# --- admin: products, templates, fonts, word list -------------------------------------------
+
+
 async def create_product(runtime: Runtime, caller: Caller, product: CreateProduct) -> Product:
     return await call(runtime, caller, CREATE_PRODUCT, product)
+
+
+async def product(
+    runtime: Runtime, caller: Caller, product_id: str, version: int | None
+) -> Product:
+    return await call(runtime, caller, GET_PRODUCT, GetProduct(product_id=product_id,
+                                                               version=version))
+
+
+async def publish_template(
+    runtime: Runtime, caller: Caller, product_id: str, template: schemas.Template
+) -> Product:
+    publish = command(PublishTemplate, product_id=product_id, zones=template.zones)
+    return await call(runtime, caller, PUBLISH_TEMPLATE, publish)
+
+
+async def upload_font(runtime: Runtime, caller: Caller, data: bytes, filename: str) -> FontInfo:
+    """Store the file under its content hash, then have personalization check and record it.
+
+    A file personalization refuses stays stored but unreferenced: the same bytes always get the
+    same verdict, so the object can never become a font of anyone."""
+    assert runtime.store is not None  # bootstrap gives the gateway its store
+    object_key = domain.font_key(data)
+    await runtime.store.put(object_key, data, domain.media_type_of(object_key))
+    register = RegisterFont(object_key=object_key, filename=filename)
+    return await call(runtime, caller, REGISTER_FONT, register)
+
+
+async def fonts(runtime: Runtime, caller: Caller) -> FontList:
+    return await call(runtime, caller, LIST_FONTS, ListFonts())
+
+
+async def set_word_list(runtime: Runtime, caller: Caller, words: WordList) -> WordList:
+    return await call(runtime, caller, SET_WORD_LIST, words)
+
+
+async def word_list(runtime: Runtime, caller: Caller) -> WordList:
+    return await call(runtime, caller, GET_WORD_LIST, GetWordList())
+
+
+# --- the widget: configuration, validation, specs ---------------------------------------------
 
 
 async def product_config(runtime: Runtime, caller: Caller, product_id: str) -> WidgetConfig:
     return await call(runtime, caller, GET_PRODUCT_CONFIG, GetProductConfig(product_id=product_id))
 
 
-async def validate(runtime: Runtime, caller: Caller, design: schemas.Design) -> ValidationResult:
-    return await call(
-        runtime, caller, VALIDATE_DESIGN,
-        ValidateDesign(product_id=design.product_id, values=design.values),
+DESIGN_CHECKS: dict[str, Message] = {"validate": VALIDATE_DESIGN, "normalize": NORMALIZE_DESIGN,
+                 "autofit": AUTOFIT_DESIGN}
+
+
+async def check_design(
+    runtime: Runtime, caller: Caller, design: schemas.Design, check: str = "validate"
+) -> ValidationResult:
+    """``validate``, ``normalize`` or ``autofit`` a design: the design goes on as it came."""
+    return await call(runtime, caller, DESIGN_CHECKS[check], design)
+
+
+async def create_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> StoredSpec:
+    """Validate, then store the resolved design as a spec; an invalid design writes nothing."""
+    result = await check_design(runtime, caller, design)
+    if not result.valid or result.design is None:
+        raise Invalid("The design is not valid.", domain.design_errors(result))
+    stored: SpecCreatedReply = await call(runtime, caller, CREATE_SPEC,
+                                          CreateSpec(spec=result.design))
+    return StoredSpec(spec_hash=stored.spec_hash, spec=result.design,
+                      canonical_json=stored.canonical_json)
+
+
+async def spec(runtime: Runtime, caller: Caller, spec_hash: str) -> StoredSpec:
+    return await call(runtime, caller, GET_SPEC, GetSpec(spec_hash=spec_hash))
+
+
+async def check_spec(runtime: Runtime, caller: Caller, document: ValidateSpec) -> SpecValidation:
+    return await call(runtime, caller, VALIDATE_SPEC, document)
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+def provenance(caller: Caller) -> Provenance:
+    widget = caller.grant.kind is KeyKind.PUBLISHABLE
+    return Provenance(
+        source="widget" if widget else "api",
+        key_prefix=caller.grant.key_prefix,
+        origin=caller.origin,
+        user_agent=caller.user_agent,
+        correlation_id=caller.correlation_id,
     )
 
 
 async def create_snapshot(
-    runtime: Runtime, caller: Caller, design: schemas.Design
+    runtime: Runtime, caller: Caller, design: schemas.Design, request_key: str | None
 ) -> schemas.Snapshot:
     """Validate, store the spec, then snapshot it; an invalid design writes nothing."""
-    result = await validate(runtime, caller, design)
-    if not result.valid or result.design is None:
-        raise Invalid("The design is not valid.", domain.design_errors(result))
-    design_spec = result.design
-    spec: SpecCreatedReply = await call(runtime, caller, CREATE_SPEC, CreateSpec(spec=design_spec))
+    stored = await create_spec(runtime, caller, design)
     view: SnapshotView = await call(
-        runtime, caller, CREATE_SNAPSHOT, CreateSnapshot(spec_hash=spec.spec_hash, spec=design_spec)
+        runtime, caller, CREATE_SNAPSHOT,
+        CreateSnapshot(spec_hash=stored.spec_hash, spec=stored.spec, request_key=request_key,
+                       provenance=provenance(caller)),
     )
     return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
 
@@ -104,10 +228,14 @@ async def create_snapshot(
 async def create_snapshot_once(
     runtime: Runtime, caller: Caller, design: schemas.Design, idempotency_key: str | None
 ) -> StoredResponse:
-    """``create_snapshot`` under the client's Idempotency-Key (a retried click, a lost reply)."""
+    """``create_snapshot`` under the client's Idempotency-Key (a retried click, a lost reply).
+
+    The gateway replays its first answer byte for byte; the snapshot service, given the same key
+    as ``request_key``, also returns the same snapshot should a retry get past the gateway's
+    record (one lost between the snapshot's creation and the record of the answer)."""
 
     async def respond() -> StoredResponse:
-        created = await create_snapshot(runtime, caller, design)
+        created = await create_snapshot(runtime, caller, design, idempotency_key)
         return StoredResponse(201, created.model_dump_json())
 
     fingerprint = domain.request_hash("POST /v1/snapshots", design.model_dump(mode="json"))
@@ -130,7 +258,22 @@ async def snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> schema
 
 
 def _with_preview(view: SnapshotView, preview: schemas.Preview) -> schemas.Snapshot:
-    return schemas.Snapshot(**view.model_dump(), preview=preview)
+    return schemas.Snapshot(**dict(view), preview=preview)
+
+
+async def validate_snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> SnapshotView:
+    """A brand user approves the snapshot; the snapshot service refuses an illegal transition."""
+    by = domain.key_actor(caller.grant.key_prefix)
+    return await call(runtime, caller, VALIDATE_SNAPSHOT,
+                      ValidateSnapshot(snapshot_id=snapshot_id, by=by))
+
+
+async def lock_snapshot(
+    runtime: Runtime, caller: Caller, snapshot_id: str, lock: schemas.Lock
+) -> SnapshotView:
+    by = domain.key_actor(caller.grant.key_prefix)
+    return await call(runtime, caller, LOCK_SNAPSHOT,
+                      LockSnapshot(snapshot_id=snapshot_id, by=by, reason=lock.reason))
 
 
 async def idempotently(

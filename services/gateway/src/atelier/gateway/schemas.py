@@ -2,9 +2,11 @@
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from atelier.contracts.personalization import ValidationResult
+from atelier.contracts import ErrorItem
+from atelier.contracts.personalization import TextZone, ValidateDesign, ZoneResult
 from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import SnapshotView
+from atelier.contracts.spec import ValidateSpec
 from atelier.gateway import domain
 
 
@@ -33,15 +35,31 @@ class BrandCreated(BaseModel):
     secret_key: str = Field(description="for servers and admin; shown only this once")
 
 
-class Design(Request):
+class Design(ValidateDesign):
+    """A shopper's design, sent on to personalization as it is."""
+
     product_id: str = Field(min_length=1, max_length=64)
-    values: dict[str, str] = Field(description="zone key -> text as typed by the shopper")
 
 
-class Validation(ValidationResult):
-    """What the widget sees of a validation: the resolved design stays inside the platform."""
+class Validation(BaseModel):
+    """What the widget sees of a ValidationResult: all of it but the resolved design, which stays
+    inside the platform (the gateway sends the result without it)."""
 
-    design: None = Field(default=None, exclude=True)
+    valid: bool
+    zones: list[ZoneResult]
+    errors: list[ErrorItem]
+
+
+class Template(Request):
+    zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
+
+
+class Lock(Request):
+    reason: str = Field(min_length=1, max_length=500, description="e.g. order:<id>")
+
+
+class SpecDocument(ValidateSpec):
+    model_config = ConfigDict(extra="forbid")
 
 
 class Preview(BaseModel):

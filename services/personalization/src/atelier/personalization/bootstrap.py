@@ -1,11 +1,14 @@
 """The composition root: the app and the tests build the service here."""
 
 from atelier.kit.runtime import Runtime
+from atelier.kit.storage import store_from_settings
 from atelier.personalization import models, subscribers
+from atelier.personalization.catalog import Catalog
 from atelier.personalization.settings import PersonalizationSettings
 
 
 def bootstrap(settings: PersonalizationSettings) -> Runtime:
-    runtime = Runtime(settings, outbox=models.outbox, inbox=models.inbox)
-    subscribers.register(runtime)
+    store = store_from_settings(settings)  # where the gateway puts uploaded fonts
+    runtime = Runtime(settings, outbox=models.outbox, inbox=models.inbox, store=store)
+    subscribers.register(runtime, Catalog(runtime.db, store, settings), store, settings)
     return runtime

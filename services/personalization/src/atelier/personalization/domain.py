@@ -1,184 +1,110 @@
-"""The rules of products and of shopper input. Pure: no I/O, no framework.
+"""The rules of products, brand fonts and word lists. Pure: no I/O, no framework.
 
-Text is normalized to NFC and measured in grapheme clusters (what a person calls a character),
-so a decomposed "é" (e + U+0301) and a composed one are the same value of the same length, and a
-family emoji joined with ZWJs is one character.
+What a shopper may type is decided by the rules engine (``atelier.personalization.rules``).
 """
 
 import unicodedata
 from collections.abc import Collection, Iterable
+from io import BytesIO
+from pathlib import PurePosixPath
 
-import regex
+from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.personalization import (
-    CharacterClass,
-    TextZone,
-    ValidationResult,
-    ZoneResult,
-)
-from atelier.contracts.spec import DesignSpec, SpecZone
+from atelier.contracts.personalization import TextZone, WordList
 
-GRAPHEME = regex.compile(r"\X")
-ZERO_WIDTH_JOINER = "\u200d"
-CLASS_OF_CATEGORY = {
-    "L": CharacterClass.LETTERS,
-    "M": CharacterClass.LETTERS,  # combining marks: decomposed accents are part of letters
-    "P": CharacterClass.PUNCTUATION,
-    "S": CharacterClass.SYMBOLS,
-}
+# The first four bytes of a TrueType ("\0\1\0\0", Apple's "true") or OpenType/CFF ("OTTO") file.
+# WOFF, WOFF2 and collections (ttcf) are refused: a production file embeds one plain font.
+SFNT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO")
+MAX_WORD_LENGTH = 100
 
 
 # --- products ------------------------------------------------------------------------------------
-def unknown_fonts(zones: list[TextZone], known: Collection[str]) -> list[ErrorItem]:
-    """One error per zone whose font the platform cannot draw."""
-    available = ", ".join(sorted(known))
-    return [
-        ErrorItem(
-            field=f"zones.{index}.font",
-            code=ErrorCode.INVALID_FIELD,
-            message=f'Unknown font "{zone.font}". Available fonts: {available}.',
-        )
-        for index, zone in enumerate(zones)
-        if zone.font not in known
-    ]
-
-
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:
-    """The distinct font ids of the zones, in zone order."""
-    return list(dict.fromkeys(zone.font for zone in zones))
+    """The distinct font ids the zones offer, in zone order."""
+    return list(dict.fromkeys(option.font_id for zone in zones for option in zone.fonts))
 
 
-# --- characters ----------------------------------------------------------------------------------
-def graphemes(text: str) -> list[str]:
-    return GRAPHEME.findall(text)
-
-
-def character_class(char: str) -> CharacterClass | None:
-    """The class a code point belongs to; None for anything no class admits (controls, NBSP…)."""
-    if char == " ":
-        return CharacterClass.SPACE
-    category = unicodedata.category(char)
-    if category == "Nd":
-        return CharacterClass.DIGITS
-    return CLASS_OF_CATEGORY.get(category[0])
-
-
-def extends_cluster(char: str) -> bool:
-    """Marks and the ZWJ after a base character are part of it (an accent, an emoji variation or
-    sequence), so they are judged with their base rather than on their own."""
-    return char == ZERO_WIDTH_JOINER or unicodedata.category(char).startswith("M")
-
-
-def describe(char: str) -> str:
-    """``"€" (U+20AC EURO SIGN)``; invisible characters are shown by code point only."""
-    code = f"U+{ord(char):04X}"
-    name = unicodedata.name(char, None)
-    label = f"{code} {name}" if name else code
-    return f'"{char}" ({label})' if char.isprintable() and not char.isspace() else label
-
-
-def disallowed_characters(zone: TextZone, clusters: list[str]) -> list[ErrorItem]:
-    """An error per character the zone does not allow, at the grapheme where it occurs."""
-    allowed = set(zone.allowed_classes)
-    extra = unicodedata.normalize("NFC", zone.allowed_extra)
-    errors = []
-    for position, cluster in enumerate(clusters):
-        for index, char in enumerate(dict.fromkeys(cluster)):
-            if char in extra or character_class(char) in allowed:
-                continue
-            if index > 0 and extends_cluster(char):
-                continue
-            errors.append(
-                ErrorItem(
-                    field=zone.key,
-                    code=ErrorCode.CHARACTER_NOT_ALLOWED,
-                    message=f"The character {describe(char)} is not allowed in {zone.label}.",
-                    position=position,
-                )
-            )
-    return errors
-
-
-# --- zones and designs ---------------------------------------------------------------------------
-def is_blank(value: str) -> bool:
-    return not value.strip()
-
-
-def validate_zone(zone: TextZone, typed: str) -> ZoneResult:
-    value = unicodedata.normalize("NFC", typed)
-    clusters = graphemes(value)
-    result = ZoneResult(zone=zone.key, value=value, length=len(clusters))
-    if is_blank(value):
-        if zone.required:
-            result.errors.append(
-                ErrorItem(
-                    field=zone.key,
-                    code=ErrorCode.REQUIRED,
-                    message=f"{zone.label} is required: enter some text.",
-                )
-            )
-        return result
-    if len(clusters) > zone.max_length:
-        result.errors.append(
-            ErrorItem(
-                field=zone.key,
-                code=ErrorCode.TOO_LONG,
-                message=(
-                    f"{zone.label} takes at most {zone.max_length} characters; "
-                    f"this text has {len(clusters)}."
-                ),
-                position=zone.max_length,
-            )
-        )
-    result.errors.extend(disallowed_characters(zone, clusters))
-    return result
-
-
-def unknown_zones(zones: list[TextZone], values: dict[str, str]) -> list[ErrorItem]:
-    keys = {zone.key for zone in zones}
+def unknown_fonts(zones: list[TextZone], known: Collection[str]) -> list[ErrorItem]:
+    """One error per font option naming a font that is neither shipped nor the brand's."""
     return [
         ErrorItem(
-            field=key,
-            code=ErrorCode.UNKNOWN_ZONE,
-            message=f'This product has no zone "{key}"; known zones: {", ".join(sorted(keys))}.',
+            field=f"zones.{z}.fonts.{f}.font_id",
+            code=ErrorCode.INVALID_FIELD,
+            message=(
+                f'Unknown font "{option.font_id}": use a font shipped with Atelier or one you '
+                "uploaded (see the font list)."
+            ),
         )
-        for key in values
-        if key not in keys
+        for z, zone in enumerate(zones)
+        for f, option in enumerate(zone.fonts)
+        if option.font_id not in known
     ]
 
 
-def validate_design(
-    product_id: str, template_version: int, zones: list[TextZone], values: dict[str, str]
-) -> ValidationResult:
-    """Check every zone of the template; when all is well, resolve the design to draw."""
-    results = [validate_zone(zone, values.get(zone.key, "")) for zone in zones]
-    errors = unknown_zones(zones, values)
-    filled = [(z, r) for z, r in zip(zones, results, strict=True) if not is_blank(r.value)]
-    if not filled and not any(r.errors for r in results):
-        # every zone is optional and none was filled: there is nothing to make
-        errors.append(
-            ErrorItem(
-                field="values",
-                code=ErrorCode.REQUIRED,
-                message="Enter text in at least one zone.",
-            )
+# --- brand fonts ---------------------------------------------------------------------------------
+def font_object_key(sha256: str) -> str:
+    """Uploaded fonts are content-addressed, so every service finds one by its FontRef."""
+    return f"fonts/{sha256}"
+
+
+def font_file_error(data: bytes, max_bytes: int) -> ErrorItem | None:
+    """Why these bytes cannot be a brand font, judged cheaply before parsing them."""
+    if len(data) > max_bytes:
+        return ErrorItem(
+            field="file",
+            code=ErrorCode.FONT_TOO_LARGE,
+            message=(
+                f"The font file is {len(data) / 1_048_576:.1f} MB; the limit is "
+                f"{max_bytes / 1_048_576:g} MB."
+            ),
         )
-    if errors or any(r.errors for r in results):
-        return ValidationResult(valid=False, zones=results, errors=errors)
-    design = DesignSpec(
-        product_id=product_id,
-        template_version=template_version,
-        zones=[
-            SpecZone(
-                key=zone.key,
-                text=result.value,
-                width_mm=zone.width_mm,
-                height_mm=zone.height_mm,
-                font=zone.font,
-                colour=zone.colour,
-            )
-            for zone, result in filled
-        ],
+    if data[:4] not in SFNT_SIGNATURES:
+        return invalid_font_file()
+    return None
+
+
+def invalid_font_file() -> ErrorItem:
+    return ErrorItem(
+        field="file",
+        code=ErrorCode.INVALID_FONT_FILE,
+        message="This is not a TrueType or OpenType font file (.ttf or .otf).",
     )
-    return ValidationResult(valid=True, zones=results, design=design)
+
+
+def font_family(data: bytes, filename: str) -> str:
+    """The family named in the font's name table, else the file name without its extension."""
+    try:
+        family = TTFont(BytesIO(data), lazy=True)["name"].getBestFamilyName()
+    except (TTLibError, KeyError, AssertionError, ValueError):
+        family = None
+    return (family or PurePosixPath(filename).stem or "Untitled")[:200]
+
+
+# --- word lists ----------------------------------------------------------------------------------
+def clean_word_list(words: WordList) -> tuple[WordList, list[ErrorItem]]:
+    """NFC, trimmed, without blanks or repeats (ignoring case); each entry must be one word,
+    because the rules engine matches whole words."""
+    errors: list[ErrorItem] = []
+    lists = {}
+    for name in ("blocked", "allowed"):
+        entries: dict[str, str] = {}
+        for index, raw in enumerate(getattr(words, name)):
+            word = unicodedata.normalize("NFC", raw).strip()
+            error = _word_error(word, f"{name}.{index}")
+            if error is not None:
+                errors.append(error)
+            elif word:
+                entries.setdefault(word.casefold(), word)
+        lists[name] = list(entries.values())
+    return WordList(**lists), errors
+
+
+def _word_error(word: str, field: str) -> ErrorItem | None:
+    if len(word) > MAX_WORD_LENGTH:
+        message = f"An entry has at most {MAX_WORD_LENGTH} characters."
+    elif any(char.isspace() for char in word):
+        message = f'"{word}" is more than one word: add each word on its own.'
+    else:
+        return None
+    return ErrorItem(field=field, code=ErrorCode.INVALID_FIELD, message=message)

@@ -1,98 +1,214 @@
-"""Use cases of the personalization service: load the template, let the domain decide."""
+"""Use cases of the personalization service: load what is needed, let the domain and the rules
+engine decide, write through a unit of work."""
 
-from sqlalchemy import and_, select
+import hashlib
 
-from atelier.contracts import new_id
+from atelier.contracts import ErrorCode, ErrorItem, new_id
+from atelier.contracts.catalog import TEMPLATE_PUBLISHED
 from atelier.contracts.personalization import (
     CreateProduct,
     FontInfo,
+    FontList,
+    GetProduct,
     Product,
+    PublishTemplate,
+    RegisterFont,
+    TemplatePublished,
     TextZone,
     ValidateDesign,
     ValidationResult,
     WidgetConfig,
+    WordList,
 )
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
-from atelier.personalization import domain
-from atelier.personalization.models import ProductRow, TemplateRow
-from atelier.typeset.fonts import SHIPPED, shipped_font
+from atelier.kit.storage import ObjectNotFound, ObjectStore
+from atelier.personalization import domain, repository, rules
+from atelier.personalization.catalog import (
+    Catalog,
+    Template,
+    brand_font_info,
+    shipped_font_info,
+)
+from atelier.personalization.models import FontRow, ProductRow, TemplateRow
+from atelier.typeset.fonts import SHIPPED
 
 FIRST_VERSION = 1
 
 
-async def create_product(uow: UnitOfWork, brand_id: str, command: CreateProduct) -> Product:
-    """A new product with its first published template."""
-    errors = domain.unknown_fonts(command.zones, SHIPPED)
+# --- products and templates ----------------------------------------------------------------------
+async def create_product(
+    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: CreateProduct
+) -> Product:
+    """A new product with its first template, published."""
+    async with uow:
+        await check_fonts(uow, brand_id, command.zones)
+        product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
+                             current_template_version=FIRST_VERSION)
+        uow.session.add(product)
+        await uow.session.flush()  # the template's foreign key needs the product row first
+        template = await publish(uow, brand_id, product, command.zones)
+    catalog.published(brand_id, template)
+    return template.product()
+
+
+async def publish_template(
+    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: PublishTemplate
+) -> Product:
+    """The product's next template version becomes current; earlier versions stay as they are."""
+    async with uow:
+        product = await repository.next_version(uow.session, brand_id, command.product_id)
+        if product is None:
+            raise NotFound.of("product", "product_id")
+        await check_fonts(uow, brand_id, command.zones)
+        template = await publish(uow, brand_id, product, command.zones)
+    catalog.published(brand_id, template)
+    return template.product()
+
+
+async def publish(
+    uow: UnitOfWork, brand_id: str, product: ProductRow, zones: list[TextZone]
+) -> Template:
+    """Insert the product's current template version and announce it, in one transaction."""
+    version = product.current_template_version
+    uow.session.add(TemplateRow(product_id=product.id, version=version, brand_id=brand_id,
+                                zones=[zone.model_dump(mode="json") for zone in zones]))
+    uow.emit(TEMPLATE_PUBLISHED, TemplatePublished(product_id=product.id, version=version),
+             brand_id=brand_id)
+    await uow.commit()
+    return Template(product.id, product.name, version, zones)
+
+
+async def check_fonts(uow: UnitOfWork, brand_id: str, zones: list[TextZone]) -> None:
+    """Every font a zone offers is shipped or one of the brand's."""
+    wanted = [font_id for font_id in domain.fonts_used(zones) if font_id not in SHIPPED]
+    brand_fonts = await repository.fonts(uow.session, brand_id, wanted) if wanted else []
+    errors = domain.unknown_fonts(zones, SHIPPED.keys() | {font.id for font in brand_fonts})
     if errors:
-        raise Invalid("A zone uses a font the platform does not have.", errors)
-    product = ProductRow(
-        id=new_id(), brand_id=brand_id, name=command.name,
-        current_template_version=FIRST_VERSION,
+        raise Invalid("A zone offers a font that is neither shipped nor one of yours.", errors)
+
+
+async def get_product(catalog: Catalog, brand_id: str, query: GetProduct) -> Product:
+    return (await catalog.template(brand_id, query.product_id, query.version)).product()
+
+
+async def get_config(catalog: Catalog, brand_id: str, product_id: str) -> WidgetConfig:
+    template = await catalog.template(brand_id, product_id)
+    return WidgetConfig(
+        product_id=template.product_id,
+        name=template.name,
+        template_version=template.version,
+        zones=template.zones,
+        fonts=await catalog.font_infos(brand_id, template.font_ids),
     )
-    template = TemplateRow(
-        product_id=product.id, version=FIRST_VERSION, brand_id=brand_id,
-        zones=[zone.model_dump(mode="json") for zone in command.zones],
-    )
-    async with uow:
-        uow.session.add_all([product, template])
-        await uow.commit()
-    return Product(
-        id=product.id, name=product.name, template_version=FIRST_VERSION, zones=command.zones
-    )
 
 
-async def get_config(uow: UnitOfWork, brand_id: str, product_id: str) -> WidgetConfig:
-    # rows are read inside the unit of work: leaving it rolls back and expires them
-    async with uow:
-        product, template = await current_template(uow, brand_id, product_id)
-        zones = zones_of(template)
-        return WidgetConfig(
-            product_id=product.id,
-            name=product.name,
-            template_version=template.version,
-            zones=zones,
-            fonts=[font_info(font_id) for font_id in domain.fonts_used(zones)],
-        )
-
-
+# --- shopper input -------------------------------------------------------------------------------
 async def validate_design(
-    uow: UnitOfWork, brand_id: str, command: ValidateDesign
+    catalog: Catalog, brand_id: str, command: ValidateDesign
 ) -> ValidationResult:
+    template = await catalog.template(brand_id, command.product_id)
+    return rules.validate_design(
+        template.product_id,
+        template.version,
+        template.zones,
+        command.values,
+        await catalog.font_hashes(brand_id, template),
+        await catalog.word_list(brand_id),
+    )
+
+
+async def normalize_design(
+    catalog: Catalog, brand_id: str, command: ValidateDesign
+) -> ValidationResult:
+    template = await catalog.template(brand_id, command.product_id)
+    return rules.normalize_design(template.zones, command.values)
+
+
+async def autofit_design(
+    catalog: Catalog, brand_id: str, command: ValidateDesign
+) -> ValidationResult:
+    template = await catalog.template(brand_id, command.product_id)
+    return rules.autofit_design(
+        template.zones, command.values, await catalog.font_hashes(brand_id, template)
+    )
+
+
+# --- brand fonts ---------------------------------------------------------------------------------
+async def register_font(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    store: ObjectStore,
+    max_bytes: int,
+    brand_id: str,
+    command: RegisterFont,
+) -> FontInfo:
+    """Record a font the brand uploaded, once it is known to be a real, drawable font."""
+    data = await uploaded(store, command.object_key)
+    sha256 = hashlib.sha256(data).hexdigest()
+    error = domain.font_file_error(data, max_bytes)
+    if error is not None:
+        raise Invalid(error.message, [error])
+    if command.object_key != domain.font_object_key(sha256):
+        raise Invalid("The font is not stored under its content address.", [ErrorItem(
+            field="object_key", code=ErrorCode.INVALID_FIELD,
+            message=f"A font is stored under {domain.font_object_key(sha256)}.")])
+    async with uow:  # rows are read inside the unit of work: leaving it expires them
+        font = await repository.font_by_hash(uow.session, brand_id, sha256)
+        if font is None:
+            font = await add_font(uow, catalog, brand_id, command, data, sha256)
+        return brand_font_info(font)
+
+
+async def uploaded(store: ObjectStore, object_key: str) -> bytes:
+    try:
+        return await store.get(object_key)
+    except (ObjectNotFound, ValueError) as exc:  # ValueError: not a valid object key
+        raise Invalid("No uploaded file under this key.", [ErrorItem(
+            field="object_key", code=ErrorCode.INVALID_FIELD,
+            message="Upload the font file first.")]) from exc
+
+
+async def add_font(
+    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: RegisterFont, data: bytes,
+    sha256: str,
+) -> FontRow:
+    font_id = new_id()
+    try:
+        catalog.register(font_id, data)  # shapes and draws with it: the deepest check there is
+    except ValueError as exc:
+        error = domain.invalid_font_file()
+        raise Invalid(error.message, [error]) from exc
+    font = await repository.add_font(uow.session, FontRow(
+        id=font_id, brand_id=brand_id, family=domain.font_family(data, command.filename),
+        sha256=sha256, object_key=command.object_key, size_bytes=len(data),
+        filename=command.filename))
+    await uow.commit()
+    return font
+
+
+async def list_fonts(uow: UnitOfWork, brand_id: str) -> FontList:
+    """The shipped fonts, then the brand's own, oldest first."""
     async with uow:
-        product, template = await current_template(uow, brand_id, command.product_id)
-        return domain.validate_design(
-            product.id, template.version, zones_of(template), command.values
-        )
+        brand_fonts = await repository.fonts(uow.session, brand_id)
+        return FontList(fonts=[shipped_font_info(font_id) for font_id in SHIPPED]
+                        + [brand_font_info(font) for font in brand_fonts])
 
 
-async def current_template(
-    uow: UnitOfWork, brand_id: str, product_id: str
-) -> tuple[ProductRow, TemplateRow]:
-    """The brand's product and its current template; another brand's product does not exist."""
-    row = (
-        await uow.session.execute(
-            select(ProductRow, TemplateRow)
-            .join(
-                TemplateRow,
-                and_(
-                    TemplateRow.product_id == ProductRow.id,
-                    TemplateRow.version == ProductRow.current_template_version,
-                ),
-            )
-            .where(ProductRow.id == product_id, ProductRow.brand_id == brand_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound.of("product", "product_id")
-    product, template = row
-    return product, template
+# --- word lists ----------------------------------------------------------------------------------
+async def set_word_list(
+    uow: UnitOfWork, catalog: Catalog, brand_id: str, words: WordList
+) -> WordList:
+    cleaned, errors = domain.clean_word_list(words)
+    if errors:
+        raise Invalid("Some entries of the word list are not valid words.", errors)
+    async with uow:
+        await repository.set_word_list(uow.session, brand_id, cleaned)
+        await uow.commit()
+    catalog.word_list_set(brand_id, cleaned)
+    return cleaned
 
 
-def zones_of(template: TemplateRow) -> list[TextZone]:
-    return [TextZone.model_validate(zone) for zone in template.zones]
-
-
-def font_info(font_id: str) -> FontInfo:
-    font = shipped_font(font_id)
-    return FontInfo(id=font.id, family=font.family, url=f"/v1/fonts/{font.id}")
+async def get_word_list(uow: UnitOfWork, brand_id: str) -> WordList:
+    async with uow:
+        return await repository.word_list(uow.session, brand_id)

@@ -1,14 +1,22 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Column, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("personalization")
+
+
+def server_timestamp() -> Any:
+    """A timestamp column the database fills in."""
+    return Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
 
 
 class ProductRow(Base, table=True):  # type: ignore[call-arg]
@@ -20,14 +28,12 @@ class ProductRow(Base, table=True):  # type: ignore[call-arg]
     brand_id: str = Field(max_length=64, index=True)
     name: str = Field(max_length=200)
     current_template_version: int
-    created_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    created_at: datetime | None = server_timestamp()
 
 
 class TemplateRow(Base, table=True):  # type: ignore[call-arg]
-    """One published version of a product's zones; never updated (a change is a new version)."""
+    """One published version of a product's zones. Insert-only: a database trigger
+    (``templates_immutable``, see the first migration) refuses UPDATE and DELETE."""
 
     __tablename__ = "templates"
 
@@ -39,10 +45,34 @@ class TemplateRow(Base, table=True):  # type: ignore[call-arg]
     version: int = Field(primary_key=True)
     brand_id: str = Field(max_length=64)
     zones: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
-    published_at: datetime | None = Field(
-        default=None,
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    published_at: datetime | None = server_timestamp()
+
+
+class FontRow(Base, table=True):  # type: ignore[call-arg]
+    """A font a brand uploaded; its bytes live in object storage under ``fonts/<sha256>``."""
+
+    __tablename__ = "fonts"
+    __table_args__ = (UniqueConstraint("brand_id", "sha256", name="fonts_brand_sha256"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    brand_id: str = Field(max_length=64)
+    family: str = Field(max_length=200)
+    sha256: str = Field(max_length=64)
+    object_key: str = Field(max_length=255)
+    size_bytes: int
+    filename: str = Field(max_length=255)
+    created_at: datetime | None = server_timestamp()
+
+
+class WordListRow(Base, table=True):  # type: ignore[call-arg]
+    """A brand's blocked words and the exceptions to them."""
+
+    __tablename__ = "word_lists"
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    blocked: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    allowed: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    updated_at: datetime | None = server_timestamp()
 
 
 outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -1,32 +1,114 @@
 """Bus entrypoints: translate messages to use-case calls and back."""
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import CREATE_PRODUCT, GET_PRODUCT_CONFIG, VALIDATE_DESIGN
+from atelier.contracts.catalog import (
+    AUTOFIT_DESIGN,
+    CREATE_PRODUCT,
+    GET_PRODUCT,
+    GET_PRODUCT_CONFIG,
+    GET_WORD_LIST,
+    LIST_FONTS,
+    NORMALIZE_DESIGN,
+    PUBLISH_TEMPLATE,
+    REGISTER_FONT,
+    SET_WORD_LIST,
+    VALIDATE_DESIGN,
+)
 from atelier.contracts.personalization import (
     CreateProduct,
+    FontInfo,
+    FontList,
+    GetProduct,
     GetProductConfig,
+    GetWordList,
+    ListFonts,
     Product,
+    PublishTemplate,
+    RegisterFont,
     ValidateDesign,
     ValidationResult,
     WidgetConfig,
+    WordList,
 )
 from atelier.kit.broker import brand_of
 from atelier.kit.runtime import Runtime
+from atelier.kit.storage import ObjectStore
 from atelier.personalization import handlers
+from atelier.personalization.catalog import Catalog
+from atelier.personalization.settings import PersonalizationSettings
 
 
-def register(runtime: Runtime) -> None:
+def register(
+    runtime: Runtime, catalog: Catalog, store: ObjectStore, settings: PersonalizationSettings
+) -> None:
+    register_products(runtime, catalog)
+    register_design(runtime, catalog)
+    register_fonts(runtime, catalog, store, settings)
+    register_word_lists(runtime, catalog)
+
+
+def register_products(runtime: Runtime, catalog: Catalog) -> None:
     async def create_product(envelope: Envelope[CreateProduct]) -> Product:
-        return await handlers.create_product(runtime.uow(), brand_of(envelope), envelope.data)
-
-    async def get_config(envelope: Envelope[GetProductConfig]) -> WidgetConfig:
-        return await handlers.get_config(
-            runtime.uow(), brand_of(envelope), envelope.data.product_id
+        return await handlers.create_product(
+            runtime.uow(), catalog, brand_of(envelope), envelope.data
         )
 
-    async def validate(envelope: Envelope[ValidateDesign]) -> ValidationResult:
-        return await handlers.validate_design(runtime.uow(), brand_of(envelope), envelope.data)
+    async def publish_template(envelope: Envelope[PublishTemplate]) -> Product:
+        return await handlers.publish_template(
+            runtime.uow(), catalog, brand_of(envelope), envelope.data
+        )
+
+    async def get_product(envelope: Envelope[GetProduct]) -> Product:
+        return await handlers.get_product(catalog, brand_of(envelope), envelope.data)
+
+    async def get_config(envelope: Envelope[GetProductConfig]) -> WidgetConfig:
+        return await handlers.get_config(catalog, brand_of(envelope), envelope.data.product_id)
 
     runtime.bus.serve(CREATE_PRODUCT, create_product)
+    runtime.bus.serve(PUBLISH_TEMPLATE, publish_template)
+    runtime.bus.serve(GET_PRODUCT, get_product)
     runtime.bus.serve(GET_PRODUCT_CONFIG, get_config)
+
+
+def register_design(runtime: Runtime, catalog: Catalog) -> None:
+    async def validate(envelope: Envelope[ValidateDesign]) -> ValidationResult:
+        return await handlers.validate_design(catalog, brand_of(envelope), envelope.data)
+
+    async def normalize(envelope: Envelope[ValidateDesign]) -> ValidationResult:
+        return await handlers.normalize_design(catalog, brand_of(envelope), envelope.data)
+
+    async def autofit(envelope: Envelope[ValidateDesign]) -> ValidationResult:
+        return await handlers.autofit_design(catalog, brand_of(envelope), envelope.data)
+
     runtime.bus.serve(VALIDATE_DESIGN, validate)
+    runtime.bus.serve(NORMALIZE_DESIGN, normalize)
+    runtime.bus.serve(AUTOFIT_DESIGN, autofit)
+
+
+def register_fonts(
+    runtime: Runtime, catalog: Catalog, store: ObjectStore, settings: PersonalizationSettings
+) -> None:
+    async def register_font(envelope: Envelope[RegisterFont]) -> FontInfo:
+        return await handlers.register_font(
+            runtime.uow(), catalog, store, settings.max_font_bytes, brand_of(envelope),
+            envelope.data,
+        )
+
+    async def list_fonts(envelope: Envelope[ListFonts]) -> FontList:
+        return await handlers.list_fonts(runtime.uow(), brand_of(envelope))
+
+    runtime.bus.serve(REGISTER_FONT, register_font)
+    runtime.bus.serve(LIST_FONTS, list_fonts)
+
+
+def register_word_lists(runtime: Runtime, catalog: Catalog) -> None:
+    async def set_word_list(envelope: Envelope[WordList]) -> WordList:
+        return await handlers.set_word_list(
+            runtime.uow(), catalog, brand_of(envelope), envelope.data
+        )
+
+    async def get_word_list(envelope: Envelope[GetWordList]) -> WordList:
+        return await handlers.get_word_list(runtime.uow(), brand_of(envelope))
+
+    runtime.bus.serve(SET_WORD_LIST, set_word_list)
+    runtime.bus.serve(GET_WORD_LIST, get_word_list)

@@ -22,6 +22,7 @@ from atelier.kit.errors import NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectStore
 from atelier.render import domain, preview
+from atelier.render.fonts import PinnedFonts
 from atelier.render.models import RenderResult
 
 
@@ -55,7 +56,11 @@ async def request_preview(
 
 
 async def render_preview(
-    uow: UnitOfWork, store: ObjectStore, brand_id: str, job: Envelope[RenderPreview]
+    uow: UnitOfWork,
+    store: ObjectStore,
+    fonts: PinnedFonts,
+    brand_id: str,
+    job: Envelope[RenderPreview],
 ) -> None:
     """Draw, store and record one preview; a redelivered job that was settled does nothing."""
     spec_hash = job.data.spec_hash
@@ -63,6 +68,7 @@ async def render_preview(
         return
     try:
         key = domain.preview_key(spec_hash)
+        await fonts.ensure(zone.font for zone in job.data.spec.zones)
         image = await asyncio.to_thread(preview.render_png, job.data.spec)
     except domain.Undrawable as exc:
         reason = str(exc)

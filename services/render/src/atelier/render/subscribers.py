@@ -9,19 +9,22 @@ from atelier.kit.errors import Invalid, PoisonMessage
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.render import handlers
+from atelier.render.fonts import PinnedFonts
 
 SNAPSHOT_CONSUMER = "snapshot-created"
 PREVIEW_CONSUMER = "preview"  # JOB_RENDER work queue: every replica competes on this one
 
 
-def register(runtime: Runtime, store: ObjectStore) -> None:
+def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
     async def on_snapshot(envelope: Envelope[SnapshotCreated]) -> None:
         await handlers.request_preview(
             runtime.uow(), f"{runtime.service}-{SNAPSHOT_CONSUMER}", _tenant(envelope), envelope
         )
 
     async def on_preview_job(envelope: Envelope[RenderPreview]) -> None:
-        await handlers.render_preview(runtime.uow(), store, _tenant(envelope), envelope)
+        await handlers.render_preview(
+            runtime.uow(), store, fonts, _tenant(envelope), envelope
+        )
 
     async def get_preview(envelope: Envelope[GetPreview]) -> PreviewStatus:
         return await handlers.preview_status(

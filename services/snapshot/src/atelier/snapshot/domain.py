@@ -1,21 +1,49 @@
-"""Rules of snapshots. Pure: no I/O, no framework."""
+"""Rules of snapshots: their lifecycle and the meaning of a request key. Pure: no I/O, no
+framework."""
 
-import re
+from enum import StrEnum
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.snapshot import SnapshotStatus
 
-SPEC_HASH = re.compile(r"[0-9a-f]{64}")
+
+class Action(StrEnum):
+    VALIDATE = "validate"
+    LOCK = "lock"
 
 
-def spec_hash_errors(spec_hash: str) -> list[ErrorItem]:
-    """The spec service names a design by the SHA-256 of its canonical JSON, in lowercase hex."""
-    if SPEC_HASH.fullmatch(spec_hash):
-        return []
-    return [
-        ErrorItem(
-            field="spec_hash",
-            code=ErrorCode.INVALID_FIELD,
-            message="spec_hash must be 64 lowercase hexadecimal characters (a SHA-256 digest "
-            "as returned by the spec service).",
-        )
-    ]
+# The whole lifecycle: a pair not listed here is refused. The database trigger of the first
+# migration enforces the same edges, whoever holds a connection.
+LIFECYCLE: dict[tuple[SnapshotStatus, Action], SnapshotStatus] = {
+    (SnapshotStatus.CREATED, Action.VALIDATE): SnapshotStatus.VALIDATED,
+    (SnapshotStatus.CREATED, Action.LOCK): SnapshotStatus.LOCKED,
+    (SnapshotStatus.VALIDATED, Action.LOCK): SnapshotStatus.LOCKED,
+}
+PAST = {Action.VALIDATE: "validated", Action.LOCK: "locked"}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: SnapshotStatus, action: Action) -> None:
+        message = f"A {current.value} snapshot cannot be {PAST[action]}."
+        super().__init__(message)
+        self.error = ErrorItem(field="status", code=ErrorCode.INVALID_TRANSITION, message=message)
+
+
+def next_status(current: SnapshotStatus, action: Action) -> SnapshotStatus:
+    try:
+        return LIFECYCLE[(current, action)]
+    except KeyError:
+        raise IllegalTransition(current, action) from None
+
+
+def reused_key_error(request_key: str, existing_hash: str, spec_hash: str) -> ErrorItem | None:
+    """A request key names one design: the same key for another design is a client's mistake,
+    never a reason to hand back (or create) a snapshot of something else."""
+    if existing_hash == spec_hash:
+        return None
+    return ErrorItem(
+        field="request_key",
+        code=ErrorCode.CONFLICT,
+        message=f"request_key {request_key!r} already created a snapshot of another design "
+        f"(spec {existing_hash}); use a new key for a new design.",
+    )

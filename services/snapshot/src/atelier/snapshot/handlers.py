@@ -1,16 +1,24 @@
 """Use cases of the snapshot service."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from atelier.contracts import Envelope, new_id
-from atelier.contracts.catalog import SNAPSHOT_CREATED
+from atelier.contracts.catalog import SNAPSHOT_CREATED, SNAPSHOT_LOCKED, SNAPSHOT_VALIDATED
 from atelier.contracts.snapshot import (
     CreateSnapshot,
+    LockSnapshot,
+    Provenance,
     SnapshotCreated,
+    SnapshotLocked,
     SnapshotStatus,
+    SnapshotValidated,
     SnapshotView,
+    ValidateSnapshot,
 )
-from atelier.kit.errors import Invalid, NotFound
+from atelier.kit.errors import Conflict, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.snapshot import domain
 from atelier.snapshot.models import SnapshotRow
@@ -19,26 +27,20 @@ from atelier.snapshot.models import SnapshotRow
 async def create_snapshot(
     uow: UnitOfWork, brand_id: str, command: CreateSnapshot, cause: Envelope | None = None
 ) -> SnapshotView:
-    """Freeze a design; the snapshot and its ``snapshot.created`` event commit together."""
-    errors = domain.spec_hash_errors(command.spec_hash)
-    if errors:
-        raise Invalid("The spec hash is not a SHA-256 digest.", errors)
-    spec = command.spec
-    row = SnapshotRow(
-        id=new_id(),
-        brand_id=brand_id,
-        product_id=spec.product_id,
-        spec_hash=command.spec_hash,
-        template_version=spec.template_version,
-        spec=spec.model_dump(mode="json"),
-        status=SnapshotStatus.CREATED.value,
-    )
+    """Freeze a design; the snapshot and its ``snapshot.created`` event commit together. A
+    request key seen before gives back its snapshot: no second row, no second event."""
     async with uow:
-        uow.session.add(row)
-        await uow.session.flush()  # the view needs created_at from the database
+        row = await _insert(uow, brand_id, command)
+        if row is None:  # the key was used before (perhaps by a concurrent twin)
+            assert command.request_key is not None
+            row = await _find(uow, brand_id, SnapshotRow.request_key == command.request_key)
+            error = domain.reused_key_error(command.request_key, row.spec_hash, command.spec_hash)
+            if error is not None:
+                raise Conflict("The request key was used for another design.", [error])
+            return view_of(row)
         uow.emit(
             SNAPSHOT_CREATED,
-            SnapshotCreated(snapshot_id=row.id, spec_hash=row.spec_hash, spec=spec),
+            SnapshotCreated(snapshot_id=row.id, spec_hash=row.spec_hash, spec=command.spec),
             brand_id=brand_id,
             cause=cause,
         )
@@ -49,16 +51,96 @@ async def create_snapshot(
 async def get_snapshot(uow: UnitOfWork, brand_id: str, snapshot_id: str) -> SnapshotView:
     # read inside the unit of work: leaving it rolls back and expires the row
     async with uow:
-        row = (
-            await uow.session.execute(
-                select(SnapshotRow).where(
-                    SnapshotRow.id == snapshot_id, SnapshotRow.brand_id == brand_id
-                )
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            raise NotFound.of("snapshot", "snapshot_id")
-        return view_of(row)
+        return view_of(await _find(uow, brand_id, SnapshotRow.id == snapshot_id))
+
+
+async def validate_snapshot(
+    uow: UnitOfWork, brand_id: str, command: ValidateSnapshot, cause: Envelope | None = None
+) -> SnapshotView:
+    """A brand user approved the design."""
+    async with uow:
+        row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
+        status, now = _next_status(row, domain.Action.VALIDATE), await _now(uow)
+        # one assignment: the database accepts the transition only with its stamps together
+        row.status, row.validated_by, row.validated_at = status, command.by, now
+        uow.emit(
+            SNAPSHOT_VALIDATED,
+            SnapshotValidated(snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by),
+            brand_id=brand_id,
+            cause=cause,
+        )
+        await uow.commit()
+    return view_of(row)
+
+
+async def lock_snapshot(
+    uow: UnitOfWork, brand_id: str, command: LockSnapshot, cause: Envelope | None = None
+) -> SnapshotView:
+    """The design was ordered: from now on it can never change."""
+    async with uow:
+        row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
+        status, now = _next_status(row, domain.Action.LOCK), await _now(uow)
+        row.status, row.locked_by, row.lock_reason, row.locked_at = (
+            status, command.by, command.reason, now
+        )
+        uow.emit(
+            SNAPSHOT_LOCKED,
+            SnapshotLocked(
+                snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by, reason=command.reason
+            ),
+            brand_id=brand_id,
+            cause=cause,
+        )
+        await uow.commit()
+    return view_of(row)
+
+
+async def _insert(uow: UnitOfWork, brand_id: str, command: CreateSnapshot) -> SnapshotRow | None:
+    """The new row, or None when this brand already used the command's request key."""
+    spec = command.spec
+    statement = (
+        insert(SnapshotRow)
+        .values(
+            id=new_id(),
+            brand_id=brand_id,
+            product_id=spec.product_id,
+            spec_hash=command.spec_hash,
+            template_version=spec.template_version,
+            spec=spec.model_dump(mode="json"),
+            status=SnapshotStatus.CREATED.value,
+            request_key=command.request_key,
+            provenance=command.provenance.model_dump(mode="json"),
+        )
+        # NULL keys never conflict: a create without a key is always a new snapshot
+        .on_conflict_do_nothing(index_elements=["brand_id", "request_key"])
+        .returning(SnapshotRow)
+    )
+    return (await uow.session.scalars(statement)).one_or_none()
+
+
+async def _find(
+    uow: UnitOfWork, brand_id: str, *where: ColumnElement[bool], for_update: bool = False
+) -> SnapshotRow:
+    """This brand's snapshot; another brand's is as unknown as a made-up id."""
+    statement = select(SnapshotRow).where(SnapshotRow.brand_id == brand_id, *where)
+    if for_update:  # held until commit: two concurrent transitions cannot start from one state
+        statement = statement.with_for_update()
+    row = (await uow.session.scalars(statement)).one_or_none()
+    if row is None:
+        raise NotFound.of("snapshot", "snapshot_id")
+    return row
+
+
+def _next_status(row: SnapshotRow, action: domain.Action) -> str:
+    try:
+        return domain.next_status(SnapshotStatus(row.status), action).value
+    except domain.IllegalTransition as exc:
+        raise Conflict(str(exc), [exc.error]) from exc
+
+
+async def _now(uow: UnitOfWork) -> datetime:
+    """The database's clock, the one ``created_at`` comes from."""
+    return (await uow.session.execute(select(func.now()))).scalar_one()
 
 
 def view_of(row: SnapshotRow) -> SnapshotView:
@@ -70,4 +152,10 @@ def view_of(row: SnapshotRow) -> SnapshotView:
         template_version=row.template_version,
         status=SnapshotStatus(row.status),
         created_at=row.created_at,
+        provenance=Provenance.model_validate(row.provenance),
+        validated_at=row.validated_at,
+        validated_by=row.validated_by,
+        locked_at=row.locked_at,
+        locked_by=row.locked_by,
+        lock_reason=row.lock_reason,
     )

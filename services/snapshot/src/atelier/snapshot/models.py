@@ -1,26 +1,25 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, String, func
+from sqlalchemy import Column, DateTime, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from atelier.contracts.snapshot import SnapshotStatus
 from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("snapshot")
 
-STATUSES = ", ".join(f"'{status.value}'" for status in SnapshotStatus)
-
 
 class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
-    """A frozen design. Only ``status`` may ever change; the database refuses anything else
-    (trigger ``snapshots_immutable``, see the first migration)."""
+    """A frozen design. Only its lifecycle columns ever change, along the transitions of
+    ``domain.LIFECYCLE``, and a locked row not at all: the database refuses anything else
+    (trigger ``snapshots_guard`` and the status check, see the first migration)."""
 
     __tablename__ = "snapshots"
     __table_args__ = (
-        CheckConstraint(f"status IN ({STATUSES})", name="snapshots_status"),
+        # a client's retry with the same key finds the snapshot it created
+        UniqueConstraint("brand_id", "request_key", name="snapshots_request_key"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -30,10 +29,17 @@ class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
     template_version: int
     spec: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
+    request_key: str | None = Field(default=None, max_length=255)
+    provenance: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+    validated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    validated_by: str | None = Field(default=None, max_length=200)
+    locked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    locked_by: str | None = Field(default=None, max_length=200)
+    lock_reason: str | None = Field(default=None, max_length=500)
 
 
 outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -1,8 +1,19 @@
 """Bus entrypoints: translate messages to use-case calls and back."""
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import CREATE_SNAPSHOT, GET_SNAPSHOT
-from atelier.contracts.snapshot import CreateSnapshot, GetSnapshot, SnapshotView
+from atelier.contracts.catalog import (
+    CREATE_SNAPSHOT,
+    GET_SNAPSHOT,
+    LOCK_SNAPSHOT,
+    VALIDATE_SNAPSHOT,
+)
+from atelier.contracts.snapshot import (
+    CreateSnapshot,
+    GetSnapshot,
+    LockSnapshot,
+    SnapshotView,
+    ValidateSnapshot,
+)
 from atelier.kit.broker import brand_of
 from atelier.kit.runtime import Runtime
 from atelier.snapshot import handlers
@@ -19,5 +30,17 @@ def register(runtime: Runtime) -> None:
             runtime.uow(), brand_of(envelope), envelope.data.snapshot_id
         )
 
+    async def validate(envelope: Envelope[ValidateSnapshot]) -> SnapshotView:
+        return await handlers.validate_snapshot(
+            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
+        )
+
+    async def lock(envelope: Envelope[LockSnapshot]) -> SnapshotView:
+        return await handlers.lock_snapshot(
+            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
+        )
+
     runtime.bus.serve(CREATE_SNAPSHOT, create)
     runtime.bus.serve(GET_SNAPSHOT, get)
+    runtime.bus.serve(VALIDATE_SNAPSHOT, validate)
+    runtime.bus.serve(LOCK_SNAPSHOT, lock)

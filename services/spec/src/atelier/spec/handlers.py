@@ -4,7 +4,15 @@ from sqlalchemy.dialects.postgresql import insert
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import SPEC_CREATED
-from atelier.contracts.spec import DesignSpec, SpecCreated, SpecCreatedReply
+from atelier.contracts.spec import (
+    DesignSpec,
+    SpecCreated,
+    SpecCreatedReply,
+    SpecValidation,
+    StoredSpec,
+    ValidateSpec,
+)
+from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.spec import domain
 from atelier.spec.models import DesignSpecRow
@@ -14,19 +22,21 @@ async def create_spec(
     uow: UnitOfWork, brand_id: str, spec: DesignSpec, cause: Envelope | None = None
 ) -> SpecCreatedReply:
     """Store the spec once per brand; the same inputs always give the same hash."""
-    canonical = domain.canonical_json(spec)
-    digest = domain.spec_hash(canonical)
+    try:
+        canonical = domain.canonicalize(spec, field="spec")
+    except domain.SpecInvalid as exc:
+        raise Invalid("The spec has no canonical form.", exc.errors) from exc
     async with uow:
         inserted = (
             await uow.session.execute(
                 insert(DesignSpecRow)
                 .values(
                     brand_id=brand_id,
-                    spec_hash=digest,
+                    spec_hash=canonical.hash,
                     spec_version=spec.spec_version,
                     product_id=spec.product_id,
                     template_version=spec.template_version,
-                    canonical_json=canonical,
+                    canonical_json=canonical.json,
                 )
                 .on_conflict_do_nothing()
                 .returning(DesignSpecRow.spec_hash)
@@ -36,7 +46,7 @@ async def create_spec(
             uow.emit(
                 SPEC_CREATED,
                 SpecCreated(
-                    spec_hash=digest,
+                    spec_hash=canonical.hash,
                     product_id=spec.product_id,
                     template_version=spec.template_version,
                 ),
@@ -44,4 +54,23 @@ async def create_spec(
                 cause=cause,
             )
         await uow.commit()
-    return SpecCreatedReply(spec_hash=digest, canonical_json=canonical, created=inserted)
+    return SpecCreatedReply(
+        spec_hash=canonical.hash, canonical_json=canonical.json, created=inserted
+    )
+
+
+async def get_spec(uow: UnitOfWork, brand_id: str, spec_hash: str) -> StoredSpec:
+    """A spec of this brand; another brand's hash is as unknown as a made-up one."""
+    async with uow:
+        row = await uow.session.get(DesignSpecRow, (brand_id, spec_hash))
+        if row is None:
+            raise NotFound.of("spec", "spec_hash")
+        canonical = row.canonical_json
+    return StoredSpec(
+        spec_hash=spec_hash, spec=DesignSpec.model_validate_json(canonical),
+        canonical_json=canonical,
+    )
+
+
+def validate_spec(command: ValidateSpec) -> SpecValidation:
+    return domain.validate_document(command.document, command.spec_hash)

@@ -1,8 +1,15 @@
 """Bus entrypoints: translate messages to use-case calls and back."""
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import CREATE_SPEC
-from atelier.contracts.spec import CreateSpec, SpecCreatedReply
+from atelier.contracts.catalog import CREATE_SPEC, GET_SPEC, VALIDATE_SPEC
+from atelier.contracts.spec import (
+    CreateSpec,
+    GetSpec,
+    SpecCreatedReply,
+    SpecValidation,
+    StoredSpec,
+    ValidateSpec,
+)
 from atelier.kit.broker import brand_of
 from atelier.kit.runtime import Runtime
 from atelier.spec import handlers
@@ -14,4 +21,13 @@ def register(runtime: Runtime) -> None:
             runtime.uow(), brand_of(envelope), envelope.data.spec, cause=envelope
         )
 
+    async def get(envelope: Envelope[GetSpec]) -> StoredSpec:
+        return await handlers.get_spec(runtime.uow(), brand_of(envelope), envelope.data.spec_hash)
+
+    async def validate(envelope: Envelope[ValidateSpec]) -> SpecValidation:
+        # a pure check of the client's own document: no tenant data is read
+        return handlers.validate_spec(envelope.data)
+
     runtime.bus.serve(CREATE_SPEC, create)
+    runtime.bus.serve(GET_SPEC, get)
+    runtime.bus.serve(VALIDATE_SPEC, validate)

@@ -1,6 +1,8 @@
 """The fonts shipped with Atelier. Each is freely licensed; its licence file lies beside it."""
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -13,6 +15,16 @@ class Font:
     path: Path
     licence: Path
     media_type: str = "font/ttf"
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the font file: what a FontRef pins. Read once per process."""
+        return _file_sha256(self.path)
+
+
+@cache
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 SHIPPED: dict[str, Font] = {

@@ -1,0 +1,72 @@
+"""The rules engine: what a shopper typed, normalized, checked and measured. Pure: no I/O.
+
+Per zone, in order (the steps of the rules specification): 1 unpaired surrogates (the zone stops
+there), 2 line breaks and NFC, 3 the character policy and trimming (`normalize`), 4 lines, length
+and characters (`characters`), 5 font, colour and size (`choice`), 6 glyph coverage (`glyphs`),
+7 the brand's block-list (`blocklist`), 8 the measured fit or auto-fit (`fit`); `design` runs them
+and resolves the design. Every error's position is a grapheme index in the text as typed.
+
+Decisions the specification leaves open:
+- NFC is applied once more after invisible characters are stripped (and trimming), so that "a",
+  ZWSP, U+0301 becomes "á" and normalizing a normalized value changes nothing.
+- A ZWJ/ZWNJ is kept only after a visible base (or after a kept joiner); after white space, a
+  control or a format character it counts as leading, i.e. invisible (else trimming could leave
+  it at the start of the value).
+- Trimming removes U+0020, the other space separators (Zs: NBSP, ideographic space…) and line
+  breaks. Refused characters (controls, bidi controls, invisible ones under `reject`) stay in the
+  value; step 4 does not report them a second time as `character_not_allowed`.
+- A zone with an unpaired surrogate reports its value with U+FFFD in place of each surrogate
+  (a lone surrogate cannot be encoded as UTF-8 JSON); one error per surrogate code point.
+- "\\n" beyond `max_lines` is `too_many_lines` (with `max_lines` 1, any line break is).
+- `character_not_allowed` quotes the whole grapheme cluster and names its first code point.
+- Empty zones (required or not) get no choice, coverage, block-list or fit check. Unknown zone
+  keys and the "values" `required` error are reported by all three functions.
+- A zone's font that is missing from `fonts` is `font_not_allowed` (say, a brand font deleted
+  since the template was published); an unoffered font skips size range and glyph coverage.
+- `glyph_missing` names shipped fonts by family and a brand font as "the chosen font".
+- Block-list words also take "@", "$" and inner joiners (so "a$$" and "f<ZWNJ>oo" are one word),
+  numbers of any kind (N*); entries are read as one word (spaces and punctuation dropped) and an
+  entry with an empty skeleton is ignored. More Cyrillic/Greek look-alikes than the minimum list.
+- `does_not_fit` points at the start of the first overflowing line (too wide, past the line
+  limit or below the box), in the layout at the asked size or at the smallest size.
+- The auto-fitted size is rounded down to 0.1 mm (a smaller size still fits), never below the
+  font's minimum; sizes within 1e-9 mm of a bound are in range.
+"""
+
+from collections.abc import Mapping
+
+from atelier.contracts.personalization import TextZone, ValidationResult, WordList, ZoneInput
+from atelier.personalization.rules.design import check_design, resolve_design
+
+__all__ = ["autofit_design", "normalize_design", "validate_design"]
+
+
+def normalize_design(
+    zones: list[TextZone], values: Mapping[str, ZoneInput | str]
+) -> ValidationResult:
+    """Normalization and the character-level checks (steps 1-4): no fit, no design."""
+    return check_design(zones, values, fonts=None, words=None)
+
+
+def autofit_design(
+    zones: list[TextZone], values: Mapping[str, ZoneInput | str], fonts: Mapping[str, str]
+) -> ValidationResult:
+    """As `validate_design` without the block-list, reporting each zone's size (auto-fitted
+    unless the shopper chose one) and whether it fits; never a design."""
+    return check_design(zones, values, fonts=fonts, words=None)
+
+
+def validate_design(
+    product_id: str,
+    template_version: int,
+    zones: list[TextZone],
+    values: Mapping[str, ZoneInput | str],
+    fonts: Mapping[str, str],
+    words: WordList,
+) -> ValidationResult:
+    """Every rule; when all is well, the resolved design. ``fonts`` maps each font id the zones
+    may use to its sha256, and each brand font is already registered in atelier.typeset."""
+    result = check_design(zones, values, fonts=fonts, words=words)
+    if result.valid:
+        result.design = resolve_design(product_id, template_version, zones, result.zones, fonts)
+    return result

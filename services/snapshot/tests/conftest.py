@@ -1,0 +1,66 @@
+"""The snapshot service running on real Postgres and NATS, and builders of its inputs."""
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+
+from atelier.contracts.catalog import CREATE_SNAPSHOT
+from atelier.contracts.snapshot import CreateSnapshot, SnapshotView
+from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.kit.broker import Bus
+from atelier.kit.db import asyncpg_dsn
+from atelier.kit.runtime import Runtime
+from atelier.kit.testing.plugin import running
+from atelier.snapshot.bootstrap import bootstrap
+
+FONT = FontRef(id="dejavu-sans", sha256=hashlib.sha256(b"dejavu-sans").hexdigest())
+Create = Callable[..., Awaitable[SnapshotView]]
+
+
+def design(text: str = "Ada", template_version: int = 3, width_mm: float = 60) -> DesignSpec:
+    zone = SpecZone(
+        key="name", text=text, layer=Layer.ENGRAVE, width_mm=width_mm, height_mm=12,
+        bleed_mm=0, safe_mm=1, font=FONT, size_mm=8, colour="#112233", align=Align.CENTER,
+        line_height=1.2, max_lines=1,
+    )
+    return DesignSpec(product_id="p-1", template_version=template_version, zones=[zone])
+
+
+def hash_of(spec: DesignSpec) -> str:
+    """Stands in for the spec service's hash: the snapshot service stores the one it is given."""
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+@pytest.fixture
+def a_spec() -> Callable[..., DesignSpec]:
+    return design
+
+
+@pytest.fixture
+async def service(settings_of: Callable[..., Any]) -> AsyncIterator[Runtime]:
+    async with running(bootstrap(settings_of("snapshot"))) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+async def db(settings_of: Callable[..., Any]) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(asyncpg_dsn(settings_of("snapshot").database_url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def create(service: Runtime, client_bus: Bus) -> Create:
+    """Create a snapshot through the bus, as the gateway does."""
+
+    async def create(brand: str, spec: DesignSpec | None = None, **fields: Any) -> SnapshotView:
+        spec = spec or design()
+        command = CreateSnapshot(spec_hash=hash_of(spec), spec=spec, **fields)
+        return await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand)
+
+    return create

@@ -1,0 +1,11 @@
+from atelier.kit.testing.checks import assert_service_schema, assert_starts_ready_and_stops
+from atelier.snapshot import models
+from atelier.snapshot.bootstrap import bootstrap
+
+
+async def test_migration_creates_the_tenant_tables_of_the_models(database_url) -> None:
+    await assert_service_schema(database_url, models.Base.metadata, {"snapshots"})
+
+
+async def test_runtime_starts_is_ready_and_stops(settings_of) -> None:
+    await assert_starts_ready_and_stops(bootstrap(settings_of("snapshot")))
