@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from faststream.nats import NatsBroker
 from litestar.testing import AsyncTestClient
 from pydantic import ValidationError
 
@@ -390,19 +389,14 @@ async def client(
     AsyncTestClient runs the app on an event loop of its own, in a thread, and blocks the test's
     loop during each request; so the fakes run on the app's loop, where they can answer."""
     metrics = Metrics("fake-services")
-    broker = create_broker(settings, metrics)
-    services.register(Bus(broker, settings, metrics))
+    bus = Bus(create_broker(settings, metrics), settings, metrics)
+    services.register(bus)
     async with AsyncTestClient(app=create_app(settings)) as client:
-        client.blocking_portal.call(start_broker, broker)
+        client.blocking_portal.call(bus.start)  # live before the first request
         try:
             yield client
         finally:
-            client.blocking_portal.call(broker.stop)
-
-
-async def start_broker(broker: NatsBroker) -> None:
-    await broker.start()
-    await broker.connection.flush()  # the subscriptions are live before the first request
+            client.blocking_portal.call(bus.stop)
 
 
 async def make_brand(client: AsyncTestClient, origins: tuple[str, ...] = (SHOP,)) -> Brand:

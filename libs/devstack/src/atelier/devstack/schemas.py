@@ -57,14 +57,30 @@ def _settings(service: str) -> Any:
 def asyncapi(service: str) -> str:
     bootstrap = importlib.import_module(f"atelier.{service}.bootstrap").bootstrap
     runtime = bootstrap(_settings(service))
-    for message in MESSAGES:  # emitted through the outbox: documented as publishers
-        if message.owner == service and message.kind in ("evt", "job"):
+    for message in MESSAGES:
+        if message.owner != service:
+            continue
+        if message.kind == "rpc":  # answered on nats-py directly (kit.broker): documented here
+            runtime.broker.subscriber(message.subject, queue=service, title=message.subject)(
+                _documented_rpc(message)
+            )
+        else:  # emitted through the outbox: documented as publishers
             runtime.broker.publisher(
                 message.subject, title=f"{message.subject}:publish",
                 schema=Envelope[message.model],  # type: ignore[name-defined]
             )
     spec = AsyncAPI(runtime.broker, title=f"atelier-{service}", version="1")
     return _dump(spec.to_specification().to_jsonable())
+
+
+def _documented_rpc(message: Any) -> Any:
+    """A handler whose signature carries the request and reply schemas, for AsyncAPI only."""
+
+    async def answer(body: Envelope[message.model]) -> RpcReply:  # type: ignore[name-defined]
+        raise NotImplementedError  # never subscribed: the document is all it is for
+
+    answer.__name__ = message.subject.replace(".", "_")
+    return answer
 
 
 def openapi_gateway() -> str:

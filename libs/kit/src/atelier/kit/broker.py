@@ -11,6 +11,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,9 +20,13 @@ from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, Problem, RpcReply
@@ -93,11 +98,22 @@ def retry_delay(settings: ServiceSettings, delivered: int) -> float:
 class Bus:
     """One service's view of the bus: its broker, its settings and its delivery rules."""
 
-    def __init__(self, broker: NatsBroker, settings: ServiceSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        broker: NatsBroker,
+        settings: ServiceSettings,
+        metrics: Metrics,
+        tracer_provider: TracerProvider | None = None,
+    ) -> None:
         self.broker = broker
         self.settings = settings
         self.metrics = metrics
         self.namespace = settings.bus_namespace
+        self.tracer = trace.get_tracer("atelier.kit.broker", tracer_provider=tracer_provider)
+        self._rpc: list[tuple[Message, RpcHandler]] = []
+        self._rpc_subscriptions: list[Subscription] = []
+        self._rpc_slots = asyncio.Semaphore(settings.rpc_concurrency)
+        self._in_flight: set[asyncio.Task] = set()
 
     def subject(self, subject: str) -> str:
         return namespaced(self.namespace, subject)
@@ -210,21 +226,70 @@ class Bus:
                 await msg.in_progress()
 
     # --- request/reply -------------------------------------------------------------------------
+    # RPC runs on nats-py directly rather than through FastStream subscribers: it is the
+    # shopper's synchronous path, and FastStream's per-message machinery (dependency injection
+    # that resolves the message in a worker thread, middlewares) cost more than the handlers.
+    # Tracing (W3C context in headers) and metrics are kept, here, in one place.
     def serve(self, message: Message, handle: RpcHandler) -> None:
-        """Answer ``rpc.<service>.<method>`` in the queue group of this service."""
+        """Answer ``rpc.<service>.<method>`` in the queue group of this service (from start())."""
+        self._rpc.append((message, handle))
+
+    async def start(self) -> None:
+        """Connect, start the durable consumers and the rpc subscriptions; all live on return."""
+        await self.broker.start()
+        connection = self.broker.connection
+        for message, handle in self._rpc:
+            self._rpc_subscriptions.append(await connection.subscribe(
+                self.subject(message.subject), queue=self.settings.service,
+                cb=self._responder(message, handle),
+            ))
+        await connection.flush()
+
+    async def stop(self) -> None:
+        """Stop taking requests, let the ones in flight answer, then close."""
+        for subscription in self._rpc_subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        self._rpc_subscriptions.clear()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self.broker.stop()
+
+    def _responder(self, message: Message, handle: RpcHandler) -> Callable[[Msg], Awaitable[None]]:
         model = Envelope[message.model]  # type: ignore[name-defined]
 
-        @self.broker.subscriber(
-            self.subject(message.subject), queue=self.settings.service, title=message.subject
-        )
-        async def on_request(msg: NatsMessage) -> bytes:
-            return (await self._answer(msg, model, handle)).model_dump_json().encode()
+        async def on_request(msg: Msg) -> None:
+            # one task per request: handlers that wait on the database overlap (nats-py would
+            # otherwise run a subscription's callbacks one after another)
+            task = asyncio.create_task(self._respond(msg, message.subject, model, handle))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+        return on_request
+
+    async def _respond(
+        self, msg: Msg, subject: str, model: type[Envelope], handle: RpcHandler
+    ) -> None:
+        async with self._rpc_slots:
+            started = time.perf_counter()
+            parent = propagate.extract(msg.headers or {})
+            with self.tracer.start_as_current_span(
+                f"{subject} process", context=parent, kind=SpanKind.SERVER
+            ):
+                reply = await self._answer(msg.data, subject, model, handle)
+            try:
+                await msg.respond(reply.model_dump_json().encode())
+            except Exception as exc:  # the caller gave up or the connection is closing
+                log.warning("could not answer %s: %r", subject, exc)
+            outcome = "ok" if reply.ok else str(reply.problem.status if reply.problem else 500)
+            self.metrics.rpc_duration.labels(subject, outcome).observe(
+                time.perf_counter() - started
+            )
 
     async def _answer(
-        self, msg: NatsMessage, model: type[Envelope], handle: RpcHandler
+        self, body: bytes, subject: str, model: type[Envelope], handle: RpcHandler
     ) -> RpcReply:
         try:
-            envelope = model.model_validate_json(msg.body)
+            envelope = model.model_validate_json(body)
         except ValidationError as exc:
             return RpcReply(ok=False, problem=Invalid("invalid request", errors_of(exc)).problem)
         context.correlation_id.set(envelope.correlation_id)
@@ -234,7 +299,7 @@ class Bus:
         except AtelierError as exc:
             return RpcReply(ok=False, problem=exc.problem)
         except Exception:
-            log.exception("rpc %s failed", msg.raw_message.subject)
+            log.exception("rpc %s failed", subject)
             return RpcReply(
                 ok=False, problem=Problem(title="Internal error", status=500, detail="unexpected")
             )
@@ -257,13 +322,19 @@ class Bus:
             data=data,
             **({"correlation_id": correlation_id} if correlation_id else {}),
         )
-        try:
-            response = await self.broker.request(
-                envelope.model_dump_json().encode(), self.subject(message.subject), timeout=timeout
-            )
-        except Exception as exc:  # no responders, timeout, disconnected
-            raise Unavailable(f"{message.subject} did not answer: {type(exc).__name__}") from exc
-        reply = RpcReply.model_validate_json(response.body)
+        with self.tracer.start_as_current_span(f"{message.subject} request", kind=SpanKind.CLIENT):
+            headers: dict[str, str] = {}
+            propagate.inject(headers)
+            try:
+                response = await self.broker.connection.request(
+                    self.subject(message.subject), envelope.model_dump_json().encode(),
+                    timeout=timeout, headers=headers,
+                )
+            except Exception as exc:  # no responders, timeout, disconnected
+                raise Unavailable(
+                    f"{message.subject} did not answer: {type(exc).__name__}"
+                ) from exc
+        reply = RpcReply.model_validate_json(response.data)
         if not reply.ok:
             assert reply.problem is not None
             raise AtelierError.from_problem(reply.problem)

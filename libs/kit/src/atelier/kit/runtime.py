@@ -33,7 +33,7 @@ class Runtime:
         self.tracer_provider = tracer_provider(settings.service, settings.otlp_endpoint)
         self.db = Database(settings.database_url, settings.schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
-        self.bus = Bus(self.broker, settings, self.metrics)
+        self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider)
         self.store = store
         self.outbox = outbox
         self.inbox = inbox
@@ -46,8 +46,7 @@ class Runtime:
         return UnitOfWork(self.db, self.service, self.outbox, self.inbox)
 
     async def start(self) -> None:
-        await self.broker.start()
-        await self.broker.connection.flush()  # subscriptions are live before we say "started"
+        await self.bus.start()  # consumers and rpc subscriptions are live when this returns
         if self.settings.run_relay:
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")
 
@@ -57,7 +56,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
         await self.relay.close()
-        await self.broker.stop()
+        await self.bus.stop()
         await self.db.dispose()
 
     async def readiness(self) -> dict[str, bool]:

@@ -38,6 +38,7 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = Field(default=8, ge=2)
     retry_base_delay_s: float = Field(default=0.5, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
+    rpc_concurrency: int = Field(default=64, ge=1, description="rpc requests handled at once")
     outbox_poll_s: float = Field(default=2.0, gt=0, description="fallback poll; NOTIFY wakes it")
     # telemetry
     otlp_endpoint: str | None = None

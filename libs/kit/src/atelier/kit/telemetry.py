@@ -47,6 +47,12 @@ class Metrics:
             "Time from commit to publish of outbox rows",
             registry=self.registry,
         )
+        self.rpc_duration = Histogram(
+            "atelier_rpc_duration_seconds",
+            "Time to answer an rpc request, by subject and outcome (ok or the problem status)",
+            ["subject", "outcome"],
+            registry=self.registry,
+        )
         self.dead_lettered = Counter(
             "atelier_messages_dead_lettered",
             "Messages sent to the dead-letter subject",

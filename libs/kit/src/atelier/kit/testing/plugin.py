@@ -185,9 +185,9 @@ async def client_bus(settings_of: Callable[..., ServiceSettings]) -> AsyncIterat
     """A bus connected as the gateway would be, to call rpc subjects and publish test messages."""
     settings = settings_of("gateway")
     metrics = Metrics("test-client")
-    broker = create_broker(settings, metrics)
-    await broker.start()
+    bus = Bus(create_broker(settings, metrics), settings, metrics)
+    await bus.start()
     try:
-        yield Bus(broker, settings, metrics)
+        yield bus
     finally:
-        await broker.stop()
+        await bus.stop()
