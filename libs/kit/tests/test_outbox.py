@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 
 import nats
 
@@ -115,3 +116,25 @@ async def test_a_cancelled_relay_stops_even_when_a_library_swallows_the_cancel(k
     finally:
         await relay.close()
         await runtime.db.dispose()
+
+
+async def test_the_trace_goes_on_through_the_outbox_to_the_consumer(kit) -> None:
+    from opentelemetry import trace
+
+    runtime = kit.runtime()
+    seen: list[int] = []
+
+    async def handle(envelope) -> None:
+        seen.append(trace.get_current_span().get_span_context().trace_id)
+
+    runtime.bus.consume(kit.TICKED, "trace", handle)
+    tracer = runtime.tracer_provider.get_tracer("test")
+    async with running(runtime):
+        with tracer.start_as_current_span("the shopper's request") as span:
+            await kit.emit(runtime, "traced")
+        emitted = span.get_span_context().trace_id
+        await eventually(lambda: seen)
+    assert seen == [emitted]
+    [row] = await kit.outbox_rows()
+    traceparent = json.loads(row["trace_headers"])["traceparent"]
+    assert traceparent.split("-")[1] == format(emitted, "032x")

@@ -34,6 +34,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +64,9 @@ def add_outbox_and_inbox(metadata: MetaData) -> tuple[Table, Table]:
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text),
+        # the emitter's trace context (W3C traceparent/tracestate), so that the trace goes on
+        # through the relay to every consumer
+        Column("trace_headers", JSONB, nullable=False, server_default="{}"),
         # the relay's query reads only this small index, however many rows were published
         Index("outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
     )
@@ -87,7 +94,7 @@ class UnitOfWork:
         self.outbox = outbox
         self.inbox = inbox
         self.session: AsyncSession
-        self._pending: list[tuple[str, Envelope]] = []
+        self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self.db.sessions()
@@ -119,7 +126,9 @@ class UnitOfWork:
                 else {}
             ),
         )
-        self._pending.append((message.subject, envelope))
+        trace_headers: dict[str, str] = {}
+        propagate.inject(trace_headers)
+        self._pending.append((message.subject, envelope, trace_headers))
         return envelope
 
     async def first_time(self, consumer: str, message_id: str) -> bool:
@@ -141,8 +150,9 @@ class UnitOfWork:
                         "message_id": env.id,
                         "subject": subject,
                         "payload": env.model_dump_json().encode(),
+                        "trace_headers": trace_headers,
                     }
-                    for subject, env in self._pending
+                    for subject, env, trace_headers in self._pending
                 ],
             )
             await self.session.execute(
@@ -172,6 +182,7 @@ class OutboxRelay:
         metrics: Metrics | None = None,
         poll_s: float = 2.0,
         batch: int = 100,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -179,6 +190,7 @@ class OutboxRelay:
         self.metrics = metrics
         self.poll_s = poll_s
         self.batch = batch
+        self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
 
@@ -210,7 +222,8 @@ class OutboxRelay:
         async with self.db.sessions() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(o.c.seq, o.c.message_id, o.c.subject, o.c.payload, o.c.created_at)
+                    select(o.c.seq, o.c.message_id, o.c.subject, o.c.payload, o.c.created_at,
+                           o.c.trace_headers)
                     .where(o.c.published_at.is_(None))
                     .order_by(o.c.seq)
                     .limit(self.batch)
@@ -221,7 +234,15 @@ class OutboxRelay:
             error: Exception | None = None
             for row in rows:
                 try:
-                    await self.publish(row.subject, row.payload, {"Nats-Msg-Id": row.message_id})
+                    # publish inside the emitter's trace: the broker's telemetry puts this
+                    # span's context in the message headers, for the consumers to continue
+                    with self.tracer.start_as_current_span(
+                        f"{row.subject} relay", context=propagate.extract(row.trace_headers),
+                        kind=SpanKind.PRODUCER,
+                    ):
+                        await self.publish(
+                            row.subject, row.payload, {"Nats-Msg-Id": row.message_id}
+                        )
                 except Exception as exc:
                     error = exc
                     break

@@ -38,7 +38,8 @@ class Runtime:
         self.outbox = outbox
         self.inbox = inbox
         self.relay = OutboxRelay(
-            self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s
+            self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s,
+            tracer_provider=self.tracer_provider,
         )
         self._relay_task: asyncio.Task | None = None
 
