@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -34,9 +37,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from opentelemetry import propagate, trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession

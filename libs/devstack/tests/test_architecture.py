@@ -17,7 +17,7 @@ import pytest
 from atelier.contracts import catalog
 from atelier.contracts.catalog import MESSAGES, STREAMS, Stream, dlq_subject
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]  # libs/devstack/tests -> the repository
 SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "src").is_dir())
 SHARED = {"contracts", "kit", "typeset"}
 IO_AND_FRAMEWORKS = {
