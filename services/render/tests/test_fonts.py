@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from atelier.contracts.spec import DesignSpec, FontRef, Layer, SpecZone
+from atelier.contracts.spec import DesignSpec, FontRef, Layer, SpecZone, font_object_key
 from atelier.kit.storage import LocalStore
 from atelier.render import domain, preview
-from atelier.render.fonts import PinnedFonts, font_key
+from atelier.render.fonts import PinnedFonts
 from atelier.typeset.fonts import shipped_font
 
 SERIF = shipped_font("dejavu-serif")
@@ -35,7 +35,7 @@ def store(tmp_path: Path) -> CountingStore:
 async def uploaded(store: LocalStore, data: bytes) -> str:
     """Store ``data`` as the gateway stores an uploaded font; its content hash."""
     sha256 = hashlib.sha256(data).hexdigest()
-    await store.put(font_key(sha256), data, "font/ttf")
+    await store.put(font_object_key(sha256), data, "font/ttf")
     return sha256
 
 
@@ -62,7 +62,7 @@ async def test_a_brand_font_is_loaded_once_per_process(store: CountingStore) -> 
     fonts = PinnedFonts(store)
     await fonts.ensure([brand, brand])
     await fonts.ensure([brand])
-    assert store.reads == [font_key(brand.sha256)]
+    assert store.reads == [font_object_key(brand.sha256)]
 
 
 async def test_shipped_fonts_are_never_read_from_the_store(store: CountingStore) -> None:
@@ -86,7 +86,7 @@ async def test_a_font_found_nowhere_is_undrawable(store: CountingStore) -> None:
 
 async def test_bytes_that_do_not_match_their_key_are_undrawable(store: CountingStore) -> None:
     sha256 = hashlib.sha256(b"another font").hexdigest()
-    await store.put(font_key(sha256), SERIF.path.read_bytes(), "font/ttf")
+    await store.put(font_object_key(sha256), SERIF.path.read_bytes(), "font/ttf")
     with pytest.raises(domain.Undrawable, match="does not hash to its key"):
         await PinnedFonts(store).ensure([FontRef(id="brand-font", sha256=sha256)])
 

@@ -30,6 +30,15 @@ class Align(StrEnum):
     END = "end"
 
 
+FONT_OBJECTS = "fonts/"
+
+
+def font_object_key(sha256: str) -> str:
+    """Where an uploaded font's bytes are stored: content-addressed, so that every service finds
+    the exact font a ``FontRef`` pins."""
+    return f"{FONT_OBJECTS}{sha256}"
+
+
 class FontRef(BaseModel):
     """A font pinned by content: a re-uploaded font with the same id cannot change a design."""
 

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import ValidationResult
+from atelier.contracts.spec import FONT_OBJECTS, font_object_key
 
 KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, useless to attack
-FONTS = "fonts/"
 # the only objects served without a key: content-addressed previews and brand fonts, which the
 # shopper's browser loads to draw what the server measures
-PUBLIC_ASSETS = ("renders/", FONTS)
+PUBLIC_ASSETS = ("renders/", FONT_OBJECTS)
 FONT_UPLOAD_TYPES = frozenset(
     {"font/ttf", "font/otf", "font/sfnt", "application/font-sfnt", "application/octet-stream"}
 )
@@ -92,7 +92,7 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def media_type_of(key: str) -> str:
-    if key.startswith(FONTS):
+    if key.startswith(FONT_OBJECTS):
         return "font/sfnt"  # RFC 8081: TrueType and OpenType alike
     return MEDIA_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
@@ -103,7 +103,7 @@ def is_public_asset(key: str) -> bool:
 
 def font_key(data: bytes) -> str:
     """Content-addressed: the same file uploaded twice, by any brand, is one object."""
-    return f"{FONTS}{hashlib.sha256(data).hexdigest()}"
+    return font_object_key(hashlib.sha256(data).hexdigest())
 
 
 def is_font_upload(content_type: str | None) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from atelier.contracts.personalization import FontInfo, Product, TextZone, WordList
+from atelier.contracts.spec import font_object_key
 from atelier.kit.cache import TtlCache
 from atelier.kit.db import Database
 from atelier.kit.errors import NotFound
@@ -136,7 +137,7 @@ class Catalog:
         infos = await self.font_infos(brand_id, template.font_ids)
         for info in infos:
             if not info.shipped and info.id not in self._registered:
-                self.register(info.id, await self.store.get(domain.font_object_key(info.sha256)))
+                self.register(info.id, await self.store.get(font_object_key(info.sha256)))
         return {info.id: info.sha256 for info in infos}
 
     def register(self, font_id: str, data: bytes) -> None:

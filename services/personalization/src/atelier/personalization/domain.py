@@ -43,11 +43,6 @@ def unknown_fonts(zones: list[TextZone], known: Collection[str]) -> list[ErrorIt
 
 
 # --- brand fonts ---------------------------------------------------------------------------------
-def font_object_key(sha256: str) -> str:
-    """Uploaded fonts are content-addressed, so every service finds one by its FontRef."""
-    return f"fonts/{sha256}"
-
-
 def font_file_error(data: bytes, max_bytes: int) -> ErrorItem | None:
     """Why these bytes cannot be a brand font, judged cheaply before parsing them."""
     if len(data) > max_bytes:

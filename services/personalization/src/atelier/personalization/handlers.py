@@ -20,6 +20,7 @@ from atelier.contracts.personalization import (
     WidgetConfig,
     WordList,
 )
+from atelier.contracts.spec import font_object_key
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectNotFound, ObjectStore
@@ -149,10 +150,10 @@ async def register_font(
     error = domain.font_file_error(data, max_bytes)
     if error is not None:
         raise Invalid(error.message, [error])
-    if command.object_key != domain.font_object_key(sha256):
+    if command.object_key != font_object_key(sha256):
         raise Invalid("The font is not stored under its content address.", [ErrorItem(
             field="object_key", code=ErrorCode.INVALID_FIELD,
-            message=f"A font is stored under {domain.font_object_key(sha256)}.")])
+            message=f"A font is stored under {font_object_key(sha256)}.")])
     async with uow:  # rows are read inside the unit of work: leaving it expires them
         font = await repository.font_by_hash(uow.session, brand_id, sha256)
         if font is None:

@@ -11,7 +11,7 @@ are then one face, and no two fonts can ever be mistaken for each other.
 import hashlib
 from collections.abc import Iterable
 
-from atelier.contracts.spec import FontRef
+from atelier.contracts.spec import FontRef, font_object_key
 from atelier.kit.storage import ObjectNotFound, ObjectStore
 from atelier.render.domain import Undrawable
 from atelier.typeset import register_font
@@ -40,23 +40,20 @@ class PinnedFonts:
 
     async def _register(self, font: FontRef) -> None:
         try:
-            data = await self._store.get(font_key(font.sha256))
+            data = await self._store.get(font_object_key(font.sha256))
         except ObjectNotFound:
             raise Undrawable(
                 f"font {font.id!r} is neither a shipped font nor in the object store "
-                f"(no {font_key(font.sha256)})"
+                f"(no {font_object_key(font.sha256)})"
             ) from None
         if hashlib.sha256(data).hexdigest() != font.sha256:
-            raise Undrawable(f"font {font.id!r}: {font_key(font.sha256)} does not hash to its key")
+            key = font_object_key(font.sha256)
+            raise Undrawable(f"font {font.id!r}: {key} does not hash to its key")
         try:
             register_font(font.sha256, data)
         except ValueError as exc:
             raise Undrawable(f"font {font.id!r} cannot be loaded: {exc}") from None
         self._registered.add(font.sha256)
-
-
-def font_key(sha256: str) -> str:
-    return f"fonts/{sha256}"
 
 
 def _check_shipped(font: FontRef) -> None:
