@@ -163,3 +163,37 @@ async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
     assert len(calls.at) == 2  # max_deliver runs of the handler, not one more
     assert dead.headers["Atelier-Dlq-Reason"] == "failed 2 times"
+
+
+async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
+    kit, client_bus, nats_url: str, namespace: str
+) -> None:
+    from atelier.kit import dlq
+
+    runtime = kit.runtime()
+    broken = {"on": True}
+    counted = kit.counting(runtime)
+
+    async def handle(envelope: Envelope) -> None:
+        if broken["on"]:
+            raise PoisonMessage("no such product (yet)")
+        await counted(envelope)
+
+    runtime.bus.consume(kit.TICKED, "count", handle)
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        async with running(runtime):
+            await publish(client_bus, kit, tick(kit, "later").model_dump_json().encode())
+            [letter] = await eventually(lambda: dlq.dead_letters(js, "commerce", namespace))
+            assert letter.reason == "poison message: no such product (yet)"
+            assert letter.consumer == "commerce-count" and letter.subject.endswith(
+                kit.TICKED.subject)
+            broken["on"] = False  # the cause is fixed
+            assert [r.sequence for r in await dlq.replay(js, "commerce", namespace)] == [
+                letter.sequence]
+            await eventually(lambda: kit.count("later"))
+        assert await kit.count("later") == 1
+        assert await dlq.dead_letters(js, "commerce", namespace) == []
+    finally:
+        await nc.close()
