@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     retry_max_delay_s: float = Field(default=60.0, gt=0)
     rpc_concurrency: int = Field(default=64, ge=1, description="rpc requests handled at once")
     outbox_poll_s: float = Field(default=2.0, gt=0, description="fallback poll; NOTIFY wakes it")
+    gc_freeze: bool = Field(
+        default=True, description="exempt start-up objects from garbage collection (servers)"
+    )
     # telemetry
     otlp_endpoint: str | None = None
     # the process

@@ -122,6 +122,7 @@ def settings_of(
             "retry_max_delay_s": 1.0,
             "outbox_poll_s": 0.5,
             "log_json": False,
+            "gc_freeze": False,  # many runtimes start in one test process
         }
         values.update(overrides)
         cls = settings_class(service) if isinstance(service, str) else service
