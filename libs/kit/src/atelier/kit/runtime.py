@@ -31,7 +31,9 @@ class Runtime:
         self.settings = settings
         self.service = settings.service
         self.metrics = Metrics(settings.service)
-        self.tracer_provider = tracer_provider(settings.service, settings.otlp_endpoint)
+        self.tracer_provider = tracer_provider(
+            settings.service, settings.otlp_endpoint, settings.trace_sample_ratio
+        )
         self.db = Database(settings.database_url, settings.schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
         self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider)

@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     )
     # telemetry
     otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="share of new traces recorded (with an endpoint)"
+    )
     # the process
     run_relay: bool = True
 

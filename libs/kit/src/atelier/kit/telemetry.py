@@ -4,12 +4,21 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
-def tracer_provider(service: str, otlp_endpoint: str | None) -> TracerProvider:
-    """A provider for this service; spans are exported only when an OTLP endpoint is set."""
-    provider = TracerProvider(resource=Resource.create({"service.name": f"atelier-{service}"}))
+def tracer_provider(
+    service: str, otlp_endpoint: str | None, sample_ratio: float = 1.0
+) -> TracerProvider:
+    """A provider for this service; spans are recorded and exported only when an OTLP endpoint
+    is set (``sample_ratio`` of the traces that start here). Unrecorded spans still carry trace
+    ids, so logs and the context propagated over HTTP and NATS keep them."""
+    ratio = sample_ratio if otlp_endpoint else 0.0
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"atelier-{service}"}),
+        sampler=ParentBased(TraceIdRatioBased(ratio)),
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
