@@ -1,7 +1,13 @@
 from atelier.kit.telemetry import tracer_provider
 
 
-def test_spans_are_recorded_only_when_exported_but_always_carry_trace_ids() -> None:
+def test_spans_are_recorded_only_when_exported_but_always_carry_trace_ids(monkeypatch) -> None:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    exported: list = []
+    monkeypatch.setattr(OTLPSpanExporter, "export",
+                        lambda self, spans: exported.extend(spans) or SpanExportResult.SUCCESS)
     quiet = tracer_provider("kit-test", None).get_tracer("t")
     with quiet.start_as_current_span("request") as span:
         assert not span.is_recording() and span.get_span_context().is_valid
@@ -14,3 +20,4 @@ def test_spans_are_recorded_only_when_exported_but_always_carry_trace_ids() -> N
     with none_sampled.start_as_current_span("request") as span:
         assert not span.is_recording()
     exporting.shutdown()
+    assert [s.name for s in exported] == ["request"]
