@@ -115,7 +115,7 @@ def test_subject_matching_follows_nats_wildcards() -> None:
 
 
 # --- the repository keeps the rules ----------------------------------------------------------
-@pytest.mark.parametrize(("service", "path"), list(service_sources("src", "migrations")),
+@pytest.mark.parametrize(("service", "path"), list(service_sources("src", "migrations", "tests")),
                          ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v)
 def test_services_import_no_other_service(service: str, path: Path) -> None:
     assert foreign_service_imports(path.read_text(), service) == []
