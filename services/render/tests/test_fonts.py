@@ -2,12 +2,11 @@
 store."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
 from atelier.contracts.spec import DesignSpec, FontRef, Layer, SpecZone, font_object_key
-from atelier.kit.storage import LocalStore
+from atelier.kit.testing.fakes import InMemoryStore
 from atelier.render import domain, preview
 from atelier.render.fonts import PinnedFonts
 from atelier.typeset.fonts import shipped_font
@@ -15,24 +14,12 @@ from atelier.typeset.fonts import shipped_font
 SERIF = shipped_font("dejavu-serif")
 
 
-class CountingStore(LocalStore):
-    """A local store that counts reads, to see a font loaded once."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.reads: list[str] = []
-
-    async def get(self, key: str) -> bytes:
-        self.reads.append(key)
-        return await super().get(key)
-
-
 @pytest.fixture
-def store(tmp_path: Path) -> CountingStore:
-    return CountingStore(tmp_path / "objects")
+def store() -> InMemoryStore:
+    return InMemoryStore()  # it records the keys read, to see a font loaded once
 
 
-async def uploaded(store: LocalStore, data: bytes) -> str:
+async def uploaded(store: InMemoryStore, data: bytes) -> str:
     """Store ``data`` as the gateway stores an uploaded font; its content hash."""
     sha256 = hashlib.sha256(data).hexdigest()
     await store.put(font_object_key(sha256), data, "font/ttf")
@@ -46,7 +33,7 @@ def design(font: FontRef) -> DesignSpec:
     return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
 
 
-async def test_a_brand_font_is_read_from_the_store_and_drawn(store: CountingStore) -> None:
+async def test_a_brand_font_is_read_from_the_store_and_drawn(store: InMemoryStore) -> None:
     # the brand uploaded the bytes of DejaVu Serif: drawn with it, the design looks exactly like
     # the shipped serif, and unlike the sans
     brand = FontRef(id="brand-serif", sha256=await uploaded(store, SERIF.path.read_bytes()))
@@ -57,7 +44,7 @@ async def test_a_brand_font_is_read_from_the_store_and_drawn(store: CountingStor
     assert drawn != preview.render_png(design(FontRef(id=sans.id, sha256=sans.sha256))).png
 
 
-async def test_a_brand_font_is_loaded_once_per_process(store: CountingStore) -> None:
+async def test_a_brand_font_is_loaded_once_per_process(store: InMemoryStore) -> None:
     brand = FontRef(id="brand-serif", sha256=await uploaded(store, SERIF.path.read_bytes()))
     fonts = PinnedFonts(store)
     await fonts.ensure([brand, brand])
@@ -65,33 +52,33 @@ async def test_a_brand_font_is_loaded_once_per_process(store: CountingStore) -> 
     assert store.reads == [font_object_key(brand.sha256)]
 
 
-async def test_shipped_fonts_are_never_read_from_the_store(store: CountingStore) -> None:
+async def test_shipped_fonts_are_never_read_from_the_store(store: InMemoryStore) -> None:
     await PinnedFonts(store).ensure([FontRef(id=SERIF.id, sha256=SERIF.sha256)])
     assert store.reads == []
 
 
 async def test_a_shipped_font_that_changed_under_a_design_is_undrawable(
-    store: CountingStore,
+    store: InMemoryStore,
 ) -> None:
     pinned = FontRef(id="dejavu-sans", sha256="0" * 64)
     with pytest.raises(domain.Undrawable, match="changed under this design"):
         await PinnedFonts(store).ensure([pinned])
 
 
-async def test_a_font_found_nowhere_is_undrawable(store: CountingStore) -> None:
+async def test_a_font_found_nowhere_is_undrawable(store: InMemoryStore) -> None:
     missing = FontRef(id="no-such-font", sha256="1" * 64)
     with pytest.raises(domain.Undrawable, match=f"no fonts/{'1' * 64}"):
         await PinnedFonts(store).ensure([missing])
 
 
-async def test_bytes_that_do_not_match_their_key_are_undrawable(store: CountingStore) -> None:
+async def test_bytes_that_do_not_match_their_key_are_undrawable(store: InMemoryStore) -> None:
     sha256 = hashlib.sha256(b"another font").hexdigest()
     await store.put(font_object_key(sha256), SERIF.path.read_bytes(), "font/ttf")
     with pytest.raises(domain.Undrawable, match="does not hash to its key"):
         await PinnedFonts(store).ensure([FontRef(id="brand-font", sha256=sha256)])
 
 
-async def test_a_stored_file_that_is_no_font_is_undrawable(store: CountingStore) -> None:
+async def test_a_stored_file_that_is_no_font_is_undrawable(store: InMemoryStore) -> None:
     broken = FontRef(id="brand-font", sha256=await uploaded(store, b"not a font at all"))
     with pytest.raises(domain.Undrawable, match="'brand-font' cannot be loaded"):
         await PinnedFonts(store).ensure([broken])

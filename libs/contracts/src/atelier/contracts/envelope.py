@@ -34,15 +34,3 @@ class Envelope(BaseModel, Generic[T]):
     correlation_id: str = Field(default_factory=new_id)
     causation_id: str | None = None
     data: T
-
-    def caused(self, type: str, producer: str, data: BaseModel, version: int = 1) -> "Envelope":
-        """A message caused by this one: same brand and correlation, causation = this id."""
-        return Envelope[type(data)](  # type: ignore[misc]
-            type=type,
-            version=version,
-            producer=producer,
-            brand_id=self.brand_id,
-            correlation_id=self.correlation_id,
-            causation_id=self.id,
-            data=data,
-        )
