@@ -197,3 +197,22 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
         assert await dlq.dead_letters(js, "commerce", namespace) == []
     finally:
         await nc.close()
+
+
+async def test_an_invalid_message_is_dead_lettered_not_retried(
+    kit, client_bus, nats_url: str, namespace: str
+) -> None:
+    from atelier.kit.broker import brand_of
+
+    runtime = kit.runtime()
+    calls = Calls()
+
+    async def needs_a_brand(envelope: Envelope) -> None:
+        brand_of(envelope)  # a message without a brand will never gain one
+
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(needs_a_brand))
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "brandless").model_dump_json().encode())
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+    assert len(calls.at) == 1
+    assert dead.headers["Atelier-Dlq-Reason"] == "poison message: brand_id is required"

@@ -193,7 +193,7 @@ class Bus:
         heartbeat = asyncio.create_task(self._keep_alive(msg))
         try:
             await handle(envelope)
-        except PoisonMessage as exc:
+        except (PoisonMessage, Invalid) as exc:  # invalid input never becomes valid by retrying
             await self._give_up(msg, consumer, f"poison message: {exc}")
         except Exception as exc:
             if delivered >= self.settings.max_deliver:

@@ -5,7 +5,6 @@ from atelier.contracts.catalog import GET_PREVIEW, RENDER_PREVIEW, SNAPSHOT_CREA
 from atelier.contracts.render import GetPreview, PreviewStatus, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.kit.broker import brand_of
-from atelier.kit.errors import Invalid, PoisonMessage
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.render import handlers
@@ -18,12 +17,12 @@ PREVIEW_CONSUMER = "preview"  # JOB_RENDER work queue: every replica competes on
 def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
     async def on_snapshot(envelope: Envelope[SnapshotCreated]) -> None:
         await handlers.request_preview(
-            runtime.uow(), f"{runtime.service}-{SNAPSHOT_CONSUMER}", _tenant(envelope), envelope
+            runtime.uow(), f"{runtime.service}-{SNAPSHOT_CONSUMER}", brand_of(envelope), envelope
         )
 
     async def on_preview_job(envelope: Envelope[RenderPreview]) -> None:
         await handlers.render_preview(
-            runtime.uow(), store, fonts, _tenant(envelope), envelope
+            runtime.uow(), store, fonts, brand_of(envelope), envelope
         )
 
     async def get_preview(envelope: Envelope[GetPreview]) -> PreviewStatus:
@@ -35,10 +34,3 @@ def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
     runtime.bus.consume(RENDER_PREVIEW, PREVIEW_CONSUMER, on_preview_job)
     runtime.bus.serve(GET_PREVIEW, get_preview)
 
-
-def _tenant(envelope: Envelope) -> str:
-    """A message without a brand will never gain one: park it instead of retrying it."""
-    try:
-        return brand_of(envelope)
-    except Invalid as exc:
-        raise PoisonMessage(exc.detail) from exc
