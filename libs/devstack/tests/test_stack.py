@@ -10,7 +10,7 @@ import pytest
 
 from atelier.contracts.catalog import SERVICES
 from atelier.devstack.stack import DEFAULT_PORTS, Stack, StackError
-from atelier.kit.testing.plugin import settings_class
+from atelier.kit.settings import settings_class
 
 
 def gone(pid: int) -> bool:

@@ -22,6 +22,7 @@ from faststream.specification import AsyncAPI
 from atelier.contracts import Envelope, RpcReply
 from atelier.contracts.catalog import MESSAGES, SERVICES
 from atelier.contracts.spec import DesignSpec
+from atelier.kit.settings import settings_class
 
 ROOT = Path(__file__).resolve().parents[5] / "proto-schemas"
 
@@ -47,11 +48,7 @@ def bus_schemas() -> dict[str, str]:
 
 
 def _settings(service: str) -> Any:
-    module = importlib.import_module(f"atelier.{service}.settings")
-    cls = next(
-        v for k, v in vars(module).items() if k.endswith("Settings") and k != "ServiceSettings"
-    )
-    return cls(otlp_endpoint=None)
+    return settings_class(service)(otlp_endpoint=None)
 
 
 def asyncapi(service: str) -> str:

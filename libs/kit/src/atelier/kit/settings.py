@@ -4,6 +4,7 @@
 service that has no value of its own. Settings are built inside each app factory, never at import.
 """
 
+import importlib
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -63,3 +64,12 @@ class ServiceSettings(BaseSettings):
     def schema(self) -> str:
         """The Postgres schema this service owns."""
         return self.service
+
+
+def settings_class(service: str) -> type[ServiceSettings]:
+    """The settings class of ``atelier.<service>`` (for tools that handle every service)."""
+    module = importlib.import_module(f"atelier.{service}.settings")
+    return next(
+        v for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings
+    )

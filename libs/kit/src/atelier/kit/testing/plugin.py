@@ -11,7 +11,6 @@
 
 import asyncio
 import contextlib
-import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -26,7 +25,7 @@ from atelier.contracts.catalog import SERVICES, STREAMS
 from atelier.kit.broker import Bus, create_broker, declare_streams, namespaced_stream
 from atelier.kit.migrations import upgrade
 from atelier.kit.runtime import Runtime
-from atelier.kit.settings import ServiceSettings
+from atelier.kit.settings import ServiceSettings, settings_class
 from atelier.kit.telemetry import Metrics
 from atelier.kit.testing.servers import NatsServer
 
@@ -36,14 +35,6 @@ NATS = os.environ.get("ATELIER_TEST_NATS", "nats://127.0.0.1:4222")
 
 def unique(prefix: str = "t") -> str:
     return f"{prefix}{uuid.uuid4().hex[:12]}"
-
-
-def settings_class(service: str) -> type[ServiceSettings]:
-    module = importlib.import_module(f"atelier.{service}.settings")
-    return next(
-        v for v in vars(module).values()
-        if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings
-    )
 
 
 async def create_database(name: str) -> str:
