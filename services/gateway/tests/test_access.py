@@ -12,7 +12,7 @@ from atelier.contracts.catalog import (
     GET_PRODUCT_CONFIG,
     VALIDATE_DESIGN,
 )
-from atelier.gateway import domain
+from atelier.gateway import auth, domain
 from atelier.gateway.app import create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.testing.plugin import unique
@@ -172,6 +172,38 @@ async def test_errors_reach_an_allowed_origin_with_cors_headers(
                                  headers={**brand.widget, "Origin": SHOP})
     assert (response.status_code, codes(response)) == (422, ["malformed_json"])
     assert response.headers["access-control-allow-origin"] == SHOP
+
+
+async def test_the_key_is_checked_before_the_body_is_read(
+    client: AsyncTestClient, brand: Brand, services: FakeServices
+) -> None:
+    path = "/v1/personalization/validate"
+    no_key = await client.post(path, content=b"{not json")
+    empty_no_key = await client.post(path, content=b"")
+    wrong_kind = await client.post("/v1/admin/products", content=b"[", headers=brand.widget)
+    foreign_origin = await client.post(path, content=b"{not json",
+                                       headers={**brand.widget, "Origin": "https://evil.example"})
+    assert (no_key.status_code, codes(no_key)) == (401, ["missing_api_key"])
+    assert (empty_no_key.status_code, codes(empty_no_key)) == (401, ["missing_api_key"])
+    assert (wrong_kind.status_code, codes(wrong_kind)) == (403, ["wrong_key_kind"])
+    assert (foreign_origin.status_code, codes(foreign_origin)) == (403, ["origin_not_allowed"])
+    assert services.calls == []
+
+
+def test_every_route_but_the_public_files_and_probes_names_who_may_call_it(
+    settings: GatewaySettings,
+) -> None:
+    public = {"/v1/assets/{key:path}", "/v1/fonts/{font_id:str}", "/health/live",
+              "/health/ready", "/metrics"}
+    app = create_app(settings)
+    unguarded = sorted(
+        f"{method} {route.path}"
+        for route in app.routes if route.path not in public and not route.path.startswith("/schema")
+        for method, (handler, _) in getattr(route, "route_handler_map", {}).items()
+        if method != "OPTIONS" and auth.ACCESS not in handler.opt
+    )
+    assert unguarded == []
+    assert "/v1/personalization/validate" in {route.path for route in app.routes}
 
 
 async def test_refused_requests_write_nothing(

@@ -8,6 +8,7 @@ under the snapshot load; and the typesetting engine's throughput. Writes the sam
 """
 
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -18,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import nats
 
 from atelier.devstack.demo import ORIGIN
+from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.system import System, running_system
 from atelier.kit.broker import namespaced
 from atelier.kit.testing.plugin import NATS, create_database, drop_database, unique
@@ -41,21 +42,38 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 async def load(
-    concurrency: int, total: int, request: Callable[[int], Awaitable[None]]
+    concurrency: int, total: int, request: Callable[[int, int], Awaitable[None]]
 ) -> tuple[list[float], float]:
-    """``total`` requests from ``concurrency`` clients in a closed loop; latencies in ms."""
+    """``total`` requests from ``concurrency`` clients in a closed loop (each sends its next
+    request as soon as it has the answer); ``request(client, n)`` gets the client's number and a
+    number never used before in this run. Latencies in ms, and the elapsed seconds."""
     latencies: list[float] = []
-    counter = iter(range(total))
+    remaining = iter(range(total))
 
-    async def client() -> None:
-        for i in counter:
+    async def client(number: int) -> None:
+        for _ in remaining:
             start = time.perf_counter()
-            await request(i)
+            await request(number, next(_UNIQUE))
             latencies.append((time.perf_counter() - start) * 1000)
 
     began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(number) for number in range(concurrency)))
     return latencies, time.perf_counter() - began
+
+
+_UNIQUE = itertools.count()
+# Each shopper of the three-zone benchmark keeps their own date and dedication and edits the
+# title, as a widget sends every zone on every keystroke.
+_NAMES = ["Ada", "Charles", "Grace", "Alan", "Emmy", "Kurt", "Sofia", "Henri", "Marie", "Niels",
+          "Lise", "Paul", "Rosalind", "James", "Dorothy", "Claude", "Barbara", "John", "Hedy",
+          "Edsger", "Frances", "Donald", "Katherine", "Tim", "Radia", "Linus", "Margaret",
+          "Dennis", "Shafi", "Leslie", "Jean", "Ken"]
+
+
+def frame_values(shopper: int, n: int) -> dict[str, str]:
+    partner = _NAMES[(shopper + 7) % len(_NAMES)]
+    return {"title": f"Our day {n}", "date": f"{shopper % 28 + 1:02d}.06.2026",
+            "dedication": f"With love, {_NAMES[shopper % len(_NAMES)]} & {partner}"}
 
 
 class Completions:
@@ -104,21 +122,17 @@ class Figures:
 
 async def bench(system: System, figures: Figures) -> None:
     demo = await system.new_brand()
-    # aiohttp rather than httpx: the load generator shares the 2 cores with the system under test,
-    # and httpx spends several times more CPU per request
     headers = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(system.gateway_url, headers=headers,
-                                     connector=connector) as widget:
+    async with LoadClient.open(system.gateway_url, CONCURRENCY, headers) as widget:
 
         async def post(path: str, body: dict, status: int) -> dict:
-            async with widget.post(path, json=body) as response:
-                answer = await response.json(content_type=None)
-                assert response.status == status, answer
-                return answer
+            answered, answer = await widget.post(path, body)
+            assert answered == status, answer
+            return answer
 
-        async def validate(i: int) -> None:
-            body = {"product_id": demo.product_id, "values": {"name": f"Ada {i % 500}"}}
+        # every value is new: nothing the services remember between requests flatters a figure
+        async def validate(_: int, n: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Ada {n}"}}
             await post("/v1/personalization/validate", body, 200)
 
         await load(CONCURRENCY, WARMUP, validate)
@@ -126,26 +140,25 @@ async def bench(system: System, figures: Figures) -> None:
         figures.latency("validate", samples, seconds, concurrency=CONCURRENCY,
                         requests=VALIDATIONS, zones=1)
 
-        async def validate_frame(i: int) -> None:
-            values = {"title": f"Our day {i % 300}", "date": "12.06.2026",
-                      "dedication": "With love, Ada & Charles"}
+        async def validate_frame(shopper: int, n: int) -> None:
             answer = await post("/v1/personalization/validate",
-                                {"product_id": demo.frame_id, "values": values}, 200)
+                                {"product_id": demo.frame_id, "values": frame_values(shopper, n)},
+                                200)
             assert answer["valid"], answer
 
         await load(CONCURRENCY, WARMUP, validate_frame)
         samples, seconds = await load(CONCURRENCY, VALIDATIONS, validate_frame)
         figures.latency("validate_autofit_3_zones", samples, seconds, concurrency=CONCURRENCY,
-                        requests=VALIDATIONS, zones=3, autofit=True)
+                        requests=VALIDATIONS, zones=3, autofit=True,
+                        values="each shopper edits the title; date and dedication stay")
 
         completions = Completions()
         nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
         await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
                            cb=completions.on_completed)
-        run = unique("")
 
-        async def lone_snapshot(i: int) -> None:  # one shopper at a time: the pipeline's latency
-            body = {"product_id": demo.product_id, "values": {"name": f"Solo {run[:6]} {i}"}}
+        async def lone_snapshot(_: int, n: int) -> None:  # one shopper: the pipeline's latency
+            body = {"product_id": demo.product_id, "values": {"name": f"Solo {n}"}}
             created = await post("/v1/snapshots", body, 201)
             await completions.created(created["id"], within_s=30)
 
@@ -161,8 +174,8 @@ async def bench(system: System, figures: Figures) -> None:
                            cb=completions.on_completed)
         waits: list[asyncio.Task] = []
 
-        async def snapshot(i: int) -> None:
-            body = {"product_id": demo.product_id, "values": {"name": f"Bench {run[:6]} {i}"}}
+        async def snapshot(_: int, n: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Bench {n}"}}
             created = await post("/v1/snapshots", body, 201)
             waits.append(asyncio.create_task(completions.created(created["id"], within_s=120)))
 

@@ -1,9 +1,11 @@
 """Errors in one shape on HTTP (RFC 9457 problem details), on the bus and in the widget."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
+
+DataT = TypeVar("DataT")
 
 
 class ErrorCode(StrEnum):
@@ -69,9 +71,10 @@ class Problem(BaseModel):
     errors: list[ErrorItem] = Field(default_factory=list)
 
 
-class RpcReply(BaseModel):
-    """The reply to every ``rpc.*`` request: either ``data`` or a ``problem``."""
+class RpcReply(BaseModel, Generic[DataT]):
+    """The reply to every ``rpc.*`` request: either ``data`` (the request's reply model) or a
+    ``problem``."""
 
     ok: bool
-    data: dict[str, Any] | None = None
+    data: DataT | None = None
     problem: Problem | None = None

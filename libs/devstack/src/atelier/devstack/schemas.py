@@ -40,10 +40,10 @@ def bus_schemas() -> dict[str, str]:
              **envelope.model_json_schema()}
         )
         if message.reply is not None:
-            reply = {**RpcReply.model_json_schema(),
-                     "$comment": f"data is {message.reply.__name__}",
-                     "x-data": message.reply.model_json_schema()}
-            files[f"bus/{message.subject}.reply.json"] = _dump(reply)
+            reply = RpcReply[message.reply]  # type: ignore[name-defined]
+            files[f"bus/{message.subject}.reply.json"] = _dump(
+                {"$comment": f"reply to {message.subject}", **reply.model_json_schema()}
+            )
     return files
 
 

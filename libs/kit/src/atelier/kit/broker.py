@@ -303,7 +303,7 @@ class Bus:
             return RpcReply(
                 ok=False, problem=Problem(title="Internal error", status=500, detail="unexpected")
             )
-        return RpcReply(ok=True, data=result.model_dump(mode="json"))
+        return RpcReply(ok=True, data=result)
 
     async def call(
         self,
@@ -334,12 +334,12 @@ class Bus:
                 raise Unavailable(
                     f"{message.subject} did not answer: {type(exc).__name__}"
                 ) from exc
-        reply = RpcReply.model_validate_json(response.data)
+        assert message.reply is not None
+        reply = RpcReply[message.reply].model_validate_json(response.data)  # type: ignore[name-defined]
         if not reply.ok:
             assert reply.problem is not None
             raise AtelierError.from_problem(reply.problem)
-        assert message.reply is not None
-        return message.reply.model_validate(reply.data)
+        return reply.data
 
 
 def brand_of(envelope: Envelope) -> str:

@@ -1,8 +1,9 @@
 """A small in-process cache with a time to live, for hot read paths (API keys, templates)."""
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -16,6 +17,7 @@ class TtlCache(Generic[V]):
         self.maxsize = maxsize
         self.ttl_s = ttl_s
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
+        self._loading: dict[Hashable, asyncio.Future[V | None]] = {}
 
     def get(self, key: Hashable) -> V | None:
         entry = self._entries.get(key)
@@ -33,6 +35,28 @@ class TtlCache(Generic[V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self.maxsize:
             self._entries.popitem(last=False)
+
+    async def get_or_load(self, key: Hashable, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The cached value, else what ``load()`` returns (kept unless None). Concurrent misses of
+        one key share a single load: when a hot entry expires under load, one query refills it
+        instead of one per waiting request."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(self._load(key, load))
+        # a waiter that gives up (its request was cancelled) does not cancel the others' load
+        return await asyncio.shield(loading)
+
+    async def _load(self, key: Hashable, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        try:
+            value = await load()
+            if value is not None:
+                self.put(key, value)
+            return value
+        finally:
+            del self._loading[key]
 
     def clear(self) -> None:
         self._entries.clear()

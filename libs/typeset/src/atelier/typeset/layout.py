@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from atelier.typeset.breaking import break_opportunities, grapheme_starts, paragraphs, trim_end
@@ -31,6 +32,8 @@ Direction = Literal["auto", "ltr", "rtl"]
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # Sizes and widths come from float arithmetic; a line exactly as wide as the box must fit.
 _EPSILON_MM = 1e-6
+# Texts whose shaping is kept (a few kB each): the hot zones of a busy process.
+_SHAPED_TEXTS = 4096
 
 
 @dataclass(frozen=True)
@@ -134,21 +137,32 @@ def _place(contour: Contour, x_mm: float, y_mm: float, scale: float) -> Contour:
 def layout(text: str, style: TextStyle, box: Box, max_lines: int | None = None) -> Layout:
     """Shape, break and place `text` in `box`. Never raises for text that does not fit: see the
     overflow flags. Raises LookupError for an unknown font id."""
+    _check_max_lines(max_lines)
+    return _place_lines(text, _shaped_text(text, style.font_id, style.direction), style, box,
+                        max_lines)
+
+
+def _check_max_lines(max_lines: int | None) -> None:
     if max_lines is not None and max_lines < 1:
         raise ValueError("max_lines must be at least 1 (or None for no limit)")
-    face = font_face(style.font_id)
-    placed: list[tuple[_Paragraph, int, int]] = []
-    for start, end in paragraphs(text):
-        paragraph = _Paragraph(text, start, end, style, face)
-        placed.extend((paragraph, s, e) for s, e in paragraph.breaks(box.width_mm))
+
+
+def _place_lines(
+    text: str, paragraphs: tuple[_Paragraph, ...], style: TextStyle, box: Box,
+    max_lines: int | None,
+) -> Layout:
+    scale = style.size_mm / paragraphs[0].face.units_per_em if paragraphs else 0.0
+    placed = [(paragraph, s, e) for paragraph in paragraphs
+              for s, e in paragraph.breaks(box.width_mm, scale)]
     pitch = style.size_mm * style.line_height
     block = len(placed) * pitch
     top = {"top": 0.0, "middle": (box.height_mm - block) / 2, "bottom": box.height_mm - block}
     lines = tuple(
-        paragraph.line(s, e, top[style.valign] + i * pitch, box.width_mm)
+        paragraph.line(s, e, top[style.valign] + i * pitch, box.width_mm, style, scale)
         for i, (paragraph, s, e) in enumerate(placed)
     )
     widest = max((line.width_mm for line in lines), default=0.0)
+    too_wide, too_many_lines, too_tall = _overflow(widest, len(lines), block, box, max_lines)
     return Layout(
         text=text,
         style=style,
@@ -157,99 +171,150 @@ def layout(text: str, style: TextStyle, box: Box, max_lines: int | None = None) 
         lines=lines,
         width_mm=widest,
         height_mm=block,
-        too_wide=widest > box.width_mm + _EPSILON_MM,
-        too_many_lines=max_lines is not None and len(lines) > max_lines,
-        too_tall=block > box.height_mm + _EPSILON_MM,
+        too_wide=too_wide,
+        too_many_lines=too_many_lines,
+        too_tall=too_tall,
     )
 
 
-class _Paragraph:
-    """One paragraph's bidi levels and scripts, and its shaped candidate lines (memoized:
-    the breaker measures a line by shaping it, and the chosen line is not shaped again)."""
+def _overflow(
+    widest_mm: float, lines: int, block_mm: float, box: Box, max_lines: int | None
+) -> tuple[bool, bool, bool]:
+    """too wide, too many lines, too tall."""
+    return (
+        widest_mm > box.width_mm + _EPSILON_MM,
+        max_lines is not None and lines > max_lines,
+        block_mm > box.height_mm + _EPSILON_MM,
+    )
 
-    def __init__(self, text: str, start: int, end: int, style: TextStyle, face: Face) -> None:
-        self.text, self.offset, self.style, self.face = text[start:end], start, style, face
-        self.scale = style.size_mm / face.units_per_em
-        explicit = {"ltr": 0, "rtl": 1}.get(style.direction)
+
+def _fits(
+    paragraphs: tuple[_Paragraph, ...], size_mm: float, line_height: float, box: Box,
+    max_lines: int | None,
+) -> bool:
+    """`layout(...).fits` without placing glyphs: the breaks and widths alone."""
+    scale = size_mm / paragraphs[0].face.units_per_em if paragraphs else 0.0
+    widths = [paragraph.width(s, e, scale) for paragraph in paragraphs
+              for s, e in paragraph.breaks(box.width_mm, scale)]
+    block = len(widths) * (size_mm * line_height)  # as `layout` computes it, to the last bit
+    return not any(_overflow(max(widths, default=0.0), len(widths), block, box, max_lines))
+
+
+def _shaped_text(text: str, font_id: str, direction: Direction) -> tuple[_Paragraph, ...]:
+    """The paragraphs of `text` analysed for `font_id`; the same text in the same face is
+    analysed once and its shaped lines kept (auto-fit tries several sizes, and a shopper's
+    unchanged zones come back with every keystroke)."""
+    return _analyse(text, font_face(font_id), direction)
+
+
+@lru_cache(maxsize=_SHAPED_TEXTS)
+def _analyse(text: str, face: Face, direction: Direction) -> tuple[_Paragraph, ...]:
+    # keyed by the Face object: a brand font registered again under its id is a new face
+    return tuple(_Paragraph(text, start, end, face, direction) for start, end in paragraphs(text))
+
+
+class _Paragraph:
+    """One paragraph's bidi levels and scripts, and its shaped candidate lines, memoized: the
+    breaker measures a line by shaping it, and neither the chosen line nor the same line at
+    another size is shaped again. Shaping is unhinted, in font units: sizes only scale it."""
+
+    def __init__(self, text: str, start: int, end: int, face: Face, direction: Direction) -> None:
+        self.text, self.offset, self.face = text[start:end], start, face
+        explicit = {"ltr": 0, "rtl": 1}.get(direction)
         self.base = paragraph_level(self.text) if explicit is None else explicit
         self.levels = resolve_levels(self.text, self.base)
         self.scripts = resolve_scripts(self.text)
-        self._shaped: dict[tuple[int, int], list[tuple[Run, list[Shaped]]]] = {}
+        self._shaped: dict[tuple[int, int], tuple[list[tuple[Run, list[Shaped]]], int]] = {}
+        self._opportunities: list[int] | None = None
 
-    def shaped(self, start: int, end: int) -> list[tuple[Run, list[Shaped]]]:
-        """The line text[start:end] (paragraph indices) shaped run by run, in visual order."""
+    def shaped(self, start: int, end: int) -> tuple[list[tuple[Run, list[Shaped]]], int]:
+        """The line text[start:end] (paragraph indices) shaped run by run in visual order, and
+        its advance width in font units."""
         key = (start, end)
-        if key not in self._shaped:
+        found = self._shaped.get(key)
+        if found is None:
             runs = line_runs(self.text, self.levels, self.scripts, start, end, self.base)
-            self._shaped[key] = [
+            shaped = [
                 (run, self.face.shape(self.text, run.start, run.end, run.rtl, run.script))
                 for run in runs
             ]
-        return self._shaped[key]
+            units = sum(glyph.advance for _, glyphs in shaped for glyph in glyphs)
+            found = self._shaped[key] = (shaped, units)
+        return found
 
-    def width(self, start: int, end: int) -> float:
-        units = sum(glyph.advance for _, glyphs in self.shaped(start, end) for glyph in glyphs)
-        return units * self.scale
+    def width(self, start: int, end: int, scale: float) -> float:
+        return self.shaped(start, end)[1] * scale
 
-    def breaks(self, width_mm: float) -> list[tuple[int, int]]:
+    def opportunities(self) -> list[int]:
+        if self._opportunities is None:
+            end = len(self.text)
+            self._opportunities = [*break_opportunities(self.text, 0, end), end]
+        return self._opportunities
+
+    def breaks(self, width_mm: float, scale: float) -> list[tuple[int, int]]:
         """Greedy line breaking: [start, end) of each line in paragraph indices."""
         end = len(self.text)
         if end == 0:
             return [(0, 0)]  # an empty paragraph still takes a line (e.g. "a\n\nb")
-        opportunities = [*break_opportunities(self.text, 0, end), end]
+        opportunities = self.opportunities()
         lines, start = [], 0
         while start < end:
             # A cut with nothing but spaces before it would make an empty line: not a candidate.
             candidates = [
                 p for p in opportunities if p > start and trim_end(self.text, start, p) > start
             ] or [end]
-            cut = self._last_fitting(start, candidates, width_mm)
+            cut = self._last_fitting(start, candidates, width_mm, scale)
             if cut is None:
-                cut = self._cut_word(start, candidates[0], width_mm)
+                cut = self._cut_word(start, candidates[0], width_mm, scale)
             lines.append((start, trim_end(self.text, start, cut)))
             start = cut
         return lines
 
-    def _cut_word(self, start: int, word_end: int, width_mm: float) -> int:
+    def _cut_word(self, start: int, word_end: int, width_mm: float, scale: float) -> int:
         """Where to cut a word too wide for a line: after as many grapheme clusters as fit, and
         at least one, so that every line makes progress."""
         clusters = [start + g for g in grapheme_starts(self.text[start:word_end])][1:]
         clusters.append(word_end)
-        return self._last_fitting(start, clusters, width_mm) or clusters[0]
+        return self._last_fitting(start, clusters, width_mm, scale) or clusters[0]
 
-    def _last_fitting(self, start: int, cuts: list[int], width_mm: float) -> int | None:
+    def _last_fitting(
+        self, start: int, cuts: list[int], width_mm: float, scale: float
+    ) -> int | None:
         """The last of the ascending cuts whose line fits, stopping at the first that does not
         (a longer line is not narrower, up to kerning noise the breaker may ignore)."""
         best = None
         for cut in cuts:
-            if self.width(start, trim_end(self.text, start, cut)) > width_mm + _EPSILON_MM:
+            if self.width(start, trim_end(self.text, start, cut), scale) > width_mm + _EPSILON_MM:
                 break
             best = cut
         return best
 
-    def line(self, start: int, end: int, top_mm: float, box_width_mm: float) -> Line:
-        width = self.width(start, end)
+    def line(
+        self, start: int, end: int, top_mm: float, box_width_mm: float, style: TextStyle,
+        scale: float,
+    ) -> Line:
+        width = self.width(start, end, scale)
         rtl = self.base == 1
-        on_right = self.style.align == ("start" if rtl else "end")
-        if self.style.align == "center":
+        on_right = style.align == ("start" if rtl else "end")
+        if style.align == "center":
             x = (box_width_mm - width) / 2
         else:
             x = box_width_mm - width if on_right else 0.0
-        half_leading = (self.style.line_height - self.face.ascender - self.face.descender) / 2
-        baseline = top_mm + (half_leading + self.face.ascender) * self.style.size_mm
+        half_leading = (style.line_height - self.face.ascender - self.face.descender) / 2
+        baseline = top_mm + (half_leading + self.face.ascender) * style.size_mm
         glyphs, pen = [], x
-        for _, shaped in self.shaped(start, end):
+        for _, shaped in self.shaped(start, end)[0]:
             for glyph in shaped:
                 glyphs.append(
                     Glyph(
                         id=glyph.id,
                         cluster=self.offset + glyph.cluster,
-                        x_mm=pen + glyph.x_offset * self.scale,
-                        y_mm=baseline - glyph.y_offset * self.scale,
-                        advance_mm=glyph.advance * self.scale,
+                        x_mm=pen + glyph.x_offset * scale,
+                        y_mm=baseline - glyph.y_offset * scale,
+                        advance_mm=glyph.advance * scale,
                     )
                 )
-                pen += glyph.advance * self.scale
+                pen += glyph.advance * scale
         return Line(
             start=self.offset + start,
             end=self.offset + end,
@@ -258,13 +323,15 @@ class _Paragraph:
             top_mm=top_mm,
             baseline_mm=baseline,
             width_mm=width,
-            height_mm=self.style.size_mm * self.style.line_height,
+            height_mm=style.size_mm * style.line_height,
             glyphs=tuple(glyphs),
         )
 
 
 def fits(text: str, style: TextStyle, box: Box, max_lines: int | None = None) -> bool:
-    return layout(text, style, box, max_lines).fits
+    _check_max_lines(max_lines)
+    paragraphs = _shaped_text(text, style.font_id, style.direction)
+    return _fits(paragraphs, style.size_mm, style.line_height, box, max_lines)
 
 
 def autofit(
@@ -288,12 +355,15 @@ def autofit(
     """
     if not 0 < min_size <= max_size or not step > 0:
         raise ValueError("autofit needs 0 < min_size <= max_size and step > 0")
+    _check_max_lines(max_lines)
 
     def size(k: int) -> float:
         return round(min_size + k * step, 9)
 
+    paragraphs = _shaped_text(text, style.font_id, style.direction)
+
     def fits_at(k: int) -> bool:
-        return fits(text, replace(style, size_mm=size(k)), box, max_lines)
+        return _fits(paragraphs, size(k), style.line_height, box, max_lines)
 
     top = math.floor((max_size - min_size) / step + 1e-9)
     if text:  # one line is size·line_height tall: larger sizes cannot fit the box's height

@@ -1,6 +1,7 @@
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 
 from atelier.gateway import auth, http
 from atelier.gateway.auth import BrandCors, Keys
@@ -10,13 +11,19 @@ from atelier.gateway.settings import GatewaySettings
 from atelier.kit.http import service_app
 
 
+async def before_request(request: Request) -> None:
+    """Who may call the route first, then the body (see ``auth``)."""
+    await auth.authorize(request)
+    await refuse_empty_body(request)
+
+
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
     settings = settings or GatewaySettings()
     runtime = bootstrap(settings)
     return service_app(
         runtime,
         http.routes(),
-        middleware=[BrandCors(settings.cors_max_age_s)],
+        middleware=[DefineMiddleware(BrandCors, max_age_s=settings.cors_max_age_s)],
         request_max_body_size=settings.request_max_body_size,
         state=State({"settings": settings, "api_keys": Keys(runtime, settings.key_cache_ttl_s)}),
         dependencies={
@@ -25,5 +32,5 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         },
         dto=Body,  # every body is read and documented by Body; handlers encode their responses
         return_dto=None,
-        before_request=refuse_empty_body,
+        before_request=before_request,
     )

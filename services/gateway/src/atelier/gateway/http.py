@@ -34,9 +34,9 @@ from atelier.kit.runtime import Runtime
 from atelier.typeset.fonts import shipped_font
 
 AppRuntime = NamedDependency[Runtime]  # provided by create_app
-KeyCaller = NamedDependency[Caller]  # resolved by the route's guard: WIDGET or ADMIN
-WIDGET = [auth.widget_key]
-ADMIN = [auth.admin_key]
+KeyCaller = NamedDependency[Caller]  # resolved by the route's key check: WIDGET or ADMIN
+WIDGET = auth.requires(auth.widget_key)
+ADMIN = auth.requires(auth.admin_key)
 FONT_MAX_BYTES = 5 * 1024 * 1024  # a brand font; every other body keeps the app's limit
 CONFIG_CACHE = "public, max-age=60"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -88,7 +88,7 @@ def idempotency_key(request: Request) -> str | None:
 # --- platform -------------------------------------------------------------------------------
 
 
-@post("/v1/platform/brands", guards=[auth.platform_operator],
+@post("/v1/platform/brands", opt=auth.requires(auth.platform_operator),
       responses=problems(400, 401, 404, 413, 422))
 async def create_brand(
     runtime: AppRuntime, data: JSONBody[schemas.CreateBrand]
@@ -100,14 +100,14 @@ async def create_brand(
 # --- admin: products and templates ----------------------------------------------------------
 
 
-@post("/v1/admin/products", guards=ADMIN, responses=WITH_BODY)
+@post("/v1/admin/products", opt=ADMIN, responses=WITH_BODY)
 async def create_product(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CreateProduct]
 ) -> Response[Product]:
     return _json(await handlers.create_product(runtime, caller, data), 201)
 
 
-@get("/v1/admin/products/{product_id:str}", guards=ADMIN, responses=KEYED)
+@get("/v1/admin/products/{product_id:str}", opt=ADMIN, responses=KEYED)
 async def product(
     runtime: AppRuntime,
     caller: KeyCaller,
@@ -118,7 +118,7 @@ async def product(
     return _json(await handlers.product(runtime, caller, product_id, version))
 
 
-@post("/v1/admin/products/{product_id:str}/templates", guards=ADMIN, responses=WITH_BODY)
+@post("/v1/admin/products/{product_id:str}/templates", opt=ADMIN, responses=WITH_BODY)
 async def publish_template(
     runtime: AppRuntime,
     caller: KeyCaller,
@@ -132,7 +132,7 @@ async def publish_template(
 # --- admin: fonts and word list -------------------------------------------------------------
 
 
-@post("/v1/admin/fonts", guards=ADMIN, request_max_body_size=FONT_MAX_BYTES,
+@post("/v1/admin/fonts", opt=ADMIN, request_max_body_size=FONT_MAX_BYTES,
       responses={**WITH_BODY, **problems(415)})
 async def upload_font(
     request: Request,
@@ -159,13 +159,13 @@ async def upload_font(
     return _json(await handlers.upload_font(runtime, caller, data, filename), 201)
 
 
-@get("/v1/admin/fonts", guards=ADMIN, responses=KEYED)
+@get("/v1/admin/fonts", opt=ADMIN, responses=KEYED)
 async def fonts(runtime: AppRuntime, caller: KeyCaller) -> Response[FontList]:
     """The fonts a brand may use in its zones: the shipped ones and its own."""
     return _json(await handlers.fonts(runtime, caller))
 
 
-@put("/v1/admin/word-list", guards=ADMIN, responses=WITH_BODY)
+@put("/v1/admin/word-list", opt=ADMIN, responses=WITH_BODY)
 async def set_word_list(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[WordList]
 ) -> Response[WordList]:
@@ -173,7 +173,7 @@ async def set_word_list(
     return _json(await handlers.set_word_list(runtime, caller, data))
 
 
-@get("/v1/admin/word-list", guards=ADMIN, responses=KEYED)
+@get("/v1/admin/word-list", opt=ADMIN, responses=KEYED)
 async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList]:
     return _json(await handlers.word_list(runtime, caller))
 
@@ -181,7 +181,7 @@ async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList
 # --- admin: snapshot lifecycle --------------------------------------------------------------
 
 
-@post("/v1/admin/snapshots/{snapshot_id:str}/validate", guards=ADMIN, status_code=200,
+@post("/v1/admin/snapshots/{snapshot_id:str}/validate", opt=ADMIN, status_code=200,
       responses={**KEYED, **problems(409)})
 async def validate_snapshot(
     runtime: AppRuntime, caller: KeyCaller, snapshot_id: FromPath[str]
@@ -190,7 +190,7 @@ async def validate_snapshot(
     return _json(await handlers.validate_snapshot(runtime, caller, snapshot_id))
 
 
-@post("/v1/admin/snapshots/{snapshot_id:str}/lock", guards=ADMIN, status_code=200,
+@post("/v1/admin/snapshots/{snapshot_id:str}/lock", opt=ADMIN, status_code=200,
       responses={**WITH_BODY, **problems(409)})
 async def lock_snapshot(
     runtime: AppRuntime, caller: KeyCaller, snapshot_id: FromPath[str], data: JSONBody[schemas.Lock]
@@ -202,7 +202,7 @@ async def lock_snapshot(
 # --- the widget -----------------------------------------------------------------------------
 
 
-@get("/v1/widget/products/{product_id:str}/config", guards=WIDGET,
+@get("/v1/widget/products/{product_id:str}/config", opt=WIDGET,
      responses={**KEYED, 304: ResponseSpec(None, description="Not Modified: the ETag is current")})
 async def product_config(
     request: Request, runtime: AppRuntime, caller: KeyCaller, product_id: FromPath[str]
@@ -223,7 +223,7 @@ async def _check(runtime: Runtime, caller: Caller, design: schemas.Design, check
     return Response(content=content, media_type=MediaType.JSON)
 
 
-@post("/v1/personalization/validate", guards=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/validate", opt=WIDGET, status_code=200, responses=WITH_BODY)
 async def validate(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -231,7 +231,7 @@ async def validate(
     return await _check(runtime, caller, data, "validate")
 
 
-@post("/v1/personalization/normalize", guards=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/normalize", opt=WIDGET, status_code=200, responses=WITH_BODY)
 async def normalize(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -239,7 +239,7 @@ async def normalize(
     return await _check(runtime, caller, data, "normalize")
 
 
-@post("/v1/personalization/autofit", guards=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/autofit", opt=WIDGET, status_code=200, responses=WITH_BODY)
 async def autofit(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -247,7 +247,7 @@ async def autofit(
     return await _check(runtime, caller, data, "autofit")
 
 
-@post("/v1/specs", guards=WIDGET, responses=WITH_BODY)
+@post("/v1/specs", opt=WIDGET, responses=WITH_BODY)
 async def create_spec(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[StoredSpec]:
@@ -255,14 +255,14 @@ async def create_spec(
     return _json(await handlers.create_spec(runtime, caller, data), 201)
 
 
-@get("/v1/specs/{spec_hash:str}", guards=WIDGET, responses=KEYED)
+@get("/v1/specs/{spec_hash:str}", opt=WIDGET, responses=KEYED)
 async def spec(
     runtime: AppRuntime, caller: KeyCaller, spec_hash: FromPath[str]
 ) -> Response[StoredSpec]:
     return _json(await handlers.spec(runtime, caller, spec_hash))
 
 
-@post("/v1/specs/validate", guards=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/specs/validate", opt=WIDGET, status_code=200, responses=WITH_BODY)
 async def check_spec(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.SpecDocument]
 ) -> Response[SpecValidation]:
@@ -270,7 +270,7 @@ async def check_spec(
     return _json(await handlers.check_spec(runtime, caller, data))
 
 
-@post("/v1/snapshots", guards=WIDGET, responses={**WITH_BODY, **problems(409)})
+@post("/v1/snapshots", opt=WIDGET, responses={**WITH_BODY, **problems(409)})
 async def create_snapshot(
     request: Request, runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Snapshot]:
@@ -285,7 +285,7 @@ async def create_snapshot(
     )
 
 
-@get("/v1/snapshots/{snapshot_id:str}", guards=WIDGET, responses=KEYED)
+@get("/v1/snapshots/{snapshot_id:str}", opt=WIDGET, responses=KEYED)
 async def snapshot(
     runtime: AppRuntime, caller: KeyCaller, snapshot_id: FromPath[str]
 ) -> Response[schemas.Snapshot]:

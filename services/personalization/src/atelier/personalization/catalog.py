@@ -82,11 +82,12 @@ class Catalog:
     ) -> Template:
         """The product's current template, or the given version of it."""
         current = await self.current_version(brand_id, product_id)
-        key = (brand_id, product_id, current if version is None else version)
-        template = self._templates.get(key)
-        if template is None:
-            template = await self._load_template(brand_id, product_id, key[2])
-            self._templates.put(key, template)
+        wanted = current if version is None else version
+        template = await self._templates.get_or_load(
+            (brand_id, product_id, wanted),
+            lambda: self._load_template(brand_id, product_id, wanted),
+        )
+        assert template is not None  # _load_template raises rather than return None
         return template
 
     async def _load_template(self, brand_id: str, product_id: str, version: int) -> Template:
@@ -99,13 +100,13 @@ class Catalog:
                             [TextZone.model_validate(zone) for zone in row.zones])
 
     async def current_version(self, brand_id: str, product_id: str) -> int:
-        version = self._versions.get((brand_id, product_id))
-        if version is None:
+        async def load() -> int | None:
             async with self.db.sessions() as session:
-                version = await repository.current_version(session, brand_id, product_id)
-            if version is None:
-                raise NotFound.of("product", "product_id")
-            self._versions.put((brand_id, product_id), version)
+                return await repository.current_version(session, brand_id, product_id)
+
+        version = await self._versions.get_or_load((brand_id, product_id), load)
+        if version is None:
+            raise NotFound.of("product", "product_id")
         return version
 
     def published(self, brand_id: str, template: Template) -> None:
@@ -147,11 +148,12 @@ class Catalog:
 
     # --- word lists ----------------------------------------------------------------------------
     async def word_list(self, brand_id: str) -> WordList:
-        words = self._words.get(brand_id)
-        if words is None:
+        async def load() -> WordList:
             async with self.db.sessions() as session:
-                words = await repository.word_list(session, brand_id)
-            self._words.put(brand_id, words)
+                return await repository.word_list(session, brand_id)
+
+        words = await self._words.get_or_load(brand_id, load)
+        assert words is not None  # a brand without a list has an empty one
         return words
 
     def word_list_set(self, brand_id: str, words: WordList) -> None:
