@@ -100,3 +100,16 @@ def test_visual_order_matches_the_full_bidi_algorithm(pieces: list[str]) -> None
 )
 def test_visual_order_matches_on_typical_mixtures(text: str) -> None:
     assert visual(text) == bidi.get_display(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40))
+def test_the_ascii_shortcuts_agree_with_the_full_algorithms(text: str) -> None:
+    from atelier.typeset.breaking import _grapheme_starts, grapheme_starts
+    from atelier.typeset.itemize import _resolve_levels, _resolve_scripts
+
+    assert resolve_levels(text, 0) == _resolve_levels(text, 0)
+    assert resolve_scripts(text) == _resolve_scripts(text)
+    assert paragraph_level(text) == 0
+    assert grapheme_starts(text) == _grapheme_starts(text)
+

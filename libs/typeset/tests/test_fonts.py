@@ -8,8 +8,11 @@ from fontTools.pens.basePen import AbstractPen
 from fontTools.pens.reverseContourPen import ReverseContourPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.ttLib import TTFont
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atelier.typeset import Box, TextStyle, coverage, layout, rasterize, register_font
+from atelier.typeset.coverage import _coverage
 from atelier.typeset.face import font_face
 from atelier.typeset.fonts import shipped_font
 
@@ -91,3 +94,17 @@ def test_cff_outlines_are_drawn_with_cubics_and_holes() -> None:
     centre = (5 * 20, round((baseline - 3.5) * 20))
     assert image.getpixel(centre) == (255, 255, 255)
     assert image.getpixel((centre[0] + 55, centre[1])) == (0, 0, 0)  # 2.75 mm out: in the ring
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40),
+       st.sampled_from(["dejavu-sans", "ring"]))
+def test_the_ascii_coverage_shortcut_agrees_with_the_cluster_by_cluster_check(
+    text: str, font_id: str
+) -> None:
+    register_font("ring", cff_ring_font())  # draws "O" and nothing else
+    assert coverage(font_id, text) == _coverage(font_face(font_id), text)
+    if font_id == "ring":
+        assert [c for _, c in coverage(font_id, text)] == [
+            c for c in text if c.isprintable() and c != "O"
+        ]

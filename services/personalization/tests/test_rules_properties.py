@@ -156,3 +156,16 @@ def test_auto_fit_picks_the_largest_size_that_fits(
     assert fits(size)
     if size + 0.1 <= largest + 1e-9:
         assert not fits(round(size + 0.1, 1))
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30),
+       st.sampled_from(["strip", "reject"]))
+@example("   ", "strip")
+@example("  a b  ", "reject")
+def test_printable_ascii_takes_a_shortcut_to_the_same_result(text: str, policy: str) -> None:
+    from atelier.contracts.personalization import InvisiblePolicy
+    from atelier.personalization.rules.normalize import _normalize, normalize
+
+    chosen = InvisiblePolicy(policy)
+    assert normalize(text, chosen, "k", "K") == _normalize(text, chosen, "k", "K")

@@ -55,6 +55,8 @@ class Runtime:
         # again and again on the request path (the long pauses behind the p99)
         if self.settings.gc_freeze:
             gc.freeze()
+            _, older, oldest = gc.get_threshold()
+            gc.set_threshold(self.settings.gc_young_threshold, older, oldest)
         if self.settings.run_relay:
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")
 

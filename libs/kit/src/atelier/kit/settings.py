@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     gc_freeze: bool = Field(
         default=True, description="exempt start-up objects from garbage collection (servers)"
     )
+    gc_young_threshold: int = Field(
+        default=50_000, ge=700,
+        description="allocations between collections of the young generation (Python's 700 "
+        "collects several times per request on the hot path)",
+    )
     # telemetry
     otlp_endpoint: str | None = None
     trace_sample_ratio: float = Field(

@@ -37,6 +37,12 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def grapheme_starts(text: str) -> list[int]:
     """The index at which each grapheme cluster of `text` starts."""
+    if text.isascii() and "\r" not in text:  # in ASCII only CR LF is a cluster of two
+        return list(range(len(text)))
+    return _grapheme_starts(text)
+
+
+def _grapheme_starts(text: str) -> list[int]:
     return [match.start() for match in _GRAPHEME.finditer(text)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from atelier.typeset.breaking import grapheme_starts
-from atelier.typeset.face import font_face
+from atelier.typeset.face import Face, font_face
 
 
 def coverage(font_id: str, text: str) -> list[tuple[int, str]]:
@@ -16,9 +16,15 @@ def coverage(font_id: str, text: str) -> list[tuple[int, str]]:
     "e" + U+0301 into "é" when the font has no combining acute.
     """
     face = font_face(font_id)
-    starts = grapheme_starts(text)
+    if text.isascii() and "\r" not in text:  # a cluster per character; NFC changes nothing
+        return [(i, c) for i, c in enumerate(text) if c.isprintable() and not face.has_char(c)]
+    return _coverage(face, text)
+
+
+def _coverage(face: Face, text: str) -> list[tuple[int, str]]:
+    bounds = [*grapheme_starts(text), len(text)]
     missing = []
-    for index, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)], strict=True)):
+    for index, (start, end) in enumerate(zip(bounds, bounds[1:])):
         cluster = text[start:end]
         lacking = [char for char in cluster if _drawn(char) and not face.has_char(char)]
         if lacking and not all(

@@ -53,6 +53,8 @@ def _bidi_class(char: str) -> str:
 
 def paragraph_level(text: str) -> int:
     """P2/P3: 1 when the first strong character is right-to-left, else 0."""
+    if text.isascii():  # no ASCII character is strongly right-to-left
+        return 0
     for char in text:
         kind = _bidi_class(char)
         if kind == "L":
@@ -64,6 +66,14 @@ def paragraph_level(text: str) -> int:
 
 def resolve_levels(text: str, base: int) -> list[int]:
     """The embedding level of every character of one paragraph (rules W1-W7, N1-N2, I1-I2)."""
+    if base == 0 and text.isascii():
+        # ASCII has no R, AL or AN: numbers become L after the L start of text (W7), neutrals
+        # between L and L are L (N1), so everything is at level 0 (the common case, made cheap)
+        return [0] * len(text)
+    return _resolve_levels(text, base)
+
+
+def _resolve_levels(text: str, base: int) -> list[int]:
     kept = [i for i, char in enumerate(text) if _bidi_class(char) not in _REMOVED]
     types = [_bidi_class(text[i]) for i in kept]
     sos = "R" if base % 2 else "L"
@@ -144,6 +154,12 @@ def _spans(flags: list[bool]) -> list[tuple[int, int]]:
 
 def resolve_scripts(text: str) -> list[str | None]:
     """The script (ISO 15924) of every character; Common/Inherited join their neighbours."""
+    if text.isascii():  # letters are Latin, everything else Common: it all joins the letters
+        return [_script("a") if any(c.isalpha() for c in text) else None] * len(text)
+    return _resolve_scripts(text)
+
+
+def _resolve_scripts(text: str) -> list[str | None]:
     scripts: list[str | None] = [_script(char) for char in text]
     previous = None
     for i, script in enumerate(scripts):

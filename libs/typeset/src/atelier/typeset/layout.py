@@ -256,6 +256,9 @@ class _Paragraph:
         end = len(self.text)
         if end == 0:
             return [(0, 0)]  # an empty paragraph still takes a line (e.g. "a\n\nb")
+        whole = trim_end(self.text, 0, end)
+        if self.width(0, whole, scale) <= width_mm + _EPSILON_MM:
+            return [(0, whole)]  # the whole paragraph fits: greedy breaking would take it all
         opportunities = self.opportunities()
         lines, start = [], 0
         while start < end:

@@ -32,6 +32,7 @@ _READ_AS_LETTERS = str.maketrans(LOOKALIKE_DIGITS)
 MESSAGE = "This text contains a word that is not allowed."  # never echoes the blocked entry
 
 
+@lru_cache(maxsize=65_536)  # the same words come back with every keystroke
 def skeleton(word: str) -> str:
     """NFKD, without marks, case-folded, look-alikes mapped, runs of a letter collapsed. Digits
     and symbols read as letters only in a word that mixes them with letters ("b00b", not

@@ -1,6 +1,7 @@
 """The rules applied zone by zone, and the design they resolve to when everything is valid."""
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import (
@@ -19,11 +20,63 @@ from atelier.personalization.rules.glyphs import missing_glyphs
 from atelier.personalization.rules.normalize import Text, normalize
 
 
+class _Verdicts:
+    """Zone results by everything they depend on, the most recent ``size`` kept.
+
+    A widget sends every zone on every keystroke, so all but the zone being edited come back as
+    they were; their verdict is computed once. The zone and the word list are matched by
+    identity (the catalog keeps one object per published template and per fetched list; the
+    entry holds them, so an id is never reused while it is here). A remembered result is shared
+    by the replies that use it: nothing may change a ZoneResult once ``check_zone`` returns it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[TextZone, WordList | None, ZoneResult]] = (
+            OrderedDict()
+        )
+
+    @staticmethod
+    def key(
+        zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
+    ) -> Hashable:
+        return (id(zone), id(words), None if fonts is None else tuple(fonts.items()),
+                given.text, given.font_id, given.colour, given.size_mm)
+
+    def get(self, key: Hashable, zone: TextZone, words: WordList | None) -> ZoneResult | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not zone or entry[1] is not words:
+            return None
+        self._entries.move_to_end(key)
+        return entry[2]
+
+    def put(
+        self, key: Hashable, zone: TextZone, words: WordList | None, result: ZoneResult
+    ) -> None:
+        self._entries[key] = (zone, words, result)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+_VERDICTS = _Verdicts(4096)
+
+
 def check_zone(
     zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
 ) -> ZoneResult:
     """Steps 1-4 always; with ``fonts``, the choice, glyph coverage and fit (5, 6, 8); with
-    ``words``, the block-list (7)."""
+    ``words``, the block-list (7). Remembered: see ``_Verdicts``."""
+    key = _Verdicts.key(zone, given, fonts, words)
+    result = _VERDICTS.get(key, zone, words)
+    if result is None:
+        result = _check_zone(zone, given, fonts, words)
+        _VERDICTS.put(key, zone, words, result)
+    return result
+
+
+def _check_zone(
+    zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
+) -> ZoneResult:
     text = normalize(given.text, zone.rules.invisible, zone.key, zone.label)
     result = ZoneResult(
         zone=zone.key,
@@ -74,7 +127,7 @@ def check_design(
     words: WordList | None,
 ) -> ValidationResult:
     inputs = {key: _as_input(value) for key, value in values.items()}
-    results = [check_zone(z, inputs.get(z.key, _as_input("")), fonts, words) for z in zones]
+    results = [check_zone(z, inputs.get(z.key) or _EMPTY, fonts, words) for z in zones]
     errors = _unknown_zones(zones, values)
     if not any(r.value or r.errors for r in results):
         # every zone is optional and none was filled: there is nothing to make
@@ -121,6 +174,9 @@ def _spec_zone(zone: TextZone, result: ZoneResult, fonts: Mapping[str, str]) -> 
         line_height=zone.line_height,
         max_lines=zone.rules.max_lines,
     )
+
+
+_EMPTY = ZoneInput.model_construct(text="")  # a zone the shopper left out
 
 
 def _as_input(value: ZoneInput | str) -> ZoneInput:

@@ -17,6 +17,7 @@ from atelier.personalization.rules.naming import code_point
 GRAPHEME = regex.compile(r"\X")
 LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LINE_BREAK_CLUSTERS = frozenset({"\n", "\r", "\r\n", "\u2028", "\u2029"})  # \n or LINE_BREAK
 JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Named by the rules; every other format character (Cf) but the joiners is invisible as well.
@@ -52,7 +53,7 @@ class Text:
     @property
     def length(self) -> int:
         """Grapheme clusters, line breaks excluded."""
-        return sum(1 for c in self.clusters if c != "\n" and not LINE_BREAK.fullmatch(c))
+        return len(self.clusters) - sum(1 for c in self.clusters if c in _LINE_BREAK_CLUSTERS)
 
     @property
     def lines(self) -> int:
@@ -64,6 +65,21 @@ class Text:
 
 
 def normalize(typed: str, policy: InvisiblePolicy, key: str, label: str) -> Text:
+    if typed.isascii() and typed.isprintable():
+        return _printable_ascii(typed)
+    return _normalize(typed, policy, key, label)
+
+
+def _printable_ascii(typed: str) -> Text:
+    """What `_normalize` makes of printable ASCII, the most common input, in a few string
+    operations: every character is its own grapheme cluster and nothing is a line break, a
+    control, an invisible or a bidi character; NFC changes nothing; only spaces are trimmed."""
+    value = typed.strip(" ")
+    lead = len(typed) - len(typed.lstrip(" ")) if value else 0
+    return Text(value, tuple(value), tuple(range(lead, lead + len(value))))
+
+
+def _normalize(typed: str, policy: InvisiblePolicy, key: str, label: str) -> Text:
     clusters = GRAPHEME.findall(typed)
     surrogates = [
         ErrorItem(
