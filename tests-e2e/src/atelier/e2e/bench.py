@@ -30,7 +30,7 @@ from atelier.kit.testing.plugin import NATS, create_database, drop_database, uni
 from atelier.typeset.bench import lines_per_second
 
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
-VALIDATIONS = int(os.environ.get("BENCH_VALIDATIONS", "3000"))
+VALIDATIONS = int(os.environ.get("BENCH_VALIDATIONS", "10000"))  # ~5 s a figure: steadier
 SNAPSHOTS = int(os.environ.get("BENCH_SNAPSHOTS", "600"))
 LONE_SNAPSHOTS = int(os.environ.get("BENCH_LONE_SNAPSHOTS", "100"))
 WARMUP = 100
@@ -199,6 +199,7 @@ async def main() -> None:
         "python": platform.python_version(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "path": "HTTP client -> gateway -> NATS rpc/JetStream -> services, all local processes",
+        "client": "atelier.e2e.loadgen: keep-alive HTTP/1.1, closed loop, on the same 2 cores",
     }
     figures = Figures(conditions)
     print("Typesetting engine (this process, one core):", flush=True)

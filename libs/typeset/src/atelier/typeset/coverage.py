@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 from atelier.typeset.breaking import grapheme_starts
@@ -24,7 +25,7 @@ def coverage(font_id: str, text: str) -> list[tuple[int, str]]:
 def _coverage(face: Face, text: str) -> list[tuple[int, str]]:
     bounds = [*grapheme_starts(text), len(text)]
     missing = []
-    for index, (start, end) in enumerate(zip(bounds, bounds[1:])):
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         cluster = text[start:end]
         lacking = [char for char in cluster if _drawn(char) and not face.has_char(char)]
         if lacking and not all(
