@@ -13,7 +13,7 @@ from atelier.contracts.catalog import (
     VALIDATE_DESIGN,
 )
 from atelier.gateway import auth, domain
-from atelier.gateway.app import create_app
+from atelier.gateway.app import before_request, create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.testing.plugin import unique
 
@@ -196,13 +196,15 @@ def test_every_route_but_the_public_files_and_probes_names_who_may_call_it(
     public = {"/v1/assets/{key:path}", "/v1/fonts/{font_id:str}", "/health/live",
               "/health/ready", "/metrics"}
     app = create_app(settings)
-    unguarded = sorted(
-        f"{method} {route.path}"
+    handlers = [
+        (f"{method} {route.path}", handler)
         for route in app.routes if route.path not in public and not route.path.startswith("/schema")
         for method, (handler, _) in getattr(route, "route_handler_map", {}).items()
-        if method != "OPTIONS" and auth.ACCESS not in handler.opt
-    )
-    assert unguarded == []
+        if method != "OPTIONS"
+    ]
+    assert [name for name, handler in handlers if auth.ACCESS not in handler.opt] == []
+    # the app's hook runs the check: a route with a before_request of its own would skip it
+    assert {handler.resolve_before_request() for _, handler in handlers} == {before_request}
     assert "/v1/personalization/validate" in {route.path for route in app.routes}
 
 
