@@ -495,3 +495,25 @@ def test_a_zone_sent_again_unchanged_is_judged_once(monkeypatch: pytest.MonkeyPa
                           "title=Our day 2", "date=12.06"]
     blocked = validate_design("p", 1, [title], {"title": "darn"}, FONTS, words)
     assert [e.code for e in blocked.zones[0].errors] == [ErrorCode.BLOCKED_WORD]
+
+
+def test_a_word_list_is_read_once_per_fetched_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atelier.personalization.rules import blocklist
+
+    read: list[list[str]] = []
+    original = blocklist._skeletons
+
+    def counting(blocked, allowed):  # type: ignore[no-untyped-def]
+        read.append(list(blocked))
+        return original(blocked, allowed)
+
+    monkeypatch.setattr(blocklist, "_skeletons", counting)
+    zone = a_zone("title")
+    words = WordList(blocked=[f"word{i}" for i in range(4999)] + ["darn"])
+    for n in range(3):  # three keystrokes: three new values, one list
+        assert validate_design("p", 1, [zone], {"title": f"Our day {n}"}, FONTS, words).valid
+    assert len(read) == 1
+    refetched = WordList(blocked=["day"])  # the brand changed its list: the new one applies
+    result = validate_design("p", 1, [zone], {"title": "Our day 9"}, FONTS, refetched)
+    assert [e.code for e in result.zones[0].errors] == [ErrorCode.BLOCKED_WORD]
+    assert read[1] == ["day"]

@@ -10,6 +10,7 @@ import regex
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import WordList
+from atelier.personalization.rules.memo import ByIdentity
 from atelier.personalization.rules.normalize import JOINERS, Text
 
 # "@" and "$" belong to words so that "a$$" reaches the digit and symbol map; a joiner inside a
@@ -50,7 +51,7 @@ def skeleton(word: str) -> str:
 
 def blocked_words(key: str, text: Text, words: WordList) -> list[ErrorItem]:
     """One error per blocked word, at its first grapheme."""
-    blocked, allowed = _skeletons(tuple(words.blocked), tuple(words.allowed))
+    blocked, allowed = _skeletons_of(words)
     if not blocked:
         return []
     return [
@@ -69,13 +70,23 @@ def _is_blocked(word: str, blocked: tuple[str, ...], allowed: frozenset[str]) ->
     return word not in allowed and any(entry in word for entry in blocked)
 
 
-@lru_cache(maxsize=64)
-def _skeletons(
-    blocked: tuple[str, ...], allowed: tuple[str, ...]
-) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The list's skeletons, computed once per list rather than per request. An entry is read
-    as one word (its spaces and punctuation dropped); one with no letter or digit left would
-    match everything, so it is ignored."""
+Skeletons = tuple[tuple[str, ...], frozenset[str]]
+# The catalog hands out one object per fetched list: a list is read once, not hashed word by word
+# on every request (it may hold 2 × 5000 words).
+_BY_LIST: ByIdentity[Skeletons] = ByIdentity(64)
+
+
+def _skeletons_of(words: WordList) -> Skeletons:
+    skeletons = _BY_LIST.get(id(words), (words,))
+    if skeletons is None:
+        skeletons = _skeletons(words.blocked, words.allowed)
+        _BY_LIST.put(id(words), (words,), skeletons)
+    return skeletons
+
+
+def _skeletons(blocked: list[str], allowed: list[str]) -> Skeletons:
+    """The list's skeletons. An entry is read as one word (its spaces and punctuation dropped);
+    one with no letter or digit left would match everything, so it is ignored."""
     return (
         tuple(entry for entry in dict.fromkeys(map(_entry_skeleton, blocked)) if entry),
         frozenset(map(_entry_skeleton, allowed)),

@@ -1,7 +1,6 @@
 """The rules applied zone by zone, and the design they resolve to when everything is valid."""
 
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import (
@@ -17,60 +16,26 @@ from atelier.personalization.rules.characters import check_characters, required_
 from atelier.personalization.rules.choice import choose
 from atelier.personalization.rules.fit import measure
 from atelier.personalization.rules.glyphs import missing_glyphs
+from atelier.personalization.rules.memo import ByIdentity
 from atelier.personalization.rules.normalize import Text, normalize
 
-
-class _Verdicts:
-    """Zone results by everything they depend on, the most recent ``size`` kept.
-
-    A widget sends every zone on every keystroke, so all but the zone being edited come back as
-    they were; their verdict is computed once. The zone and the word list are matched by
-    identity (the catalog keeps one object per published template and per fetched list; the
-    entry holds them, so an id is never reused while it is here). A remembered result is shared
-    by the replies that use it: nothing may change a ZoneResult once ``check_zone`` returns it.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, tuple[TextZone, WordList | None, ZoneResult]] = (
-            OrderedDict()
-        )
-
-    @staticmethod
-    def key(
-        zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
-    ) -> Hashable:
-        return (id(zone), id(words), None if fonts is None else tuple(fonts.items()),
-                given.text, given.font_id, given.colour, given.size_mm)
-
-    def get(self, key: Hashable, zone: TextZone, words: WordList | None) -> ZoneResult | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not zone or entry[1] is not words:
-            return None
-        self._entries.move_to_end(key)
-        return entry[2]
-
-    def put(
-        self, key: Hashable, zone: TextZone, words: WordList | None, result: ZoneResult
-    ) -> None:
-        self._entries[key] = (zone, words, result)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-
-_VERDICTS = _Verdicts(4096)
+# A widget sends every zone on every keystroke, so all but the zone being edited come back as
+# they were: their verdict, by everything it depends on, is computed once. A remembered result
+# is shared by the replies that use it: nothing may change a ZoneResult once it is returned.
+_VERDICTS: ByIdentity[ZoneResult] = ByIdentity(4096)
 
 
 def check_zone(
     zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
 ) -> ZoneResult:
     """Steps 1-4 always; with ``fonts``, the choice, glyph coverage and fit (5, 6, 8); with
-    ``words``, the block-list (7). Remembered: see ``_Verdicts``."""
-    key = _Verdicts.key(zone, given, fonts, words)
-    result = _VERDICTS.get(key, zone, words)
+    ``words``, the block-list (7). Remembered: see ``_VERDICTS``."""
+    key = (id(zone), id(words), None if fonts is None else tuple(fonts.items()),
+           given.text, given.font_id, given.colour, given.size_mm)
+    result = _VERDICTS.get(key, (zone, words))
     if result is None:
         result = _check_zone(zone, given, fonts, words)
-        _VERDICTS.put(key, zone, words, result)
+        _VERDICTS.put(key, (zone, words), result)
     return result
 
 
