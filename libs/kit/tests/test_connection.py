@@ -17,4 +17,3 @@ async def test_a_service_started_while_nats_is_down_starts_once_nats_is_up(
         assert await runtime.readiness() == {"database": True, "nats": True}
     finally:
         await runtime.stop()
-

@@ -99,7 +99,8 @@ def presented_key(connection: ASGIConnection) -> str | None:
     return connection.headers.get(KEY_HEADER.lower()) or None
 
 
-async def _caller(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> Caller:
+async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> None:
+    """Check the presented key and origin; the Caller goes into the scope for ``caller``."""
     keys: Keys = connection.app.state.api_keys
     key = presented_key(connection)
     if key is None:
@@ -120,8 +121,10 @@ async def _caller(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> C
         connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
     context.brand_id.set(grant.brand_id)
     user_agent = connection.headers.get("user-agent")
-    return Caller(grant, context.correlation_id.get() or new_id(), origin,
-                  user_agent[:USER_AGENT_MAX] if user_agent else None)
+    connection.scope[CALLER] = Caller(  # type: ignore[literal-required]
+        grant, context.correlation_id.get() or new_id(), origin,
+        user_agent[:USER_AGENT_MAX] if user_agent else None,
+    )
 
 
 Access = Callable[[ASGIConnection], Awaitable[None]]
@@ -141,14 +144,12 @@ async def authorize(request: Request) -> None:
 
 async def widget_key(connection: ASGIConnection) -> None:
     """Access to widget routes: the publishable key, or the secret key of a server."""
-    caller = await _caller(connection, frozenset(KeyKind))
-    connection.scope[CALLER] = caller  # type: ignore[literal-required]
+    await _admit(connection, frozenset(KeyKind))
 
 
 async def admin_key(connection: ASGIConnection) -> None:
     """Access to admin routes: the secret key only."""
-    caller = await _caller(connection, frozenset({KeyKind.SECRET}))
-    connection.scope[CALLER] = caller  # type: ignore[literal-required]
+    await _admit(connection, frozenset({KeyKind.SECRET}))
 
 
 def caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
@@ -178,7 +179,7 @@ async def platform_operator(connection: ASGIConnection) -> None:
 
 
 class BrandCors:
-    """Answers preflights; adds the allowed origin (set by ``_caller``) to real responses."""
+    """Answers preflights; adds the allowed origin (set by ``_admit``) to real responses."""
 
     def __init__(self, app: ASGIApp, max_age_s: int) -> None:
         self.app = app

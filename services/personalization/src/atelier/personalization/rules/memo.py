@@ -2,9 +2,11 @@
 list), matched by identity: a pydantic model is not hashable, and hashing its contents on every
 request would cost what the memo saves."""
 
-from collections import OrderedDict
+import math
 from collections.abc import Hashable
 from typing import Generic, TypeVar
+
+from atelier.kit.cache import TtlCache
 
 V = TypeVar("V")
 
@@ -15,17 +17,13 @@ class ByIdentity(Generic[V]):
     also checks that the owners are the very same objects."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, tuple[tuple[object, ...], V]] = OrderedDict()
+        self._entries: TtlCache[tuple[tuple[object, ...], V]] = TtlCache(size, math.inf)
 
     def get(self, key: Hashable, owners: tuple[object, ...]) -> V | None:
         entry = self._entries.get(key)
         if entry is None or any(a is not b for a, b in zip(entry[0], owners, strict=True)):
             return None
-        self._entries.move_to_end(key)
         return entry[1]
 
     def put(self, key: Hashable, owners: tuple[object, ...], value: V) -> None:
-        self._entries[key] = (owners, value)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._entries.put(key, (owners, value))
