@@ -30,6 +30,11 @@ class Server:
                 if path == "/hang-up":
                     writer.close()
                     return
+                if path == "/bye":  # answers, then closes the kept-alive connection
+                    writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                    await writer.drain()
+                    writer.close()
+                    return
                 if path == "/chunked":
                     writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
                                  b"5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n")
@@ -80,8 +85,21 @@ async def test_a_server_that_hangs_up_is_an_error_not_a_hang(server: tuple[Serve
     async with LoadClient.open(url, 1, {}) as client:
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(client.get("/hang-up"), timeout=5)
-        with pytest.raises(RuntimeError, match="more requests in flight than connections"):
-            await client.get("/v1/x")
+        assert client.dialled == 1
+
+
+async def test_a_connection_closed_while_idle_is_dialled_again(
+    server: tuple[Server, str],
+) -> None:
+    """uvicorn closes a kept-alive connection idle for 5 s: the next request gets a new one."""
+    state, url = server
+    async with LoadClient.open(url, 1, {}) as client:
+        assert await client.get("/bye") == (204, None)
+        await asyncio.sleep(0.05)  # the close arrives while the connection is idle
+        assert await client.post("/v1/x", {"i": 1}) == (201, {"echo": {"i": 1}})
+        assert (client.dialled, state.connections) == (2, 2)
+        assert await client.post("/v1/x", {"i": 2}) == (201, {"echo": {"i": 2}})
+        assert client.dialled == 2  # the new connection is kept alive
 
 
 def test_only_plain_http_urls() -> None:

@@ -71,7 +71,9 @@ class _Connection(asyncio.Protocol):
 
 
 class LoadClient:
-    """``concurrency`` connections to one server, each used by one request at a time.
+    """Keep-alive connections to one server, each used by one request at a time: ``concurrency``
+    of them are dialled up front, and one the server closed while it was idle (uvicorn's
+    keep-alive timeout) is dialled again, as any HTTP client does.
 
     ``await client.post(path, body)`` returns ``(status, decoded JSON or None)``.
     """
@@ -85,6 +87,7 @@ class LoadClient:
         self._head = "".join(f"{name}: {value}\r\n" for name, value in fixed.items())
         self._idle: list[_Connection] = []
         self._all: list[_Connection] = []
+        self.dialled = 0
 
     @classmethod
     @asynccontextmanager
@@ -92,17 +95,28 @@ class LoadClient:
         cls, base_url: str, concurrency: int, headers: Mapping[str, str]
     ) -> AsyncIterator[LoadClient]:
         client = cls(base_url, headers)
-        loop = asyncio.get_running_loop()
         try:
-            for _ in range(concurrency):
-                _, connection = await loop.create_connection(_Connection, client.host, client.port)
-                client._all.append(connection)
-                client._idle.append(connection)
+            client._idle = [await client._dial() for _ in range(concurrency)]
             yield client
         finally:
             for connection in client._all:
                 if connection.transport is not None:
                     connection.transport.close()
+
+    async def _dial(self) -> _Connection:
+        loop = asyncio.get_running_loop()
+        _, connection = await loop.create_connection(_Connection, self.host, self.port)
+        self._all = [kept for kept in self._all if not kept.closed]
+        self._all.append(connection)
+        self.dialled += 1
+        return connection
+
+    async def _connection(self) -> _Connection:
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed:
+                return connection
+        return await self._dial()
 
     def encode(self, method: str, path: str, body: bytes | None = None) -> bytes:
         lines = f"{method} {path} HTTP/1.1\r\n{self._head}"
@@ -112,9 +126,8 @@ class LoadClient:
         return lines.encode() + body
 
     async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        if not self._idle:
-            raise RuntimeError("more requests in flight than connections: raise the concurrency")
-        connection = self._idle.pop()
+        """A request that fails with its connection is an error: it may have been processed."""
+        connection = await self._connection()
         try:
             return await connection.exchange(self.encode(method, path, body))
         finally:
