@@ -15,6 +15,7 @@ from atelier.kit import dlq
 from atelier.kit.broker import declare_owned_streams
 from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
+from atelier.kit.server import CombinedWritesProtocol
 from atelier.kit.settings import ServiceSettings
 
 
@@ -74,4 +75,5 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
             log_config=None,
             access_log=False,
             lifespan="on",
+            http=CombinedWritesProtocol,
         )
