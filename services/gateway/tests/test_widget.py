@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 import asyncpg
 from litestar.testing import AsyncTestClient
@@ -16,6 +17,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.contracts.render import PreviewStatus, RenderStatus
 from atelier.gateway.app import create_app
+from atelier.gateway.bootstrap import bootstrap
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.storage import LocalStore
 from atelier.typeset.fonts import shipped_font
@@ -152,6 +154,29 @@ async def test_idempotency_key_replays_the_first_response(
     theirs = await client.post("/v1/snapshots", json={"product_id": product, "values": {}},
                                headers={**elsewhere.widget, "Idempotency-Key": "cart-42"})
     assert theirs.status_code == 404  # their brand has no such product, and no replay of ours
+
+
+async def test_an_idempotency_key_is_forgotten_after_its_retention(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices,
+    db: asyncpg.Connection, settings: GatewaySettings,
+) -> None:
+    headers = {**brand.widget, "Idempotency-Key": "cart-7"}
+    design = {"product_id": product, "values": {"name": "Ada"}}
+    assert (await client.post("/v1/snapshots", headers=headers, json=design)).status_code == 201
+    await client.post("/v1/snapshots", headers={**brand.widget, "Idempotency-Key": "cart-8"},
+                      json=design)
+    await db.execute("UPDATE gateway.idempotency_keys SET created_at = now() - $1::interval "
+                     "WHERE key = 'cart-7'", timedelta(hours=settings.idempotency_retention_h + 1))
+    runtime = bootstrap(settings)
+    try:
+        purged = await runtime.housekeeping.purge_all()
+    finally:
+        await runtime.db.dispose()
+    assert purged["idempotency_keys"] == 1
+    assert await idempotency_rows(db, brand) == 1  # cart-8 is still remembered
+    again = await client.post("/v1/snapshots", headers=headers, json=design)
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert services.count(CREATE_SNAPSHOT) == 3
 
 
 async def test_concurrent_requests_with_one_key_create_one_snapshot(

@@ -4,11 +4,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+from datetime import timedelta
 
 from sqlalchemy import Table
 
 from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database
+from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import OutboxRelay, UnitOfWork
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.storage import ObjectStore
@@ -18,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """Settings, database, bus, outbox relay, metrics and (optionally) object storage."""
+    """Settings, database, bus, outbox relay, housekeeping, metrics and (optionally) object
+    storage."""
 
     def __init__(
         self,
@@ -44,7 +47,12 @@ class Runtime:
             self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s,
             tracer_provider=self.tracer_provider,
         )
-        self._relay_task: asyncio.Task | None = None
+        self.housekeeping = Housekeeping(self.db, self.metrics, settings.housekeeping_interval_s)
+        hours = timedelta(hours=1)
+        self.housekeeping.add(Purge(outbox, outbox.c.published_at,
+                                    settings.outbox_retention_h * hours))
+        self.housekeeping.add(Purge(inbox, inbox.c.received_at, settings.inbox_retention_h * hours))
+        self._tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, self.service, self.outbox, self.inbox)
@@ -58,13 +66,17 @@ class Runtime:
             _, older, oldest = gc.get_threshold()
             gc.set_threshold(self.settings.gc_young_threshold, older, oldest)
         if self.settings.run_relay:
-            self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-relay")
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        if self.settings.run_housekeeping:
+            self._tasks.append(asyncio.create_task(self.housekeeping.run(),
+                                                   name=f"{self.service}-housekeeping"))
 
     async def stop(self) -> None:
-        if self._relay_task is not None:
-            self._relay_task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+                await task
+        self._tasks.clear()
         await self.relay.close()
         await self.bus.stop()
         await self.db.dispose()

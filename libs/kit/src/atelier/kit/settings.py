@@ -49,6 +49,13 @@ class ServiceSettings(BaseSettings):
         description="allocations between collections of the young generation (Python's 700 "
         "collects several times per request on the hot path)",
     )
+    # housekeeping: how long rows that served their purpose are kept
+    housekeeping_interval_s: float = Field(default=3600.0, gt=0)
+    outbox_retention_h: float = Field(default=168.0, gt=0, description="published outbox rows")
+    inbox_retention_h: float = Field(
+        default=720.0, ge=72,
+        description="inbox entries; longer than any redelivery (Stripe retries for 3 days)",
+    )
     # telemetry
     otlp_endpoint: str | None = None
     trace_sample_ratio: float = Field(
@@ -56,6 +63,7 @@ class ServiceSettings(BaseSettings):
     )
     # the process
     run_relay: bool = True
+    run_housekeeping: bool = True
 
     @classmethod
     def settings_customise_sources(

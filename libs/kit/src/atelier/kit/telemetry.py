@@ -62,6 +62,12 @@ class Metrics:
             ["subject", "outcome"],
             registry=self.registry,
         )
+        self.rows_purged = Counter(
+            "atelier_rows_purged",
+            "Rows deleted by housekeeping once past their retention, by table",
+            ["table"],
+            registry=self.registry,
+        )
         self.dead_lettered = Counter(
             "atelier_messages_dead_lettered",
             "Messages sent to the dead-letter subject",

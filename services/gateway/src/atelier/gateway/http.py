@@ -274,7 +274,8 @@ async def check_spec(
 async def create_snapshot(
     request: Request, runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Snapshot]:
-    """Validate, store the spec and snapshot it; send an Idempotency-Key to retry safely."""
+    """Validate, store the spec and snapshot it; send an Idempotency-Key to retry safely (a
+    successful answer is replayed for the same key for 24 hours, by default)."""
     key = idempotency_key(request)
     stored = await handlers.create_snapshot_once(runtime, caller, data, key)
     return Response(

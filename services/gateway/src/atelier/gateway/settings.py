@@ -19,6 +19,10 @@ class GatewaySettings(ServiceSettings):
         description="an unanswered claim of an Idempotency-Key older than this is taken over "
         "(its request died with the process)",
     )
+    idempotency_retention_h: float = Field(
+        default=24.0, gt=0,
+        description="how long an Idempotency-Key is remembered; later, the key is a new request",
+    )
     cors_max_age_s: int = Field(default=600, ge=0, description="how long browsers keep a preflight")
     key_cache_ttl_s: float = Field(
         default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
