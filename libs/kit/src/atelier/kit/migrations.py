@@ -3,6 +3,7 @@ table. ``run_env`` is the whole body of every service's ``env.py``."""
 
 import asyncio
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -67,3 +68,23 @@ def create_outbox_and_inbox(schema: str) -> None:
 
     for table in add_outbox_and_inbox(MetaData(schema=schema)):
         table.create(op.get_bind())  # with its indexes
+
+
+def index_inbox_by_age(schema: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Revision 0002 of every service: its inbox by age, for housekeeping. ``upgrade,
+    downgrade = index_inbox_by_age(SCHEMA)``.
+
+    A database first migrated after this index was declared already has it from 0001
+    (``create_outbox_and_inbox`` creates the tables as the kit declares them now), hence
+    IF NOT EXISTS."""
+    from alembic import op
+
+    from atelier.kit.outbox import INBOX_BY_AGE
+
+    def upgrade() -> None:
+        op.create_index(INBOX_BY_AGE, "inbox", ["received_at"], schema=schema, if_not_exists=True)
+
+    def downgrade() -> None:
+        op.drop_index(INBOX_BY_AGE, "inbox", schema=schema, if_exists=True)
+
+    return upgrade, downgrade

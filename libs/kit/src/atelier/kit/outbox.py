@@ -48,6 +48,8 @@ from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
+INBOX_BY_AGE = "inbox_received_at"
+
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
 
 
@@ -77,6 +79,7 @@ def add_outbox_and_inbox(metadata: MetaData) -> tuple[Table, Table]:
         Column("message_id", String(64), nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         PrimaryKeyConstraint("consumer", "message_id"),
+        Index(INBOX_BY_AGE, "received_at"),  # housekeeping finds the old entries
     )
     return outbox, inbox
 
