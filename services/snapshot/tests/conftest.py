@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import CREATE_SNAPSHOT
 from atelier.contracts.snapshot import CreateSnapshot, SnapshotView
 from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
@@ -30,8 +31,7 @@ def design(text: str = "Ada", template_version: int = 3, width_mm: float = 60) -
 
 
 def hash_of(spec: DesignSpec) -> str:
-    """Stands in for the spec service's hash: the snapshot service stores the one it is given."""
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+    return canonicalize(spec).hash
 
 
 @pytest.fixture

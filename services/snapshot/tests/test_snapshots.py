@@ -2,11 +2,9 @@
 and locked along their lifecycle, announced through the outbox, invisible to other brands."""
 
 import asyncio
-import hashlib
 import json
 
 import pytest
-import rfc8785
 from nats.js.api import RawStreamMsg
 
 from atelier.contracts import Envelope, ErrorCode
@@ -33,6 +31,8 @@ from atelier.contracts.snapshot import (
 )
 from atelier.kit.errors import Conflict, Invalid, NotFound
 from atelier.kit.testing.plugin import eventually, stream_messages, unique
+
+from .conftest import hash_of
 
 
 async def get(client_bus, brand: str, snapshot_id: str) -> SnapshotView:
@@ -122,6 +122,27 @@ async def test_a_spec_hash_that_is_not_sha256_hex_is_refused(
     ]
     assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
                              brand) == 0
+
+
+async def test_a_spec_that_does_not_hash_to_its_spec_hash_is_refused(
+    service, client_bus, a_spec, db
+) -> None:
+    """Orders and production files name a design by its hash: a snapshot never pairs a spec
+    with the hash of another one (RFC 8785 canonical JSON, as the spec service computes it)."""
+    brand = unique("brand-")
+    events = "SELECT count(*) FROM snapshot.outbox"
+    before = await db.fetchval(events)
+    other = hash_of(a_spec("Bob"))
+    with pytest.raises(Invalid) as refused:
+        await client_bus.call(CREATE_SNAPSHOT, CreateSnapshot(spec_hash=other, spec=a_spec("Ada")),
+                              brand_id=brand)
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("spec_hash", ErrorCode.SPEC_HASH_MISMATCH)
+    ]
+    assert hash_of(a_spec("Ada")) in refused.value.errors[0].message
+    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
+                             brand) == 0
+    assert await db.fetchval(events) == before  # and no event
 
 
 # --- idempotent creation -------------------------------------------------------------------------
@@ -276,9 +297,8 @@ async def test_a_template_change_does_not_alter_an_existing_snapshot_or_its_spec
     brand = unique("brand-")
 
     async def snapshot_of(spec) -> SnapshotView:  # noqa: ANN001
-        spec_hash = hashlib.sha256(rfc8785.dumps(spec.model_dump(mode="json"))).hexdigest()
         return await client_bus.call(
-            CREATE_SNAPSHOT, CreateSnapshot(spec_hash=spec_hash, spec=spec), brand_id=brand
+            CREATE_SNAPSHOT, CreateSnapshot(spec_hash=hash_of(spec), spec=spec), brand_id=brand
         )
 
     async def frozen(snapshot_id: str) -> tuple:

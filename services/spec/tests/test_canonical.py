@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atelier.contracts import ErrorCode
+from atelier.contracts.canonical import canonicalize
 from atelier.contracts.spec import Align, DesignSpec, Layer
 from atelier.spec import domain
 
@@ -98,7 +99,7 @@ def spell(value: Any, rnd: random.Random) -> str:
 def test_the_hash_does_not_depend_on_key_order_whitespace_or_number_spelling(
     document: dict, rnd: random.Random
 ) -> None:
-    reference = domain.canonicalize(DesignSpec.model_validate(document))
+    reference = canonicalize(DesignSpec.model_validate(document))
     text = spell(document, rnd)
     checked = domain.validate_document(json.loads(text), expected_hash=reference.hash)
     assert checked.errors == [] and checked.valid
@@ -108,7 +109,7 @@ def test_the_hash_does_not_depend_on_key_order_whitespace_or_number_spelling(
 @BOUNDED
 @given(document=documents)
 def test_the_canonical_form_is_its_own_canonical_form(document: dict) -> None:
-    canonical = domain.canonicalize(DesignSpec.model_validate(document))
+    canonical = canonicalize(DesignSpec.model_validate(document))
     assert json.loads(canonical.json) == DesignSpec.model_validate(document).model_dump(
         mode="json")
     again = domain.validate_document(json.loads(canonical.json), expected_hash=None)
@@ -120,7 +121,7 @@ def test_the_canonical_form_is_its_own_canonical_form(document: dict) -> None:
 def test_different_designs_have_different_hashes(first: dict, second: dict) -> None:
     one, other = DesignSpec.model_validate(first), DesignSpec.model_validate(second)
     if one != other:
-        assert domain.canonicalize(one).hash != domain.canonicalize(other).hash
+        assert canonicalize(one).hash != canonicalize(other).hash
 
 
 @pytest.mark.parametrize("spelling", ["10", "10.0", "1e1", "1.0E1", "100e-1", "0.1E+2",
@@ -131,12 +132,12 @@ def test_ten_millimetres_in_any_spelling_is_one_design(a_spec, spelling: str) ->
     assert spelling in text
     checked = domain.validate_document(json.loads(text), expected_hash=None)
     document["zones"][0]["size_mm"] = 10
-    assert checked.canonical_json == domain.canonicalize(DesignSpec.model_validate(document)).json
+    assert checked.canonical_json == canonicalize(DesignSpec.model_validate(document)).json
     assert '"size_mm":10,' in checked.canonical_json
 
 
 def test_the_canonical_json_is_rfc8785(a_spec) -> None:
-    assert domain.canonicalize(a_spec()).json == (
+    assert canonicalize(a_spec()).json == (
         '{"product_id":"p-1","spec_version":1,"template_version":1,"zones":[{"align":"center",'
         '"bleed_mm":0,"colour":"#112233","font":{"id":"dejavu-sans","sha256":'
         f'"{a_spec().zones[0].font.sha256}"}},"height_mm":12.5,"key":"name","layer":"engrave",'

@@ -4,7 +4,9 @@ framework."""
 from enum import StrEnum
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.snapshot import SnapshotStatus
+from atelier.contracts.spec import DesignSpec
 
 
 class Action(StrEnum):
@@ -47,3 +49,16 @@ def reused_key_error(request_key: str, existing_hash: str, spec_hash: str) -> Er
         message=f"request_key {request_key!r} already created a snapshot of another design "
         f"(spec {existing_hash}); use a new key for a new design.",
     )
+
+
+def spec_hash_errors(spec: DesignSpec, spec_hash: str) -> list[ErrorItem]:
+    """A snapshot freezes a spec under its hash, which orders and production files use to name
+    it: the two must agree, whoever sent them."""
+    try:
+        actual = canonicalize(spec).hash
+    except SpecInvalid as exc:
+        return exc.errors
+    if actual == spec_hash:
+        return []
+    return [ErrorItem(field="spec_hash", code=ErrorCode.SPEC_HASH_MISMATCH,
+                      message=f"The spec hashes to {actual}, not {spec_hash}.")]

@@ -18,7 +18,7 @@ from atelier.contracts.snapshot import (
     SnapshotView,
     ValidateSnapshot,
 )
-from atelier.kit.errors import Conflict, NotFound
+from atelier.kit.errors import Conflict, Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.snapshot import domain
 from atelier.snapshot.models import SnapshotRow
@@ -29,6 +29,9 @@ async def create_snapshot(
 ) -> SnapshotView:
     """Freeze a design; the snapshot and its ``snapshot.created`` event commit together. A
     request key seen before gives back its snapshot: no second row, no second event."""
+    errors = domain.spec_hash_errors(command.spec, command.spec_hash)
+    if errors:
+        raise Invalid("The spec does not match its hash.", errors)
     async with uow:
         row = await _insert(uow, brand_id, command)
         if row is None:  # the key was used before (perhaps by a concurrent twin)

@@ -3,6 +3,7 @@
 from sqlalchemy.dialects.postgresql import insert
 
 from atelier.contracts import Envelope
+from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.catalog import SPEC_CREATED
 from atelier.contracts.spec import (
     DesignSpec,
@@ -23,8 +24,8 @@ async def create_spec(
 ) -> SpecCreatedReply:
     """Store the spec once per brand; the same inputs always give the same hash."""
     try:
-        canonical = domain.canonicalize(spec, field="spec")
-    except domain.SpecInvalid as exc:
+        canonical = canonicalize(spec, field="spec")
+    except SpecInvalid as exc:
         raise Invalid("The spec has no canonical form.", exc.errors) from exc
     async with uow:
         inserted = (
