@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     WRONG_KEY_KIND = "wrong_key_kind"
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
     # idempotency
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"

@@ -76,4 +76,6 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
             access_log=False,
             lifespan="on",
             http=CombinedWritesProtocol,
+            # the gateway reads X-Forwarded-For itself, from its own trusted proxies only
+            proxy_headers=False,
         )

@@ -13,6 +13,11 @@ class AtelierError(Exception):
         self.errors = errors or []
 
     @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (``Retry-After``, say)."""
+        return {}
+
+    @property
     def problem(self) -> Problem:
         return Problem(title=self.title, status=self.status, detail=self.detail, errors=self.errors)
 
@@ -54,6 +59,21 @@ class Unauthorized(AtelierError):
 class Forbidden(AtelierError):
     status = 403
     title = "Forbidden"
+
+
+class TooManyRequests(AtelierError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(
+        self, detail: str, retry_after_s: int, errors: list[ErrorItem] | None = None
+    ) -> None:
+        super().__init__(detail, errors)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(AtelierError):

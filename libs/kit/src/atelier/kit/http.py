@@ -80,7 +80,7 @@ def _lone_surrogate(raw: bytes) -> str | None:
 
 
 def _on_atelier_error(_: Request, exc: AtelierError) -> Response:
-    return problem_response(exc.problem)
+    return problem_response(exc.problem, exc.headers or None)
 
 
 def _on_validation(_: Request, exc: ValidationException) -> Response:

@@ -7,14 +7,25 @@ from atelier.gateway import auth, http
 from atelier.gateway.auth import BrandCors, Keys
 from atelier.gateway.bodies import Body, refuse_empty_body
 from atelier.gateway.bootstrap import bootstrap
+from atelier.gateway.limits import RateLimits, TokenBuckets
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.http import service_app
+from atelier.kit.runtime import Runtime
 
 
 async def before_request(request: Request) -> None:
     """Who may call the route first, then the body (see ``auth``)."""
     await auth.authorize(request)
     await refuse_empty_body(request)
+
+
+def rate_limits(runtime: Runtime, settings: GatewaySettings) -> RateLimits:
+    return RateLimits(
+        runtime.metrics.registry,
+        per_address=TokenBuckets(settings.rate_per_address_per_s, settings.burst_per_address),
+        per_key=TokenBuckets(settings.rate_per_key_per_s, settings.burst_per_key),
+        trusted_proxies=settings.trusted_proxies,
+    )
 
 
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
@@ -25,7 +36,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         http.routes(),
         middleware=[DefineMiddleware(BrandCors, max_age_s=settings.cors_max_age_s)],
         request_max_body_size=settings.request_max_body_size,
-        state=State({"settings": settings, "api_keys": Keys(runtime, settings.key_cache_ttl_s)}),
+        state=State({"settings": settings, "api_keys": Keys(runtime, settings.key_cache_ttl_s),
+                     "rate_limits": rate_limits(runtime, settings)}),
         dependencies={
             "runtime": Provide(lambda: runtime, sync_to_thread=False),
             "caller": Provide(auth.caller, sync_to_thread=False),

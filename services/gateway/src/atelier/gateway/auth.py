@@ -110,6 +110,7 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
     if grant is None:
         raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, KEY_HEADER,
                        "This API key is unknown or revoked.")
+    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", KEY_HEADER)
     if grant.kind not in accepted:
         raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
                        "This endpoint needs a secret key (sk_…).")
@@ -136,9 +137,11 @@ def requires(access: Access) -> dict[str, Any]:
 
 
 async def authorize(request: Request) -> None:
-    """Run the route's access check, if it has one (a ``before_request`` of the app)."""
+    """Run the route's access check, if it has one (a ``before_request`` of the app), after the
+    caller's address has passed its rate limit (see ``limits``)."""
     access = request.route_handler.opt.get(ACCESS)
     if access is not None:
+        request.app.state.rate_limits.check_address(request)
         await access(request)
 
 

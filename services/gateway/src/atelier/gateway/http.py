@@ -61,7 +61,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-KEYED = problems(400, 401, 403, 404, 422, 503)
+KEYED = problems(400, 401, 403, 404, 422, 429, 503)
 WITH_BODY = {**KEYED, **problems(413)}
 
 
@@ -89,7 +89,7 @@ def idempotency_key(request: Request) -> str | None:
 
 
 @post("/v1/platform/brands", opt=auth.requires(auth.platform_operator),
-      responses=problems(400, 401, 404, 413, 422))
+      responses=problems(400, 401, 404, 413, 422, 429))
 async def create_brand(
     runtime: AppRuntime, data: JSONBody[schemas.CreateBrand]
 ) -> Response[schemas.BrandCreated]:

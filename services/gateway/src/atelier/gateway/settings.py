@@ -23,6 +23,17 @@ class GatewaySettings(ServiceSettings):
         default=24.0, gt=0,
         description="how long an Idempotency-Key is remembered; later, the key is a new request",
     )
+    # rate limits (DESIGN §8), per gateway process; a rate of 0 turns a limit off
+    rate_per_address_per_s: float = Field(default=20.0, ge=0, description="requests a second")
+    burst_per_address: int = Field(default=60, ge=1)
+    rate_per_key_per_s: float = Field(
+        default=1000.0, ge=0, description="requests a second, all of a brand's shoppers together"
+    )
+    burst_per_key: int = Field(default=2000, ge=1)
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1", "::1"],
+        description="peers whose X-Forwarded-For names the client (our balancer, never a client)",
+    )
     cors_max_age_s: int = Field(default=600, ge=0, description="how long browsers keep a preflight")
     key_cache_ttl_s: float = Field(
         default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
