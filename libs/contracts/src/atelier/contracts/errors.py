@@ -19,6 +19,8 @@ class ErrorCode(StrEnum):
     MISSING_API_KEY = "missing_api_key"
     INVALID_API_KEY = "invalid_api_key"
     WRONG_KEY_KIND = "wrong_key_kind"
+    INVALID_TOKEN = "invalid_token"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     NOT_FOUND = "not_found"
     RATE_LIMITED = "rate_limited"

@@ -9,6 +9,7 @@ from atelier.gateway.bodies import Body, refuse_empty_body
 from atelier.gateway.bootstrap import bootstrap
 from atelier.gateway.limits import RateLimits, TokenBuckets
 from atelier.gateway.settings import GatewaySettings
+from atelier.gateway.tokens import AdminTokens
 from atelier.kit.http import service_app
 from atelier.kit.runtime import Runtime
 
@@ -37,7 +38,8 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         middleware=[DefineMiddleware(BrandCors, max_age_s=settings.cors_max_age_s)],
         request_max_body_size=settings.request_max_body_size,
         state=State({"settings": settings, "api_keys": Keys(runtime, settings.key_cache_ttl_s),
-                     "rate_limits": rate_limits(runtime, settings)}),
+                     "rate_limits": rate_limits(runtime, settings),
+                     "admin_tokens": AdminTokens(settings)}),
         dependencies={
             "runtime": Provide(lambda: runtime, sync_to_thread=False),
             "caller": Provide(auth.caller, sync_to_thread=False),

@@ -25,6 +25,7 @@ from atelier.contracts import ErrorCode, ErrorItem, new_id
 from atelier.gateway import domain, repository
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.settings import GatewaySettings
+from atelier.gateway.tokens import AdminTokens, Role, looks_like_token
 from atelier.kit import context
 from atelier.kit.cache import TtlCache
 from atelier.kit.errors import Forbidden, NotFound, Unauthorized
@@ -51,16 +52,16 @@ class Grant:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the key's grant and what the request says of its client."""
+    """Who is calling: the brand; who acts (``key:<prefix>`` or ``user:<sub>``, as snapshots
+    record it); the API key's grant (None for a brand user's token); and what the request says of
+    its client."""
 
-    grant: Grant
+    brand_id: str
+    actor: str
+    grant: Grant | None
     correlation_id: str
     origin: str | None  # an allowed origin of the brand, or None (a server)
     user_agent: str | None
-
-    @property
-    def brand_id(self) -> str:
-        return self.grant.brand_id
 
 
 class Keys:
@@ -91,12 +92,14 @@ def _refused(
     return error(message, [ErrorItem(field=field, code=code, message=message)])
 
 
+def _bearer(connection: ASGIConnection) -> str | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def presented_key(connection: ASGIConnection) -> str | None:
     """``Authorization: Bearer <key>`` (servers) or ``X-Atelier-Key: <key>`` (the widget)."""
-    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return connection.headers.get(KEY_HEADER.lower()) or None
+    return _bearer(connection) or connection.headers.get(KEY_HEADER.lower()) or None
 
 
 async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> None:
@@ -120,10 +123,28 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
             raise _refused(Forbidden, ErrorCode.ORIGIN_NOT_ALLOWED, "Origin",
                            f"{origin} is not an allowed origin of this brand.")
         connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
-    context.brand_id.set(grant.brand_id)
+    _enter(connection, grant.brand_id, domain.key_actor(grant.key_prefix), grant, origin)
+
+
+async def _admit_user(connection: ASGIConnection, tokens: AdminTokens, token: str) -> None:
+    """A brand user's token on the admin API: admins may do everything, viewers only read."""
+    user = await tokens.verify(token)
+    connection.app.state.rate_limits.check_key(f"{user.brand_id} user:{user.user}",
+                                               "Authorization")
+    if user.role is Role.VIEWER and connection.scope["method"] not in ("GET", "HEAD"):
+        raise _refused(Forbidden, ErrorCode.ROLE_NOT_ALLOWED, "Authorization",
+                       "A viewer may only read; this needs the admin role.")
+    _enter(connection, user.brand_id, f"user:{user.user}", None, None)
+
+
+def _enter(
+    connection: ASGIConnection, brand_id: str, actor: str, grant: Grant | None,
+    origin: str | None,
+) -> None:
+    context.brand_id.set(brand_id)
     user_agent = connection.headers.get("user-agent")
     connection.scope[CALLER] = Caller(  # type: ignore[literal-required]
-        grant, context.correlation_id.get() or new_id(), origin,
+        brand_id, actor, grant, context.correlation_id.get() or new_id(), origin,
         user_agent[:USER_AGENT_MAX] if user_agent else None,
     )
 
@@ -151,8 +172,13 @@ async def widget_key(connection: ASGIConnection) -> None:
 
 
 async def admin_key(connection: ASGIConnection) -> None:
-    """Access to admin routes: the secret key only."""
-    await _admit(connection, frozenset({KeyKind.SECRET}))
+    """Access to admin routes: the secret key, or a brand user's token (see ``tokens``)."""
+    tokens: AdminTokens = connection.app.state.admin_tokens
+    credential = _bearer(connection)
+    if credential is not None and tokens.enabled and looks_like_token(credential):
+        await _admit_user(connection, tokens, credential)
+    else:
+        await _admit(connection, frozenset({KeyKind.SECRET}))
 
 
 def caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
@@ -171,12 +197,12 @@ async def platform_operator(connection: ASGIConnection) -> None:
     if settings.platform_token is None:  # the same answer as a path that does not exist
         raise NotFound("Not Found", [ErrorItem(field="request", code=ErrorCode.NOT_FOUND,
                                                message="Not Found")])
-    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = _bearer(connection)
+    if token is None:
         raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, "Authorization",
                        "Send the platform token as Authorization: Bearer <token>.")
     expected = settings.platform_token.get_secret_value().encode()
-    if not hmac.compare_digest(token.strip().encode(), expected):
+    if not hmac.compare_digest(token.encode(), expected):
         raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, "Authorization",
                        "The platform token is not valid.")
 

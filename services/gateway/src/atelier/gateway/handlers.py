@@ -202,10 +202,11 @@ async def check_spec(runtime: Runtime, caller: Caller, document: ValidateSpec) -
 
 
 def provenance(caller: Caller) -> Provenance:
-    widget = caller.grant.kind is KeyKind.PUBLISHABLE
+    grant = caller.grant
+    widget = grant is not None and grant.kind is KeyKind.PUBLISHABLE
     return Provenance(
         source="widget" if widget else "api",
-        key_prefix=caller.grant.key_prefix,
+        key_prefix=grant.key_prefix if grant is not None else None,
         origin=caller.origin,
         user_agent=caller.user_agent,
         correlation_id=caller.correlation_id,
@@ -263,17 +264,15 @@ def _with_preview(view: SnapshotView, preview: schemas.Preview) -> schemas.Snaps
 
 async def validate_snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> SnapshotView:
     """A brand user approves the snapshot; the snapshot service refuses an illegal transition."""
-    by = domain.key_actor(caller.grant.key_prefix)
     return await call(runtime, caller, VALIDATE_SNAPSHOT,
-                      ValidateSnapshot(snapshot_id=snapshot_id, by=by))
+                      ValidateSnapshot(snapshot_id=snapshot_id, by=caller.actor))
 
 
 async def lock_snapshot(
     runtime: Runtime, caller: Caller, snapshot_id: str, lock: schemas.Lock
 ) -> SnapshotView:
-    by = domain.key_actor(caller.grant.key_prefix)
     return await call(runtime, caller, LOCK_SNAPSHOT,
-                      LockSnapshot(snapshot_id=snapshot_id, by=by, reason=lock.reason))
+                      LockSnapshot(snapshot_id=snapshot_id, by=caller.actor, reason=lock.reason))
 
 
 async def idempotently(

@@ -23,6 +23,12 @@ class GatewaySettings(ServiceSettings):
         default=24.0, gt=0,
         description="how long an Idempotency-Key is remembered; later, the key is a new request",
     )
+    # brand users' JWTs on the admin API (see ``tokens``): a shared secret, a JWKS URL, or both
+    admin_jwt_secret: SecretStr | None = Field(default=None, description="HS256 (Supabase)")
+    admin_jwks_url: str | None = Field(default=None, description="RS256/ES256/EdDSA keys")
+    admin_jwt_audience: str = "authenticated"
+    admin_jwt_issuer: str | None = None
+    admin_jwks_ttl_s: float = Field(default=600.0, gt=0)
     # rate limits (DESIGN §8), per gateway process; a rate of 0 turns a limit off
     rate_per_address_per_s: float = Field(default=20.0, ge=0, description="requests a second")
     burst_per_address: int = Field(default=60, ge=1)
