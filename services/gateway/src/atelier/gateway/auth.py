@@ -1,6 +1,8 @@
-"""Who is calling: API keys, the platform token, and the brand's CORS origins.
+"""Who is calling: API keys, brand users' tokens (admin API, see ``tokens``), the platform token,
+and the brand's CORS origins.
 
-The brand comes ONLY from the key; nothing a client sends can name another brand. Browsers send
+The brand comes ONLY from the key or the verified token; nothing else a client sends can name
+another brand. Browsers send
 no key on a CORS preflight, so every preflight is answered and the origin is checked on the real
 request, once the key has told us the brand.
 
