@@ -58,5 +58,8 @@ class TtlCache(Generic[V]):
         finally:
             del self._loading[key]
 
+    def discard(self, key: Hashable) -> None:
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         self._entries.clear()

@@ -78,6 +78,10 @@ class Keys:
         key_hash = domain.hash_key(key)
         return await self.cache.get_or_load(key_hash, lambda: self._load(key_hash))
 
+    def forget(self, key_hash: str) -> None:
+        """A key revoked here stops at once in this process (in others, within ``ttl_s``)."""
+        self.cache.discard(key_hash)
+
     async def _load(self, key_hash: str) -> Grant | None:
         async with self.runtime.db.sessions() as session:
             found = await repository.active_key(session, key_hash)

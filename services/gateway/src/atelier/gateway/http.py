@@ -178,6 +178,37 @@ async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList
     return _json(await handlers.word_list(runtime, caller))
 
 
+# --- admin: API keys ------------------------------------------------------------------------
+
+
+@get("/v1/admin/keys", opt=ADMIN, responses=KEYED)
+async def api_keys(runtime: AppRuntime, caller: KeyCaller) -> Response[schemas.ApiKeys]:
+    """The brand's keys, revoked ones included; never the keys themselves."""
+    return _json(await handlers.api_keys(runtime, caller))
+
+
+@post("/v1/admin/keys", opt=ADMIN, responses=WITH_BODY)
+async def create_api_key(
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.NewKey]
+) -> Response[schemas.IssuedKey]:
+    """A new key, shown only in this answer (rotate: create the new key, deploy it, then revoke
+    the old one). Not replayed under an Idempotency-Key: a key is never stored to be shown
+    again."""
+    issued = await handlers.create_api_key(runtime, caller, data)
+    return _json(issued, 201, headers={"Cache-Control": "no-store"})
+
+
+@post("/v1/admin/keys/{key_id:str}/revoke", opt=ADMIN, status_code=200,
+      responses={**KEYED, **problems(409)})
+async def revoke_api_key(
+    request: Request, runtime: AppRuntime, caller: KeyCaller, key_id: FromPath[str]
+) -> Response[schemas.ApiKey]:
+    """Revoke a key: refused at once by this gateway process, by every other one within
+    ``key_cache_ttl_s``. The brand's last secret key cannot be revoked (409)."""
+    keys = request.app.state.api_keys
+    return _json(await handlers.revoke_api_key(runtime, caller, keys, key_id))
+
+
 # --- admin: snapshot lifecycle --------------------------------------------------------------
 
 
@@ -320,6 +351,7 @@ def routes() -> list[Any]:
         create_brand,
         create_product, product, publish_template,
         upload_font, fonts, set_word_list, word_list,
+        api_keys, create_api_key, revoke_api_key,
         validate_snapshot, lock_snapshot,
         product_config, validate, normalize, autofit,
         create_spec, spec, check_spec, create_snapshot, snapshot,

@@ -19,13 +19,47 @@ async def add_brand(session: AsyncSession, name: str, allowed_origins: list[str]
     return brand
 
 
-async def add_key(session: AsyncSession, brand_id: str, key: IssuedKey) -> None:
-    session.add(
-        ApiKeyRow(
-            id=new_id(), brand_id=brand_id, kind=key.kind, key_prefix=key.prefix, key_hash=key.hash
-        )
+async def add_key(session: AsyncSession, brand_id: str, key: IssuedKey) -> ApiKeyRow:
+    row = ApiKeyRow(
+        id=new_id(), brand_id=brand_id, kind=key.kind, key_prefix=key.prefix, key_hash=key.hash
     )
+    session.add(row)
     await session.flush()
+    await session.refresh(row)  # created_at, from the database
+    return row
+
+
+async def keys_of(session: AsyncSession, brand_id: str) -> list[ApiKeyRow]:
+    rows = await session.execute(
+        select(ApiKeyRow).where(ApiKeyRow.brand_id == brand_id)
+        .order_by(ApiKeyRow.created_at, ApiKeyRow.id)  # type: ignore[arg-type]
+    )
+    return list(rows.scalars())
+
+
+async def key_for_update(session: AsyncSession, brand_id: str, key_id: str) -> ApiKeyRow | None:
+    """The brand's key, locked with the brand's other keys (a revocation counts what stays)."""
+    rows = await session.execute(
+        select(ApiKeyRow).where(ApiKeyRow.brand_id == brand_id).with_for_update()
+    )
+    return next((row for row in rows.scalars() if row.id == key_id), None)
+
+
+async def active_secret_keys(session: AsyncSession, brand_id: str) -> int:
+    return (await session.execute(
+        select(func.count()).select_from(ApiKeyRow).where(
+            ApiKeyRow.brand_id == brand_id, ApiKeyRow.kind == "secret",
+            ApiKeyRow.revoked_at.is_(None),  # type: ignore[union-attr]
+        )
+    )).scalar_one()
+
+
+async def revoke_key(session: AsyncSession, key: ApiKeyRow) -> ApiKeyRow:
+    await session.execute(
+        update(ApiKeyRow).where(ApiKeyRow.id == key.id).values(revoked_at=func.now())
+    )
+    await session.refresh(key)
+    return key
 
 
 async def active_key(session: AsyncSession, key_hash: str) -> tuple[ApiKeyRow, BrandRow] | None:

@@ -1,5 +1,7 @@
 """The HTTP request and response bodies of the gateway (bus payloads live in atelier.contracts)."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from atelier.contracts import ErrorItem
@@ -33,6 +35,28 @@ class BrandCreated(BaseModel):
     allowed_origins: list[str]
     publishable_key: str = Field(description="for the widget (X-Atelier-Key)")
     secret_key: str = Field(description="for servers and admin; shown only this once")
+
+
+class NewKey(Request):
+    kind: domain.KeyKind = Field(description="publishable (pk_…, the widget) or secret (sk_…)")
+
+
+class ApiKey(BaseModel):
+    """A key as listed: never the key itself, which is shown once, when it is made."""
+
+    id: str
+    kind: domain.KeyKind
+    key_prefix: str = Field(description="the key's first characters, to recognise it")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiKeys(BaseModel):
+    keys: list[ApiKey]
+
+
+class IssuedKey(ApiKey):
+    key: str = Field(description="the key itself; shown only this once")
 
 
 class Design(ValidateDesign):
