@@ -54,14 +54,12 @@ def _invalid(message: str) -> Unauthorized:
 
 class AdminTokens:
     def __init__(
-        self, settings: GatewaySettings, http: httpx.AsyncClient | None = None,
-        refetch_after_s: float = REFETCH_AFTER_S,
+        self, settings: GatewaySettings, refetch_after_s: float = REFETCH_AFTER_S
     ) -> None:
         self.secret = settings.admin_jwt_secret
         self.jwks_url = settings.admin_jwks_url
         self.audience = settings.admin_jwt_audience
         self.issuer = settings.admin_jwt_issuer
-        self.http = http
         self._sets: TtlCache[jwt.PyJWKSet] = TtlCache(maxsize=1, ttl_s=settings.admin_jwks_ttl_s)
         self.refetch_after_s = refetch_after_s
         self._fetched_at = -refetch_after_s
@@ -108,11 +106,8 @@ class AdminTokens:
         assert self.jwks_url is not None
         self._fetched_at = time.monotonic()
         try:
-            if self.http is None:
-                async with httpx.AsyncClient(timeout=5.0) as http:
-                    response = await http.get(self.jwks_url)
-            else:
-                response = await self.http.get(self.jwks_url)
+            async with httpx.AsyncClient(timeout=5.0) as http:  # rare: once per TTL or rotation
+                response = await http.get(self.jwks_url)
             response.raise_for_status()
             return jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWKError) as exc:
