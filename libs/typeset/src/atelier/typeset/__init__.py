@@ -2,20 +2,26 @@
 all come from the same shaped, broken and placed text, as a vector scene in millimetres.
 
     from atelier.typeset import Box, TextStyle, layout, autofit, rasterize, coverage
+    from atelier.typeset import PrintBox, zone_scene
     style = TextStyle(font_id="dejavu-sans", size_mm=5.0, align="center", colour="#112233")
     result = layout("Ada Lovelace", style, Box(width_mm=60, height_mm=12), max_lines=2)
     result.fits, result.width_mm, result.height_mm    # and too_wide, too_many_lines, too_tall
     result.lines[0].width_mm, result.lines[0].glyphs          # glyph ids, clusters, positions in mm
     scene = result.scene()                                    # filled outlines, mm, y down
     scene.svg(); scene.paths[0].svg_d(); scene.paths[0].polylines(tolerance_mm=0.01)
+    scene.paths[0].translated(1.5, 1.5)                       # the same glyph moved, in mm
     png = rasterize(scene, px_per_mm=10)                      # PIL image, anti-aliased
     autofit("Ada Lovelace", style, box, min_size=2, max_size=12, step=0.5)  # largest size or None
+    zone = PrintBox(width_mm=64, height_mm=16, safe_mm=2)     # zone.safe_box == Box(60, 12)
+    zone_scene("Ada Lovelace", style, zone, max_lines=2)      # laid out in the safe area,
+                                                              # centred, in print-box mm (64×16)
     coverage("dejavu-sans", "中")                             # [(0, "中")]: the font lacks it
 
 Modules: `layout` (boxes, styles, line breaking, auto-fit), `face` (fonts loaded once, shaping,
 outlines; `register_font` for a brand's upload), `itemize` (bidi levels and scripts), `breaking`
-(paragraphs, grapheme clusters, break opportunities), `scene` (paths, SVG, polylines), `raster`,
-`coverage`, `bench`, and `fonts` (the shipped, freely licensed fonts).
+(paragraphs, grapheme clusters, break opportunities), `scene` (paths, translation, SVG,
+polylines), `zone` (a zone's print box and safe area; its text placed as the scene every output
+is drawn from), `raster`, `coverage`, `bench`, and `fonts` (the shipped, freely licensed fonts).
 """
 
 from atelier.typeset.coverage import coverage
@@ -23,6 +29,7 @@ from atelier.typeset.face import register_font
 from atelier.typeset.layout import Box, Glyph, Layout, Line, TextStyle, autofit, fits, layout
 from atelier.typeset.raster import rasterize
 from atelier.typeset.scene import Contour, Path, Scene
+from atelier.typeset.zone import PrintBox, zone_scene
 
 __all__ = [
     "Box",
@@ -31,6 +38,7 @@ __all__ = [
     "Layout",
     "Line",
     "Path",
+    "PrintBox",
     "Scene",
     "TextStyle",
     "autofit",
@@ -39,4 +47,5 @@ __all__ = [
     "layout",
     "rasterize",
     "register_font",
+    "zone_scene",
 ]

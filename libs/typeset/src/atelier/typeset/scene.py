@@ -1,4 +1,5 @@
-"""The vector scene: filled outlines in millimetres, y down, origin at the zone box's top-left.
+"""The vector scene: filled outlines in millimetres, y down, origin at the top-left of the box
+the text was laid out in (`Layout.scene`), or of the print box for a zone (`zone_scene`).
 
 Every output is a serialization of a `Scene`: the preview PNG (`rasterize`), SVG (`Scene.svg`,
 or `Path.svg_d` per path), DXF and PDF (closed `Path.polylines`, or the Bézier segments of
@@ -40,6 +41,14 @@ class Contour:
             points.pop()
         return points
 
+    def translated(self, dx_mm: float, dy_mm: float) -> Contour:
+        """The same contour moved by (dx_mm, dy_mm): every point, control points included."""
+
+        def move(point: Point) -> Point:
+            return (point[0] + dx_mm, point[1] + dy_mm)
+
+        return Contour(move(self.start), tuple(tuple(map(move, s)) for s in self.segments))
+
 
 @dataclass(frozen=True)
 class Path:
@@ -56,6 +65,10 @@ class Path:
         if tolerance_mm <= 0:
             raise ValueError(f"tolerance_mm must be positive, got {tolerance_mm}")
         return [contour.polyline(tolerance_mm) for contour in self.contours]
+
+    def translated(self, dx_mm: float, dy_mm: float) -> Path:
+        """The same shape, in the same colour, moved by (dx_mm, dy_mm)."""
+        return Path(tuple(c.translated(dx_mm, dy_mm) for c in self.contours), self.colour)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The 2D preview of a design as a PNG: a rasterization of the typesetting scene (DESIGN §6).
 
-One image per design: each zone's print box (the bleed is not drawn), its text laid out by
-``atelier.typeset`` in the safe area at exactly the spec's size — personalization already
-auto-fitted it, and fitting again here could disagree with what the shopper was shown — with the
-spec's font, colour, alignment, line height and line limit, and the block centred vertically.
+One image per design: each zone's print box (the bleed is not drawn) as placed by
+``atelier.typeset.zone_scene``, the scene the production files are drawn from too: its text laid
+out in the safe area at exactly the spec's size — personalization already auto-fitted it, and
+fitting again here could disagree with what the shopper was shown — with the spec's font,
+colour, alignment, line height and line limit, and the block centred vertically.
 Several zones are stacked with a gap, each centred horizontally. Deterministic: the same spec
 gives the same bytes. The fonts must be made ready first (``fonts.PinnedFonts.ensure``).
 """
@@ -13,10 +14,11 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from atelier import typeset
 from atelier.contracts.spec import DesignSpec, SpecZone
 from atelier.render.domain import Undrawable
 from atelier.render.fonts import engine_font_id
-from atelier.typeset import Box, Contour, Path, Scene, TextStyle, layout, rasterize
+from atelier.typeset import PrintBox, Scene, TextStyle, rasterize
 
 PX_PER_MM = 10.0
 MAX_SIDE_PX = 2000
@@ -54,30 +56,15 @@ def zone_scene(zone: SpecZone) -> Scene:
         font_id=engine_font_id(zone.font),
         size_mm=zone.size_mm,
         align=zone.align.value,
-        valign="middle",
+        valign="middle",  # a zone has no vertical alignment: its block is centred
         line_height=zone.line_height,
         colour=zone.colour,
     )
-    safe = Box(zone.width_mm - 2 * zone.safe_mm, zone.height_mm - 2 * zone.safe_mm)
+    box = PrintBox(zone.width_mm, zone.height_mm, zone.safe_mm)
     try:
-        text = layout(zone.text, style, safe, zone.max_lines)
+        return typeset.zone_scene(zone.text, style, box, zone.max_lines)
     except LookupError as exc:  # a brand font PinnedFonts.ensure did not load
         raise Undrawable(f"font {zone.font.id!r} is not loaded: {exc}") from None
-    paths = tuple(_moved(path, zone.safe_mm) for path in text.scene().paths)
-    return Scene(zone.width_mm, zone.height_mm, paths)
-
-
-def _moved(path: Path, inset_mm: float) -> Path:
-    """``path`` from safe-area coordinates to print-box ones."""
-
-    def point(p: tuple[float, float]) -> tuple[float, float]:
-        return (p[0] + inset_mm, p[1] + inset_mm)
-
-    contours = tuple(
-        Contour(point(c.start), tuple(tuple(map(point, s)) for s in c.segments))
-        for c in path.contours
-    )
-    return Path(contours, path.colour)
 
 
 def _scale(zones: list[SpecZone]) -> float:
