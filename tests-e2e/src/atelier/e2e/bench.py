@@ -1,7 +1,8 @@
 """``make bench``: the slice through the gateway, every service its own process, on this machine.
 
 Prints p50/p95/p99 and throughput of validation (one zone, and a three-zone product with
-auto-fit) and of snapshot creation at a fixed concurrency; the snapshot-to-preview-ready time
+auto-fit) and of snapshot creation at a fixed concurrency; of the one-zone validation sent
+straight to the personalization service over NATS (the same path without HTTP and gateway); the snapshot-to-preview-ready time
 (from the snapshot's 201 to the render service's completion event) both for a lone shopper and
 under the snapshot load; and the typesetting engine's throughput. Writes the same figures to
 ``var/bench/latest.json``. A benchmark, not a test: nothing here passes or fails on time.
@@ -22,6 +23,9 @@ from typing import Any
 import nats
 import uvloop
 
+from atelier.contracts import Envelope, RpcReply
+from atelier.contracts.catalog import VALIDATE_DESIGN
+from atelier.contracts.personalization import ValidateDesign, ValidationResult
 from atelier.devstack.demo import ORIGIN
 from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.system import System, running_system
@@ -125,6 +129,29 @@ class Figures:
         self.add(f"{name}.throughput", len(samples) / seconds, "req/s", **conditions)
 
 
+async def personalization_alone(
+    nc: nats.NATS, namespace: str, brand_id: str, product_id: str, figures: Figures
+) -> None:
+    """The one-zone validation sent straight to the personalization service over NATS, as the
+    gateway sends it, without HTTP: what the gateway's part of the path costs is the difference
+    from the ``validate`` figure (an upper bound for any gateway, however fast)."""
+    subject = namespaced(namespace, VALIDATE_DESIGN.subject)
+    reply = RpcReply[ValidationResult]  # type: ignore[name-defined]
+
+    async def validate(_: int, n: int) -> None:
+        envelope = Envelope[ValidateDesign](
+            type=VALIDATE_DESIGN.type, producer="bench", brand_id=brand_id,
+            data=ValidateDesign(product_id=product_id, values={"name": f"Ada {n}"}))
+        answer = await nc.request(subject, envelope.model_dump_json().encode(), timeout=10)
+        assert reply.model_validate_json(answer.data).ok, answer.data
+
+    await load(CONCURRENCY, WARMUP, validate)
+    samples, seconds = await load(CONCURRENCY, VALIDATIONS, validate)
+    figures.latency("validate.personalization_alone", samples, seconds, concurrency=CONCURRENCY,
+                    requests=VALIDATIONS, zones=1,
+                    path="NATS request/reply straight to personalization: no HTTP, no gateway")
+
+
 async def bench(system: System, figures: Figures) -> None:
     demo = await system.new_brand()
     headers = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
@@ -157,8 +184,10 @@ async def bench(system: System, figures: Figures) -> None:
                         requests=VALIDATIONS, zones=3, autofit=True,
                         values="each shopper edits the title; date and dedication stay")
 
-        completions = Completions()
         nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
+        await personalization_alone(nc, system.namespace, demo.brand_id, demo.product_id, figures)
+
+        completions = Completions()
         await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
                            cb=completions.on_completed)
 
