@@ -93,7 +93,7 @@ class Stack:
     namespace. ``ports=None`` gives every replica a free port (tests); ``DEFAULT_PORTS`` is what
     ``make run`` uses.
 
-    ``async with Stack(...) as stack:`` sets up every service in sequence, starts them all, waits
+    ``async with Stack(...) as stack:`` sets up every service (side by side), starts them all, waits
     until each answers 200 on ``/health/ready`` and stops them all on exit.
     """
 
@@ -148,8 +148,13 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._check_fixed_ports()
         try:
-            for name in self.services:
-                await self.setup(name)
+            # each service migrates its own schema and declares its own streams, so the setups
+            # run side by side; all of them end (or are killed) before a failure is raised
+            failed = [outcome for outcome in await asyncio.gather(
+                *(self.setup(name) for name in self.services), return_exceptions=True)
+                if isinstance(outcome, BaseException)]
+            if failed:
+                raise failed[0]
             replicas = [self._spawn(name, 0) for name in self.services]
             await asyncio.gather(*(self._wait_ready(r) for r in replicas))
         except BaseException:
