@@ -2,10 +2,11 @@
 
 Prints p50/p95/p99 and throughput of validation (one zone, and a three-zone product with
 auto-fit) and of snapshot creation at a fixed concurrency; of the one-zone validation sent
-straight to the personalization service over NATS (the same path without HTTP and gateway); the snapshot-to-preview-ready time
-(from the snapshot's 201 to the render service's completion event) both for a lone shopper and
-under the snapshot load; and the typesetting engine's throughput. Writes the same figures to
-``var/bench/latest.json``. A benchmark, not a test: nothing here passes or fails on time.
+straight to the personalization service over NATS (the same path without HTTP and gateway);
+the snapshot-to-preview-ready time (from the snapshot's 201 to the render service's completion
+event) both for a lone shopper and under the snapshot load; and the typesetting engine's
+throughput. Writes the same figures to ``var/bench/latest.json``. A benchmark, not a test:
+nothing here passes or fails on time.
 """
 
 import asyncio
