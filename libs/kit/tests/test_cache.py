@@ -58,3 +58,11 @@ async def test_a_failed_load_reaches_every_waiter_and_is_retried_next_time() -> 
         return "back"
 
     assert await cache.get_or_load("k", working) == "back"
+
+
+def test_discard_where_drops_only_the_entries_it_picks() -> None:
+    cache: TtlCache[str] = TtlCache(maxsize=10, ttl_s=60)
+    for key, brand in (("k1", "a"), ("k2", "b"), ("k3", "a")):
+        cache.put(key, brand)
+    cache.discard_where(lambda brand: brand == "a")
+    assert (cache.get("k1"), cache.get("k2"), cache.get("k3")) == (None, "b", None)

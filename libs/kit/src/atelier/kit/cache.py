@@ -61,5 +61,11 @@ class TtlCache(Generic[V]):
     def discard(self, key: Hashable) -> None:
         self._entries.pop(key, None)
 
+    def discard_where(self, stale: Callable[[V], bool]) -> None:
+        """Drop every entry whose value ``stale`` picks (a scan: for rare changes, not hot
+        paths)."""
+        for key in [key for key, (_, value) in self._entries.items() if stale(value)]:
+            del self._entries[key]
+
     def clear(self) -> None:
         self._entries.clear()

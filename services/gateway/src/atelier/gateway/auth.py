@@ -82,6 +82,11 @@ class Keys:
         """A key revoked here stops at once in this process (in others, within ``ttl_s``)."""
         self.cache.discard(key_hash)
 
+    def forget_brand(self, brand_id: str) -> None:
+        """The brand's origins changed: its keys' grants are read again (here at once, in other
+        processes within ``ttl_s``)."""
+        self.cache.discard_where(lambda grant: grant.brand_id == brand_id)
+
     async def _load(self, key_hash: str) -> Grant | None:
         async with self.runtime.db.sessions() as session:
             found = await repository.active_key(session, key_hash)

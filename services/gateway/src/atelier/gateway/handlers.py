@@ -65,7 +65,7 @@ from atelier.contracts.spec import (
 from atelier.gateway import domain, repository, schemas
 from atelier.gateway.auth import Caller, Keys
 from atelier.gateway.domain import KeyKind
-from atelier.gateway.models import ApiKeyRow, IdempotencyRow
+from atelier.gateway.models import ApiKeyRow, BrandRow, IdempotencyRow
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.broker import errors_of
 from atelier.kit.errors import Conflict, Invalid, NotFound
@@ -114,6 +114,36 @@ async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schema
         publishable_key=publishable.plaintext,
         secret_key=secret.plaintext,
     )
+
+
+# --- admin: the brand ------------------------------------------------------------------------
+
+
+def _brand_view(row: BrandRow) -> schemas.Brand:
+    return schemas.Brand(id=row.id, name=row.name, allowed_origins=row.allowed_origins)
+
+
+async def brand(runtime: Runtime, caller: Caller) -> schemas.Brand:
+    async with runtime.uow() as uow:
+        row = await repository.brand(uow.session, caller.brand_id)
+        if row is None:  # a key or token of a brand that is gone
+            raise NotFound.of("brand", "brand_id")
+        return _brand_view(row)
+
+
+async def set_allowed_origins(
+    runtime: Runtime, caller: Caller, keys: Keys, origins: schemas.BrandOrigins
+) -> schemas.Brand:
+    """Replace the storefront origins the brand's widget may call from."""
+    async with runtime.uow() as uow:
+        row = await repository.set_allowed_origins(uow.session, caller.brand_id,
+                                                   origins.allowed_origins)
+        if row is None:
+            raise NotFound.of("brand", "brand_id")
+        view = _brand_view(row)
+        await uow.commit()
+    keys.forget_brand(caller.brand_id)
+    return view
 
 
 # --- admin: API keys --------------------------------------------------------------------------

@@ -178,6 +178,25 @@ async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList
     return _json(await handlers.word_list(runtime, caller))
 
 
+# --- admin: the brand -----------------------------------------------------------------------
+
+
+@get("/v1/admin/brand", opt=ADMIN, responses=KEYED)
+async def brand(runtime: AppRuntime, caller: KeyCaller) -> Response[schemas.Brand]:
+    """The caller's brand: its name and the storefront origins its widget may call from."""
+    return _json(await handlers.brand(runtime, caller))
+
+
+@put("/v1/admin/brand/allowed-origins", opt=ADMIN, responses=WITH_BODY)
+async def set_allowed_origins(
+    request: Request, runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.BrandOrigins]
+) -> Response[schemas.Brand]:
+    """Replace the origins (``https://shop.example``) the widget may call from: at once in this
+    gateway process, in every other one within ``key_cache_ttl_s``."""
+    keys = request.app.state.api_keys
+    return _json(await handlers.set_allowed_origins(runtime, caller, keys, data))
+
+
 # --- admin: API keys ------------------------------------------------------------------------
 
 
@@ -351,7 +370,7 @@ def routes() -> list[Any]:
         create_brand,
         create_product, product, publish_template,
         upload_font, fonts, set_word_list, word_list,
-        api_keys, create_api_key, revoke_api_key,
+        brand, set_allowed_origins, api_keys, create_api_key, revoke_api_key,
         validate_snapshot, lock_snapshot,
         product_config, validate, normalize, autofit,
         create_spec, spec, check_spec, create_snapshot, snapshot,

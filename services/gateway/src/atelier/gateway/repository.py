@@ -19,6 +19,19 @@ async def add_brand(session: AsyncSession, name: str, allowed_origins: list[str]
     return brand
 
 
+async def brand(session: AsyncSession, brand_id: str) -> BrandRow | None:
+    return await session.get(BrandRow, brand_id)
+
+
+async def set_allowed_origins(
+    session: AsyncSession, brand_id: str, origins: list[str]
+) -> BrandRow | None:
+    return (await session.execute(
+        update(BrandRow).where(BrandRow.id == brand_id)  # type: ignore[arg-type]
+        .values(allowed_origins=origins).returning(BrandRow)
+    )).scalar_one_or_none()
+
+
 async def add_key(session: AsyncSession, brand_id: str, key: IssuedKey) -> ApiKeyRow:
     row = ApiKeyRow(
         id=new_id(), brand_id=brand_id, kind=key.kind, key_prefix=key.prefix, key_hash=key.hash

@@ -1,8 +1,9 @@
 """The HTTP request and response bodies of the gateway (bus payloads live in atelier.contracts)."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import TextZone, ValidateDesign, ZoneResult
@@ -17,16 +18,28 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _origins(origins: list[str]) -> list[str]:
+    return list(dict.fromkeys(domain.normalize_origin(o) for o in origins))
+
+
+# http(s)://host[:port], normalized as browsers send them, duplicates dropped
+AllowedOrigins = Annotated[list[str], Field(
+    max_length=50, description="origins the widget may call from"), AfterValidator(_origins)]
+
+
 class CreateBrand(Request):
     name: str = Field(min_length=1, max_length=200)
-    allowed_origins: list[str] = Field(
-        default_factory=list, max_length=50, description="origins the widget may call from"
-    )
+    allowed_origins: AllowedOrigins = Field(default_factory=list)
 
-    @field_validator("allowed_origins")
-    @classmethod
-    def _origins(cls, origins: list[str]) -> list[str]:
-        return list(dict.fromkeys(domain.normalize_origin(o) for o in origins))
+
+class BrandOrigins(Request):
+    allowed_origins: AllowedOrigins
+
+
+class Brand(BaseModel):
+    id: str
+    name: str
+    allowed_origins: list[str]
 
 
 class BrandCreated(BaseModel):
