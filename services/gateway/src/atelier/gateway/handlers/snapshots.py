@@ -1,0 +1,101 @@
+"""Snapshots: created from a design by the widget, read back with their preview, then validated
+and locked by the brand."""
+
+from atelier.contracts.catalog import (
+    CREATE_SNAPSHOT,
+    GET_PREVIEW,
+    GET_SNAPSHOT,
+    LOCK_SNAPSHOT,
+    VALIDATE_SNAPSHOT,
+)
+from atelier.contracts.render import GetPreview, PreviewStatus, RenderStatus
+from atelier.contracts.snapshot import (
+    CreateSnapshot,
+    GetSnapshot,
+    LockSnapshot,
+    Provenance,
+    SnapshotView,
+    ValidateSnapshot,
+)
+from atelier.gateway import domain, schemas
+from atelier.gateway.auth import Caller
+from atelier.gateway.domain import KeyKind
+from atelier.gateway.handlers.bus import call
+from atelier.gateway.handlers.designs import create_spec
+from atelier.gateway.handlers.idempotency import StoredResponse, idempotently
+from atelier.kit.errors import NotFound
+from atelier.kit.runtime import Runtime
+
+
+def provenance(caller: Caller) -> Provenance:
+    grant = caller.grant
+    widget = grant is not None and grant.kind is KeyKind.PUBLISHABLE
+    return Provenance(
+        source="widget" if widget else "api",
+        key_prefix=grant.key_prefix if grant is not None else None,
+        origin=caller.origin,
+        user_agent=caller.user_agent,
+        correlation_id=caller.correlation_id,
+    )
+
+
+async def create_snapshot(
+    runtime: Runtime, caller: Caller, design: schemas.Design, request_key: str | None
+) -> schemas.Snapshot:
+    """Validate, store the spec, then snapshot it; an invalid design writes nothing."""
+    stored = await create_spec(runtime, caller, design)
+    view: SnapshotView = await call(
+        runtime, caller, CREATE_SNAPSHOT,
+        CreateSnapshot(spec_hash=stored.spec_hash, spec=stored.spec, request_key=request_key,
+                       provenance=provenance(caller)),
+    )
+    return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
+
+
+async def create_snapshot_once(
+    runtime: Runtime, caller: Caller, design: schemas.Design, idempotency_key: str | None
+) -> StoredResponse:
+    """``create_snapshot`` under the client's Idempotency-Key (a retried click, a lost reply).
+
+    The gateway replays its first answer byte for byte; the snapshot service, given the same key
+    as ``request_key``, also returns the same snapshot should a retry get past the gateway's
+    record (one lost between the snapshot's creation and the record of the answer)."""
+
+    async def respond() -> StoredResponse:
+        created = await create_snapshot(runtime, caller, design, idempotency_key)
+        return StoredResponse(201, created.model_dump_json())
+
+    fingerprint = domain.request_hash("POST /v1/snapshots", design.model_dump(mode="json"))
+    return await idempotently(runtime, caller, idempotency_key, fingerprint, respond)
+
+
+async def snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> schemas.Snapshot:
+    view: SnapshotView = await call(
+        runtime, caller, GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id)
+    )
+    try:
+        status: PreviewStatus = await call(
+            runtime, caller, GET_PREVIEW, GetPreview(spec_hash=view.spec_hash)
+        )
+    except NotFound:  # render has not started on it yet
+        return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
+    ready = status.status is RenderStatus.READY and status.object_key is not None
+    url = domain.asset_url(status.object_key) if ready else None  # type: ignore[arg-type]
+    return _with_preview(view, schemas.Preview(status=status.status, url=url))
+
+
+def _with_preview(view: SnapshotView, preview: schemas.Preview) -> schemas.Snapshot:
+    return schemas.Snapshot(**dict(view), preview=preview)
+
+
+async def validate_snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> SnapshotView:
+    """A brand user approves the snapshot; the snapshot service refuses an illegal transition."""
+    return await call(runtime, caller, VALIDATE_SNAPSHOT,
+                      ValidateSnapshot(snapshot_id=snapshot_id, by=caller.actor))
+
+
+async def lock_snapshot(
+    runtime: Runtime, caller: Caller, snapshot_id: str, lock: schemas.Lock
+) -> SnapshotView:
+    return await call(runtime, caller, LOCK_SNAPSHOT,
+                      LockSnapshot(snapshot_id=snapshot_id, by=caller.actor, reason=lock.reason))

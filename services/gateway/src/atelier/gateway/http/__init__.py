@@ -1,0 +1,28 @@
+"""The public HTTP API: thin controllers that translate requests to use cases and back.
+
+Each body is declared by a handler's ``data`` annotation (read by ``bodies.Body``) and each
+response by its ``Response[...]`` annotation, so the OpenAPI document shows both; responses are
+encoded once, by ``common.json_response``, from the models the use cases return.
+
+One controller module per resource, each calling the use cases of the same name in
+``atelier.gateway.handlers``; ``routes`` is the one list the app serves.
+"""
+
+from typing import Any
+
+from atelier.gateway.http import api_keys, assets, brands, catalog, designs, snapshots
+
+
+def routes() -> list[Any]:
+    return [
+        brands.create_brand,
+        catalog.create_product, catalog.product, catalog.publish_template,
+        catalog.upload_font, catalog.fonts, catalog.set_word_list, catalog.word_list,
+        brands.brand, brands.set_allowed_origins,
+        api_keys.api_keys, api_keys.create_api_key, api_keys.revoke_api_key,
+        snapshots.validate_snapshot, snapshots.lock_snapshot,
+        designs.product_config, designs.validate, designs.normalize, designs.autofit,
+        designs.create_spec, designs.spec, designs.check_spec,
+        snapshots.create_snapshot, snapshots.snapshot,
+        assets.asset, assets.font,
+    ]

@@ -1,0 +1,38 @@
+"""Public files: previews and brand fonts from the store, and the fonts shipped with Atelier."""
+
+import asyncio
+
+from litestar import Response, get
+from litestar.params import FromPath
+
+from atelier.gateway import domain
+from atelier.gateway.handlers import assets as handlers
+from atelier.gateway.http.common import AppRuntime, problems
+from atelier.kit.errors import NotFound
+from atelier.typeset.fonts import shipped_font
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+PUBLIC_FILE = {
+    "Cache-Control": IMMUTABLE,
+    "Access-Control-Allow-Origin": "*",  # fonts and textures are fetched cross-origin
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@get("/v1/assets/{key:path}", media_type="application/octet-stream", responses=problems(400, 404))
+async def asset(runtime: AppRuntime, key: FromPath[str]) -> Response[bytes]:
+    """Previews (``renders/``) and brand fonts (``fonts/``), content-addressed and immutable."""
+    key = key.lstrip("/")
+    data = await handlers.asset(runtime, key)
+    return Response(content=data, media_type=domain.media_type_of(key), headers=PUBLIC_FILE)
+
+
+@get("/v1/fonts/{font_id:str}", media_type="font/ttf", responses=problems(400, 404))
+async def font(font_id: FromPath[str]) -> Response[bytes]:
+    """A font shipped with Atelier."""
+    try:
+        shipped = shipped_font(font_id)
+    except LookupError:
+        raise NotFound.of("font", "font_id") from None
+    data = await asyncio.to_thread(shipped.path.read_bytes)
+    return Response(content=data, media_type=shipped.media_type, headers=PUBLIC_FILE)

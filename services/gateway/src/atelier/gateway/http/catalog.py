@@ -1,0 +1,109 @@
+"""The brand's catalog, administered: products and their templates, fonts, the word list."""
+
+from typing import Annotated
+
+from litestar import Request, Response, get, post, put
+from litestar.params import Body, FromPath, JSONBody, Parameter
+
+from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.personalization import CreateProduct, FontInfo, FontList, Product, WordList
+from atelier.gateway import domain, schemas
+from atelier.gateway.handlers import catalog as handlers
+from atelier.gateway.http.common import (
+    ADMIN,
+    KEYED,
+    WITH_BODY,
+    AppRuntime,
+    KeyCaller,
+    json_response,
+    problems,
+)
+from atelier.kit.errors import AtelierError, Invalid
+
+FONT_MAX_BYTES = 5 * 1024 * 1024  # a brand font; every other body keeps the app's limit
+
+
+class UnsupportedMediaType(AtelierError):
+    status = 415
+    title = "Unsupported media type"
+
+
+# --- admin: products and templates ----------------------------------------------------------
+
+
+@post("/v1/admin/products", opt=ADMIN, responses=WITH_BODY)
+async def create_product(
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CreateProduct]
+) -> Response[Product]:
+    return json_response(await handlers.create_product(runtime, caller, data), 201)
+
+
+@get("/v1/admin/products/{product_id:str}", opt=ADMIN, responses=KEYED)
+async def product(
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    product_id: FromPath[str],
+    version: Annotated[int | None, Parameter(ge=1, description="a template version; "
+                                             "without it, the current one")] = None,
+) -> Response[Product]:
+    return json_response(await handlers.product(runtime, caller, product_id, version))
+
+
+@post("/v1/admin/products/{product_id:str}/templates", opt=ADMIN, responses=WITH_BODY)
+async def publish_template(
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    product_id: FromPath[str],
+    data: JSONBody[schemas.Template],
+) -> Response[Product]:
+    """Publish a new template version; snapshots keep the version they were made against."""
+    return json_response(await handlers.publish_template(runtime, caller, product_id, data), 201)
+
+
+# --- admin: fonts and word list -------------------------------------------------------------
+
+
+@post("/v1/admin/fonts", opt=ADMIN, request_max_body_size=FONT_MAX_BYTES,
+      responses={**WITH_BODY, **problems(415)})
+async def upload_font(
+    request: Request,
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    data: Annotated[bytes, Body(
+        media_type="font/sfnt",
+        description="the TTF or OTF file itself, at most 5 MiB; Content-Type font/ttf, font/otf, "
+        "font/sfnt, application/font-sfnt or application/octet-stream",
+    )],
+    # its presence is checked below, not by Litestar, so that the error names the field
+    filename: Annotated[str | None, Parameter(
+        required=True, max_length=255, description="the file's name, for the record"
+    )] = None,
+) -> Response[FontInfo]:
+    if not domain.is_font_upload(request.headers.get("content-type")):
+        message = "Send the font file as font/ttf, font/otf or application/octet-stream."
+        raise UnsupportedMediaType(message, [ErrorItem(
+            field="Content-Type", code=ErrorCode.INVALID_FIELD, message=message)])
+    if not filename:
+        message = "Name the file: add ?filename=<its name> to the URL."
+        raise Invalid(message, [ErrorItem(field="filename", code=ErrorCode.INVALID_FIELD,
+                                          message=message)])
+    return json_response(await handlers.upload_font(runtime, caller, data, filename), 201)
+
+
+@get("/v1/admin/fonts", opt=ADMIN, responses=KEYED)
+async def fonts(runtime: AppRuntime, caller: KeyCaller) -> Response[FontList]:
+    """The fonts a brand may use in its zones: the shipped ones and its own."""
+    return json_response(await handlers.fonts(runtime, caller))
+
+
+@put("/v1/admin/word-list", opt=ADMIN, responses=WITH_BODY)
+async def set_word_list(
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[WordList]
+) -> Response[WordList]:
+    """Replace the brand's blocked words (never sent to browsers)."""
+    return json_response(await handlers.set_word_list(runtime, caller, data))
+
+
+@get("/v1/admin/word-list", opt=ADMIN, responses=KEYED)
+async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList]:
+    return json_response(await handlers.word_list(runtime, caller))

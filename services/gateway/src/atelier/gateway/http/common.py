@@ -1,0 +1,45 @@
+"""What every controller uses: the injected runtime and caller, who may call a route, the
+problems it may answer with, and the encoding of its response."""
+
+from http import HTTPStatus
+from typing import Any
+
+from litestar import MediaType, Response
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from pydantic import BaseModel
+
+from atelier.contracts import Problem
+from atelier.gateway import auth
+from atelier.gateway.auth import Caller
+from atelier.kit.http import PROBLEM_JSON
+from atelier.kit.runtime import Runtime
+
+AppRuntime = NamedDependency[Runtime]  # provided by create_app
+KeyCaller = NamedDependency[Caller]  # resolved by the route's key check: WIDGET or ADMIN
+WIDGET = auth.requires(auth.widget_key)
+ADMIN = auth.requires(auth.admin_key)
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem details a route may answer with, for the OpenAPI document."""
+    return {
+        status: ResponseSpec(Problem, description=HTTPStatus(status).phrase,
+                             media_type=PROBLEM_JSON, generate_examples=False)
+        for status in statuses
+    }
+
+
+KEYED = problems(400, 401, 403, 404, 422, 429, 503)
+WITH_BODY = {**KEYED, **problems(413)}
+
+
+def json_response(
+    model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    return Response(
+        content=model.model_dump_json().encode(),
+        status_code=status_code,
+        media_type=MediaType.JSON,
+        headers=headers,
+    )
