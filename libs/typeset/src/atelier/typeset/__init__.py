@@ -17,18 +17,23 @@ all come from the same shaped, broken and placed text, as a vector scene in mill
                                                               # centred, in print-box mm (64×16)
     coverage("dejavu-sans", "中")                             # [(0, "中")]: the font lacks it
 
-Modules: `layout` (boxes, styles, line breaking, auto-fit), `face` (fonts loaded once, shaping,
-outlines; `register_font` for a brand's upload), `itemize` (bidi levels and scripts), `breaking`
-(paragraphs, grapheme clusters, break opportunities), `scene` (paths, translation, SVG,
-polylines), `zone` (a zone's print box and safe area; its text placed as the scene every output
-is drawn from), `raster`, `coverage`, `bench`, and `fonts` (the shipped, freely licensed fonts).
+Modules: `style` (the box and the text style asked for), `layout` (lines aligned, glyphs placed,
+overflow flagged: `Layout`, `Line`, `Glyph`), `paragraph` (paragraphs shaped and broken greedily
+into lines; the cache of analysed texts), `fit` (`fits` and `autofit`'s search over sizes), `face`
+(fonts loaded once, shaping, outlines; `register_font` for a brand's upload), `itemize` (bidi
+levels and scripts), `breaking` (paragraphs, grapheme clusters, break opportunities), `scene`
+(paths, translation, SVG, polylines), `zone` (a zone's print box and safe area; its text placed as
+the scene every output is drawn from), `raster`, `coverage`, `bench`, and `fonts` (the shipped,
+freely licensed fonts).
 """
 
 from atelier.typeset.coverage import coverage
 from atelier.typeset.face import register_font
-from atelier.typeset.layout import Box, Glyph, Layout, Line, TextStyle, autofit, fits, layout
+from atelier.typeset.fit import autofit, fits
+from atelier.typeset.layout import Glyph, Layout, Line, layout
 from atelier.typeset.raster import rasterize
 from atelier.typeset.scene import Contour, Path, Scene
+from atelier.typeset.style import Box, TextStyle
 from atelier.typeset.zone import PrintBox, zone_scene
 
 __all__ = [

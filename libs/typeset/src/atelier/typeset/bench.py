@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from atelier.typeset.layout import Box, TextStyle, layout
+from atelier.typeset.layout import layout
+from atelier.typeset.style import Box, TextStyle
 
 SAMPLES = (
     "Ada Lovelace",

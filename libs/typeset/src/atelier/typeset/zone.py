@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from atelier.typeset.layout import Box, TextStyle, layout
+from atelier.typeset.layout import layout
 from atelier.typeset.scene import Scene
+from atelier.typeset.style import Box, TextStyle
 
 
 @dataclass(frozen=True)
