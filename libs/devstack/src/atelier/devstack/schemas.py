@@ -57,7 +57,7 @@ def asyncapi(service: str) -> str:
     for message in MESSAGES:
         if message.owner != service:
             continue
-        if message.kind == "rpc":  # answered on nats-py directly (kit.broker): documented here
+        if message.kind == "rpc":  # answered on nats-py directly (kit.rpc): documented here
             runtime.broker.subscriber(message.subject, queue=service, title=message.subject)(
                 _documented_rpc(message)
             )

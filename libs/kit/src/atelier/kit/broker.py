@@ -4,42 +4,36 @@
   committed; a transient failure is NAKed with a growing delay; a message that cannot be parsed,
   raises ``PoisonMessage`` or exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason
   and is terminated. Long handlers keep the message alive with ``in_progress()``.
-- RPC subscribers answer every request with an ``RpcReply`` (data or problem details).
+- Request/reply (``bus.serve``, ``bus.call``) is ``atelier.kit.rpc``'s, on the same connection.
 - Streams are declared by their owners at setup, never by consumers.
 """
 
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import nats.js.errors
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
-from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from atelier.contracts import Envelope, ErrorCode, ErrorItem, Problem, RpcReply
+from atelier.contracts import Envelope, ErrorCode, ErrorItem
 from atelier.contracts.catalog import Message, Stream, dlq_subject, owned_streams, stream_for
 from atelier.kit import context
-from atelier.kit.errors import AtelierError, Invalid, PoisonMessage, Unavailable
+from atelier.kit.errors import Invalid, PoisonMessage
+from atelier.kit.rpc import Rpc
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
-RpcHandler = Callable[[Envelope], Awaitable[BaseModel]]
 
 
 def create_broker(
@@ -96,7 +90,7 @@ def retry_delay(settings: ServiceSettings, delivered: int) -> float:
 
 
 class Bus:
-    """One service's view of the bus: its broker, its settings and its delivery rules."""
+    """One service's view of the bus: its broker, its settings, its delivery rules and its rpc."""
 
     def __init__(
         self,
@@ -109,11 +103,10 @@ class Bus:
         self.settings = settings
         self.metrics = metrics
         self.namespace = settings.bus_namespace
-        self.tracer = trace.get_tracer("atelier.kit.broker", tracer_provider=tracer_provider)
-        self._rpc: list[tuple[Message, RpcHandler]] = []
-        self._rpc_subscriptions: list[Subscription] = []
-        self._rpc_slots = asyncio.Semaphore(settings.rpc_concurrency)
-        self._in_flight: set[asyncio.Task] = set()
+        self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider)
+        # request/reply is the rpc module's: the bus hands out its two verbs
+        self.serve = self.rpc.serve  # before start()
+        self.call = self.rpc.call
 
     def subject(self, subject: str) -> str:
         return namespaced(self.namespace, subject)
@@ -225,121 +218,16 @@ class Bus:
                 await asyncio.sleep(self.settings.ack_wait_s / 3)
                 await msg.in_progress()
 
-    # --- request/reply -------------------------------------------------------------------------
-    # RPC runs on nats-py directly rather than through FastStream subscribers: it is the
-    # shopper's synchronous path, and FastStream's per-message machinery (dependency injection
-    # that resolves the message in a worker thread, middlewares) cost more than the handlers.
-    # Tracing (W3C context in headers) and metrics are kept, here, in one place.
-    def serve(self, message: Message, handle: RpcHandler) -> None:
-        """Answer ``rpc.<service>.<method>`` in the queue group of this service (from start())."""
-        self._rpc.append((message, handle))
-
+    # --- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         """Connect, start the durable consumers and the rpc subscriptions; all live on return."""
         await self.broker.start()
-        connection = self.broker.connection
-        for message, handle in self._rpc:
-            self._rpc_subscriptions.append(await connection.subscribe(
-                self.subject(message.subject), queue=self.settings.service,
-                cb=self._responder(message, handle),
-            ))
-        await connection.flush()
+        await self.rpc.start()
 
     async def stop(self) -> None:
         """Stop taking requests, let the ones in flight answer, then close."""
-        for subscription in self._rpc_subscriptions:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
-        self._rpc_subscriptions.clear()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self.rpc.stop()
         await self.broker.stop()
-
-    def _responder(self, message: Message, handle: RpcHandler) -> Callable[[Msg], Awaitable[None]]:
-        model = Envelope[message.model]  # type: ignore[name-defined]
-
-        async def on_request(msg: Msg) -> None:
-            # one task per request: handlers that wait on the database overlap (nats-py would
-            # otherwise run a subscription's callbacks one after another)
-            task = asyncio.create_task(self._respond(msg, message.subject, model, handle))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-
-        return on_request
-
-    async def _respond(
-        self, msg: Msg, subject: str, model: type[Envelope], handle: RpcHandler
-    ) -> None:
-        async with self._rpc_slots:
-            started = time.perf_counter()
-            parent = propagate.extract(msg.headers or {})
-            with self.tracer.start_as_current_span(
-                f"{subject} process", context=parent, kind=SpanKind.SERVER
-            ):
-                reply = await self._answer(msg.data, subject, model, handle)
-            try:
-                await msg.respond(reply.model_dump_json().encode())
-            except Exception as exc:  # the caller gave up or the connection is closing
-                log.warning("could not answer %s: %r", subject, exc)
-            outcome = "ok" if reply.ok else str(reply.problem.status if reply.problem else 500)
-            self.metrics.rpc_duration.labels(subject, outcome).observe(
-                time.perf_counter() - started
-            )
-
-    async def _answer(
-        self, body: bytes, subject: str, model: type[Envelope], handle: RpcHandler
-    ) -> RpcReply:
-        try:
-            envelope = model.model_validate_json(body)
-        except ValidationError as exc:
-            return RpcReply(ok=False, problem=Invalid("invalid request", errors_of(exc)).problem)
-        context.correlation_id.set(envelope.correlation_id)
-        context.brand_id.set(envelope.brand_id)
-        try:
-            result = await handle(envelope)
-        except AtelierError as exc:
-            return RpcReply(ok=False, problem=exc.problem)
-        except Exception:
-            log.exception("rpc %s failed", subject)
-            return RpcReply(
-                ok=False, problem=Problem(title="Internal error", status=500, detail="unexpected")
-            )
-        return RpcReply(ok=True, data=result)
-
-    async def call(
-        self,
-        message: Message,
-        data: BaseModel,
-        *,
-        brand_id: str | None,
-        correlation_id: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the request's own deadline, passed to NATS
-    ) -> Any:
-        """Request/reply: returns the reply model, or raises the remote problem as an error."""
-        envelope = Envelope[type(data)](  # type: ignore[misc]
-            type=message.type,
-            producer=self.settings.service,
-            brand_id=brand_id,
-            data=data,
-            **({"correlation_id": correlation_id} if correlation_id else {}),
-        )
-        with self.tracer.start_as_current_span(f"{message.subject} request", kind=SpanKind.CLIENT):
-            headers: dict[str, str] = {}
-            propagate.inject(headers)
-            try:
-                response = await self.broker.connection.request(
-                    self.subject(message.subject), envelope.model_dump_json().encode(),
-                    timeout=timeout, headers=headers,
-                )
-            except Exception as exc:  # no responders, timeout, disconnected
-                raise Unavailable(
-                    f"{message.subject} did not answer: {type(exc).__name__}"
-                ) from exc
-        assert message.reply is not None
-        reply = RpcReply[message.reply].model_validate_json(response.data)  # type: ignore[name-defined]
-        if not reply.ok:
-            assert reply.problem is not None
-            raise AtelierError.from_problem(reply.problem)
-        return reply.data
 
 
 def brand_of(envelope: Envelope) -> str:
@@ -351,15 +239,3 @@ def brand_of(envelope: Envelope) -> str:
         )
     return envelope.brand_id
 
-
-def errors_of(exc: ValidationError) -> list[ErrorItem]:
-    """Pydantic's errors as Atelier error items (field path, stable code, message)."""
-    items = []
-    for error in exc.errors(include_url=False):
-        loc = [str(p) for p in error["loc"] if p not in ("data", "body")]
-        items.append(
-            ErrorItem(
-                field=".".join(loc) or "body", code=ErrorCode.INVALID_FIELD, message=error["msg"]
-            )
-        )
-    return items

@@ -1,5 +1,7 @@
 """Errors that carry their problem details, so HTTP, RPC and the widget speak one language."""
 
+from pydantic import ValidationError
+
 from atelier.contracts import ErrorCode, ErrorItem, Problem
 
 
@@ -83,3 +85,16 @@ class Unavailable(AtelierError):
 
 class PoisonMessage(Exception):
     """A message that can never succeed: it goes to the dead-letter subject with this reason."""
+
+
+def errors_of(exc: ValidationError) -> list[ErrorItem]:
+    """Pydantic's errors as Atelier error items (field path, stable code, message)."""
+    items = []
+    for error in exc.errors(include_url=False):
+        loc = [str(p) for p in error["loc"] if p not in ("data", "body")]
+        items.append(
+            ErrorItem(
+                field=".".join(loc) or "body", code=ErrorCode.INVALID_FIELD, message=error["msg"]
+            )
+        )
+    return items

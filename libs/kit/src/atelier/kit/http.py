@@ -18,8 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem, Problem
-from atelier.kit.broker import errors_of
-from atelier.kit.errors import AtelierError, Invalid
+from atelier.kit.errors import AtelierError, Invalid, errors_of
 from atelier.kit.logs import LitestarLogging, configure_logging
 from atelier.kit.runtime import Runtime
 

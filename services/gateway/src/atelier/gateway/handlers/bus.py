@@ -6,8 +6,7 @@ from pydantic import BaseModel, ValidationError
 
 from atelier.contracts.catalog import Message
 from atelier.gateway.auth import Caller
-from atelier.kit.broker import errors_of
-from atelier.kit.errors import Invalid
+from atelier.kit.errors import Invalid, errors_of
 from atelier.kit.runtime import Runtime
 
 M = TypeVar("M", bound=BaseModel)
