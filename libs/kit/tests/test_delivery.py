@@ -127,26 +127,70 @@ async def test_a_poison_message_goes_to_the_dead_letter_subject_at_once(
     assert len(calls.at) == (0 if payload else 1)  # never retried
 
 
+class GaveUp:
+    """Records what a consumer is told when the kit gives up on a message."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, str]] = []
+
+    async def __call__(self, envelope: Envelope, reason: str) -> None:
+        self.told.append((envelope.data.key, reason))
+
+
 async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
     kit, client_bus, nats_url, namespace
 ) -> None:
     runtime = kit.runtime(max_deliver=3)
-    calls = Calls(failures=1_000)
-    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    calls, gave_up = Calls(failures=1_000), GaveUp()
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None), gave_up)
     async with running(runtime):
         await publish(client_bus, kit, tick(kit, "doomed").model_dump_json().encode())
         [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
     assert len(calls.at) == 3
-    assert dead.headers["Atelier-Dlq-Reason"].startswith("failed 3 times, last: ConnectionError")
+    reason = dead.headers["Atelier-Dlq-Reason"]
+    assert reason.startswith("failed 3 times, last: ConnectionError")
+    assert gave_up.told == [("doomed", reason)]  # once, after it was parked
+
+
+async def test_a_poison_message_is_not_reported_as_given_up(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    runtime = kit.runtime()
+    gave_up = GaveUp()
+    runtime.bus.consume(kit.TICKED, "count",
+                        Calls(failures=1_000, error=PoisonMessage("never")).wrap(None), gave_up)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "poison").model_dump_json().encode())
+        await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert gave_up.told == []  # the handler refused it itself: it knows
+
+
+async def test_a_failing_gave_up_hook_leaves_the_message_parked(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    runtime = kit.runtime(max_deliver=2)
+
+    async def broken(envelope: Envelope, reason: str) -> None:
+        raise ConnectionError("database away too")
+
+    runtime.bus.consume(kit.TICKED, "count", Calls(failures=1_000).wrap(None), broken)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "doomed").model_dump_json().encode())
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+        await asyncio.sleep(0.3)
+        assert len(await dead_letters(nats_url, namespace)) == 1  # parked once, not redelivered
+    assert dead.headers["Atelier-Dlq-Reason"].startswith("failed 2 times")
 
 
 async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the_handler(
     kit, client_bus, nats_url, namespace, monkeypatch
 ) -> None:
     runtime = kit.runtime(max_deliver=2)
-    calls = Calls(failures=1_000)
-    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    calls, gave_up = Calls(failures=1_000), GaveUp()
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(None), gave_up)
     park = runtime.bus.dead_letter
     parked: list[str] = []
 
@@ -163,6 +207,7 @@ async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
     assert len(calls.at) == 2  # max_deliver runs of the handler, not one more
     assert dead.headers["Atelier-Dlq-Reason"] == "failed 2 times"
+    assert gave_up.told == [("unlucky", "failed 2 times")]  # told once it was parked
 
 
 async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(

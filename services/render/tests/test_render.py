@@ -28,11 +28,14 @@ from atelier.contracts.render import (
 )
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.kit import dlq
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
+from atelier.kit.testing.fakes import InMemoryStore
 from atelier.kit.testing.plugin import eventually, running, unique
+from atelier.render import domain
 from atelier.render.bootstrap import bootstrap
 from atelier.typeset.fonts import shipped_font
 
@@ -256,6 +259,87 @@ async def test_an_undrawable_font_fails_and_is_dead_lettered(
     assert reason in parked.headers["Atelier-Dlq-Reason"]
     assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
     assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
+
+
+class StoreDown(InMemoryStore):
+    """An object store that is unreachable until ``up`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = False
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        if not self.up:
+            raise ConnectionError("object store unreachable")
+        await super().put(key, data, content_type)
+
+
+async def gave_up_on(settings_of, client_bus, db, brand: str, event, store: StoreDown) -> None:
+    """Run render against the unreachable store until it gives up on ``event``'s preview."""
+    settings = settings_of("render", max_deliver=2, retry_base_delay_s=0.05)
+    async with running(bootstrap(settings, store)):
+        await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+        await eventually(lambda: settled(db, brand, event.data.spec_hash, "failed"))
+        await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
+
+
+async def test_a_preview_given_up_on_transient_faults_fails_and_the_next_request_retries(
+    settings_of, client_bus, db
+) -> None:
+    brand, store = unique("brand-"), StoreDown()
+    first = snapshot_event(brand, a_spec())
+    spec_hash = first.data.spec_hash
+    await gave_up_on(settings_of, client_bus, db, brand, first, store)
+
+    row = await result(db, brand, spec_hash)
+    assert row is not None and row["retryable"] and row["attempts"] == 2
+    assert "failed 2 times" in row["reason"] and "object store unreachable" in row["reason"]
+    [failed] = await outbox(db, brand, RENDER_FAILED)  # the widget stops waiting
+    assert failed.data == RenderFailed(spec_hash=spec_hash, reason=row["reason"],
+                                       snapshot_id=first.data.snapshot_id)
+
+    store.up = True  # the store is back; the same design is asked for again
+    second = snapshot_event(brand, a_spec())
+    async with running(bootstrap(settings_of("render"), store)):
+        await publish(client_bus, SNAPSHOT_CREATED.subject, second)
+        await eventually(lambda: settled(db, brand, spec_hash, "ready"))
+    row = await result(db, brand, spec_hash)
+    assert row is not None and not row["retryable"] and row["reason"] is None
+    [completed] = await outbox(db, brand, RENDER_COMPLETED)
+    assert completed.data.snapshot_id == second.data.snapshot_id
+    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 2
+    assert await store.exists(domain.preview_key(spec_hash))
+
+
+async def test_an_undrawable_design_is_not_retried_by_the_next_request(
+    render, client_bus, db
+) -> None:
+    brand = unique("brand-")
+    missing = FontRef(id="brand-font-that-is-not-there", sha256="0" * 64)
+    first, second = (snapshot_event(brand, a_spec(font=missing)) for _ in range(2))
+    await publish(client_bus, SNAPSHOT_CREATED.subject, first)
+    await eventually(lambda: settled(db, brand, first.data.spec_hash, "failed"))
+    await publish(client_bus, SNAPSHOT_CREATED.subject, second)
+    await eventually(lambda: emitted(db, brand, RENDER_FAILED, 2))  # the failure stands
+    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert not (await result(db, brand, first.data.spec_hash))["retryable"]  # type: ignore[index]
+
+
+async def test_a_replayed_dead_letter_renders_a_preview_given_up_on(
+    settings_of, client_bus, db
+) -> None:
+    brand, store = unique("brand-"), StoreDown()
+    event = snapshot_event(brand, a_spec())
+    await gave_up_on(settings_of, client_bus, db, brand, event, store)
+
+    store.up = True
+    async with running(bootstrap(settings_of("render"), store)) as runtime:
+        js = runtime.bus.broker.connection.jetstream()
+        [replayed] = await dlq.replay(js, "render", runtime.bus.namespace)
+        assert replayed.consumer == "render-preview"
+        await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+    [completed] = await outbox(db, brand, RENDER_COMPLETED)
+    assert completed.data.snapshot_id == event.data.snapshot_id
 
 
 async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> None:

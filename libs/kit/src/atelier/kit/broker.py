@@ -34,6 +34,7 @@ from atelier.kit.telemetry import Metrics
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+GaveUp = Callable[[Envelope, str], Awaitable[None]]  # the message, why it was dead-lettered
 
 
 def create_broker(
@@ -146,8 +147,14 @@ class Bus:
         log.error("dead-lettered %s from %s: %s", consumer, raw.subject, reason)
 
     # --- consuming -----------------------------------------------------------------------------
-    def consume(self, message: Message, handler_name: str, handle: Handler) -> None:
-        """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject."""
+    def consume(
+        self, message: Message, handler_name: str, handle: Handler, gave_up: GaveUp | None = None
+    ) -> None:
+        """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject.
+
+        ``gave_up(envelope, reason)`` is told when a message failed every delivery on transient
+        faults and was dead-lettered, so that the service can say so to whoever is waiting (it
+        is best effort: the message is parked whatever it does, and replayable)."""
         consumer = f"{self.settings.service}-{handler_name}"
         model = Envelope[message.model]  # type: ignore[name-defined]
 
@@ -165,10 +172,11 @@ class Bus:
             title=consumer,
         )
         async def on_message(msg: NatsMessage) -> None:
-            await self._deliver(msg, consumer, model, handle)
+            await self._deliver(msg, consumer, model, handle, gave_up)
 
     async def _deliver(
-        self, msg: NatsMessage, consumer: str, model: type[Envelope], handle: Handler
+        self, msg: NatsMessage, consumer: str, model: type[Envelope], handle: Handler,
+        gave_up: GaveUp | None,
     ) -> None:
         delivered = msg.raw_message.metadata.num_delivered
         try:
@@ -179,7 +187,8 @@ class Bus:
         if delivered > self.settings.max_deliver:
             # the spare delivery comes only when parking the message failed: park it, do not
             # run a handler that already had all its chances
-            await self._give_up(msg, consumer, f"failed {delivered - 1} times")
+            await self._exhausted(msg, consumer, envelope, f"failed {delivered - 1} times",
+                                  gave_up)
             return
         context.correlation_id.set(envelope.correlation_id)
         context.brand_id.set(envelope.brand_id)
@@ -190,7 +199,8 @@ class Bus:
             await self._give_up(msg, consumer, f"poison message: {exc}")
         except Exception as exc:
             if delivered >= self.settings.max_deliver:
-                await self._give_up(msg, consumer, f"failed {delivered} times, last: {exc!r}")
+                reason = f"failed {delivered} times, last: {exc!r}"
+                await self._exhausted(msg, consumer, envelope, reason, gave_up)
             else:
                 delay = retry_delay(self.settings, delivered)
                 log.warning(
@@ -203,14 +213,26 @@ class Bus:
         finally:
             heartbeat.cancel()
 
-    async def _give_up(self, msg: NatsMessage, consumer: str, reason: str) -> None:
+    async def _give_up(self, msg: NatsMessage, consumer: str, reason: str) -> bool:
+        """Park the message on the dead-letter subject; False when that failed (it comes back)."""
         try:
             await self.dead_letter(msg, consumer, reason)
         except Exception as exc:  # never drop a message we could not park: let it come back
             log.error("dead-letter publish failed, message will be redelivered: %r", exc)
             await msg.nack(delay=self.settings.retry_max_delay_s)
-            return
+            return False
         await msg.reject()
+        return True
+
+    async def _exhausted(
+        self, msg: NatsMessage, consumer: str, envelope: Envelope, reason: str,
+        gave_up: GaveUp | None,
+    ) -> None:
+        if await self._give_up(msg, consumer, reason) and gave_up is not None:
+            try:
+                await gave_up(envelope, reason)
+            except Exception:
+                log.exception("%s could not record that it gave up on %s", consumer, envelope.id)
 
     async def _keep_alive(self, msg: NatsMessage) -> None:
         with contextlib.suppress(Exception):

@@ -43,15 +43,20 @@ async def request_preview(
                 .returning(RenderResult.spec_hash)
             )
         ).first() is not None
+        if not created:
+            row = await _find(uow.session, brand_id, snapshot.spec_hash)
+            assert row is not None  # the insert conflicted with it, and rows are never deleted
+            # a render given up on transient faults is tried again; any other outcome stands
+            created = row.status == RenderStatus.FAILED and row.retryable
+            if created:
+                await uow.session.execute(_restart(brand_id, snapshot.spec_hash))
+            else:
+                _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
         if created:
             job = RenderPreview(
                 spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
             )
             uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
-        else:
-            row = await _find(uow.session, brand_id, snapshot.spec_hash)
-            assert row is not None  # the insert conflicted with it, and rows are never deleted
-            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
         await uow.commit()
 
 
@@ -84,6 +89,18 @@ async def render_preview(
         height_px=image.height_px, snapshot_id=job.data.snapshot_id,
     )
     await _settle(uow, brand_id, job, ready, RENDER_COMPLETED, completed)
+
+
+async def give_up_preview(
+    uow: UnitOfWork, brand_id: str, job: Envelope[RenderPreview], reason: str
+) -> None:
+    """The job was dead-lettered after transient faults: the shopper's widget is told it failed
+    instead of waiting for good, and the failure stays retryable (the next snapshot of the design,
+    or ``dlq replay``, renders it again)."""
+    failed = RenderFailed(spec_hash=job.data.spec_hash, reason=reason,
+                          snapshot_id=job.data.snapshot_id)
+    await _settle(uow, brand_id, job, {"status": RenderStatus.FAILED, "reason": reason,
+                                       "retryable": True}, RENDER_FAILED, failed)
 
 
 async def preview_status(uow: UnitOfWork, brand_id: str, spec_hash: str) -> PreviewStatus:
@@ -136,10 +153,24 @@ def _pending(brand_id: str, spec_hash: str) -> Any:
     )
 
 
+def _restart(brand_id: str, spec_hash: str) -> Any:
+    """Pending again, from pending or from a retryable failure: never from a settled outcome."""
+    return (
+        update(RenderResult)
+        .where(RenderResult.brand_id == brand_id, RenderResult.spec_hash == spec_hash,
+               RenderResult.kind == domain.PREVIEW,
+               (RenderResult.status == RenderStatus.PENDING)
+               | ((RenderResult.status == RenderStatus.FAILED) & RenderResult.retryable))
+        .values(status=RenderStatus.PENDING, retryable=False, reason=None)
+        .returning(RenderResult.spec_hash)
+    )
+
+
 async def _start_attempt(uow: UnitOfWork, brand_id: str, spec_hash: str) -> bool:
-    """Count the attempt; False when the render is no longer pending (nothing left to do)."""
+    """Count the attempt; False when the render is settled (nothing left to do). A job replayed
+    from the dead letters after a retryable failure starts again."""
     async with uow:
-        stmt = _pending(brand_id, spec_hash).values(attempts=RenderResult.attempts + 1)
+        stmt = _restart(brand_id, spec_hash).values(attempts=RenderResult.attempts + 1)
         started = (await uow.session.execute(stmt)).first() is not None
         await uow.commit()
     return started

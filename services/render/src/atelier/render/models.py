@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Integer, Text, func
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Integer, Text, false, func
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
@@ -16,7 +16,10 @@ READY_HAS_OBJECT = (
 
 
 class RenderResult(Base, table=True):  # type: ignore[call-arg]
-    """One render of one brand's design: requested (pending), then ready or failed for good.
+    """One render of one brand's design: requested (pending), then ready or failed. A failure is
+    for good when the design cannot be drawn; it is ``retryable`` when the render gave up after
+    transient faults (the store was down, say): the next request of the design, or a replay of
+    the dead-lettered job, tries again.
 
     The object itself is content-addressed (``renders/<spec_hash>/…``); the row is per brand so a
     brand only ever sees the renders it asked for.
@@ -37,6 +40,9 @@ class RenderResult(Base, table=True):  # type: ignore[call-arg]
     width_px: int | None = None
     height_px: int | None = None
     reason: str | None = Field(default=None, sa_column=Column(Text))
+    retryable: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     attempts: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )

@@ -31,6 +31,9 @@ def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
         )
 
     runtime.bus.consume(SNAPSHOT_CREATED, SNAPSHOT_CONSUMER, on_snapshot)
-    runtime.bus.consume(RENDER_PREVIEW, PREVIEW_CONSUMER, on_preview_job)
+    async def on_preview_given_up(envelope: Envelope[RenderPreview], reason: str) -> None:
+        await handlers.give_up_preview(runtime.uow(), brand_of(envelope), envelope, reason)
+
+    runtime.bus.consume(RENDER_PREVIEW, PREVIEW_CONSUMER, on_preview_job, on_preview_given_up)
     runtime.bus.serve(GET_PREVIEW, get_preview)
 
