@@ -34,7 +34,7 @@ async def request_preview(
     async with uow:
         if not await uow.first_time(consumer, event.id):
             return
-        created = (
+        queued = (
             await uow.session.execute(
                 insert(RenderResult)
                 .values(brand_id=brand_id, spec_hash=snapshot.spec_hash, kind=domain.PREVIEW,
@@ -43,20 +43,18 @@ async def request_preview(
                 .returning(RenderResult.spec_hash)
             )
         ).first() is not None
-        if not created:
-            row = await _find(uow.session, brand_id, snapshot.spec_hash)
-            assert row is not None  # the insert conflicted with it, and rows are never deleted
-            # a render given up on transient faults is tried again; any other outcome stands
-            created = row.status == RenderStatus.FAILED and row.retryable
-            if created:
-                await uow.session.execute(_restart(brand_id, snapshot.spec_hash))
-            else:
-                _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
-        if created:
+        # a render given up on transient faults is tried again; any other outcome stands
+        queued = queued or (await uow.session.execute(
+            _restart(brand_id, snapshot.spec_hash, from_pending=False))).first() is not None
+        if queued:
             job = RenderPreview(
                 spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
             )
             uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
+        else:
+            row = await _find(uow.session, brand_id, snapshot.spec_hash)
+            assert row is not None  # the insert conflicted with it, and rows are never deleted
+            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
         await uow.commit()
 
 
@@ -153,14 +151,16 @@ def _pending(brand_id: str, spec_hash: str) -> Any:
     )
 
 
-def _restart(brand_id: str, spec_hash: str) -> Any:
-    """Pending again, from pending or from a retryable failure: never from a settled outcome."""
+def _restart(brand_id: str, spec_hash: str, from_pending: bool = True) -> Any:
+    """Pending again, from a retryable failure (and from pending, unless ``from_pending`` is
+    False): never from a settled outcome."""
+    restartable = (RenderResult.status == RenderStatus.FAILED) & RenderResult.retryable
+    if from_pending:
+        restartable = restartable | (RenderResult.status == RenderStatus.PENDING)
     return (
         update(RenderResult)
         .where(RenderResult.brand_id == brand_id, RenderResult.spec_hash == spec_hash,
-               RenderResult.kind == domain.PREVIEW,
-               (RenderResult.status == RenderStatus.PENDING)
-               | ((RenderResult.status == RenderStatus.FAILED) & RenderResult.retryable))
+               RenderResult.kind == domain.PREVIEW, restartable)
         .values(status=RenderStatus.PENDING, retryable=False, reason=None)
         .returning(RenderResult.spec_hash)
     )
