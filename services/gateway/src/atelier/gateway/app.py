@@ -7,6 +7,7 @@ from atelier.gateway import auth, http
 from atelier.gateway.auth import BrandCors, Keys
 from atelier.gateway.bodies import Body, refuse_empty_body
 from atelier.gateway.bootstrap import bootstrap
+from atelier.gateway.http import idempotency
 from atelier.gateway.limits import RateLimits, TokenBuckets
 from atelier.gateway.settings import GatewaySettings
 from atelier.gateway.tokens import AdminTokens
@@ -43,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         dependencies={
             "runtime": Provide(lambda: runtime, sync_to_thread=False),
             "caller": Provide(auth.caller, sync_to_thread=False),
+            "once": Provide(idempotency.once, sync_to_thread=False),
         },
         dto=Body,  # every body is read and documented by Body; handlers encode their responses
         return_dto=None,

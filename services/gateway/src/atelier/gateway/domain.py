@@ -73,10 +73,18 @@ def normalize_origin(origin: str) -> str:
     return f"{parts.scheme}://{parts.hostname}:{parts.port}"
 
 
-def request_hash(route: str, body: dict[str, Any]) -> str:
-    """The fingerprint an Idempotency-Key is bound to: the same request in any JSON spelling."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
+def request_hash(route: str, body: Any, path_params: dict[str, Any] | None = None) -> str:
+    """The fingerprint an Idempotency-Key is bound to: the route (``POST /v1/x/{id}``), the values
+    of its path parameters and the body, the same request in any JSON spelling.
+
+    Without path parameters the route line is the route alone, as before they were part of it:
+    the keys of ``POST /v1/snapshots`` remembered then still replay."""
+    line = f"{route} {_canonical(path_params)}" if path_params else route
+    return hashlib.sha256(f"{line}\n{_canonical(body)}".encode()).hexdigest()
+
+
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def etag_of(body: bytes) -> str:

@@ -22,7 +22,6 @@ from atelier.gateway.auth import Caller
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.handlers.bus import call
 from atelier.gateway.handlers.designs import create_spec
-from atelier.gateway.handlers.idempotency import StoredResponse, idempotently
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
 
@@ -42,7 +41,11 @@ def provenance(caller: Caller) -> Provenance:
 async def create_snapshot(
     runtime: Runtime, caller: Caller, design: schemas.Design, request_key: str | None
 ) -> schemas.Snapshot:
-    """Validate, store the spec, then snapshot it; an invalid design writes nothing."""
+    """Validate, store the spec, then snapshot it; an invalid design writes nothing.
+
+    ``request_key`` is the client's Idempotency-Key: besides the gateway's replay of its first
+    answer, the snapshot service returns the same snapshot for the same key, should a retry get
+    past the gateway's record (one lost between the snapshot's creation and the record)."""
     stored = await create_spec(runtime, caller, design)
     view: SnapshotView = await call(
         runtime, caller, CREATE_SNAPSHOT,
@@ -50,23 +53,6 @@ async def create_snapshot(
                        provenance=provenance(caller)),
     )
     return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
-
-
-async def create_snapshot_once(
-    runtime: Runtime, caller: Caller, design: schemas.Design, idempotency_key: str | None
-) -> StoredResponse:
-    """``create_snapshot`` under the client's Idempotency-Key (a retried click, a lost reply).
-
-    The gateway replays its first answer byte for byte; the snapshot service, given the same key
-    as ``request_key``, also returns the same snapshot should a retry get past the gateway's
-    record (one lost between the snapshot's creation and the record of the answer)."""
-
-    async def respond() -> StoredResponse:
-        created = await create_snapshot(runtime, caller, design, idempotency_key)
-        return StoredResponse(201, created.model_dump_json())
-
-    fingerprint = domain.request_hash("POST /v1/snapshots", design.model_dump(mode="json"))
-    return await idempotently(runtime, caller, idempotency_key, fingerprint, respond)
 
 
 async def snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> schemas.Snapshot:

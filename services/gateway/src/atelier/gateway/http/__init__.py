@@ -2,7 +2,8 @@
 
 Each body is declared by a handler's ``data`` annotation (read by ``bodies.Body``) and each
 response by its ``Response[...]`` annotation, so the OpenAPI document shows both; responses are
-encoded once, by ``common.json_response``, from the models the use cases return.
+encoded once, by ``common.json_response`` (or, on a mutating POST, ``idempotency.Once``, which
+replays them under an Idempotency-Key), from the models the use cases return.
 
 One controller module per resource, each calling the use cases of the same name in
 ``atelier.gateway.handlers``; ``routes`` is the one list the app serves.

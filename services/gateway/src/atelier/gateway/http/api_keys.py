@@ -14,6 +14,7 @@ from atelier.gateway.http.common import (
     json_response,
     problems,
 )
+from atelier.gateway.http.idempotency import OncePerKey, RefusedKey, refuse_key
 
 
 @get("/v1/admin/keys", opt=ADMIN, responses=KEYED)
@@ -24,11 +25,15 @@ async def api_keys(runtime: AppRuntime, caller: KeyCaller) -> Response[schemas.A
 
 @post("/v1/admin/keys", opt=ADMIN, responses=WITH_BODY)
 async def create_api_key(
-    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.NewKey]
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    data: JSONBody[schemas.NewKey],
+    idempotency_key: RefusedKey = None,
 ) -> Response[schemas.IssuedKey]:
     """A new key, shown only in this answer (rotate: create the new key, deploy it, then revoke
     the old one). Not replayed under an Idempotency-Key: a key is never stored to be shown
-    again."""
+    again, so a request with one is refused (422) rather than run unprotected."""
+    refuse_key(idempotency_key)
     issued = await handlers.create_api_key(runtime, caller, data)
     return json_response(issued, 201, headers={"Cache-Control": "no-store"})
 
@@ -36,9 +41,13 @@ async def create_api_key(
 @post("/v1/admin/keys/{key_id:str}/revoke", opt=ADMIN, status_code=200,
       responses={**KEYED, **problems(409)})
 async def revoke_api_key(
-    request: Request, runtime: AppRuntime, caller: KeyCaller, key_id: FromPath[str]
+    request: Request,
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    key_id: FromPath[str],
+    once: OncePerKey,
 ) -> Response[schemas.ApiKey]:
     """Revoke a key: refused at once by this gateway process, by every other one within
     ``key_cache_ttl_s``. The brand's last secret key cannot be revoked (409)."""
     keys = request.app.state.api_keys
-    return json_response(await handlers.revoke_api_key(runtime, caller, keys, key_id))
+    return await once(lambda: handlers.revoke_api_key(runtime, caller, keys, key_id))

@@ -14,6 +14,7 @@ from atelier.gateway.http.common import (
     json_response,
     problems,
 )
+from atelier.gateway.http.idempotency import RefusedKey, refuse_key
 
 # --- platform -------------------------------------------------------------------------------
 
@@ -21,8 +22,11 @@ from atelier.gateway.http.common import (
 @post("/v1/platform/brands", opt=auth.requires(auth.platform_operator),
       responses=problems(400, 401, 404, 413, 422, 429))
 async def create_brand(
-    runtime: AppRuntime, data: JSONBody[schemas.CreateBrand]
+    runtime: AppRuntime, data: JSONBody[schemas.CreateBrand], idempotency_key: RefusedKey = None
 ) -> Response[schemas.BrandCreated]:
+    """A brand and its two keys, shown only in this answer (so, like ``POST /v1/admin/keys``,
+    it refuses an Idempotency-Key)."""
+    refuse_key(idempotency_key)
     created = await handlers.create_brand(runtime, data)
     # the secret key, once
     return json_response(created, 201, headers={"Cache-Control": "no-store"})

@@ -1,5 +1,6 @@
 """The brand's catalog, administered: products and their templates, fonts, the word list."""
 
+import hashlib
 from typing import Annotated
 
 from litestar import Request, Response, get, post, put
@@ -11,6 +12,7 @@ from atelier.gateway import domain, schemas
 from atelier.gateway.handlers import catalog as handlers
 from atelier.gateway.http.common import (
     ADMIN,
+    IDEMPOTENT,
     KEYED,
     WITH_BODY,
     AppRuntime,
@@ -18,6 +20,7 @@ from atelier.gateway.http.common import (
     json_response,
     problems,
 )
+from atelier.gateway.http.idempotency import OncePerKey
 from atelier.kit.errors import AtelierError, Invalid
 
 FONT_MAX_BYTES = 5 * 1024 * 1024  # a brand font; every other body keeps the app's limit
@@ -31,11 +34,11 @@ class UnsupportedMediaType(AtelierError):
 # --- admin: products and templates ----------------------------------------------------------
 
 
-@post("/v1/admin/products", opt=ADMIN, responses=WITH_BODY)
+@post("/v1/admin/products", opt=ADMIN, responses=IDEMPOTENT)
 async def create_product(
-    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CreateProduct]
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CreateProduct], once: OncePerKey
 ) -> Response[Product]:
-    return json_response(await handlers.create_product(runtime, caller, data), 201)
+    return await once(lambda: handlers.create_product(runtime, caller, data), data, 201)
 
 
 @get("/v1/admin/products/{product_id:str}", opt=ADMIN, responses=KEYED)
@@ -49,26 +52,29 @@ async def product(
     return json_response(await handlers.product(runtime, caller, product_id, version))
 
 
-@post("/v1/admin/products/{product_id:str}/templates", opt=ADMIN, responses=WITH_BODY)
+@post("/v1/admin/products/{product_id:str}/templates", opt=ADMIN, responses=IDEMPOTENT)
 async def publish_template(
     runtime: AppRuntime,
     caller: KeyCaller,
     product_id: FromPath[str],
     data: JSONBody[schemas.Template],
+    once: OncePerKey,
 ) -> Response[Product]:
     """Publish a new template version; snapshots keep the version they were made against."""
-    return json_response(await handlers.publish_template(runtime, caller, product_id, data), 201)
+    return await once(lambda: handlers.publish_template(runtime, caller, product_id, data),
+                      data, 201)
 
 
 # --- admin: fonts and word list -------------------------------------------------------------
 
 
 @post("/v1/admin/fonts", opt=ADMIN, request_max_body_size=FONT_MAX_BYTES,
-      responses={**WITH_BODY, **problems(415)})
+      responses={**IDEMPOTENT, **problems(415)})
 async def upload_font(
     request: Request,
     runtime: AppRuntime,
     caller: KeyCaller,
+    once: OncePerKey,
     data: Annotated[bytes, Body(
         media_type="font/sfnt",
         description="the TTF or OTF file itself, at most 5 MiB; Content-Type font/ttf, font/otf, "
@@ -87,7 +93,8 @@ async def upload_font(
         message = "Name the file: add ?filename=<its name> to the URL."
         raise Invalid(message, [ErrorItem(field="filename", code=ErrorCode.INVALID_FIELD,
                                           message=message)])
-    return json_response(await handlers.upload_font(runtime, caller, data, filename), 201)
+    upload = {"sha256": hashlib.sha256(data).hexdigest(), "filename": filename}
+    return await once(lambda: handlers.upload_font(runtime, caller, data, filename), upload, 201)
 
 
 @get("/v1/admin/fonts", opt=ADMIN, responses=KEYED)

@@ -32,6 +32,8 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 KEYED = problems(400, 401, 403, 404, 422, 429, 503)
 WITH_BODY = {**KEYED, **problems(413)}
+# a POST under an Idempotency-Key: 409 while the key's first request is still running
+IDEMPOTENT = {**WITH_BODY, **problems(409)}
 
 
 def json_response(

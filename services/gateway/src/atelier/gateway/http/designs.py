@@ -10,6 +10,7 @@ from atelier.gateway import auth, domain, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.handlers import designs as handlers
 from atelier.gateway.http.common import (
+    IDEMPOTENT,
     KEYED,
     WIDGET,
     WITH_BODY,
@@ -17,6 +18,7 @@ from atelier.gateway.http.common import (
     KeyCaller,
     json_response,
 )
+from atelier.gateway.http.idempotency import OncePerKey
 from atelier.kit.runtime import Runtime
 
 CONFIG_CACHE = "public, max-age=60"
@@ -67,12 +69,12 @@ async def autofit(
     return await _check(runtime, caller, data, "autofit")
 
 
-@post("/v1/specs", opt=WIDGET, responses=WITH_BODY)
+@post("/v1/specs", opt=WIDGET, responses=IDEMPOTENT)
 async def create_spec(
-    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design], once: OncePerKey
 ) -> Response[StoredSpec]:
     """Validate a design and store it as a spec, addressed by the hash of its canonical JSON."""
-    return json_response(await handlers.create_spec(runtime, caller, data), 201)
+    return await once(lambda: handlers.create_spec(runtime, caller, data), data, 201)
 
 
 @get("/v1/specs/{spec_hash:str}", opt=WIDGET, responses=KEYED)
