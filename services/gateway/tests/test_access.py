@@ -158,6 +158,8 @@ async def test_origins_are_checked_per_brand(
     server = await client.get(url, headers=brand.widget)
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == SHOP
+    exposed = allowed.headers["access-control-expose-headers"].lower().replace(" ", "").split(",")
+    assert {"retry-after", "idempotent-replayed", "etag"} <= set(exposed)  # readable by the widget
     assert "Origin" in allowed.headers.get_list("vary")
     assert (refused.status_code, codes(refused)) == (403, ["origin_not_allowed"])
     assert "access-control-allow-origin" not in refused.headers

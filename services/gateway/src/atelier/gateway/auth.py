@@ -36,6 +36,9 @@ from atelier.kit.runtime import Runtime
 KEY_HEADER = "X-Atelier-Key"
 CORS_HEADERS = f"{KEY_HEADER}, Idempotency-Key, Content-Type"
 CORS_METHODS = "GET, POST, OPTIONS"
+# what the widget's script may read of an answer: when to retry after a 429, whether a snapshot
+# was a replay, the configuration's version
+CORS_EXPOSED = b"Retry-After, Idempotent-Replayed, ETag"
 ALLOWED_ORIGIN = "atelier.allowed_origin"  # scope key: the origin the caller's brand allows
 CALLER = "atelier.caller"  # scope key: the Caller a key check resolved
 ACCESS = "atelier.access"  # route opt key: the check a route's callers must pass
@@ -242,6 +245,7 @@ class BrandCors:
                 message["headers"] = [
                     *message.get("headers", ()),
                     (b"access-control-allow-origin", allowed.encode("latin-1")),
+                    (b"access-control-expose-headers", CORS_EXPOSED),
                     (b"vary", b"Origin"),
                 ]
             await send(message)
