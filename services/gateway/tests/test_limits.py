@@ -11,7 +11,7 @@ from atelier.contracts.catalog import VALIDATE_DESIGN
 from atelier.gateway.limits import TokenBuckets, client_address
 from atelier.gateway.settings import GatewaySettings
 
-from .conftest import PLATFORM_TOKEN, Brand, FakeServices, make_brand
+from .conftest import PLATFORM_TOKEN, SHOP, Brand, FakeServices, make_brand
 
 SHOPPER = "203.0.113.7"  # what the balancer says of the shopper; the test client is its peer
 
@@ -115,11 +115,16 @@ async def test_a_key_over_its_limit_gets_429_whatever_the_address(
     codes = []
     for n in range(7):  # a burst of 5, then one request every 100 s
         response = await client.post("/v1/personalization/validate", json=design(product),
-                                     headers={**brand.widget, "X-Forwarded-For": f"192.0.2.{n}"})
+                                     headers={**brand.widget, "X-Forwarded-For": f"192.0.2.{n}",
+                                              "Origin": SHOP})
         codes.append(response.status_code)
     assert codes == [200, 200, 200, 200, 200, 429, 429]
     [error] = response.json()["errors"]
     assert (error["field"], error["code"]) == ("X-Atelier-Key", "rate_limited")
+    # the widget's script on the brand's storefront may read the refusal and when to retry
+    assert response.headers["access-control-allow-origin"] == SHOP
+    assert "retry-after" in response.headers["access-control-expose-headers"].lower()
+    assert response.headers["retry-after"]
     # the limit is the key's: another brand's key goes on
     other = await make_brand(client)
     answer = await client.get("/v1/admin/fonts", headers={**other.admin,

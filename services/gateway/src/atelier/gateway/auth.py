@@ -127,7 +127,6 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
     if grant is None:
         raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, KEY_HEADER,
                        "This API key is unknown or revoked.")
-    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", KEY_HEADER)
     if grant.kind not in accepted:
         raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
                        "This endpoint needs a secret key (sk_…).")
@@ -137,6 +136,8 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
             raise _refused(Forbidden, ErrorCode.ORIGIN_NOT_ALLOWED, "Origin",
                            f"{origin} is not an allowed origin of this brand.")
         connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
+    # after the origin: the widget's script can read a 429 from its own storefront (Retry-After)
+    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", KEY_HEADER)
     _enter(connection, grant.brand_id, domain.key_actor(grant.key_prefix), grant, origin)
 
 
