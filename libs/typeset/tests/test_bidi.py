@@ -85,6 +85,12 @@ def visual(text: str) -> str:
                 "/",
                 ":",
                 "\u0301",
+                "(",
+                ")",
+                "[",
+                "]",
+                "\uff3b",  # fullwidth brackets: their pair is two code points apart
+                "\uff3d",
             ]
         ),
         max_size=12,
@@ -96,10 +102,18 @@ def test_visual_order_matches_the_full_bidi_algorithm(pieces: list[str]) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["abc 12.5% שלום", "עברית (1-2) abc", "x = 12,3 مرحبا", "$5 ש", "١٢٣ abc"]
+    "text", ["abc 12.5% שלום", "עברית (1-2) abc", "x = 12,3 مرحبا", "$5 ש", "١٢٣ abc",
+             "שלום abc (def)", "a (ש) ב", "ש (a) b", "مرحبا [12!a(b).", "abc (שלום)\u0301 d",
+             "שלום abc (def"]
 )
 def test_visual_order_matches_on_typical_mixtures(text: str) -> None:
     assert visual(text) == bidi.get_display(text)
+
+
+def test_a_bracket_pair_keeps_the_direction_of_what_it_encloses() -> None:
+    # N0: the closing parenthesis stays with "def", as a browser shows the shopper's input;
+    # as a plain neutral between "f" and the end of a right-to-left paragraph it would be R
+    assert visual("שלום abc (def)") == "abc (def) םולש"
 
 
 @settings(max_examples=300, deadline=None)

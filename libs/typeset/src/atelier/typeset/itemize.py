@@ -6,12 +6,15 @@ reordered *string*, which is the wrong thing to shape — Arabic must be shaped 
 with its run direction, and only whole shaped runs reordered. What the subset does:
 - P2/P3: the paragraph level is that of the first strong character (LTR if none);
 - W1-W7 (weak types: marks, European/Arabic numbers and their separators and terminators),
+  N0 (paired brackets take one direction together, from what they enclose and what precedes
+  them: "שלום abc (def)" keeps its closing parenthesis with "def", as browsers show it),
   N1-N2 (neutrals take the direction of the strong text around them), I1-I2 (implicit levels);
 - L1 (trailing whitespace of a line goes to the paragraph level) and L2 (reversal of runs).
-What it leaves out, because personalization text does not carry them: explicit embeddings and
-overrides (X1-X8: LRE/RLE/LRO/RLO/PDF are removed, as in X9), isolates (LRI/RLI/FSI/PDI act as
-plain neutrals) and bracket pairs (N0: brackets act as plain neutrals). The tests hold the
-result against `python-bidi`'s full implementation on random mixed Latin/Hebrew/Arabic text.
+What it leaves out, because personalization text does not carry them (the rules engine refuses
+them): explicit embeddings and overrides (X1-X8: LRE/RLE/LRO/RLO/PDF are removed, as in X9) and
+isolates (LRI/RLI/FSI/PDI act as plain neutrals). The tests hold the result against
+`python-bidi`'s full implementation (Unicode 15) on random mixed Latin/Hebrew/Arabic text with
+brackets.
 
 Scripts come from the Unicode Scripts property (fontTools ships the data); Common and
 Inherited characters (spaces, punctuation, combining marks) join the script before them.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from unicodedata import bidirectional
+from unicodedata import bidirectional, category, mirrored
 
 from fontTools.unicodedata import script as unicode_script
 
@@ -29,6 +32,8 @@ _REMOVED = frozenset({"BN", "LRE", "RLE", "LRO", "RLO", "PDF"})
 _ISOLATES = frozenset({"LRI", "RLI", "FSI", "PDI"})
 _TRAILING_RESET = frozenset({"WS", "BN", "LRE", "RLE", "LRO", "RLO", "PDF"}) | _ISOLATES
 _NO_SCRIPT = frozenset({"Zyyy", "Zinh", "Zzzz"})
+_BRACKET_STACK = 63  # BD16: past this depth of open brackets, no more pairs are found
+_SAME_BRACKET = {"\u2329": "\u3008", "\u232a": "\u3009"}  # canonically equivalent (BD16)
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,10 @@ def resolve_levels(text: str, base: int) -> list[int]:
 def _resolve_levels(text: str, base: int) -> list[int]:
     kept = [i for i, char in enumerate(text) if _bidi_class(char) not in _REMOVED]
     types = [_bidi_class(text[i]) for i in kept]
+    original = list(types)
     sos = "R" if base % 2 else "L"
     _resolve_weak(types, sos)
+    _resolve_brackets([text[i] for i in kept], types, original, sos)
     _resolve_neutral(types, sos)
     levels = [base] * len(text)
     for i, kind in zip(kept, types, strict=True):
@@ -117,6 +124,65 @@ def _resolve_weak(types: list[str], sos: str) -> None:
             strong = kind
         elif kind == "EN" and strong == "L":
             types[i] = "L"
+
+
+@lru_cache(maxsize=1024)
+def _bracket(char: str) -> tuple[str, str] | None:
+    """("open", its closing bracket) or ("close", itself), for the paired brackets of UAX #9
+    (BidiBrackets.txt: mirrored opening and closing punctuation, paired with their mirror, the
+    next code point but for the fullwidth square and curly brackets, two further on)."""
+    char = _SAME_BRACKET.get(char, char)
+    if not mirrored(char):
+        return None
+    if category(char) == "Ps":
+        following = chr(ord(char) + 1)
+        closing = following if category(following) == "Pe" else chr(ord(char) + 2)
+        return ("open", closing)
+    return ("close", char) if category(char) == "Pe" else None
+
+
+def _bracket_pairs(chars: list[str], types: list[str]) -> list[tuple[int, int]]:
+    """BD16: the positions of paired brackets, by their opening bracket."""
+    pairs, stack = [], []  # stack: (the closing bracket awaited, where its opening one is)
+    for i, char in enumerate(chars):
+        bracket = _bracket(char) if types[i] == "ON" else None
+        if bracket is None:
+            continue
+        kind, closing = bracket
+        if kind == "open":
+            if len(stack) == _BRACKET_STACK:
+                break
+            stack.append((closing, i))
+            continue
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth][0] == closing:
+                pairs.append((stack[depth][1], i))
+                del stack[depth:]
+                break
+    return sorted(pairs)
+
+
+def _resolve_brackets(chars: list[str], types: list[str], original: list[str], sos: str) -> None:
+    """N0: each pair of brackets takes the embedding direction when it encloses text of that
+    direction, else the other direction when it encloses that and is preceded by it."""
+    if not any(_bracket(char) for char in chars):
+        return
+    for opening, closing in _bracket_pairs(chars, types):
+        inside = {_strong_direction(kind) for kind in types[opening + 1 : closing]} - {None}
+        if not inside:
+            continue  # N0 d: nothing strong inside, the brackets stay neutral
+        direction = sos
+        if sos not in inside:  # N0 c: only the opposite direction inside
+            before = next((d for kind in reversed(types[:opening])
+                           if (d := _strong_direction(kind)) is not None), sos)
+            direction = before
+        for bracket in (opening, closing):
+            types[bracket] = direction
+            # marks that followed a bracket (W1 gave them its ON) go with it
+            after = bracket + 1
+            while after < len(types) and original[after] == "NSM":
+                types[after] = direction
+                after += 1
 
 
 def _strong_direction(kind: str) -> str | None:
