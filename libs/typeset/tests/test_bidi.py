@@ -1,5 +1,7 @@
 """Direction and visual order of runs, held against python-bidi's full UAX #9 implementation."""
 
+import unicodedata
+
 import bidi
 import pytest
 import uharfbuzz as hb
@@ -108,6 +110,17 @@ def test_visual_order_matches_the_full_bidi_algorithm(pieces: list[str]) -> None
 )
 def test_visual_order_matches_on_typical_mixtures(text: str) -> None:
     assert visual(text) == bidi.get_display(text)
+
+
+def test_every_opening_and_closing_bracket_pairs_as_unicode_pairs_them() -> None:
+    # Python has no Bidi_Paired_Bracket data: the pairs are derived, and held here against
+    # python-bidi's, for every opening and closing punctuation mark Unicode has
+    def of(category: str) -> list[str]:  # all of them are in the Basic Multilingual Plane
+        return [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == category]
+
+    wrong = [(opening, closing) for opening in of("Ps") for closing in of("Pe")
+             if visual(text := f"שלום abc {opening}def{closing}") != bidi.get_display(text)]
+    assert wrong == []
 
 
 def test_a_bracket_pair_keeps_the_direction_of_what_it_encloses() -> None:

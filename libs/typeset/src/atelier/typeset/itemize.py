@@ -34,6 +34,8 @@ _TRAILING_RESET = frozenset({"WS", "BN", "LRE", "RLE", "LRO", "RLO", "PDF"}) | _
 _NO_SCRIPT = frozenset({"Zyyy", "Zinh", "Zzzz"})
 _BRACKET_STACK = 63  # BD16: past this depth of open brackets, no more pairs are found
 _SAME_BRACKET = {"\u2329": "\u3008", "\u232a": "\u3009"}  # canonically equivalent (BD16)
+# the pairs of BidiBrackets.txt that are not the next code point (or two on, fullwidth)
+_CROSSED_BRACKETS = {"\u298d": "\u2990", "\u298f": "\u298e"}
 
 
 @dataclass(frozen=True)
@@ -130,11 +132,14 @@ def _resolve_weak(types: list[str], sos: str) -> None:
 def _bracket(char: str) -> tuple[str, str] | None:
     """("open", its closing bracket) or ("close", itself), for the paired brackets of UAX #9
     (BidiBrackets.txt: mirrored opening and closing punctuation, paired with their mirror, the
-    next code point but for the fullwidth square and curly brackets, two further on)."""
+    next code point but for the fullwidth square and curly brackets, two further on, and two
+    crossed pairs). Python has no Bidi_Paired_Bracket data: a test checks every pair."""
     char = _SAME_BRACKET.get(char, char)
     if not mirrored(char):
         return None
     if category(char) == "Ps":
+        if char in _CROSSED_BRACKETS:
+            return ("open", _CROSSED_BRACKETS[char])
         following = chr(ord(char) + 1)
         closing = following if category(following) == "Pe" else chr(ord(char) + 2)
         return ("open", closing)
