@@ -261,3 +261,33 @@ async def test_an_invalid_message_is_dead_lettered_not_retried(
         [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
     assert len(calls.at) == 1
     assert dead.headers["Atelier-Dlq-Reason"] == "poison message: brand_id is required"
+
+
+def gauge(runtime, name: str, consumer: str) -> float | None:  # noqa: ANN001
+    return runtime.metrics.registry.get_sample_value(name, {"consumer": consumer})
+
+
+async def test_the_consumers_queue_lag_is_on_the_metrics(kit, client_bus) -> None:
+    runtime = kit.runtime(consumer_lag_interval_s=0.05)
+    release = asyncio.Event()
+
+    async def held(envelope: Envelope) -> None:
+        await release.wait()
+
+    runtime.bus.consume(kit.TICKED, "count", held)
+    async with running(runtime):
+        for n in range(5):
+            await publish(client_bus, kit, tick(kit, f"k{n}").model_dump_json().encode())
+
+        async def backlog() -> bool:  # one message in the handler, four waiting behind it
+            return (gauge(runtime, "atelier_consumer_pending", "commerce-count"),
+                    gauge(runtime, "atelier_consumer_ack_pending", "commerce-count")) == (4, 1)
+
+        await eventually(backlog)
+        release.set()
+
+        async def drained() -> bool:
+            return (gauge(runtime, "atelier_consumer_pending", "commerce-count"),
+                    gauge(runtime, "atelier_consumer_ack_pending", "commerce-count")) == (0, 0)
+
+        await eventually(drained)

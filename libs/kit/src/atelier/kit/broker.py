@@ -104,6 +104,7 @@ class Bus:
         self.settings = settings
         self.metrics = metrics
         self.namespace = settings.bus_namespace
+        self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider)
         # request/reply is the rpc module's: the bus hands out its two verbs
         self.serve = self.rpc.serve  # before start()
@@ -157,6 +158,7 @@ class Bus:
         is best effort: the message is parked whatever it does, and replayable)."""
         consumer = f"{self.settings.service}-{handler_name}"
         model = Envelope[message.model]  # type: ignore[name-defined]
+        self.consumers.append((self.stream(message.subject), consumer))
 
         @self.broker.subscriber(
             self.subject(message.subject),
@@ -239,6 +241,15 @@ class Bus:
             while True:
                 await asyncio.sleep(self.settings.ack_wait_s / 3)
                 await msg.in_progress()
+
+    async def measure_lag(self) -> None:
+        """Export what each durable consumer of this service still has to do (every replica
+        reports the same shared consumer: take the max across instances)."""
+        js = self.broker.connection.jetstream()
+        for stream, durable in self.consumers:
+            info = await js.consumer_info(stream, durable)
+            self.metrics.consumer_pending.labels(durable).set(info.num_pending or 0)
+            self.metrics.consumer_ack_pending.labels(durable).set(info.num_ack_pending or 0)
 
     # --- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:

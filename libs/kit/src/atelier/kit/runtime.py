@@ -70,6 +70,18 @@ class Runtime:
         if self.settings.run_housekeeping:
             self._tasks.append(asyncio.create_task(self.housekeeping.run(),
                                                    name=f"{self.service}-housekeeping"))
+        if self.bus.consumers:
+            self._tasks.append(asyncio.create_task(self._watch_lag(),
+                                                   name=f"{self.service}-consumer-lag"))
+
+    async def _watch_lag(self) -> None:
+        """The consumers' queue lag on /metrics, every ``consumer_lag_interval_s``."""
+        while True:
+            try:
+                await self.bus.measure_lag()
+            except Exception as exc:  # NATS away: the gauges keep their last values
+                log.warning("could not measure consumer lag: %r", exc)
+            await asyncio.sleep(self.settings.consumer_lag_interval_s)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
         description="inbox entries; longer than any redelivery (Stripe retries for 3 days)",
     )
     # telemetry
+    consumer_lag_interval_s: float = Field(
+        default=15.0, gt=0, description="how often the consumers' queue lag is read for /metrics"
+    )
     otlp_endpoint: str | None = None
     trace_sample_ratio: float = Field(
         default=1.0, ge=0, le=1, description="share of new traces recorded (with an endpoint)"

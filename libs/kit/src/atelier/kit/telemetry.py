@@ -5,7 +5,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 def tracer_provider(
@@ -66,6 +66,18 @@ class Metrics:
             "atelier_rows_purged",
             "Rows deleted by housekeeping once past their retention, by table",
             ["table"],
+            registry=self.registry,
+        )
+        self.consumer_pending = Gauge(
+            "atelier_consumer_pending",
+            "Messages a durable consumer has not been delivered yet (its queue lag)",
+            ["consumer"],
+            registry=self.registry,
+        )
+        self.consumer_ack_pending = Gauge(
+            "atelier_consumer_ack_pending",
+            "Messages delivered to a durable consumer and not acknowledged yet",
+            ["consumer"],
             registry=self.registry,
         )
         self.dead_lettered = Counter(
