@@ -42,10 +42,7 @@ class Brand(BaseModel):
     allowed_origins: list[str]
 
 
-class BrandCreated(BaseModel):
-    id: str
-    name: str
-    allowed_origins: list[str]
+class BrandCreated(Brand):
     publishable_key: str = Field(description="for the widget (X-Atelier-Key)")
     secret_key: str = Field(description="for servers and admin; shown only this once")
 

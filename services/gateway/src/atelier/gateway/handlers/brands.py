@@ -8,6 +8,10 @@ from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
 
 
+def _brand_view(row: BrandRow) -> schemas.Brand:
+    return schemas.Brand(id=row.id, name=row.name, allowed_origins=row.allowed_origins)
+
+
 async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schemas.BrandCreated:
     publishable, secret = domain.issue_key(KeyKind.PUBLISHABLE), domain.issue_key(KeyKind.SECRET)
     async with runtime.uow() as uow:
@@ -15,20 +19,11 @@ async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schema
         for key in (publishable, secret):
             await repository.add_key(uow.session, brand.id, key)
         await uow.commit()
-    return schemas.BrandCreated(
-        id=brand.id,
-        name=brand.name,
-        allowed_origins=brand.allowed_origins,
-        publishable_key=publishable.plaintext,
-        secret_key=secret.plaintext,
-    )
+    return schemas.BrandCreated(**dict(_brand_view(brand)), publishable_key=publishable.plaintext,
+                                secret_key=secret.plaintext)
 
 
 # --- admin: the brand ------------------------------------------------------------------------
-
-
-def _brand_view(row: BrandRow) -> schemas.Brand:
-    return schemas.Brand(id=row.id, name=row.name, allowed_origins=row.allowed_origins)
 
 
 async def brand(runtime: Runtime, caller: Caller) -> schemas.Brand:
