@@ -1,5 +1,5 @@
-"""A throwaway service for the kit's own tests: tables in a schema of the test's own (outbox,
-inbox and a counter standing in for a handler's state) and a runtime built on them.
+"""A throwaway service for the kit's own tests: a schema of the test's own (the kit's tables from
+the kit's history, and a counter standing in for a handler's state) and a runtime built on it.
 
 It borrows the name of a catalogued service (commerce) so that its event and dead-letter streams
 exist; the test's bus namespace keeps it apart from the real one.
@@ -19,10 +19,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import evt, rpc
+from atelier.contracts.catalog import command, evt, rpc
 from atelier.kit.broker import Handler
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.outbox import add_outbox_and_inbox
+from atelier.kit.migrations import upgrade_kit
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
 
@@ -33,6 +34,7 @@ class Tick(BaseModel):
 
 TICKED = evt("commerce", "kitprobe", "ticked", Tick)
 PROBE = rpc("commerce", "kitprobe", Tick, Tick)
+COUNT = command("commerce", "kitcount", Tick, Tick)
 
 
 class KitSettings(ServiceSettings):
@@ -50,32 +52,29 @@ class Kit:
 
     schema: str
     database_url: str
-    outbox: Table
-    inbox: Table
     counter: Table
     settings_of: Callable[..., ServiceSettings]
     TICKED = TICKED
     PROBE = PROBE
+    COUNT = COUNT
     Tick = Tick
 
     def runtime(self, **overrides: Any) -> Runtime:
         """Register consumers on it before starting it."""
         settings = self.settings_of(KitSettings, kit_schema=self.schema, **overrides)
-        return Runtime(settings, outbox=self.outbox, inbox=self.inbox)
+        return Runtime(settings)
 
-    def counting(self, runtime: Runtime, consumer: str = "commerce-count") -> Handler:
-        """A handler adding one to ``counter[key]`` once per message id (the inbox's job)."""
+    def counting(self) -> Handler:
+        """A handler adding one to ``counter[key]`` for every message it is given: it does not
+        dedup (the kit's inbox must), nor commit (the kit's unit of work does)."""
         counter = self.counter
 
-        async def handle(envelope: Envelope[Tick]) -> None:
-            async with runtime.uow() as uow:
-                if await uow.first_time(consumer, envelope.id):
-                    await uow.session.execute(
-                        insert(counter)
-                        .values(key=envelope.data.key, n=1)
-                        .on_conflict_do_update(index_elements=["key"], set_={"n": counter.c.n + 1})
-                    )
-                await uow.commit()
+        async def handle(uow: UnitOfWork, envelope: Envelope[Tick]) -> None:
+            await uow.session.execute(
+                insert(counter)
+                .values(key=envelope.data.key, n=1)
+                .on_conflict_do_update(index_elements=["key"], set_={"n": counter.c.n + 1})
+            )
 
         return handle
 
@@ -107,8 +106,8 @@ async def kit(
     database_url: str, settings_of: Callable[..., ServiceSettings]
 ) -> AsyncIterator[Kit]:
     schema = f"kit_test_{uuid.uuid4().hex[:12]}"
+    await upgrade_kit(schema, database_url)
     metadata = MetaData(schema=schema)
-    outbox, inbox = add_outbox_and_inbox(metadata)
     counter = Table(
         "counter",
         metadata,
@@ -117,10 +116,9 @@ async def kit(
     )
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         await conn.run_sync(metadata.create_all)
     try:
-        yield Kit(schema, database_url, outbox, inbox, counter, settings_of)
+        yield Kit(schema, database_url, counter, settings_of)
     finally:
         async with engine.begin() as conn:
             await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

@@ -6,13 +6,12 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from atelier.kit.outbox import add_outbox_and_inbox
+from atelier.kit.migrations import upgrade_kit
 from atelier.kit.testing.checks import assert_service_schema, migration_drift
 
 
 def tables(schema: str, *extra: Column) -> MetaData:
     metadata = MetaData(schema=schema)
-    add_outbox_and_inbox(metadata)
     Table("things", metadata, Column("id", Integer, primary_key=True),
           Column("brand_id", String(64), nullable=False), *extra)
     return metadata
@@ -20,9 +19,9 @@ def tables(schema: str, *extra: Column) -> MetaData:
 
 async def test_a_model_the_migration_does_not_match_is_reported(database_url) -> None:
     schema = f"kit_check_{uuid.uuid4().hex[:12]}"
+    await upgrade_kit(schema, database_url)  # the kit's tables beside the service's
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         await conn.run_sync(tables(schema).create_all)
     try:
         await assert_service_schema(database_url, tables(schema), {"things"})

@@ -8,6 +8,7 @@ import pytest
 from atelier.contracts import Envelope, new_id
 from atelier.kit.broker import namespaced_stream, retry_delay
 from atelier.kit.errors import PoisonMessage
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.testing.plugin import eventually, running, stream_messages
 
 
@@ -48,12 +49,12 @@ class Calls:
         self.at: list[float] = []
 
     def wrap(self, handle):  # noqa: ANN001, ANN201
-        async def handler(envelope: Envelope) -> None:
+        async def handler(uow: UnitOfWork, envelope: Envelope) -> None:
             self.at.append(asyncio.get_running_loop().time())
             if len(self.at) <= self.failures:
                 raise self.error
             if handle is not None:
-                await handle(envelope)
+                await handle(uow, envelope)
 
         return handler
 
@@ -68,16 +69,20 @@ async def test_jetstream_keeps_one_copy_of_a_message_id_published_twice(
     assert [m.headers["Nats-Msg-Id"] for m in stored] == [envelope.id]
 
 
-async def test_the_same_message_delivered_twice_changes_state_once(kit, client_bus) -> None:
+async def test_the_same_message_delivered_twice_changes_state_once(
+    kit, client_bus, nats_url, namespace
+) -> None:
     runtime = kit.runtime()
     calls = Calls()
-    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting(runtime)))
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting()))
     payload = tick(kit, "twice").model_dump_json().encode()
     async with running(runtime):
         # two Nats-Msg-Ids: JetStream stores both, as after a redelivery past its dedup window
         await publish(client_bus, kit, payload)
         await publish(client_bus, kit, payload)
-        await eventually(lambda: len(calls.at) == 2)
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    # the handler does not dedup: the kit's inbox kept the second copy from reaching it
+    assert len(calls.at) == 1
     assert await kit.count("twice") == 1
 
 
@@ -86,7 +91,7 @@ async def test_a_transient_failure_is_retried_with_growing_delays_until_it_succe
 ) -> None:
     runtime = kit.runtime(retry_base_delay_s=0.2)
     calls = Calls(failures=2)
-    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting(runtime)))
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting()))
     async with running(runtime):
         await publish(client_bus, kit, tick(kit, "flaky").model_dump_json().encode())
         await eventually(lambda: kit.count("flaky"))
@@ -131,10 +136,11 @@ class GaveUp:
     """Records what a consumer is told when the kit gives up on a message."""
 
     def __init__(self) -> None:
-        self.told: list[tuple[str, str]] = []
+        self.told: list[tuple[str, str, bool]] = []
 
-    async def __call__(self, envelope: Envelope, reason: str) -> None:
-        self.told.append((envelope.data.key, reason))
+    async def __call__(self, uow: UnitOfWork, envelope: Envelope, reason: str,
+                       poison: bool) -> None:
+        self.told.append((envelope.data.key, reason, poison))
 
 
 async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
@@ -150,10 +156,10 @@ async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
     assert len(calls.at) == 3
     reason = dead.headers["Atelier-Dlq-Reason"]
     assert reason.startswith("failed 3 times, last: ConnectionError")
-    assert gave_up.told == [("doomed", reason)]  # once, after it was parked
+    assert gave_up.told == [("doomed", reason, False)]  # once, after it was parked
 
 
-async def test_a_poison_message_is_not_reported_as_given_up(
+async def test_a_poison_message_is_reported_as_poison(
     kit, client_bus, nats_url, namespace
 ) -> None:
     runtime = kit.runtime()
@@ -164,7 +170,7 @@ async def test_a_poison_message_is_not_reported_as_given_up(
         await publish(client_bus, kit, tick(kit, "poison").model_dump_json().encode())
         await eventually(lambda: dead_letters(nats_url, namespace))
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
-    assert gave_up.told == []  # the handler refused it itself: it knows
+    assert gave_up.told == [("poison", "poison message: never", True)]
 
 
 async def test_a_failing_gave_up_hook_leaves_the_message_parked(
@@ -172,7 +178,7 @@ async def test_a_failing_gave_up_hook_leaves_the_message_parked(
 ) -> None:
     runtime = kit.runtime(max_deliver=2)
 
-    async def broken(envelope: Envelope, reason: str) -> None:
+    async def broken(uow: UnitOfWork, envelope: Envelope, reason: str, poison: bool) -> None:
         raise ConnectionError("database away too")
 
     runtime.bus.consume(kit.TICKED, "count", Calls(failures=1_000).wrap(None), broken)
@@ -207,7 +213,7 @@ async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
     assert len(calls.at) == 2  # max_deliver runs of the handler, not one more
     assert dead.headers["Atelier-Dlq-Reason"] == "failed 2 times"
-    assert gave_up.told == [("unlucky", "failed 2 times")]  # told once it was parked
+    assert gave_up.told == [("unlucky", "failed 2 times", False)]  # told once it was parked
 
 
 async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
@@ -217,12 +223,12 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(
 
     runtime = kit.runtime()
     broken = {"on": True}
-    counted = kit.counting(runtime)
+    counted = kit.counting()
 
-    async def handle(envelope: Envelope) -> None:
+    async def handle(uow: UnitOfWork, envelope: Envelope) -> None:
         if broken["on"]:
             raise PoisonMessage("no such product (yet)")
-        await counted(envelope)
+        await counted(uow, envelope)
 
     runtime.bus.consume(kit.TICKED, "count", handle)
     nc = await nats.connect(nats_url)
@@ -252,7 +258,7 @@ async def test_an_invalid_message_is_dead_lettered_not_retried(
     runtime = kit.runtime()
     calls = Calls()
 
-    async def needs_a_brand(envelope: Envelope) -> None:
+    async def needs_a_brand(uow: UnitOfWork, envelope: Envelope) -> None:
         brand_of(envelope)  # a message without a brand will never gain one
 
     runtime.bus.consume(kit.TICKED, "count", calls.wrap(needs_a_brand))
@@ -271,7 +277,7 @@ async def test_the_consumers_queue_lag_is_on_the_metrics(kit, client_bus) -> Non
     runtime = kit.runtime(consumer_lag_interval_s=0.05)
     release = asyncio.Event()
 
-    async def held(envelope: Envelope) -> None:
+    async def held(uow: UnitOfWork, envelope: Envelope) -> None:
         await release.wait()
 
     runtime.bus.consume(kit.TICKED, "count", held)
@@ -291,3 +297,25 @@ async def test_the_consumers_queue_lag_is_on_the_metrics(kit, client_bus) -> Non
                     gauge(runtime, "atelier_consumer_ack_pending", "commerce-count")) == (0, 0)
 
         await eventually(drained)
+
+
+async def test_a_handler_that_hangs_is_cut_off_and_its_message_tried_again(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    runtime = kit.runtime(handler_timeout_s=0.3)
+    counted, runs = kit.counting(), []
+
+    async def hangs_once(uow: UnitOfWork, envelope: Envelope) -> None:
+        runs.append(envelope.id)
+        await counted(uow, envelope)  # written, then rolled back when the handler is cut off
+        if len(runs) == 1:
+            await asyncio.Event().wait()
+
+    runtime.bus.consume(kit.TICKED, "count", hangs_once)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "hung").model_dump_json().encode())
+        await eventually(lambda: kit.count("hung"))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(runs) == 2 and runs[0] == runs[1]
+    assert await kit.count("hung") == 1
+    assert await dead_letters(nats_url, namespace) == []

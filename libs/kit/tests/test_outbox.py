@@ -20,7 +20,7 @@ async def test_an_event_committed_while_nats_is_down_is_delivered_once_it_is_bac
     await declare_streams(nc.jetstream(), STREAMS, namespace)
     await nc.close()
     runtime = kit.runtime(nats_url=nats_server.url)
-    runtime.bus.consume(kit.TICKED, "count", kit.counting(runtime))
+    runtime.bus.consume(kit.TICKED, "count", kit.counting())
     stream = namespaced_stream(namespace, "EVT_COMMERCE")
     async with running(runtime):
         # FastStream hands this on to nats-py: negative means "never give up reconnecting"
@@ -78,8 +78,8 @@ async def test_concurrent_relays_skip_each_others_rows_and_publish_each_row_once
     async def quick_publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
         published.append(headers["Nats-Msg-Id"])
 
-    first = OutboxRelay(runtime.db, kit.outbox, slow_publish, batch=3)
-    second = OutboxRelay(runtime.db, kit.outbox, quick_publish, batch=3)
+    first = OutboxRelay(runtime.db, runtime.tables.outbox, slow_publish, batch=3)
+    second = OutboxRelay(runtime.db, runtime.tables.outbox, quick_publish, batch=3)
     try:
         first_run = asyncio.create_task(first.relay_once())
         await first_holds_its_rows.wait()
@@ -106,7 +106,7 @@ async def test_a_cancelled_relay_stops_even_when_a_library_swallows_the_cancel(k
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.sleep(60)
 
-    relay = OutboxRelay(runtime.db, kit.outbox, swallowing_publish, poll_s=0.05)
+    relay = OutboxRelay(runtime.db, runtime.tables.outbox, swallowing_publish, poll_s=0.05)
     try:
         task = asyncio.create_task(relay.run())
         await publishing.wait()
@@ -124,7 +124,7 @@ async def test_the_trace_goes_on_through_the_outbox_to_the_consumer(kit) -> None
     runtime = kit.runtime()
     seen: list[int] = []
 
-    async def handle(envelope) -> None:
+    async def handle(uow, envelope) -> None:  # noqa: ANN001
         seen.append(trace.get_current_span().get_span_context().trace_id)
 
     runtime.bus.consume(kit.TICKED, "trace", handle)

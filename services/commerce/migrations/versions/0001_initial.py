@@ -1,12 +1,10 @@
-"""orders, order items, payments, product mappings, outbox, inbox
+"""orders, order items, payments, product mappings
 
 Revision ID: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -75,9 +73,8 @@ def upgrade() -> None:
                             name="product_mappings_external"),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
-    for table in ("product_mappings", "payments", "order_items", "orders", "outbox", "inbox"):
+    for table in ("product_mappings", "payments", "order_items", "orders"):
         op.drop_table(table, schema=SCHEMA)

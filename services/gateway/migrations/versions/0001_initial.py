@@ -1,12 +1,10 @@
-"""brands, api keys, idempotency keys, outbox, inbox
+"""brands, api keys, idempotency keys
 
 Revision ID: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -50,12 +48,9 @@ def upgrade() -> None:
         _created_at(),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("idempotency_keys", schema=SCHEMA)
     op.drop_table("api_keys", schema=SCHEMA)
     op.drop_table("brands", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

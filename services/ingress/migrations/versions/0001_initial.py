@@ -1,4 +1,4 @@
-"""webhook events, outbox, inbox
+"""webhook events
 
 Revision ID: 0001
 """
@@ -6,8 +6,6 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -31,10 +29,7 @@ def upgrade() -> None:
         sa.CheckConstraint("source IN ('shopify', 'stripe')", name="webhook_events_source"),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("webhook_events", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

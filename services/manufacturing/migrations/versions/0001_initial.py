@@ -1,4 +1,4 @@
-"""work orders, bundles, outbox, inbox
+"""work orders, bundles
 
 Revision ID: 0001
 """
@@ -6,8 +6,6 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -43,9 +41,8 @@ def upgrade() -> None:
                   server_default=sa.func.now()),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
-    for table in ("bundles", "work_orders", "outbox", "inbox"):
+    for table in ("bundles", "work_orders"):
         op.drop_table(table, schema=SCHEMA)

@@ -1,12 +1,10 @@
-"""messages (the log of what was sent), outbox, inbox
+"""messages (the log of what was sent)
 
 Revision ID: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -28,10 +26,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("messages", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

@@ -1,4 +1,4 @@
-"""products, templates (insert-only in the database), fonts, word lists, outbox, inbox
+"""products, templates (insert-only in the database), fonts, word lists
 
 Revision ID: 0001
 """
@@ -6,8 +6,6 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -82,7 +80,6 @@ def upgrade() -> None:
         created_at("updated_at"),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
@@ -91,5 +88,3 @@ def downgrade() -> None:
     op.drop_table("templates", schema=SCHEMA)  # drops its triggers too
     op.execute(f"DROP FUNCTION {SCHEMA}.templates_immutable()")
     op.drop_table("products", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

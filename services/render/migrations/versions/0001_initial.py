@@ -1,12 +1,10 @@
-"""render results, outbox, inbox
+"""render results
 
 Revision ID: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -38,10 +36,7 @@ def upgrade() -> None:
         sa.CheckConstraint(READY_HAS_OBJECT, name="render_results_ready_has_object"),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("render_results", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

@@ -1,4 +1,4 @@
-"""snapshots (immutable, with their lifecycle enforced in the database), outbox, inbox
+"""snapshots (immutable, with their lifecycle enforced in the database)
 
 Revision ID: 0001
 """
@@ -6,8 +6,6 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -107,11 +105,8 @@ def upgrade() -> None:
     )
     for statement in GUARD:  # asyncpg runs one statement at a time
         op.execute(statement)
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("snapshots", schema=SCHEMA)  # drops its triggers too
     op.execute(f"DROP FUNCTION {SCHEMA}.snapshots_guard()")
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

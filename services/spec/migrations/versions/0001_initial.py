@@ -1,12 +1,10 @@
-"""design specs, outbox, inbox
+"""design specs
 
 Revision ID: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
-
-from atelier.kit.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -26,10 +24,7 @@ def upgrade() -> None:
                   server_default=sa.func.now()),
         schema=SCHEMA,
     )
-    create_outbox_and_inbox(SCHEMA)
 
 
 def downgrade() -> None:
     op.drop_table("design_specs", schema=SCHEMA)
-    op.drop_table("outbox", schema=SCHEMA)
-    op.drop_table("inbox", schema=SCHEMA)

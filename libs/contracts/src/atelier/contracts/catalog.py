@@ -24,6 +24,7 @@ class Message:
     owner: str
     reply: type[BaseModel] | None = None
     version: int = 1
+    mutates: bool = False  # an rpc command: it carries a request key, its answer is replayed
 
     @property
     def type(self) -> str:
@@ -50,11 +51,17 @@ def job(owner: str, kind: str, model: type[BaseModel]) -> Message:
 
 
 def rpc(owner: str, method: str, model: type[BaseModel], reply: type[BaseModel]) -> Message:
+    """A query: it changes nothing, so it may be asked again freely."""
     return Message(f"rpc.{owner}.{method}", model, "rpc", owner, reply=reply)
 
 
+def command(owner: str, method: str, model: type[BaseModel], reply: type[BaseModel]) -> Message:
+    """A mutating rpc: sent with a request key, whose first answer every retry gets again."""
+    return Message(f"rpc.{owner}.{method}", model, "rpc", owner, reply=reply, mutates=True)
+
+
 # --- personalization ---------------------------------------------------------------------------
-CREATE_PRODUCT = rpc(
+CREATE_PRODUCT = command(
     "personalization", "create_product", personalization.CreateProduct, personalization.Product
 )
 GET_PRODUCT_CONFIG = rpc(
@@ -69,17 +76,17 @@ NORMALIZE_DESIGN = rpc(
 AUTOFIT_DESIGN = rpc(
     "personalization", "autofit", personalization.ValidateDesign, personalization.ValidationResult
 )
-PUBLISH_TEMPLATE = rpc(
+PUBLISH_TEMPLATE = command(
     "personalization", "publish_template", personalization.PublishTemplate, personalization.Product
 )
 GET_PRODUCT = rpc("personalization", "get_product", personalization.GetProduct,
                   personalization.Product)
-REGISTER_FONT = rpc(
+REGISTER_FONT = command(
     "personalization", "register_font", personalization.RegisterFont, personalization.FontInfo
 )
 LIST_FONTS = rpc("personalization", "list_fonts", personalization.ListFonts,
                  personalization.FontList)
-SET_WORD_LIST = rpc(
+SET_WORD_LIST = command(
     "personalization", "set_word_list", personalization.WordList, personalization.WordList
 )
 GET_WORD_LIST = rpc(
@@ -89,15 +96,17 @@ TEMPLATE_PUBLISHED = evt(
     "personalization", "template", "published", personalization.TemplatePublished
 )
 # --- spec ----------------------------------------------------------------------------------------
-CREATE_SPEC = rpc("spec", "create", spec.CreateSpec, spec.SpecCreatedReply)
+CREATE_SPEC = command("spec", "create", spec.CreateSpec, spec.SpecCreatedReply)
 SPEC_CREATED = evt("spec", "spec", "created", spec.SpecCreated)
 GET_SPEC = rpc("spec", "get", spec.GetSpec, spec.StoredSpec)
 VALIDATE_SPEC = rpc("spec", "validate", spec.ValidateSpec, spec.SpecValidation)
 # --- snapshot ------------------------------------------------------------------------------------
-CREATE_SNAPSHOT = rpc("snapshot", "create", snapshot.CreateSnapshot, snapshot.SnapshotView)
+CREATE_SNAPSHOT = command("snapshot", "create", snapshot.CreateSnapshot, snapshot.SnapshotView)
 GET_SNAPSHOT = rpc("snapshot", "get", snapshot.GetSnapshot, snapshot.SnapshotView)
-VALIDATE_SNAPSHOT = rpc("snapshot", "validate", snapshot.ValidateSnapshot, snapshot.SnapshotView)
-LOCK_SNAPSHOT = rpc("snapshot", "lock", snapshot.LockSnapshot, snapshot.SnapshotView)
+VALIDATE_SNAPSHOT = command(
+    "snapshot", "validate", snapshot.ValidateSnapshot, snapshot.SnapshotView
+)
+LOCK_SNAPSHOT = command("snapshot", "lock", snapshot.LockSnapshot, snapshot.SnapshotView)
 SNAPSHOT_CREATED = evt("snapshot", "snapshot", "created", snapshot.SnapshotCreated)
 SNAPSHOT_VALIDATED = evt("snapshot", "snapshot", "validated", snapshot.SnapshotValidated)
 SNAPSHOT_LOCKED = evt("snapshot", "snapshot", "locked", snapshot.SnapshotLocked)

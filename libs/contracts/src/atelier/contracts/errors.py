@@ -72,6 +72,11 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ErrorItem] = Field(default_factory=list)
+    retry_after_s: int | None = Field(
+        default=None, ge=0,
+        description="when to try again (seconds), for a refusal that will pass: over capacity, "
+        "rate limited (HTTP sends it as Retry-After)",
+    )
 
 
 class RpcReply(BaseModel, Generic[DataT]):

@@ -1,9 +1,14 @@
 """The NATS broker and the delivery rules every consumer follows (DESIGN §4).
 
-- Durable pull consumers with manual acknowledgement: ack after the handler's transaction
-  committed; a transient failure is NAKed with a growing delay; a message that cannot be parsed,
-  raises ``PoisonMessage`` or exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason
-  and is terminated. Long handlers keep the message alive with ``in_progress()``.
+- Durable pull consumers with manual acknowledgement. The kit, not the handler, owns the unit of
+  work: it opens the transaction, records the message in the inbox under the consumer's durable
+  name, runs the handler, commits, and only then acknowledges. A message seen before is
+  acknowledged without running the handler, so every handler changes state once per message
+  whoever redelivers it (JetStream, a restart, a ``dlq replay``).
+- A transient failure, or a handler that runs past ``handler_timeout_s``, rolls back and is NAKed
+  with a growing delay; a message that cannot be parsed, raises ``PoisonMessage``/``Invalid`` or
+  exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason and is terminated. Long
+  handlers keep the message alive with ``in_progress()``.
 - Request/reply (``bus.serve``, ``bus.call``) is ``atelier.kit.rpc``'s, on the same connection.
 - Streams are declared by their owners at setup, never by consumers.
 """
@@ -27,14 +32,18 @@ from atelier.contracts import Envelope, ErrorCode, ErrorItem
 from atelier.contracts.catalog import Message, Stream, dlq_subject, owned_streams, stream_for
 from atelier.kit import context
 from atelier.kit.errors import Invalid, PoisonMessage
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.rpc import Rpc
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope], Awaitable[None]]
-GaveUp = Callable[[Envelope, str], Awaitable[None]]  # the message, why it was dead-lettered
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+# told when a message is dead-lettered: its own unit of work, the message, why, and whether it
+# was poison (it can never succeed) rather than given up on after transient faults
+GaveUp = Callable[[UnitOfWork, Envelope, str, bool], Awaitable[None]]
+Units = Callable[[], UnitOfWork]
 
 
 def create_broker(
@@ -85,6 +94,10 @@ async def declare_owned_streams(js: JetStreamContext, service: str, namespace: s
     await declare_streams(js, owned_streams(service), namespace)
 
 
+class HandlerTimeout(Exception):
+    """A handler ran past ``handler_timeout_s``: cut off, rolled back, tried again later."""
+
+
 def retry_delay(settings: ServiceSettings, delivered: int) -> float:
     """Growing delay before the next delivery: base, 2×base, 4×base … capped."""
     return min(settings.retry_base_delay_s * 2 ** max(delivered - 1, 0), settings.retry_max_delay_s)
@@ -99,15 +112,18 @@ class Bus:
         settings: ServiceSettings,
         metrics: Metrics,
         tracer_provider: TracerProvider | None = None,
+        units: Units | None = None,
     ) -> None:
         self.broker = broker
         self.settings = settings
         self.metrics = metrics
+        self.units = units  # the service's units of work; a bus that only calls has none
         self.namespace = settings.bus_namespace
         self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
-        self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider)
-        # request/reply is the rpc module's: the bus hands out its two verbs
+        self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
+        # request/reply is the rpc module's: the bus hands out its verbs
         self.serve = self.rpc.serve  # before start()
+        self.serve_command = self.rpc.serve_command
         self.call = self.rpc.call
 
     def subject(self, subject: str) -> str:
@@ -153,9 +169,13 @@ class Bus:
     ) -> None:
         """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject.
 
-        ``gave_up(envelope, reason)`` is told when a message failed every delivery on transient
-        faults and was dead-lettered, so that the service can say so to whoever is waiting (it
-        is best effort: the message is parked whatever it does, and replayable)."""
+        ``handle(uow, envelope)`` runs inside the unit of work the kit opened and commits; it
+        never commits itself. ``gave_up(uow, envelope, reason, poison)`` is told when a message
+        is dead-lettered (poison, or after failing every delivery on transient faults), in a unit
+        of work of its own, so that the service can record it and say so to whoever is waiting
+        (best effort: the message is parked whatever it does, and replayable)."""
+        if self.units is None:
+            raise RuntimeError("a bus without units of work cannot consume")
         consumer = f"{self.settings.service}-{handler_name}"
         model = Envelope[message.model]  # type: ignore[name-defined]
         self.consumers.append((self.stream(message.subject), consumer))
@@ -196,9 +216,10 @@ class Bus:
         context.brand_id.set(envelope.brand_id)
         heartbeat = asyncio.create_task(self._keep_alive(msg))
         try:
-            await handle(envelope)
+            await self._handle_once(consumer, envelope, handle)
         except (PoisonMessage, Invalid) as exc:  # invalid input never becomes valid by retrying
-            await self._give_up(msg, consumer, f"poison message: {exc}")
+            await self._dead_letter_poison(msg, consumer, envelope, f"poison message: {exc}",
+                                           gave_up)
         except Exception as exc:
             if delivered >= self.settings.max_deliver:
                 reason = f"failed {delivered} times, last: {exc!r}"
@@ -215,6 +236,21 @@ class Bus:
         finally:
             heartbeat.cancel()
 
+    async def _handle_once(self, consumer: str, envelope: Envelope, handle: Handler) -> None:
+        """Inbox entry, handler and commit in one transaction; a message seen before by this
+        consumer does nothing. A handler that hangs is cut off (and the work rolled back)."""
+        assert self.units is not None
+        limit = self.settings.handler_timeout_s
+        try:
+            async with asyncio.timeout(limit) as deadline, self.units() as uow:
+                if await uow.first_time(consumer, envelope.id):
+                    await handle(uow, envelope)
+                    await uow.commit()
+        except TimeoutError as exc:
+            if deadline.expired():
+                raise HandlerTimeout(f"{consumer} ran past its {limit:g} s") from exc
+            raise
+
     async def _give_up(self, msg: NatsMessage, consumer: str, reason: str) -> bool:
         """Park the message on the dead-letter subject; False when that failed (it comes back)."""
         try:
@@ -230,11 +266,28 @@ class Bus:
         self, msg: NatsMessage, consumer: str, envelope: Envelope, reason: str,
         gave_up: GaveUp | None,
     ) -> None:
-        if await self._give_up(msg, consumer, reason) and gave_up is not None:
-            try:
-                await gave_up(envelope, reason)
-            except Exception:
-                log.exception("%s could not record that it gave up on %s", consumer, envelope.id)
+        if await self._give_up(msg, consumer, reason):
+            await self._tell(gave_up, consumer, envelope, reason, poison=False)
+
+    async def _dead_letter_poison(
+        self, msg: NatsMessage, consumer: str, envelope: Envelope, reason: str,
+        gave_up: GaveUp | None,
+    ) -> None:
+        if await self._give_up(msg, consumer, reason):
+            await self._tell(gave_up, consumer, envelope, reason, poison=True)
+
+    async def _tell(
+        self, gave_up: GaveUp | None, consumer: str, envelope: Envelope, reason: str, poison: bool
+    ) -> None:
+        if gave_up is None:
+            return
+        assert self.units is not None
+        try:
+            async with self.units() as uow:
+                await gave_up(uow, envelope, reason, poison)
+                await uow.commit()
+        except Exception:
+            log.exception("%s could not record that it gave up on %s", consumer, envelope.id)
 
     async def _keep_alive(self, msg: NatsMessage) -> None:
         with contextlib.suppress(Exception):

@@ -9,26 +9,31 @@ class AtelierError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, detail: str, errors: list[ErrorItem] | None = None) -> None:
+    def __init__(
+        self, detail: str, errors: list[ErrorItem] | None = None, retry_after_s: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.retry_after_s = retry_after_s  # for a refusal that will pass: when to try again
 
     @property
     def headers(self) -> dict[str, str]:
-        """HTTP headers the answer carries (``Retry-After``, say)."""
-        return {}
+        """HTTP headers the answer carries (``Retry-After``)."""
+        return {} if self.retry_after_s is None else {"Retry-After": str(self.retry_after_s)}
 
     @property
     def problem(self) -> Problem:
-        return Problem(title=self.title, status=self.status, detail=self.detail, errors=self.errors)
+        return Problem(title=self.title, status=self.status, detail=self.detail, errors=self.errors,
+                       retry_after_s=self.retry_after_s)
 
     @classmethod
     def from_problem(cls, problem: Problem) -> "AtelierError":
+        detail = problem.detail or problem.title
         for sub in (NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable):
             if sub.status == problem.status:
-                return sub(problem.detail or problem.title, problem.errors)
-        error = AtelierError(problem.detail or problem.title, problem.errors)
+                return sub(detail, problem.errors, problem.retry_after_s)
+        error = AtelierError(detail, problem.errors, problem.retry_after_s)
         error.status, error.title = problem.status, problem.title
         return error
 
@@ -66,16 +71,6 @@ class Forbidden(AtelierError):
 class TooManyRequests(AtelierError):
     status = 429
     title = "Too many requests"
-
-    def __init__(
-        self, detail: str, retry_after_s: int, errors: list[ErrorItem] | None = None
-    ) -> None:
-        super().__init__(detail, errors)
-        self.retry_after_s = retry_after_s
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(AtelierError):

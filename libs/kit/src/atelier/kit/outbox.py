@@ -19,69 +19,25 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Identity,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
     Table,
-    Text,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import Message
 from atelier.kit.db import Database, asyncpg_dsn
+from atelier.kit.tables import KitTables
 from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
-INBOX_BY_AGE = "inbox_received_at"
-
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
-
-
-def add_outbox_and_inbox(metadata: MetaData) -> tuple[Table, Table]:
-    """The outbox and inbox tables of one service, in that service's schema."""
-    outbox = Table(
-        "outbox",
-        metadata,
-        Column("seq", BigInteger, Identity(), primary_key=True),
-        Column("message_id", String(64), nullable=False, unique=True),
-        Column("subject", String(255), nullable=False),
-        Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("published_at", DateTime(timezone=True)),
-        Column("attempts", Integer, nullable=False, server_default="0"),
-        Column("last_error", Text),
-        # the emitter's trace context (W3C traceparent/tracestate), so that the trace goes on
-        # through the relay to every consumer
-        Column("trace_headers", JSONB, nullable=False, server_default="{}"),
-        # the relay's query reads only this small index, however many rows were published
-        Index("outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
-    )
-    inbox = Table(
-        "inbox",
-        metadata,
-        Column("consumer", String(128), nullable=False),
-        Column("message_id", String(64), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        PrimaryKeyConstraint("consumer", "message_id"),
-        Index(INBOX_BY_AGE, "received_at"),  # housekeeping finds the old entries
-    )
-    return outbox, inbox
 
 
 def notify_channel(schema: str) -> str:
@@ -91,11 +47,12 @@ def notify_channel(schema: str) -> str:
 class UnitOfWork:
     """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
 
-    def __init__(self, db: Database, producer: str, outbox: Table, inbox: Table) -> None:
+    def __init__(self, db: Database, producer: str, tables: KitTables) -> None:
         self.db = db
         self.producer = producer
-        self.outbox = outbox
-        self.inbox = inbox
+        self.outbox = tables.outbox
+        self.inbox = tables.inbox
+        self.request_keys = tables.request_keys
         self.session: AsyncSession
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
 
@@ -143,6 +100,39 @@ class UnitOfWork:
             .returning(self.inbox.c.message_id)
         )
         return (await self.session.execute(stmt)).first() is not None
+
+    async def claim_request(self, method: str, brand_id: str, request_key: str) -> bytes | None:
+        """Take ``request_key`` for this request: None when it is new (the caller does the work
+        and records its reply before committing), else the reply recorded by the first request
+        with that key. A twin still in flight holds the key's row: this waits for its commit
+        (or its rollback, which leaves the key new)."""
+        keys = self.request_keys
+        claimed = (await self.session.execute(
+            pg_insert(keys)
+            .values(method=method, brand_id=brand_id, request_key=request_key)
+            .on_conflict_do_nothing()
+            .returning(keys.c.request_key)
+        )).first()
+        if claimed is not None:
+            return None
+        reply = (await self.session.execute(
+            select(keys.c.reply).where(keys.c.method == method, keys.c.brand_id == brand_id,
+                                       keys.c.request_key == request_key)
+        )).scalar_one()
+        assert reply is not None  # recorded in the transaction that claimed the key
+        return bytes(reply)
+
+    async def record_reply(
+        self, method: str, brand_id: str, request_key: str, reply: bytes
+    ) -> None:
+        """The answer to a claimed request key, kept for its retries."""
+        keys = self.request_keys
+        await self.session.execute(
+            update(keys)
+            .where(keys.c.method == method, keys.c.brand_id == brand_id,
+                   keys.c.request_key == request_key)
+            .values(reply=reply)
+        )
 
     async def commit(self) -> None:
         if self._pending:

@@ -24,20 +24,34 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
-from atelier.contracts import Envelope, Problem, RpcReply
+from atelier.contracts import Envelope, ErrorCode, ErrorItem, RpcReply, new_id
 from atelier.contracts.catalog import Message
 from atelier.kit import context
 from atelier.kit.errors import AtelierError, Invalid, Unavailable, errors_of
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
+REQUEST_KEY = "Atelier-Request-Key"  # the header naming a mutating call's request
+
 RpcHandler = Callable[[Envelope], Awaitable[BaseModel]]
+CommandHandler = Callable[[UnitOfWork, Envelope], Awaitable[BaseModel]]
+Answer = Callable[[Msg, Envelope], Awaitable[bytes]]  # a served request's serialized reply
 
 
 class Rpc:
-    """One service's request/reply: the methods it answers and the calls it makes."""
+    """One service's request/reply: the methods it answers and the calls it makes.
+
+    Queries (``serve``) answer from whatever they read. Commands (``serve_command``, the
+    catalog's mutating methods) carry a request key: the kit claims it in the unit of work it
+    opens for the handler and records the reply in the same transaction, so a call retried after
+    a timeout (or by a client repeating its Idempotency-Key) gets the first answer again instead
+    of doing the work twice. Beyond ``rpc_concurrency`` running and ``rpc_queue_limit`` waiting
+    requests, a request is refused at once with ``unavailable`` and a retry hint: a caller
+    learns the service is saturated instead of waiting for its timeout.
+    """
 
     def __init__(
         self,
@@ -46,29 +60,66 @@ class Rpc:
         metrics: Metrics,
         subject: Callable[[str], str],
         tracer_provider: TracerProvider | None = None,
+        units: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self.broker = broker
         self.settings = settings
         self.metrics = metrics
         self.subject = subject  # the subject as it is on the wire (namespaced)
+        self.units = units
         self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
-        self._served: list[tuple[Message, RpcHandler]] = []
+        self._served: list[tuple[Message, Answer]] = []
         self._subscriptions: list[Subscription] = []
         self._slots = asyncio.Semaphore(settings.rpc_concurrency)
+        self._capacity = settings.rpc_concurrency + settings.rpc_queue_limit
         self._in_flight: set[asyncio.Task] = set()
 
     # --- serving -------------------------------------------------------------------------------
     def serve(self, message: Message, handle: RpcHandler) -> None:
-        """Answer ``rpc.<service>.<method>`` in the queue group of this service (from start())."""
-        self._served.append((message, handle))
+        """Answer the query ``rpc.<service>.<method>`` in the queue group of this service (from
+        start())."""
+        if message.mutates:
+            raise ValueError(f"{message.subject} mutates: serve it with serve_command")
+
+        async def answer(_: Msg, envelope: Envelope) -> bytes:
+            return _ok(await handle(envelope))
+
+        self._served.append((message, answer))
+
+    def serve_command(self, message: Message, handle: CommandHandler) -> None:
+        """Answer the mutating ``rpc.<service>.<method>``: ``handle(uow, envelope)`` runs in the
+        unit of work the kit opened, which commits the handler's writes, its messages and the
+        request key's reply together (the handler never commits)."""
+        if not message.mutates:
+            raise ValueError(f"{message.subject} is a query: serve it with serve")
+        if self.units is None:
+            raise RuntimeError("a bus without units of work cannot serve commands")
+        units = self.units
+
+        async def answer(msg: Msg, envelope: Envelope) -> bytes:
+            brand, key = envelope.brand_id, (msg.headers or {}).get(REQUEST_KEY)
+            if not brand or not key:
+                raise Invalid("A command needs a brand and a request key.", [ErrorItem(
+                    field="brand_id" if not brand else REQUEST_KEY, code=ErrorCode.REQUIRED,
+                    message="Commands are sent with the caller's brand and a request key.")])
+            async with units() as uow:
+                first = await uow.claim_request(message.subject, brand, key)
+                if first is not None:
+                    return first
+                reply = _ok(await handle(uow, envelope))
+                await uow.record_reply(message.subject, brand, key, reply)
+                await uow.commit()
+            return reply
+
+        self._served.append((message, answer))
 
     async def start(self) -> None:
         """Subscribe to every served subject on the broker's (started) connection."""
         connection = self.broker.connection
-        for message, handle in self._served:
+        for message, answer in self._served:
             self._subscriptions.append(await connection.subscribe(
                 self.subject(message.subject), queue=self.settings.service,
-                cb=self._responder(message, handle),
+                cb=self._responder(message, answer),
             ))
         await connection.flush()
 
@@ -80,56 +131,67 @@ class Rpc:
         self._subscriptions.clear()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    def _responder(self, message: Message, handle: RpcHandler) -> Callable[[Msg], Awaitable[None]]:
+    def _responder(self, message: Message, answer: Answer) -> Callable[[Msg], Awaitable[None]]:
         model = Envelope[message.model]  # type: ignore[name-defined]
 
         async def on_request(msg: Msg) -> None:
+            if len(self._in_flight) >= self._capacity:
+                await self._refuse(msg, message.subject)
+                return
             # one task per request: handlers that wait on the database overlap (nats-py would
             # otherwise run a subscription's callbacks one after another)
-            task = asyncio.create_task(self._respond(msg, message.subject, model, handle))
+            task = asyncio.create_task(self._respond(msg, message.subject, model, answer))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
         return on_request
 
-    async def _respond(
-        self, msg: Msg, subject: str, model: type[Envelope], handle: RpcHandler
-    ) -> None:
+    async def _refuse(self, msg: Msg, subject: str) -> None:
+        """Saturated: say so at once, with when to try again."""
+        self.metrics.rpc_refused.labels(subject).inc()
+        busy = Unavailable(f"{self.settings.service} is at capacity; try again shortly.",
+                           retry_after_s=1)
+        with contextlib.suppress(Exception):
+            await msg.respond(_problem(busy))
+
+    async def _respond(self, msg: Msg, subject: str, model: type[Envelope], answer: Answer) -> None:
         async with self._slots:
             started = time.perf_counter()
             parent = propagate.extract(msg.headers or {})
             with self.tracer.start_as_current_span(
                 f"{subject} process", context=parent, kind=SpanKind.SERVER
             ):
-                reply = await self._answer(msg.data, subject, model, handle)
+                reply, outcome = await self._answer(msg, subject, model, answer)
             try:
-                await msg.respond(reply.model_dump_json().encode())
+                await msg.respond(reply)
             except Exception as exc:  # the caller gave up or the connection is closing
                 log.warning("could not answer %s: %r", subject, exc)
-            outcome = "ok" if reply.ok else str(reply.problem.status if reply.problem else 500)
             self.metrics.rpc_duration.labels(subject, outcome).observe(
                 time.perf_counter() - started
             )
 
     async def _answer(
-        self, body: bytes, subject: str, model: type[Envelope], handle: RpcHandler
-    ) -> RpcReply:
+        self, msg: Msg, subject: str, model: type[Envelope], answer: Answer
+    ) -> tuple[bytes, str]:
+        """The serialized reply and its outcome for the metrics ("ok" or the problem's status)."""
         try:
-            envelope = model.model_validate_json(body)
+            envelope = model.model_validate_json(msg.data)
         except ValidationError as exc:
-            return RpcReply(ok=False, problem=Invalid("invalid request", errors_of(exc)).problem)
+            error: AtelierError = Invalid("invalid request", errors_of(exc))
+            return _problem(error), str(error.status)
         context.correlation_id.set(envelope.correlation_id)
         context.brand_id.set(envelope.brand_id)
         try:
-            result = await handle(envelope)
+            async with asyncio.timeout(self.settings.rpc_handler_timeout_s):
+                return await answer(msg, envelope), "ok"
         except AtelierError as exc:
-            return RpcReply(ok=False, problem=exc.problem)
+            error = exc
+        except TimeoutError:
+            error = Unavailable(f"{subject} took too long; try again.", retry_after_s=1)
         except Exception:
             log.exception("rpc %s failed", subject)
-            return RpcReply(
-                ok=False, problem=Problem(title="Internal error", status=500, detail="unexpected")
-            )
-        return RpcReply(ok=True, data=result)
+            error = AtelierError("unexpected")
+        return _problem(error), str(error.status)
 
     # --- calling -------------------------------------------------------------------------------
     async def call(
@@ -139,9 +201,14 @@ class Rpc:
         *,
         brand_id: str | None,
         correlation_id: str | None = None,
+        request_key: str | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109 - the request's own deadline, passed to NATS
     ) -> Any:
-        """Request/reply: returns the reply model, or raises the remote problem as an error."""
+        """Request/reply: returns the reply model, or raises the remote problem as an error.
+
+        A mutating call carries ``request_key`` (a new one when the caller has none) and is
+        sent once more under the same key when the first attempt gets no answer: the service
+        answers a repeated key with its first answer, so the work is never done twice."""
         envelope = Envelope[type(data)](  # type: ignore[misc]
             type=message.type,
             producer=self.settings.service,
@@ -149,21 +216,35 @@ class Rpc:
             data=data,
             **({"correlation_id": correlation_id} if correlation_id else {}),
         )
+        payload = envelope.model_dump_json().encode()
+        attempts = 2 if message.mutates else 1
+        key = (request_key or new_id()) if message.mutates else None
         with self.tracer.start_as_current_span(f"{message.subject} request", kind=SpanKind.CLIENT):
-            headers: dict[str, str] = {}
+            headers: dict[str, str] = {REQUEST_KEY: key} if key else {}
             propagate.inject(headers)
-            try:
-                response = await self.broker.connection.request(
-                    self.subject(message.subject), envelope.model_dump_json().encode(),
-                    timeout=timeout, headers=headers,
-                )
-            except Exception as exc:  # no responders, timeout, disconnected
-                raise Unavailable(
-                    f"{message.subject} did not answer: {type(exc).__name__}"
-                ) from exc
+            for attempt in range(1, attempts + 1):
+                try:
+                    response = await self.broker.connection.request(
+                        self.subject(message.subject), payload, timeout=timeout, headers=headers,
+                    )
+                    break
+                except Exception as exc:  # no responders, timeout, disconnected
+                    if attempt == attempts:
+                        raise Unavailable(
+                            f"{message.subject} did not answer: {type(exc).__name__}",
+                            retry_after_s=1,
+                        ) from exc
         assert message.reply is not None
         reply = RpcReply[message.reply].model_validate_json(response.data)  # type: ignore[name-defined]
         if not reply.ok:
             assert reply.problem is not None
             raise AtelierError.from_problem(reply.problem)
         return reply.data
+
+
+def _ok(result: BaseModel) -> bytes:
+    return RpcReply(ok=True, data=result).model_dump_json().encode()
+
+
+def _problem(error: AtelierError) -> bytes:
+    return RpcReply(ok=False, problem=error.problem).model_dump_json().encode()

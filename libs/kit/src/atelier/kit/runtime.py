@@ -6,14 +6,13 @@ import gc
 import logging
 from datetime import timedelta
 
-from sqlalchemy import Table
-
 from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database
 from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import OutboxRelay, UnitOfWork
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.storage import ObjectStore
+from atelier.kit.tables import kit_tables
 from atelier.kit.telemetry import Metrics, tracer_provider
 
 log = logging.getLogger(__name__)
@@ -27,8 +26,6 @@ class Runtime:
         self,
         settings: ServiceSettings,
         *,
-        outbox: Table,
-        inbox: Table,
         store: ObjectStore | None = None,
     ) -> None:
         self.settings = settings
@@ -39,10 +36,10 @@ class Runtime:
         )
         self.db = Database(settings.database_url, settings.schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
-        self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider)
+        self.tables = kit_tables(settings.schema)
+        self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider, self.uow)
         self.store = store
-        self.outbox = outbox
-        self.inbox = inbox
+        outbox, inbox, keys = self.tables.outbox, self.tables.inbox, self.tables.request_keys
         self.relay = OutboxRelay(
             self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s,
             tracer_provider=self.tracer_provider,
@@ -52,10 +49,12 @@ class Runtime:
         self.housekeeping.add(Purge(outbox, outbox.c.published_at,
                                     settings.outbox_retention_h * hours))
         self.housekeeping.add(Purge(inbox, inbox.c.received_at, settings.inbox_retention_h * hours))
+        self.housekeeping.add(Purge(keys, keys.c.created_at,
+                                    settings.request_key_retention_h * hours))
         self._tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.service, self.outbox, self.inbox)
+        return UnitOfWork(self.db, self.service, self.tables)
 
     async def start(self) -> None:
         await self.bus.start()  # consumers and rpc subscriptions are live when this returns

@@ -39,7 +39,19 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = Field(default=8, ge=2)
     retry_base_delay_s: float = Field(default=0.5, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
+    handler_timeout_s: float = Field(
+        default=120.0, gt=0,
+        description="a consumer's handler running longer is cut off, rolled back and retried",
+    )
     rpc_concurrency: int = Field(default=64, ge=1, description="rpc requests handled at once")
+    rpc_queue_limit: int = Field(
+        default=256, ge=0,
+        description="rpc requests waiting for a slot; beyond it a request is refused at once "
+        "with 'unavailable' and a retry hint, rather than left to time out",
+    )
+    rpc_handler_timeout_s: float = Field(
+        default=10.0, gt=0, description="an rpc handler running longer answers 'unavailable'"
+    )
     outbox_poll_s: float = Field(default=2.0, gt=0, description="fallback poll; NOTIFY wakes it")
     gc_freeze: bool = Field(
         default=True, description="exempt start-up objects from garbage collection (servers)"
@@ -55,6 +67,11 @@ class ServiceSettings(BaseSettings):
     inbox_retention_h: float = Field(
         default=720.0, ge=72,
         description="inbox entries; longer than any redelivery (Stripe retries for 3 days)",
+    )
+    request_key_retention_h: float = Field(
+        default=72.0, ge=24,
+        description="answers kept for retried rpc commands; at least the gateway's "
+        "Idempotency-Key retention",
     )
     # telemetry
     consumer_lag_interval_s: float = Field(

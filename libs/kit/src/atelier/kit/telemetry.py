@@ -62,6 +62,12 @@ class Metrics:
             ["subject", "outcome"],
             registry=self.registry,
         )
+        self.rpc_refused = Counter(
+            "atelier_rpc_refused_total",
+            "rpc requests refused at once because the service was at capacity (load shed)",
+            ["subject"],
+            registry=self.registry,
+        )
         self.rows_purged = Counter(
             "atelier_rows_purged",
             "Rows deleted by housekeeping once past their retention, by table",

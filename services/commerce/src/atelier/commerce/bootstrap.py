@@ -1,9 +1,8 @@
 """The composition root: the app and the tests build the service here."""
 
-from atelier.commerce import models
 from atelier.commerce.settings import CommerceSettings
 from atelier.kit.runtime import Runtime
 
 
 def bootstrap(settings: CommerceSettings) -> Runtime:
-    return Runtime(settings, outbox=models.outbox, inbox=models.inbox)
+    return Runtime(settings)

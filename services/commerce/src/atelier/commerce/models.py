@@ -16,7 +16,6 @@ from sqlalchemy import (
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("commerce")
 
@@ -111,6 +110,3 @@ class ProductMappingRow(Base, table=True):  # type: ignore[call-arg]
     platform: str = Field(max_length=16)
     external_product_id: str = Field(max_length=255)
     product_id: str = Field(max_length=64)
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -12,8 +12,6 @@ from atelier.kit.storage import ObjectStore, store_from_settings
 def bootstrap(settings: GatewaySettings, store: ObjectStore | None = None) -> Runtime:
     runtime = Runtime(
         settings,
-        outbox=models.outbox,
-        inbox=models.inbox,
         store=store or store_from_settings(settings),
     )
     keys = models.IdempotencyRow.__table__  # type: ignore[attr-defined]

@@ -93,5 +93,6 @@ class RateLimits:
         self.refused.labels(limit).inc()
         retry_after = max(1, math.ceil(wait_s))
         text = f"{message}; retry in {retry_after} s."
-        raise TooManyRequests(text, retry_after,
-                              [ErrorItem(field=field, code=ErrorCode.RATE_LIMITED, message=text)])
+        raise TooManyRequests(text,
+                              [ErrorItem(field=field, code=ErrorCode.RATE_LIMITED, message=text)],
+                              retry_after)

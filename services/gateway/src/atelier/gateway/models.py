@@ -6,7 +6,6 @@ from sqlalchemy import ARRAY, CheckConstraint, Column, DateTime, ForeignKey, Str
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("gateway")
 
@@ -58,6 +57,3 @@ class IdempotencyRow(Base, table=True):  # type: ignore[call-arg]
     status_code: int | None = None
     response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -6,7 +6,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("ingress")
 
@@ -43,6 +42,3 @@ class WebhookEventRow(Base, table=True):  # type: ignore[call-arg]
     processed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -6,7 +6,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("manufacturing")
 
@@ -55,6 +54,3 @@ class BundleRow(Base, table=True):  # type: ignore[call-arg]
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -4,7 +4,6 @@ from sqlalchemy import Column, DateTime, func
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("notification")
 
@@ -26,6 +25,3 @@ class MessageRow(Base, table=True):  # type: ignore[call-arg]
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

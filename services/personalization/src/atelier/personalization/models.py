@@ -6,7 +6,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("personalization")
 
@@ -73,6 +72,3 @@ class WordListRow(Base, table=True):  # type: ignore[call-arg]
     blocked: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     allowed: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     updated_at: datetime | None = server_timestamp()
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -4,7 +4,6 @@ from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Integer, Text
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("render")
 
@@ -53,6 +52,3 @@ class RenderResult(Base, table=True):  # type: ignore[call-arg]
     rendered_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

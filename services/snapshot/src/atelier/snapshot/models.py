@@ -6,7 +6,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("snapshot")
 
@@ -40,6 +39,3 @@ class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
     locked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     locked_by: str | None = Field(default=None, max_length=200)
     lock_reason: str | None = Field(default=None, max_length=500)
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

@@ -4,7 +4,6 @@ from sqlalchemy import Column, DateTime, Text, func
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
-from atelier.kit.outbox import add_outbox_and_inbox
 
 Base = model_base("spec")
 
@@ -24,6 +23,3 @@ class DesignSpecRow(Base, table=True):  # type: ignore[call-arg]
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
-
-
-outbox, inbox = add_outbox_and_inbox(Base.metadata)

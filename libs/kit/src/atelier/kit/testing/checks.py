@@ -10,9 +10,8 @@ from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from atelier.kit.db import asyncpg_dsn
+from atelier.kit.migrations import KIT_TABLE_NAMES
 from atelier.kit.runtime import Runtime
-
-KIT_TABLES = frozenset({"outbox", "inbox", "alembic_version"})
 
 
 async def columns_by_table(database_url: str, schema: str) -> dict[str, set[str]]:
@@ -34,10 +33,13 @@ async def columns_by_table(database_url: str, schema: str) -> dict[str, set[str]
 async def migration_drift(database_url: str, metadata: MetaData) -> list[object]:
     """What alembic autogenerate would change to make the migrated schema match the models."""
 
+    own = {table.name for table in metadata.sorted_tables}
+
     def only_this_schema(name: str | None, kind: str, _: object) -> bool:
+        # the service's tables, or the kit's when ``metadata`` is the kit's (a schema holds both)
         if kind == "schema":
             return name == metadata.schema
-        return not (kind == "table" and name == "alembic_version")
+        return kind != "table" or name in own or name not in KIT_TABLE_NAMES
 
     def compare(connection: Connection) -> list[object]:
         context = MigrationContext.configure(
@@ -57,12 +59,12 @@ async def migration_drift(database_url: str, metadata: MetaData) -> list[object]
 async def assert_service_schema(
     database_url: str, metadata: MetaData, tenant_tables: Iterable[str]
 ) -> None:
-    """The service's migrations created exactly ``tenant_tables`` (plus outbox and inbox) in its
+    """The service's migrations created exactly ``tenant_tables`` (plus the kit's) in its
     own schema, each with a ``brand_id`` column, and match its models column for column."""
     schema = metadata.schema
     assert schema, "a service's tables live in its own schema"
     tables = await columns_by_table(database_url, schema)
-    assert set(tables) - KIT_TABLES == set(tenant_tables)
+    assert set(tables) - KIT_TABLE_NAMES == set(tenant_tables)
     for table in tenant_tables:
         assert "brand_id" in tables[table], f"{schema}.{table} has no brand_id"
     assert await migration_drift(database_url, metadata) == []
