@@ -319,3 +319,56 @@ async def test_a_handler_that_hangs_is_cut_off_and_its_message_tried_again(
     assert len(runs) == 2 and runs[0] == runs[1]
     assert await kit.count("hung") == 1
     assert await dead_letters(nats_url, namespace) == []
+
+
+async def test_three_deliveries_concurrently_and_after_a_restart_change_state_once(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    payload = tick(kit, "thrice").model_dump_json().encode()
+    calls = Calls()
+    first, second = kit.runtime(), kit.runtime()  # two replicas on the one durable consumer
+    for runtime in (first, second):
+        runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting()))
+    async with running(first), running(second):
+        await asyncio.gather(*(publish(client_bus, kit, payload) for _ in range(3)))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    restarted = kit.runtime()
+    restarted.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting()))
+    async with running(restarted):
+        await publish(client_bus, kit, payload)
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert await kit.count("thrice") == 1
+    assert len(calls.at) == 1  # the handler saw it once; the inbox absorbed the others
+
+
+async def test_a_replayed_dead_letter_changes_each_of_its_consumers_once(
+    kit, client_bus, nats_url: str, namespace: str
+) -> None:
+    from atelier.kit import dlq
+
+    runtime = kit.runtime()
+    counted, broken = kit.counting(), {"on": True}
+
+    async def tally(uow: UnitOfWork, envelope: Envelope) -> None:
+        if broken["on"]:
+            raise PoisonMessage("tally not configured yet")
+        tallied = envelope.model_copy(update={"data": kit.Tick(key=f"{envelope.data.key}+")})
+        await counted(uow, tallied)
+
+    runtime.bus.consume(kit.TICKED, "count", counted)  # handles it at once
+    runtime.bus.consume(kit.TICKED, "tally", tally)  # dead-letters it
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        async with running(runtime):
+            await publish(client_bus, kit, tick(kit, "both").model_dump_json().encode())
+            [letter] = await eventually(lambda: dlq.dead_letters(js, "commerce", namespace))
+            assert letter.consumer == "commerce-tally"
+            broken["on"] = False
+            await dlq.replay(js, "commerce", namespace)  # to the subject: both consumers get it
+            await eventually(lambda: kit.count("both+"))
+            await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+            await eventually(lambda: settled(nats_url, namespace, "commerce-tally"))
+    finally:
+        await nc.close()
+    assert (await kit.count("both"), await kit.count("both+")) == (1, 1)

@@ -78,9 +78,11 @@ from atelier.contracts.spec import (
 from atelier.gateway.app import create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.broker import Bus, brand_of, create_broker
-from atelier.kit.db import asyncpg_dsn
+from atelier.kit.db import Database, asyncpg_dsn
 from atelier.kit.errors import Conflict, Invalid, NotFound
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import LocalStore, ObjectStore
+from atelier.kit.tables import kit_tables
 from atelier.kit.telemetry import Metrics
 from atelier.typeset.fonts import SHIPPED
 
@@ -108,7 +110,6 @@ class FakeServices:
         self.word_lists: dict[str, WordList] = {}
         self.specs: dict[tuple[str, str], StoredSpec] = {}
         self.snapshots: dict[tuple[str, str], SnapshotView] = {}
-        self.requests: dict[tuple[str, str], str] = {}  # (brand, request_key) -> snapshot id
         self.created: list[CreateSnapshot] = []
         self.previews: dict[str, PreviewStatus] = {}
         self.calls: list[tuple[str, str | None]] = []
@@ -135,7 +136,10 @@ class FakeServices:
             (LOCK_SNAPSHOT, self.lock_snapshot),
             (GET_PREVIEW, self.get_preview),
         ):
-            bus.serve(message, self._recorded(message, handle))
+            if message.mutates:  # the kit's request keys on the fake too: a retry replays
+                bus.serve_command(message, self._command(message, handle))
+            else:
+                bus.serve(message, self._recorded(message, handle))
 
     def _recorded(self, message: Message, handle: Callable[..., Any]) -> Callable[..., Any]:
         async def recorded(envelope: Envelope) -> Any:
@@ -143,6 +147,14 @@ class FakeServices:
             return await handle(brand_of(envelope), envelope.data)
 
         return recorded
+
+    def _command(self, message: Message, handle: Callable[..., Any]) -> Callable[..., Any]:
+        recorded = self._recorded(message, handle)
+
+        async def command(uow: UnitOfWork, envelope: Envelope) -> Any:
+            return await recorded(envelope)
+
+        return command
 
     def count(self, message: Message) -> int:
         return sum(1 for subject, _ in self.calls if subject == message.subject)
@@ -301,15 +313,11 @@ class FakeServices:
 
     async def create_snapshot(self, brand: str, data: CreateSnapshot) -> SnapshotView:
         self.created.append(data)
-        if data.request_key and (brand, data.request_key) in self.requests:
-            return self.snapshots[(brand, self.requests[(brand, data.request_key)])]
         view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=data.spec_hash,
                             template_version=data.spec.template_version,
                             status=SnapshotStatus.CREATED, created_at=datetime.now(UTC),
                             provenance=data.provenance)
         self.snapshots[(brand, view.id)] = view
-        if data.request_key:
-            self.requests[(brand, data.request_key)] = view.id
         return view
 
     async def get_snapshot(self, brand: str, data: GetSnapshot) -> SnapshotView:
@@ -389,7 +397,10 @@ async def client(
     AsyncTestClient runs the app on an event loop of its own, in a thread, and blocks the test's
     loop during each request; so the fakes run on the app's loop, where they can answer."""
     metrics = Metrics("fake-services")
-    bus = Bus(create_broker(settings, metrics), settings, metrics)
+    # the fakes keep their request keys where the snapshot service keeps its own
+    db = Database(settings.database_url, "snapshot")
+    bus = Bus(create_broker(settings, metrics), settings, metrics,
+              units=lambda: UnitOfWork(db, "fake-services", kit_tables("snapshot")))
     services.register(bus)
     async with AsyncTestClient(app=create_app(settings)) as client:
         client.blocking_portal.call(bus.start)  # live before the first request
@@ -397,6 +408,7 @@ async def client(
             yield client
         finally:
             client.blocking_portal.call(bus.stop)
+            client.blocking_portal.call(db.dispose)
 
 
 async def make_brand(client: AsyncTestClient, origins: tuple[str, ...] = (SHOP,)) -> Brand:

@@ -58,9 +58,12 @@ async def db(settings_of: Callable[..., Any]) -> AsyncIterator[asyncpg.Connectio
 def create(service: Runtime, client_bus: Bus) -> Create:
     """Create a snapshot through the bus, as the gateway does."""
 
-    async def create(brand: str, spec: DesignSpec | None = None, **fields: Any) -> SnapshotView:
+    async def create(
+        brand: str, spec: DesignSpec | None = None, request_key: str | None = None, **fields: Any
+    ) -> SnapshotView:
         spec = spec or design()
         command = CreateSnapshot(spec_hash=hash_of(spec), spec=spec, **fields)
-        return await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand)
+        return await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand,
+                                     request_key=request_key)
 
     return create

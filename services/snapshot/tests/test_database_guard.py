@@ -28,14 +28,13 @@ FROZEN = [
     "template_version = 4",
     "created_at = now() - interval '1 day'",
     "id = 'another-id'",
-    "request_key = 'another-key'",
     "provenance = '{\"source\": \"forged\"}'::jsonb",
 ]
 
 
 @pytest.mark.parametrize("change", FROZEN)
 async def test_the_design_columns_never_change(create, db, change) -> None:
-    created = await create(unique("brand-"), request_key=unique("key-"))
+    created = await create(unique("brand-"))
     before = await row_of(db, created.id)
     with pytest.raises(Refused, match="immutable: only its lifecycle may change"):
         await update(db, created.id, change)

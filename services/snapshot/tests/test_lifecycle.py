@@ -30,9 +30,3 @@ def test_each_state_and_action(current, action, outcome) -> None:
     assert (refused.value.error.field, refused.value.error.code, refused.value.error.message) == (
         "status", ErrorCode.INVALID_TRANSITION, outcome
     )
-
-
-def test_a_request_key_replayed_for_the_same_design_is_no_error() -> None:
-    assert domain.reused_key_error("k", "a" * 64, "a" * 64) is None
-    error = domain.reused_key_error("k", "a" * 64, "b" * 64)
-    assert error is not None and (error.field, error.code) == ("request_key", ErrorCode.CONFLICT)

@@ -1,5 +1,6 @@
-"""Snapshots through the bus, on real Postgres and NATS: created once per request key, validated
-and locked along their lifecycle, announced through the outbox, invisible to other brands."""
+"""Snapshots through the bus, on real Postgres and NATS: created once per request key (the kit's),
+validated and locked along their lifecycle, announced through the outbox, invisible to other
+brands."""
 
 import asyncio
 import json
@@ -113,7 +114,7 @@ async def test_a_spec_hash_that_is_not_sha256_hex_is_refused(
     brand = unique("brand-")
     # model_construct skips the client-side check: the service must refuse on its own
     command = CreateSnapshot.model_construct(
-        spec_hash=spec_hash, spec=a_spec(), request_key=None, provenance=Provenance(source="api")
+        spec_hash=spec_hash, spec=a_spec(), provenance=Provenance(source="api")
     )
     with pytest.raises(Invalid) as refused:
         await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand)
@@ -165,22 +166,6 @@ async def test_concurrent_creations_with_one_request_key_make_one_snapshot(creat
     assert await subjects_of(db, views[0].id) == [SNAPSHOT_CREATED.subject]
 
 
-async def test_a_request_key_reused_for_another_design_is_a_conflict(
-    create, a_spec, client_bus, db
-) -> None:
-    brand, key = unique("brand-"), unique("key-")
-    first = await create(brand, a_spec("Ada"), request_key=key)
-    with pytest.raises(Conflict) as refused:
-        await create(brand, a_spec("Bob"), request_key=key)
-    assert refused.value.status == 409
-    [error] = refused.value.errors
-    assert (error.field, error.code) == ("request_key", ErrorCode.CONFLICT)
-    assert key in error.message and first.spec_hash in error.message
-    assert await db.fetchval("SELECT count(*) FROM snapshot.snapshots WHERE brand_id=$1",
-                             brand) == 1
-    assert await get(client_bus, brand, first.id) == first
-
-
 async def test_a_request_key_belongs_to_one_brand(create) -> None:
     key = unique("key-")
     mine, theirs = await create(unique("brand-"), request_key=key), await create(
@@ -189,6 +174,17 @@ async def test_a_request_key_belongs_to_one_brand(create) -> None:
 
 
 # --- lifecycle -----------------------------------------------------------------------------------
+async def test_a_retried_lock_gets_its_first_answer_not_a_conflict(create, client_bus) -> None:
+    brand = unique("brand-")
+    created = await create(brand)
+    command = LockSnapshot(snapshot_id=created.id, by="commerce", reason="order:o-7")
+    first = await client_bus.call(LOCK_SNAPSHOT, command, brand_id=brand, request_key="lock-o-7")
+    again = await client_bus.call(LOCK_SNAPSHOT, command, brand_id=brand, request_key="lock-o-7")
+    assert again == first and first.status == SnapshotStatus.LOCKED
+    with pytest.raises(Conflict):  # a new request to lock it again is an illegal transition
+        await client_bus.call(LOCK_SNAPSHOT, command, brand_id=brand, request_key="lock-o-8")
+
+
 async def test_validate_then_lock_records_who_and_when_and_announces_each(
     create, client_bus, db, nats_url, namespace
 ) -> None:

@@ -32,10 +32,6 @@ class Provenance(BaseModel):
 class CreateSnapshot(BaseModel):
     spec_hash: str = Field(pattern=SHA256_HEX)
     spec: DesignSpec
-    request_key: str | None = Field(
-        default=None, max_length=255,
-        description="idempotency: the same key for the same brand returns the same snapshot",
-    )
     provenance: Provenance = Field(default_factory=lambda: Provenance(source="api"))
 
 

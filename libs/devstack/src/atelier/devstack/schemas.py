@@ -22,6 +22,7 @@ from faststream.specification import AsyncAPI
 from atelier.contracts import Envelope, RpcReply
 from atelier.contracts.catalog import MESSAGES, SERVICES
 from atelier.contracts.spec import DesignSpec
+from atelier.kit.rpc import REQUEST_KEY
 from atelier.kit.settings import settings_class
 
 ROOT = Path(__file__).resolve().parents[5] / "proto-schemas"
@@ -47,6 +48,15 @@ def bus_schemas() -> dict[str, str]:
     return files
 
 
+QUERY = "Query (core NATS request/reply): answers an RpcReply; changes nothing."
+COMMAND = (
+    f"Command (core NATS request/reply): send it with the header {REQUEST_KEY} naming the "
+    "request; the first answer of a key is recorded with the command's writes and sent again "
+    "to every retry with that key (per brand and method), so a retried command never does its "
+    "work twice. Without a key or a brand it is refused (422)."
+)
+
+
 def _settings(service: str) -> Any:
     return settings_class(service)(otlp_endpoint=None)
 
@@ -58,9 +68,10 @@ def asyncapi(service: str) -> str:
         if message.owner != service:
             continue
         if message.kind == "rpc":  # answered on nats-py directly (kit.rpc): documented here
-            runtime.broker.subscriber(message.subject, queue=service, title=message.subject)(
-                _documented_rpc(message)
-            )
+            runtime.broker.subscriber(
+                message.subject, queue=service, title=message.subject,
+                description=COMMAND if message.mutates else QUERY,
+            )(_documented_rpc(message))
         else:  # emitted through the outbox: documented as publishers
             runtime.broker.publisher(
                 message.subject, title=f"{message.subject}:publish",

@@ -55,10 +55,12 @@ class UnitOfWork:
         self.request_keys = tables.request_keys
         self.session: AsyncSession
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self.db.sessions()
         self._pending = []
+        self._after_commit = []
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -90,6 +92,11 @@ class UnitOfWork:
         propagate.inject(trace_headers)
         self._pending.append((message.subject, envelope, trace_headers))
         return envelope
+
+    def after_commit(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once the transaction has committed (and never if it does not): what
+        the process remembers of the writes, a cache say, follows the database."""
+        self._after_commit.append(effect)
 
     async def first_time(self, consumer: str, message_id: str) -> bool:
         """Mark a message handled by ``consumer``; False when it was handled before."""
@@ -153,6 +160,9 @@ class UnitOfWork:
             )
         await self.session.commit()
         self._pending = []
+        effects, self._after_commit = self._after_commit, []
+        for effect in effects:
+            effect()
 
 
 def _cancel_requested() -> bool:

@@ -202,12 +202,12 @@ class Rpc:
         brand_id: str | None,
         correlation_id: str | None = None,
         request_key: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the request's own deadline, passed to NATS
+        timeout: float | None = None,  # noqa: ASYNC109 - the request's deadline, passed to NATS
     ) -> Any:
         """Request/reply: returns the reply model, or raises the remote problem as an error.
 
-        A mutating call carries ``request_key`` (a new one when the caller has none) and is
-        sent once more under the same key when the first attempt gets no answer: the service
+        A mutating call carries ``request_key`` (by default the context's, else a new one) and
+        is sent once more under the same key when the first attempt gets no answer: the service
         answers a repeated key with its first answer, so the work is never done twice."""
         envelope = Envelope[type(data)](  # type: ignore[misc]
             type=message.type,
@@ -217,8 +217,9 @@ class Rpc:
             **({"correlation_id": correlation_id} if correlation_id else {}),
         )
         payload = envelope.model_dump_json().encode()
+        timeout = timeout or self.settings.rpc_call_timeout_s
         attempts = 2 if message.mutates else 1
-        key = (request_key or new_id()) if message.mutates else None
+        key = (request_key or context.request_key.get() or new_id()) if message.mutates else None
         with self.tracer.start_as_current_span(f"{message.subject} request", kind=SpanKind.CLIENT):
             headers: dict[str, str] = {REQUEST_KEY: key} if key else {}
             propagate.inject(headers)

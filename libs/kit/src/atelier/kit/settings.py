@@ -49,6 +49,10 @@ class ServiceSettings(BaseSettings):
         description="rpc requests waiting for a slot; beyond it a request is refused at once "
         "with 'unavailable' and a retry hint, rather than left to time out",
     )
+    rpc_call_timeout_s: float = Field(
+        default=5.0, gt=0, description="how long a caller waits for an rpc answer (a command is "
+        "sent once more, under its request key, when it gets none)",
+    )
     rpc_handler_timeout_s: float = Field(
         default=10.0, gt=0, description="an rpc handler running longer answers 'unavailable'"
     )

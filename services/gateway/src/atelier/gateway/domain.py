@@ -83,6 +83,15 @@ def request_hash(route: str, body: Any, path_params: dict[str, Any] | None = Non
     return hashlib.sha256(f"{line}\n{_canonical(body)}".encode()).hexdigest()
 
 
+def service_request_key(idempotency_key: str | None, fingerprint: str) -> str | None:
+    """The request key the services' commands get for a client's Idempotency-Key: bound to the
+    request's fingerprint too, so that it names this request and no other. Without a client key
+    each call gets a key of its own (the kit makes it)."""
+    if idempotency_key is None:
+        return None
+    return hashlib.sha256(f"{idempotency_key}\n{fingerprint}".encode()).hexdigest()
+
+
 def _canonical(document: Any) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -42,42 +42,39 @@ async def create_product(
     uow: UnitOfWork, catalog: Catalog, brand_id: str, command: CreateProduct
 ) -> Product:
     """A new product with its first template, published."""
-    async with uow:
-        await check_fonts(uow, brand_id, command.zones)
-        product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
-                             current_template_version=FIRST_VERSION)
-        uow.session.add(product)
-        await uow.session.flush()  # the template's foreign key needs the product row first
-        template = await publish(uow, brand_id, product, command.zones)
-    catalog.published(brand_id, template)
-    return template.product()
+    await check_fonts(uow, brand_id, command.zones)
+    product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
+                         current_template_version=FIRST_VERSION)
+    uow.session.add(product)
+    await uow.session.flush()  # the template's foreign key needs the product row first
+    return (await publish(uow, catalog, brand_id, product, command.zones)).product()
 
 
 async def publish_template(
     uow: UnitOfWork, catalog: Catalog, brand_id: str, command: PublishTemplate
 ) -> Product:
     """The product's next template version becomes current; earlier versions stay as they are."""
-    async with uow:
-        product = await repository.next_version(uow.session, brand_id, command.product_id)
-        if product is None:
-            raise NotFound.of("product", "product_id")
-        await check_fonts(uow, brand_id, command.zones)
-        template = await publish(uow, brand_id, product, command.zones)
-    catalog.published(brand_id, template)
-    return template.product()
+    product = await repository.next_version(uow.session, brand_id, command.product_id)
+    if product is None:
+        raise NotFound.of("product", "product_id")
+    await check_fonts(uow, brand_id, command.zones)
+    return (await publish(uow, catalog, brand_id, product, command.zones)).product()
 
 
 async def publish(
-    uow: UnitOfWork, brand_id: str, product: ProductRow, zones: list[TextZone]
+    uow: UnitOfWork, catalog: Catalog, brand_id: str, product: ProductRow, zones: list[TextZone]
 ) -> Template:
-    """Insert the product's current template version and announce it, in one transaction."""
+    """Insert the product's current template version and announce it, in the command's
+    transaction; the catalog serves it once that committed."""
     version = product.current_template_version
     uow.session.add(TemplateRow(product_id=product.id, version=version, brand_id=brand_id,
                                 zones=[zone.model_dump(mode="json") for zone in zones]))
     uow.emit(TEMPLATE_PUBLISHED, TemplatePublished(product_id=product.id, version=version),
              brand_id=brand_id)
-    await uow.commit()
-    return Template(product.id, product.name, version, zones)
+    await uow.session.flush()
+    template = Template(product.id, product.name, version, zones)
+    uow.after_commit(lambda: catalog.published(brand_id, template))
+    return template
 
 
 async def check_fonts(uow: UnitOfWork, brand_id: str, zones: list[TextZone]) -> None:
@@ -154,11 +151,10 @@ async def register_font(
         raise Invalid("The font is not stored under its content address.", [ErrorItem(
             field="object_key", code=ErrorCode.INVALID_FIELD,
             message=f"A font is stored under {font_object_key(sha256)}.")])
-    async with uow:  # rows are read inside the unit of work: leaving it expires them
-        font = await repository.font_by_hash(uow.session, brand_id, sha256)
-        if font is None:
-            font = await add_font(uow, catalog, brand_id, command, data, sha256)
-        return brand_font_info(font)
+    font = await repository.font_by_hash(uow.session, brand_id, sha256)
+    if font is None:
+        font = await add_font(uow, catalog, brand_id, command, data, sha256)
+    return brand_font_info(font)
 
 
 async def uploaded(store: ObjectStore, object_key: str) -> bytes:
@@ -184,7 +180,6 @@ async def add_font(
         id=font_id, brand_id=brand_id, family=domain.font_family(data, command.filename),
         sha256=sha256, object_key=command.object_key, size_bytes=len(data),
         filename=command.filename))
-    await uow.commit()
     return font
 
 
@@ -203,10 +198,8 @@ async def set_word_list(
     cleaned, errors = domain.clean_word_list(words)
     if errors:
         raise Invalid("Some entries of the word list are not valid words.", errors)
-    async with uow:
-        await repository.set_word_list(uow.session, brand_id, cleaned)
-        await uow.commit()
-    catalog.word_list_set(brand_id, cleaned)
+    await repository.set_word_list(uow.session, brand_id, cleaned)
+    uow.after_commit(lambda: catalog.word_list_set(brand_id, cleaned))
     return cleaned
 
 

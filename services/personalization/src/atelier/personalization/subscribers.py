@@ -31,6 +31,7 @@ from atelier.contracts.personalization import (
     WordList,
 )
 from atelier.kit.broker import brand_of
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.personalization import handlers
@@ -48,15 +49,11 @@ def register(
 
 
 def register_products(runtime: Runtime, catalog: Catalog) -> None:
-    async def create_product(envelope: Envelope[CreateProduct]) -> Product:
-        return await handlers.create_product(
-            runtime.uow(), catalog, brand_of(envelope), envelope.data
-        )
+    async def create_product(uow: UnitOfWork, envelope: Envelope[CreateProduct]) -> Product:
+        return await handlers.create_product(uow, catalog, brand_of(envelope), envelope.data)
 
-    async def publish_template(envelope: Envelope[PublishTemplate]) -> Product:
-        return await handlers.publish_template(
-            runtime.uow(), catalog, brand_of(envelope), envelope.data
-        )
+    async def publish_template(uow: UnitOfWork, envelope: Envelope[PublishTemplate]) -> Product:
+        return await handlers.publish_template(uow, catalog, brand_of(envelope), envelope.data)
 
     async def get_product(envelope: Envelope[GetProduct]) -> Product:
         return await handlers.get_product(catalog, brand_of(envelope), envelope.data)
@@ -64,8 +61,8 @@ def register_products(runtime: Runtime, catalog: Catalog) -> None:
     async def get_config(envelope: Envelope[GetProductConfig]) -> WidgetConfig:
         return await handlers.get_config(catalog, brand_of(envelope), envelope.data.product_id)
 
-    runtime.bus.serve(CREATE_PRODUCT, create_product)
-    runtime.bus.serve(PUBLISH_TEMPLATE, publish_template)
+    runtime.bus.serve_command(CREATE_PRODUCT, create_product)
+    runtime.bus.serve_command(PUBLISH_TEMPLATE, publish_template)
     runtime.bus.serve(GET_PRODUCT, get_product)
     runtime.bus.serve(GET_PRODUCT_CONFIG, get_config)
 
@@ -88,27 +85,24 @@ def register_design(runtime: Runtime, catalog: Catalog) -> None:
 def register_fonts(
     runtime: Runtime, catalog: Catalog, store: ObjectStore, settings: PersonalizationSettings
 ) -> None:
-    async def register_font(envelope: Envelope[RegisterFont]) -> FontInfo:
+    async def register_font(uow: UnitOfWork, envelope: Envelope[RegisterFont]) -> FontInfo:
         return await handlers.register_font(
-            runtime.uow(), catalog, store, settings.max_font_bytes, brand_of(envelope),
-            envelope.data,
+            uow, catalog, store, settings.max_font_bytes, brand_of(envelope), envelope.data
         )
 
     async def list_fonts(envelope: Envelope[ListFonts]) -> FontList:
         return await handlers.list_fonts(runtime.uow(), brand_of(envelope))
 
-    runtime.bus.serve(REGISTER_FONT, register_font)
+    runtime.bus.serve_command(REGISTER_FONT, register_font)
     runtime.bus.serve(LIST_FONTS, list_fonts)
 
 
 def register_word_lists(runtime: Runtime, catalog: Catalog) -> None:
-    async def set_word_list(envelope: Envelope[WordList]) -> WordList:
-        return await handlers.set_word_list(
-            runtime.uow(), catalog, brand_of(envelope), envelope.data
-        )
+    async def set_word_list(uow: UnitOfWork, envelope: Envelope[WordList]) -> WordList:
+        return await handlers.set_word_list(uow, catalog, brand_of(envelope), envelope.data)
 
     async def get_word_list(envelope: Envelope[GetWordList]) -> WordList:
         return await handlers.get_word_list(runtime.uow(), brand_of(envelope))
 
-    runtime.bus.serve(SET_WORD_LIST, set_word_list)
+    runtime.bus.serve_command(SET_WORD_LIST, set_word_list)
     runtime.bus.serve(GET_WORD_LIST, get_word_list)

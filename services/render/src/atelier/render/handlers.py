@@ -26,36 +26,30 @@ from atelier.render.fonts import PinnedFonts
 from atelier.render.models import RenderResult
 
 
-async def request_preview(
-    uow: UnitOfWork, consumer: str, brand_id: str, event: Envelope[SnapshotCreated]
-) -> None:
+async def request_preview(uow: UnitOfWork, brand_id: str, event: Envelope[SnapshotCreated]) -> None:
     """Queue the preview of a new snapshot's design, or answer at once when it is known."""
     snapshot = event.data
-    async with uow:
-        if not await uow.first_time(consumer, event.id):
-            return
-        queued = (
-            await uow.session.execute(
-                insert(RenderResult)
-                .values(brand_id=brand_id, spec_hash=snapshot.spec_hash, kind=domain.PREVIEW,
-                        status=RenderStatus.PENDING)
-                .on_conflict_do_nothing()
-                .returning(RenderResult.spec_hash)
-            )
-        ).first() is not None
-        # a render given up on transient faults is tried again; any other outcome stands
-        queued = queued or (await uow.session.execute(
-            _restart(brand_id, snapshot.spec_hash, from_pending=False))).first() is not None
-        if queued:
-            job = RenderPreview(
-                spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
-            )
-            uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
-        else:
-            row = await _find(uow.session, brand_id, snapshot.spec_hash)
-            assert row is not None  # the insert conflicted with it, and rows are never deleted
-            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
-        await uow.commit()
+    queued = (
+        await uow.session.execute(
+            insert(RenderResult)
+            .values(brand_id=brand_id, spec_hash=snapshot.spec_hash, kind=domain.PREVIEW,
+                    status=RenderStatus.PENDING)
+            .on_conflict_do_nothing()
+            .returning(RenderResult.spec_hash)
+        )
+    ).first() is not None
+    # a render given up on transient faults is tried again; any other outcome stands
+    queued = queued or (await uow.session.execute(
+        _restart(brand_id, snapshot.spec_hash, from_pending=False))).first() is not None
+    if queued:
+        job = RenderPreview(
+            spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
+        )
+        uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
+    else:
+        row = await _find(uow.session, brand_id, snapshot.spec_hash)
+        assert row is not None  # the insert conflicted with it, and rows are never deleted
+        _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
 
 
 async def render_preview(
@@ -65,20 +59,18 @@ async def render_preview(
     brand_id: str,
     job: Envelope[RenderPreview],
 ) -> None:
-    """Draw, store and record one preview; a redelivered job that was settled does nothing."""
+    """Draw, store and record one preview; a job whose render was settled does nothing. A design
+    that cannot be drawn is poison: the kit parks the job and ``give_up_preview`` records it."""
     spec_hash = job.data.spec_hash
-    if not await _start_attempt(uow, brand_id, spec_hash):
+    # pending again (a job replayed after a retryable failure) or still pending: ours to draw
+    if (await uow.session.execute(_restart(brand_id, spec_hash))).first() is None:
         return
+    key = domain.preview_key(spec_hash)
     try:
-        key = domain.preview_key(spec_hash)
         await fonts.ensure(zone.font for zone in job.data.spec.zones)
         image = await asyncio.to_thread(preview.render_png, job.data.spec)
     except domain.Undrawable as exc:
-        reason = str(exc)
-        failed = RenderFailed(spec_hash=spec_hash, reason=reason, snapshot_id=job.data.snapshot_id)
-        await _settle(uow, brand_id, job, {"status": RenderStatus.FAILED, "reason": reason},
-                      RENDER_FAILED, failed)
-        raise PoisonMessage(reason) from exc  # recorded; the kit parks the job on dlq.render
+        raise PoisonMessage(str(exc)) from exc
     await store.put(key, image.png, domain.PNG)
     ready = {"status": RenderStatus.READY, "object_key": key, "content_type": domain.PNG,
              "width_px": image.width_px, "height_px": image.height_px, "rendered_at": func.now()}
@@ -90,15 +82,15 @@ async def render_preview(
 
 
 async def give_up_preview(
-    uow: UnitOfWork, brand_id: str, job: Envelope[RenderPreview], reason: str
+    uow: UnitOfWork, brand_id: str, job: Envelope[RenderPreview], reason: str, poison: bool
 ) -> None:
-    """The job was dead-lettered after transient faults: the shopper's widget is told it failed
-    instead of waiting for good, and the failure stays retryable (the next snapshot of the design,
-    or ``dlq replay``, renders it again)."""
+    """The job was dead-lettered: the shopper's widget is told it failed instead of waiting for
+    good. A design that cannot be drawn fails for good; a render given up on after transient
+    faults stays retryable (the next snapshot of the design, or ``dlq replay``, renders it)."""
     failed = RenderFailed(spec_hash=job.data.spec_hash, reason=reason,
                           snapshot_id=job.data.snapshot_id)
     await _settle(uow, brand_id, job, {"status": RenderStatus.FAILED, "reason": reason,
-                                       "retryable": True}, RENDER_FAILED, failed)
+                                       "retryable": not poison}, RENDER_FAILED, failed)
 
 
 async def preview_status(uow: UnitOfWork, brand_id: str, spec_hash: str) -> PreviewStatus:
@@ -166,16 +158,6 @@ def _restart(brand_id: str, spec_hash: str, from_pending: bool = True) -> Any:
     )
 
 
-async def _start_attempt(uow: UnitOfWork, brand_id: str, spec_hash: str) -> bool:
-    """Count the attempt; False when the render is settled (nothing left to do). A job replayed
-    from the dead letters after a retryable failure starts again."""
-    async with uow:
-        stmt = _restart(brand_id, spec_hash).values(attempts=RenderResult.attempts + 1)
-        started = (await uow.session.execute(stmt)).first() is not None
-        await uow.commit()
-    return started
-
-
 async def _settle(
     uow: UnitOfWork,
     brand_id: str,
@@ -185,10 +167,8 @@ async def _settle(
     data: BaseModel,
 ) -> None:
     """Record the outcome and announce it, once: a concurrent redelivery that settled first wins."""
-    async with uow:
-        settled = (
-            await uow.session.execute(_pending(brand_id, job.data.spec_hash).values(**values))
-        ).first() is not None
-        if settled:
-            uow.emit(message, data, brand_id=brand_id, cause=job)
-        await uow.commit()
+    settled = (
+        await uow.session.execute(_pending(brand_id, job.data.spec_hash).values(**values))
+    ).first() is not None
+    if settled:
+        uow.emit(message, data, brand_id=brand_id, cause=job)

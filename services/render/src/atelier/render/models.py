@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Integer, Text, false, func
+from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Text, false, func
 from sqlmodel import Field
 
 from atelier.kit.db import model_base
@@ -41,9 +41,6 @@ class RenderResult(Base, table=True):  # type: ignore[call-arg]
     reason: str | None = Field(default=None, sa_column=Column(Text))
     retryable: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
-    )
-    attempts: int = Field(
-        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
     created_at: datetime | None = Field(
         default=None,

@@ -38,19 +38,6 @@ def next_status(current: SnapshotStatus, action: Action) -> SnapshotStatus:
         raise IllegalTransition(current, action) from None
 
 
-def reused_key_error(request_key: str, existing_hash: str, spec_hash: str) -> ErrorItem | None:
-    """A request key names one design: the same key for another design is a client's mistake,
-    never a reason to hand back (or create) a snapshot of something else."""
-    if existing_hash == spec_hash:
-        return None
-    return ErrorItem(
-        field="request_key",
-        code=ErrorCode.CONFLICT,
-        message=f"request_key {request_key!r} already created a snapshot of another design "
-        f"(spec {existing_hash}); use a new key for a new design.",
-    )
-
-
 def spec_hash_errors(spec: DesignSpec, spec_hash: str) -> list[ErrorItem]:
     """A snapshot freezes a spec under its hash, which orders and production files use to name
     it: the two must agree, whoever sent them."""

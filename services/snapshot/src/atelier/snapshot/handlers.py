@@ -27,27 +27,18 @@ from atelier.snapshot.models import SnapshotRow
 async def create_snapshot(
     uow: UnitOfWork, brand_id: str, command: CreateSnapshot, cause: Envelope | None = None
 ) -> SnapshotView:
-    """Freeze a design; the snapshot and its ``snapshot.created`` event commit together. A
-    request key seen before gives back its snapshot: no second row, no second event."""
+    """Freeze a design; the snapshot and its ``snapshot.created`` event commit together (in the
+    command's unit of work: a retry under the same request key gets this snapshot again)."""
     errors = domain.spec_hash_errors(command.spec, command.spec_hash)
     if errors:
         raise Invalid("The spec does not match its hash.", errors)
-    async with uow:
-        row = await _insert(uow, brand_id, command)
-        if row is None:  # the key was used before (perhaps by a concurrent twin)
-            assert command.request_key is not None
-            row = await _find(uow, brand_id, SnapshotRow.request_key == command.request_key)
-            error = domain.reused_key_error(command.request_key, row.spec_hash, command.spec_hash)
-            if error is not None:
-                raise Conflict("The request key was used for another design.", [error])
-            return view_of(row)
-        uow.emit(
-            SNAPSHOT_CREATED,
-            SnapshotCreated(snapshot_id=row.id, spec_hash=row.spec_hash, spec=command.spec),
-            brand_id=brand_id,
-            cause=cause,
-        )
-        await uow.commit()
+    row = await _insert(uow, brand_id, command)
+    uow.emit(
+        SNAPSHOT_CREATED,
+        SnapshotCreated(snapshot_id=row.id, spec_hash=row.spec_hash, spec=command.spec),
+        brand_id=brand_id,
+        cause=cause,
+    )
     return view_of(row)
 
 
@@ -61,18 +52,17 @@ async def validate_snapshot(
     uow: UnitOfWork, brand_id: str, command: ValidateSnapshot, cause: Envelope | None = None
 ) -> SnapshotView:
     """A brand user approved the design."""
-    async with uow:
-        row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
-        status, now = _next_status(row, domain.Action.VALIDATE), await _now(uow)
-        # one assignment: the database accepts the transition only with its stamps together
-        row.status, row.validated_by, row.validated_at = status, command.by, now
-        uow.emit(
-            SNAPSHOT_VALIDATED,
-            SnapshotValidated(snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by),
-            brand_id=brand_id,
-            cause=cause,
-        )
-        await uow.commit()
+    row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
+    status, now = _next_status(row, domain.Action.VALIDATE), await _now(uow)
+    # one assignment: the database accepts the transition only with its stamps together
+    row.status, row.validated_by, row.validated_at = status, command.by, now
+    uow.emit(
+        SNAPSHOT_VALIDATED,
+        SnapshotValidated(snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by),
+        brand_id=brand_id,
+        cause=cause,
+    )
+    await uow.session.flush()
     return view_of(row)
 
 
@@ -80,26 +70,24 @@ async def lock_snapshot(
     uow: UnitOfWork, brand_id: str, command: LockSnapshot, cause: Envelope | None = None
 ) -> SnapshotView:
     """The design was ordered: from now on it can never change."""
-    async with uow:
-        row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
-        status, now = _next_status(row, domain.Action.LOCK), await _now(uow)
-        row.status, row.locked_by, row.lock_reason, row.locked_at = (
-            status, command.by, command.reason, now
-        )
-        uow.emit(
-            SNAPSHOT_LOCKED,
-            SnapshotLocked(
-                snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by, reason=command.reason
-            ),
-            brand_id=brand_id,
-            cause=cause,
-        )
-        await uow.commit()
+    row = await _find(uow, brand_id, SnapshotRow.id == command.snapshot_id, for_update=True)
+    status, now = _next_status(row, domain.Action.LOCK), await _now(uow)
+    row.status, row.locked_by, row.lock_reason, row.locked_at = (
+        status, command.by, command.reason, now
+    )
+    uow.emit(
+        SNAPSHOT_LOCKED,
+        SnapshotLocked(
+            snapshot_id=row.id, spec_hash=row.spec_hash, by=command.by, reason=command.reason
+        ),
+        brand_id=brand_id,
+        cause=cause,
+    )
+    await uow.session.flush()
     return view_of(row)
 
 
-async def _insert(uow: UnitOfWork, brand_id: str, command: CreateSnapshot) -> SnapshotRow | None:
-    """The new row, or None when this brand already used the command's request key."""
+async def _insert(uow: UnitOfWork, brand_id: str, command: CreateSnapshot) -> SnapshotRow:
     spec = command.spec
     statement = (
         insert(SnapshotRow)
@@ -111,14 +99,11 @@ async def _insert(uow: UnitOfWork, brand_id: str, command: CreateSnapshot) -> Sn
             template_version=spec.template_version,
             spec=spec.model_dump(mode="json"),
             status=SnapshotStatus.CREATED.value,
-            request_key=command.request_key,
             provenance=command.provenance.model_dump(mode="json"),
         )
-        # NULL keys never conflict: a create without a key is always a new snapshot
-        .on_conflict_do_nothing(index_elements=["brand_id", "request_key"])
         .returning(SnapshotRow)
     )
-    return (await uow.session.scalars(statement)).one_or_none()
+    return (await uow.session.scalars(statement)).one()
 
 
 async def _find(

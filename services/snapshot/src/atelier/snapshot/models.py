@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -16,10 +16,6 @@ class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
     (trigger ``snapshots_guard`` and the status check, see the first migration)."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (
-        # a client's retry with the same key finds the snapshot it created
-        UniqueConstraint("brand_id", "request_key", name="snapshots_request_key"),
-    )
 
     id: str = Field(primary_key=True, max_length=64)
     brand_id: str = Field(max_length=64, index=True)
@@ -28,7 +24,6 @@ class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
     template_version: int
     spec: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
-    request_key: str | None = Field(default=None, max_length=255)
     provenance: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime | None = Field(
         default=None,

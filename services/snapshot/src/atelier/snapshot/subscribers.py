@@ -15,32 +15,29 @@ from atelier.contracts.snapshot import (
     ValidateSnapshot,
 )
 from atelier.kit.broker import brand_of
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.snapshot import handlers
 
 
 def register(runtime: Runtime) -> None:
-    async def create(envelope: Envelope[CreateSnapshot]) -> SnapshotView:
-        return await handlers.create_snapshot(
-            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
-        )
+    async def create(uow: UnitOfWork, envelope: Envelope[CreateSnapshot]) -> SnapshotView:
+        return await handlers.create_snapshot(uow, brand_of(envelope), envelope.data,
+                                              cause=envelope)
 
     async def get(envelope: Envelope[GetSnapshot]) -> SnapshotView:
         return await handlers.get_snapshot(
             runtime.uow(), brand_of(envelope), envelope.data.snapshot_id
         )
 
-    async def validate(envelope: Envelope[ValidateSnapshot]) -> SnapshotView:
-        return await handlers.validate_snapshot(
-            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
-        )
+    async def validate(uow: UnitOfWork, envelope: Envelope[ValidateSnapshot]) -> SnapshotView:
+        return await handlers.validate_snapshot(uow, brand_of(envelope), envelope.data,
+                                                cause=envelope)
 
-    async def lock(envelope: Envelope[LockSnapshot]) -> SnapshotView:
-        return await handlers.lock_snapshot(
-            runtime.uow(), brand_of(envelope), envelope.data, cause=envelope
-        )
+    async def lock(uow: UnitOfWork, envelope: Envelope[LockSnapshot]) -> SnapshotView:
+        return await handlers.lock_snapshot(uow, brand_of(envelope), envelope.data, cause=envelope)
 
-    runtime.bus.serve(CREATE_SNAPSHOT, create)
+    runtime.bus.serve_command(CREATE_SNAPSHOT, create)
     runtime.bus.serve(GET_SNAPSHOT, get)
-    runtime.bus.serve(VALIDATE_SNAPSHOT, validate)
-    runtime.bus.serve(LOCK_SNAPSHOT, lock)
+    runtime.bus.serve_command(VALIDATE_SNAPSHOT, validate)
+    runtime.bus.serve_command(LOCK_SNAPSHOT, lock)

@@ -22,39 +22,38 @@ from atelier.spec.models import DesignSpecRow
 async def create_spec(
     uow: UnitOfWork, brand_id: str, spec: DesignSpec, cause: Envelope | None = None
 ) -> SpecCreatedReply:
-    """Store the spec once per brand; the same inputs always give the same hash."""
+    """Store the spec once per brand; the same inputs always give the same hash. Runs in the
+    unit of work the kit opened for the command, which commits it."""
     try:
         canonical = canonicalize(spec, field="spec")
     except SpecInvalid as exc:
         raise Invalid("The spec has no canonical form.", exc.errors) from exc
-    async with uow:
-        inserted = (
-            await uow.session.execute(
-                insert(DesignSpecRow)
-                .values(
-                    brand_id=brand_id,
-                    spec_hash=canonical.hash,
-                    spec_version=spec.spec_version,
-                    product_id=spec.product_id,
-                    template_version=spec.template_version,
-                    canonical_json=canonical.json,
-                )
-                .on_conflict_do_nothing()
-                .returning(DesignSpecRow.spec_hash)
-            )
-        ).first() is not None
-        if inserted:
-            uow.emit(
-                SPEC_CREATED,
-                SpecCreated(
-                    spec_hash=canonical.hash,
-                    product_id=spec.product_id,
-                    template_version=spec.template_version,
-                ),
+    inserted = (
+        await uow.session.execute(
+            insert(DesignSpecRow)
+            .values(
                 brand_id=brand_id,
-                cause=cause,
+                spec_hash=canonical.hash,
+                spec_version=spec.spec_version,
+                product_id=spec.product_id,
+                template_version=spec.template_version,
+                canonical_json=canonical.json,
             )
-        await uow.commit()
+            .on_conflict_do_nothing()
+            .returning(DesignSpecRow.spec_hash)
+        )
+    ).first() is not None
+    if inserted:
+        uow.emit(
+            SPEC_CREATED,
+            SpecCreated(
+                spec_hash=canonical.hash,
+                product_id=spec.product_id,
+                template_version=spec.template_version,
+            ),
+            brand_id=brand_id,
+            cause=cause,
+        )
     return SpecCreatedReply(
         spec_hash=canonical.hash, canonical_json=canonical.json, created=inserted
     )

@@ -11,15 +11,15 @@ from atelier.contracts.spec import (
     ValidateSpec,
 )
 from atelier.kit.broker import brand_of
+from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.spec import handlers
 
 
 def register(runtime: Runtime) -> None:
-    async def create(envelope: Envelope[CreateSpec]) -> SpecCreatedReply:
-        return await handlers.create_spec(
-            runtime.uow(), brand_of(envelope), envelope.data.spec, cause=envelope
-        )
+    async def create(uow: UnitOfWork, envelope: Envelope[CreateSpec]) -> SpecCreatedReply:
+        return await handlers.create_spec(uow, brand_of(envelope), envelope.data.spec,
+                                          cause=envelope)
 
     async def get(envelope: Envelope[GetSpec]) -> StoredSpec:
         return await handlers.get_spec(runtime.uow(), brand_of(envelope), envelope.data.spec_hash)
@@ -28,6 +28,6 @@ def register(runtime: Runtime) -> None:
         # a pure check of the client's own document: no tenant data is read
         return handlers.validate_spec(envelope.data)
 
-    runtime.bus.serve(CREATE_SPEC, create)
+    runtime.bus.serve_command(CREATE_SPEC, create)
     runtime.bus.serve(GET_SPEC, get)
     runtime.bus.serve(VALIDATE_SPEC, validate)

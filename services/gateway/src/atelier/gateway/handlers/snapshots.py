@@ -39,17 +39,15 @@ def provenance(caller: Caller) -> Provenance:
 
 
 async def create_snapshot(
-    runtime: Runtime, caller: Caller, design: schemas.Design, request_key: str | None
+    runtime: Runtime, caller: Caller, design: schemas.Design
 ) -> schemas.Snapshot:
-    """Validate, store the spec, then snapshot it; an invalid design writes nothing.
-
-    ``request_key`` is the client's Idempotency-Key: besides the gateway's replay of its first
-    answer, the snapshot service returns the same snapshot for the same key, should a retry get
-    past the gateway's record (one lost between the snapshot's creation and the record)."""
+    """Validate, store the spec, then snapshot it; an invalid design writes nothing. Under the
+    client's Idempotency-Key, a retry that gets past the gateway's record (the first timed out,
+    say) gets the first snapshot from the snapshot service: the call carries the request's key."""
     stored = await create_spec(runtime, caller, design)
     view: SnapshotView = await call(
         runtime, caller, CREATE_SNAPSHOT,
-        CreateSnapshot(spec_hash=stored.spec_hash, spec=stored.spec, request_key=request_key,
+        CreateSnapshot(spec_hash=stored.spec_hash, spec=stored.spec,
                        provenance=provenance(caller)),
     )
     return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))

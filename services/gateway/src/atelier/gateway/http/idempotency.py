@@ -21,6 +21,7 @@ from atelier.contracts import ErrorCode, ErrorItem
 from atelier.gateway import domain
 from atelier.gateway.auth import Caller
 from atelier.gateway.handlers.idempotency import StoredResponse, idempotently
+from atelier.kit import context
 from atelier.kit.errors import Invalid
 from atelier.kit.runtime import Runtime
 
@@ -69,7 +70,13 @@ class Once:
         if isinstance(body, BaseModel):
             body = body.model_dump(mode="json")
         fingerprint = domain.request_hash(self.route, body, self.path_params)
-        stored = await idempotently(self.runtime, self.caller, self.key, fingerprint, respond)
+        # the services' commands get a key of this request, so that a retry after a timeout
+        # (when the gateway's own record was released) still gets their first answers
+        token = context.request_key.set(domain.service_request_key(self.key, fingerprint))
+        try:
+            stored = await idempotently(self.runtime, self.caller, self.key, fingerprint, respond)
+        finally:
+            context.request_key.reset(token)
         return Response(content=stored.body.encode(), status_code=stored.status_code,
                         media_type=MediaType.JSON, headers=REPLAYED if stored.replayed else None)
 

@@ -51,7 +51,7 @@ async def create_snapshot(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design], once: OncePerKey
 ) -> Response[schemas.Snapshot]:
     """Validate, store the spec and snapshot it; send an Idempotency-Key to retry safely."""
-    return await once(lambda: handlers.create_snapshot(runtime, caller, data, once.key), data, 201)
+    return await once(lambda: handlers.create_snapshot(runtime, caller, data), data, 201)
 
 
 @get("/v1/snapshots/{snapshot_id:str}", opt=WIDGET, responses=KEYED)
