@@ -144,6 +144,9 @@ async def test_a_command_without_a_request_key_or_brand_is_refused(kit, client_b
             client_bus.subject(kit.COUNT.subject), envelope.model_dump_json().encode(), timeout=5)
         with pytest.raises(Invalid) as brandless:
             await client_bus.call(kit.COUNT, kit.Tick(key="raw"), brand_id=None)
+        with pytest.raises(Invalid):
+            await client_bus.call(kit.COUNT, kit.Tick(key="raw"), brand_id="brand-kit",
+                                  request_key="k" * 256)
     reply = RpcReply.model_validate_json(raw.data)
     assert not reply.ok and reply.problem is not None
     errors = [(e.field, e.code) for e in reply.problem.errors]

@@ -35,6 +35,7 @@ from atelier.kit.telemetry import Metrics
 log = logging.getLogger(__name__)
 
 REQUEST_KEY = "Atelier-Request-Key"  # the header naming a mutating call's request
+MAX_REQUEST_KEY = 255
 
 RpcHandler = Callable[[Envelope], Awaitable[BaseModel]]
 CommandHandler = Callable[[UnitOfWork, Envelope], Awaitable[BaseModel]]
@@ -98,10 +99,11 @@ class Rpc:
 
         async def answer(msg: Msg, envelope: Envelope) -> bytes:
             brand, key = envelope.brand_id, (msg.headers or {}).get(REQUEST_KEY)
-            if not brand or not key:
+            if not brand or not key or len(key) > MAX_REQUEST_KEY:
                 raise Invalid("A command needs a brand and a request key.", [ErrorItem(
                     field="brand_id" if not brand else REQUEST_KEY, code=ErrorCode.REQUIRED,
-                    message="Commands are sent with the caller's brand and a request key.")])
+                    message="Commands are sent with the caller's brand and a request key "
+                    f"of 1 to {MAX_REQUEST_KEY} characters.")])
             async with units() as uow:
                 first = await uow.claim_request(message.subject, brand, key)
                 if first is not None:
