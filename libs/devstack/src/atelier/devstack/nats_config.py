@@ -114,12 +114,13 @@ def _user(service: str, namespace: str) -> str:
 
 def accounts_conf(environment: str, namespace: str = "") -> str:
     """The ``accounts`` block of a NATS server running ``environment``."""
-    on = f' with bus namespace "{namespace}"' if namespace else ""
+    on = f' (bus namespace "{namespace}")' if namespace else ""
     return (
         f"# {HEADER}\n"
-        f'# Environment "{environment}"{on}: account {account(environment)} with JetStream, a user per\n'
-        "# service allowed only its own subjects (atelier.devstack.nats_config says which), and\n"
-        "# admin for setup and operators. Passwords come from the server's environment.\n"
+        f'# Environment "{environment}"{on}: account {account(environment)} with JetStream,\n'
+        "# a user per service allowed only its own subjects, admin for setup and operators.\n"
+        "# Passwords come from the server's environment, read as configuration values: words\n"
+        "# that start with a letter (or quoted).\n"
         "accounts {\n"
         f"  {account(environment)} {{\n"
         "    jetstream: enabled\n"
@@ -154,8 +155,8 @@ def helm_values() -> str:
     }
     return (
         f"# {HEADER}\n"
-        "# The NATS server of an Atelier environment, from the official chart, in the namespace of\n"
-        "# the environment's overlay (its Secrets atelier-nats-<user> hold the passwords):\n"
+        "# The NATS server of an Atelier environment from the official chart, in the namespace\n"
+        "# of the environment's overlay (its Secrets atelier-nats-<user> hold the passwords):\n"
         "#   helm upgrade --install nats nats/nats -n atelier -f deploy/nats/helm-values.yaml \\\n"
         "#     --set-file 'configMap.merge.data.accounts\\.conf=deploy/nats/prod.conf'\n"
         + yaml.safe_dump(values, sort_keys=False)

@@ -50,7 +50,7 @@ class ServiceSettings(BaseSettings):
         "collects several times per request on the hot path)",
     )
     # NATS credentials: none for a development server without authentication; a server run with
-    # deploy/nats/<environment>.conf gives each service a user of its own (atelier.devstack.nats_config)
+    # deploy/nats/<environment>.conf has a user per service (atelier.devstack.nats_config)
     nats_user: str | None = None
     nats_password: SecretStr | None = None
     nats_nkey_seed: SecretStr | None = Field(
