@@ -2,6 +2,7 @@
 each service connects with its own user and may do its work, and nothing else."""
 
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import nats
 import nats.errors
 import pytest
+import yaml
 from nats.aio.client import Client
 
 from atelier.contracts import Envelope
@@ -206,3 +208,28 @@ async def test_render_consumes_works_and_answers_under_its_permissions(
         info = await js.consumer_info(stream, durable)
         assert not info.num_pending and not info.num_ack_pending
 
+
+
+def compose_default(value: str) -> str:
+    """``${VAR:-default}`` as compose resolves it when VAR is not set."""
+    match = re.fullmatch(r"\$\{\w+:-(.*)\}", value)
+    assert match, value
+    return match.group(1)
+
+
+async def test_composes_development_passwords_are_accepted() -> None:
+    compose = yaml.safe_load((nats_config.ROOT.parents[1] / "compose.yaml").read_text())
+    services = compose["services"]
+    env = {k: compose_default(v) for k, v in services["nats"]["environment"].items()}
+    server = NatsServer(config=CONFIG, env=env).start()  # the server parses every one of them
+    try:
+        for container in ("gateway", "render-setup"):
+            environment = services[container]["environment"]
+            nc = await nats.connect(
+                server.url, user=environment["ATELIER_NATS_USER"],
+                password=compose_default(environment["ATELIER_NATS_PASSWORD"]),
+                allow_reconnect=False,
+            )
+            await nc.close()
+    finally:
+        server.close()
