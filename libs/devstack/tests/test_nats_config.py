@@ -79,3 +79,9 @@ def test_every_user_has_its_password_variable_and_the_chart_its_secret() -> None
         assert ref == {"name": f"atelier-nats-{user}", "key": "ATELIER_NATS_PASSWORD"}
     assert values["config"]["merge"] == {"00$include": "accounts.conf"}
 
+
+
+def test_the_command_checks_and_prints_another_environment(capsys) -> None:
+    nats_config.main(["check"])  # exits 1 on drift
+    nats_config.main(["print", "staging", "stg"])
+    assert capsys.readouterr().out == nats_config.accounts_conf("staging", "stg")

@@ -1,13 +1,14 @@
-"""NATS accounts, users and subject permissions (DESIGN §8), derived from the bus catalog.
+"""NATS accounts, users and subject permissions (DESIGN §8), derived from the bus catalog and
+the consumers each service's composition root registers (never from a second list).
 
 Every environment is a NATS account of its own (``DEV``, ``PROD``) with JetStream; in it, a user
-per service and an ``admin``:
+per service and an ``admin`` (user names are the server's: one environment per server):
 
 - a service may publish only on the subjects of the streams it owns (``evt.<svc>.>``,
   ``job.<svc>.>``, ``dlq.<svc>``), on the rpc subjects it calls (``catalog.CALLS``) and on the
   JetStream API of its own durable consumers (create, info, next message, acknowledgements);
   it may subscribe only to the rpc subjects it answers and to its own inboxes
-  (``_INBOX.<svc>.>``, see ``atelier.kit.broker.nats_options``), and answer the requests it got;
+  (``_INBOX.<svc>.>``, ``atelier.kit.broker.inbox_prefix``), and answer the requests it got;
 - ``admin`` is the deploy step and the operator (``setup`` declares streams, ``dlq replay``
   publishes to other services' subjects): the whole account. A service's own user cannot declare
   streams, as updating one could make it capture any subject.
