@@ -32,8 +32,9 @@ bench: install ## benchmark the slice through the gateway; writes var/bench/late
 	$(UV) run --locked python -m atelier.e2e.bench
 
 .PHONY: schemas
-schemas: install ## regenerate proto-schemas/ (bus JSON Schemas, AsyncAPI, OpenAPI)
+schemas: install ## regenerate proto-schemas/ (JSON Schemas, AsyncAPI, OpenAPI) and deploy/nats/
 	$(UV) run --locked python -m atelier.devstack.schemas write
+	$(UV) run --locked python -m atelier.devstack.nats_config write
 
 .PHONY: lint
 lint: install ## ruff

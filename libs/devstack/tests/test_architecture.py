@@ -2,7 +2,9 @@
 
 - a service imports no other service (only atelier.contracts, atelier.kit, atelier.typeset);
 - ``domain`` modules import no framework and no I/O library;
-- no stream captures an ``rpc.`` subject, and every event and job is in exactly one stream.
+- no stream captures an ``rpc.`` subject, and every event and job is in exactly one stream;
+- a service names another service's rpc subjects only when ``catalog.CALLS`` lets it call them
+  (its NATS user may publish on those alone).
 
 Each rule is a function over source text or subjects, proven on a synthetic breach first, then
 applied to the real tree.
@@ -153,3 +155,26 @@ def test_every_event_and_job_is_in_exactly_one_stream(message) -> None:  # noqa:
 @pytest.mark.parametrize("service", catalog.SERVICES)
 def test_every_dead_letter_subject_is_in_exactly_one_stream(service: str) -> None:
     assert len(streams_capturing(dlq_subject(service), STREAMS)) == 1
+
+
+def foreign_rpc_named(source: str, service: str) -> list[str]:
+    """Other services' rpc subjects whose catalog entries a service's code imports."""
+    prefix = "atelier.contracts.catalog."
+    named = [getattr(catalog, m.removeprefix(prefix), None) for m in imported_modules(source)
+             if m.startswith(prefix)]
+    return sorted(m.subject for m in named
+                  if isinstance(m, catalog.Message) and m.kind == "rpc" and m.owner != service)
+
+
+def test_a_call_the_catalog_does_not_declare_is_caught() -> None:
+    source = "from atelier.contracts.catalog import GET_SPEC, GET_PREVIEW, SPEC_CREATED, Message\n"
+    assert foreign_rpc_named(source, "render") == ["rpc.spec.get"]  # GET_PREVIEW is its own
+    assert catalog.calls("render") == ()  # so that call would be refused
+    assert catalog.GET_SPEC in catalog.calls("gateway")
+
+
+@pytest.mark.parametrize(("service", "path"), list(service_sources("src")),
+                         ids=lambda v: str(v.relative_to(ROOT)) if isinstance(v, Path) else v)
+def test_services_call_only_the_rpc_the_catalog_lets_them(service: str, path: Path) -> None:
+    declared = {m.subject for m in catalog.calls(service)}
+    assert set(foreign_rpc_named(path.read_text(), service)) <= declared

@@ -1,6 +1,7 @@
 """compose.yaml, deploy/ and the CI workflow describe every service and only files that exist.
 (No Docker engine or cluster here: these check structure; kubectl renders the overlays.)"""
 
+import base64
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from atelier.contracts.catalog import SERVICES
+from atelier.devstack import nats_config
 from atelier.devstack.stack import DEFAULT_PORTS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,6 +59,21 @@ def test_compose_infrastructure_is_what_make_run_expects(compose) -> None:
     assert services["postgres"]["image"] == "postgres:16"
 
 
+def test_compose_runs_nats_with_the_dev_accounts_and_a_user_per_service(compose) -> None:
+    services = compose["services"]
+    nats = services["nats"]
+    assert nats["command"][:2] == ["-c", "/etc/nats/accounts.conf"]
+    assert "./deploy/nats/dev.conf:/etc/nats/accounts.conf:ro" in nats["volumes"]
+    passwords = nats["environment"]
+    assert set(passwords) == {nats_config.password_variable(u) for u in nats_config.USERS}
+    for name in SERVICES:
+        for container, user in ((name, name), (f"{name}-setup", nats_config.ADMIN)):
+            environment = services[container]["environment"]
+            assert environment["ATELIER_NATS_USER"] == user
+            assert environment["ATELIER_NATS_PASSWORD"] == (
+                passwords[nats_config.password_variable(user)])
+
+
 def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
     base = yaml.safe_load((DEPLOY / "base" / "kustomization.yaml").read_text())
     docs = [doc for resource in base["resources"] for doc in load_all(DEPLOY / "base" / resource)]
@@ -76,8 +93,10 @@ def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
         assert container["resources"]["requests"] and container["resources"]["limits"]
         assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(port)
         assert {"configMapRef": {"name": "atelier-config"}} in container["envFrom"]
+        assert {"secretRef": {"name": f"atelier-nats-{name}"}} in container["envFrom"]
         job = by_kind["Job"][f"{name}-setup"]["spec"]["template"]["spec"]["containers"][0]
         assert job["args"] == ["python", "-m", f"atelier.{name}", "setup"]
+        assert {"secretRef": {"name": "atelier-nats-admin"}} in job["envFrom"]
     scaled = by_kind["ScaledObject"]
     assert set(scaled) == {"render", "manufacturing"}
     render = scaled["render"]["spec"]["triggers"][0]
@@ -98,6 +117,15 @@ def test_overlays_render(overlay: str) -> None:
     images = {d["spec"]["template"]["spec"]["containers"][0]["image"]
               for d in deployments.values()}
     assert all(":" in image for image in images)  # every image has its overlay's tag
+    scaled = [d for d in docs if d["kind"] == "ScaledObject"]
+    assert {d["spec"]["triggers"][0]["metadata"]["account"] for d in scaled} == {
+        nats_config.account(overlay)}  # the environment's NATS account
+    if overlay == "dev":  # its Secrets, by the names the NATS chart's values read them
+        secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+        for user in nats_config.USERS:
+            data = secrets[nats_config.secret_name(user)]["data"]
+            assert base64.b64decode(data["ATELIER_NATS_USER"]).decode() == user
+            assert "ATELIER_NATS_PASSWORD" in data
 
 
 def test_ci_runs_the_same_entry_point_with_postgres_and_jetstream() -> None:

@@ -146,6 +146,13 @@ MESSAGES: tuple[Message, ...] = (
     GET_PREVIEW,
 )
 
+# Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
+# subject (atelier.devstack.nats_config derives every user's permissions from this catalog).
+CALLS: dict[str, tuple[Message, ...]] = {
+    # the shopper's and the brands' synchronous path (DESIGN §4)
+    "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
+}
+
 SERVICES = (
     "gateway",
     "ingress",
@@ -186,3 +193,8 @@ def _captures(pattern: str, subject: str) -> bool:
 
 def dlq_subject(service: str) -> str:
     return f"dlq.{service}"
+
+
+def calls(service: str) -> tuple[Message, ...]:
+    """The rpc messages ``service`` may request (none unless it is in ``CALLS``)."""
+    return CALLS.get(service, ())

@@ -17,12 +17,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import nats.js.errors
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats.security import NatsNKey, NatsSecurity, NatsUserPassword, parse_security
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 from opentelemetry.sdk.trace import TracerProvider
@@ -46,11 +48,37 @@ GaveUp = Callable[[UnitOfWork, Envelope, str, bool], Awaitable[None]]
 Units = Callable[[], UnitOfWork]
 
 
+def inbox_prefix(service: str) -> str:
+    """Replies and pulled messages come to ``_INBOX.<service>.…``, the only inboxes the
+    service's NATS user may read (deploy/nats)."""
+    return f"_INBOX.{service}"
+
+
+def nats_security(settings: ServiceSettings) -> NatsSecurity | None:
+    """The service's NATS credentials: its nkey seed, or its user and password (none for a
+    development server without authentication)."""
+    if settings.nats_nkey_seed is not None:
+        return NatsNKey.from_seed(settings.nats_nkey_seed.get_secret_value())
+    if settings.nats_user:
+        password = settings.nats_password.get_secret_value() if settings.nats_password else ""
+        return NatsUserPassword(settings.nats_user, password)
+    return None
+
+
+def nats_options(settings: ServiceSettings) -> dict[str, Any]:
+    """nats-py ``connect`` keywords of a service's connections outside its broker (setup, dlq):
+    the same credentials and inboxes as the broker's."""
+    return {"inbox_prefix": inbox_prefix(settings.service),
+            **parse_security(nats_security(settings))}
+
+
 def create_broker(
     settings: ServiceSettings, metrics: Metrics, tracer_provider: TracerProvider | None = None
 ) -> NatsBroker:
     return NatsBroker(
         settings.nats_url,
+        security=nats_security(settings),
+        inbox_prefix=inbox_prefix(settings.service),
         name=f"atelier-{settings.service}",
         max_reconnect_attempts=-1,  # nats-py gives up after ~2 minutes by default
         reconnect_time_wait=1,
@@ -192,6 +220,7 @@ class Bus:
                 filter_subject=self.subject(message.subject),
             ),
             title=consumer,
+            inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),  # FastStream's own
         )
         async def on_message(msg: NatsMessage) -> None:
             await self._deliver(msg, consumer, model, handle, gave_up)

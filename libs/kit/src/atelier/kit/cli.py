@@ -12,7 +12,7 @@ import uvicorn
 from alembic import command
 
 from atelier.kit import dlq
-from atelier.kit.broker import declare_owned_streams
+from atelier.kit.broker import declare_owned_streams, nats_options
 from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
 from atelier.kit.server import CombinedWritesProtocol
@@ -21,7 +21,7 @@ from atelier.kit.settings import ServiceSettings
 
 async def setup(settings: ServiceSettings) -> None:
     await upgrade(settings.service, settings.database_url)
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_url, **nats_options(settings))
     try:
         await declare_owned_streams(nc.jetstream(), settings.service, settings.bus_namespace)
     finally:
@@ -31,7 +31,7 @@ async def setup(settings: ServiceSettings) -> None:
 async def dead_letters_command(
     settings: ServiceSettings, action: str, sequences: list[int] | None
 ) -> None:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_url, **nats_options(settings))
     try:
         js, ns = nc.jetstream(), settings.bus_namespace
         if action == "list":

@@ -7,7 +7,7 @@ service that has no value of its own. Settings are built inside each app factory
 import importlib
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 
@@ -64,6 +64,13 @@ class ServiceSettings(BaseSettings):
         default=50_000, ge=700,
         description="allocations between collections of the young generation (Python's 700 "
         "collects several times per request on the hot path)",
+    )
+    # NATS credentials: none for a development server without authentication; a server run with
+    # deploy/nats/<environment>.conf has a user per service (atelier.devstack.nats_config)
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_nkey_seed: SecretStr | None = Field(
+        default=None, description="the user's nkey seed (SU…), instead of a user and password"
     )
     # housekeeping: how long rows that served their purpose are kept
     housekeeping_interval_s: float = Field(default=3600.0, gt=0)
