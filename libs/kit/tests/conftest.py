@@ -22,6 +22,7 @@ from atelier.contracts import Envelope
 from atelier.contracts.catalog import evt, rpc
 from atelier.kit.broker import Handler
 from atelier.kit.db import asyncpg_dsn
+from atelier.kit.migrations import grant_service_role
 from atelier.kit.outbox import add_outbox_and_inbox
 from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
@@ -119,6 +120,10 @@ async def kit(
     async with engine.begin() as conn:
         await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         await conn.run_sync(metadata.create_all)
+    # what setup does for a service: its role may use the tables (a counter without a brand)
+    role = settings_of(KitSettings, kit_schema=schema).database_role
+    assert role
+    await grant_service_role(database_url, schema, role)
     try:
         yield Kit(schema, database_url, outbox, inbox, counter, settings_of)
     finally:

@@ -173,10 +173,10 @@ async def test_what_another_replica_publishes_is_used_within_the_ttl(
         replica = bootstrap(settings)
         elsewhere = Catalog(replica.db, replica.store, settings)  # type: ignore[arg-type]
         zones = [make_zone("initials", max_length=3)]
-        await handlers.publish_template(
-            replica.uow(), elsewhere, brand, PublishTemplate(product_id=product.id, zones=zones)
-        )
-        await handlers.set_word_list(replica.uow(), elsewhere, brand, WordList(blocked=["ada"]))
+        publish = PublishTemplate(product_id=product.id, zones=zones)
+        await handlers.publish_template(replica.uow(brand), elsewhere, brand, publish)
+        blocked = WordList(blocked=["ada"])
+        await handlers.set_word_list(replica.uow(brand), elsewhere, brand, blocked)
         await replica.db.dispose()
 
         async def on_version_2() -> bool:

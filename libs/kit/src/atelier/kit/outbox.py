@@ -91,16 +91,22 @@ def notify_channel(schema: str) -> str:
 class UnitOfWork:
     """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
 
-    def __init__(self, db: Database, producer: str, outbox: Table, inbox: Table) -> None:
+    def __init__(
+        self, db: Database, producer: str, outbox: Table, inbox: Table,
+        brand_id: str | None = None,
+    ) -> None:
         self.db = db
         self.producer = producer
         self.outbox = outbox
         self.inbox = inbox
+        # the brand whose rows it sees (row-level security, see atelier.kit.db); by default the
+        # brand of the message or request in hand
+        self.brand_id = brand_id
         self.session: AsyncSession
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
 
     async def __aenter__(self) -> "UnitOfWork":
-        self.session = self.db.sessions()
+        self.session = self.db.session(brand_id=self.brand_id)
         self._pending = []
         return self
 
