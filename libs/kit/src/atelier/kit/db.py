@@ -12,7 +12,7 @@ nothing of another brand.
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, SessionTransaction, registry
 from sqlmodel import SQLModel
@@ -43,10 +43,11 @@ def service_database_url(settings: ServiceSettings) -> str:
     owner's ``database_url`` serves ``setup`` only), or as its own user when no role is set."""
     if not settings.database_role:
         return settings.database_url
-    password = settings.database_role_password
-    return make_url(settings.database_url).set(
-        username=settings.database_role,
-        password=password.get_secret_value() if password is not None else None,
+    url, password = make_url(settings.database_url), settings.database_role_password
+    return URL.create(
+        url.drivername, settings.database_role,
+        password.get_secret_value() if password is not None else None,  # never the owner's
+        url.host, url.port, url.database, url.query,
     ).render_as_string(hide_password=False)
 
 

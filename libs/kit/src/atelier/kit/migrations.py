@@ -55,8 +55,8 @@ async def grant_service_role(
     with ``password`` if given; an existing role is left as it is), and granted the rows of
     every table in ``schema`` and the sequences, but not their ownership, so that the tables'
     row-level security applies to it. Granted again after every upgrade, so that the tables of
-    later migrations are granted too. Roles belong to the whole cluster: concurrent setups (of
-    test runs sharing it) may race to create one, and both succeed."""
+    later migrations are granted too. Roles belong to the whole cluster: concurrent setups (test
+    runs sharing it, say) may race to create one, and all succeed."""
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) is None:
@@ -70,6 +70,8 @@ async def grant_service_role(
                 pass  # a concurrent setup created it first
         s, r = _quoted(schema), _quoted(role)
         async with conn.transaction():
+            # two setups granting at once would trip on each other's catalog rows
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"grant on {s}")
             await conn.execute(f"GRANT USAGE ON SCHEMA {s} TO {r}")
             await conn.execute(
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}"
