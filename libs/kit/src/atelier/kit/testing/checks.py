@@ -17,7 +17,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from atelier.kit import context
-from atelier.kit.db import Database, asyncpg_dsn, service_database_url
+from atelier.kit.db import (
+    ALL_BRANDS_SETTING,
+    BRAND_SETTING,
+    Database,
+    asyncpg_dsn,
+    service_database_url,
+)
 from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
 
@@ -186,8 +192,10 @@ async def assert_brand_isolation(
                 async with db.session(brand_id=brand) as session:
                     seen[brand] = list((await session.execute(unscoped)).scalars())
             assert seen == {a: [a], b: [b], None: []}, f"{schema}.{table}: {seen}"
-            async with db.session(across_brands=True) as session:
-                assert sorted((await session.execute(unscoped)).scalars()) == [a, b]
+            ours = text(f'SELECT "{column}" FROM {name} WHERE "{column}" IN (:a, :b)')
+            unbranded = text(f'SELECT count(*) FROM {name} WHERE "{column}" IS NULL')
+            async with db.session(across_brands=True) as session:  # other tests' rows too
+                assert sorted((await session.execute(ours, {"a": a, "b": b})).scalars()) == [a, b]
 
             async with db.session(brand_id=a) as session:
                 for change in (f'UPDATE {name} SET "{column}" = "{column}"', f"DELETE FROM {name}"):
@@ -204,9 +212,14 @@ async def assert_brand_isolation(
                     with pytest.raises(DBAPIError, match=RLS_REFUSED):
                         await session.execute(writes, {"row": row(table, None)})
                 async with db.session(across_brands=True) as session:  # rolled back
+                    before = (await session.execute(unbranded)).scalar_one()
                     await session.execute(writes, {"row": row(table, None)})
-                    everyone = list((await session.execute(unscoped)).scalars())
-                    assert sorted(everyone, key=lambda brand: brand or "") == [None, a, b]
+                    assert (await session.execute(unbranded)).scalar_one() == before + 1
+                    # the same transaction, set to brand a: the row without a brand is gone
+                    await session.execute(text(
+                        f"SELECT set_config('{BRAND_SETTING}', :a, true), "
+                        f"set_config('{ALL_BRANDS_SETTING}', 'off', true)"), {"a": a})
+                    assert (await session.execute(unbranded)).scalar_one() == 0
     finally:
         await db.dispose()
         async with owner.transaction():
