@@ -97,6 +97,9 @@ def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
         job = by_kind["Job"][f"{name}-setup"]["spec"]["template"]["spec"]["containers"][0]
         assert job["args"] == ["python", "-m", f"atelier.{name}", "setup"]
         assert {"secretRef": {"name": "atelier-nats-admin"}} in job["envFrom"]
+        # the tables' owner migrates; the service's pods never hold its credentials
+        owner = {"secretRef": {"name": "atelier-database-owner"}}
+        assert job["envFrom"][-1] == owner and owner not in container["envFrom"]
     scaled = by_kind["ScaledObject"]
     assert set(scaled) == {"render", "manufacturing"}
     render = scaled["render"]["spec"]["triggers"][0]

@@ -22,7 +22,7 @@ from atelier.contracts import Envelope
 from atelier.contracts.catalog import command, evt, rpc
 from atelier.kit.broker import Handler
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.migrations import upgrade_kit
+from atelier.kit.migrations import grant_service_role, upgrade_kit
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
@@ -117,6 +117,10 @@ async def kit(
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+    # what setup does for a service: its role may use the tables (a counter without a brand)
+    role = settings_of(KitSettings, kit_schema=schema).database_role
+    assert role
+    await grant_service_role(database_url, schema, role)
     try:
         yield Kit(schema, database_url, counter, settings_of)
     finally:

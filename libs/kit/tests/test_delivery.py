@@ -6,6 +6,7 @@ import nats
 import pytest
 
 from atelier.contracts import Envelope, new_id
+from atelier.kit import context
 from atelier.kit.broker import namespaced_stream, retry_delay
 from atelier.kit.errors import PoisonMessage
 from atelier.kit.outbox import UnitOfWork
@@ -137,10 +138,12 @@ class GaveUp:
 
     def __init__(self) -> None:
         self.told: list[tuple[str, str, bool]] = []
+        self.brands: list[str | None] = []  # the brand in hand: what its writes are scoped to
 
     async def __call__(self, uow: UnitOfWork, envelope: Envelope, reason: str,
                        poison: bool) -> None:
         self.told.append((envelope.data.key, reason, poison))
+        self.brands.append(context.brand_id.get())
 
 
 async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
@@ -208,12 +211,14 @@ async def test_when_dead_lettering_fails_the_spare_delivery_parks_it_without_the
 
     monkeypatch.setattr(runtime.bus, "dead_letter", dlq_down_once)
     async with running(runtime):
-        await publish(client_bus, kit, tick(kit, "unlucky").model_dump_json().encode())
+        unlucky = tick(kit, "unlucky").model_copy(update={"brand_id": "brand-kit"})
+        await publish(client_bus, kit, unlucky.model_dump_json().encode())
         [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
     assert len(calls.at) == 2  # max_deliver runs of the handler, not one more
     assert dead.headers["Atelier-Dlq-Reason"] == "failed 2 times"
     assert gave_up.told == [("unlucky", "failed 2 times", False)]  # told once it was parked
+    assert gave_up.brands == ["brand-kit"]  # in the message's brand, as its handler was
 
 
 async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 import pytest
 
+from atelier.kit.db import service_database_url
 from atelier.kit.settings import ServiceSettings
 
 
@@ -30,3 +31,19 @@ def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATELIER_PROBE_MAX_DELIVER", "1")
     with pytest.raises(ValueError, match="max_deliver"):
         ProbeSettings()
+
+
+def test_a_service_connects_as_its_own_role_not_as_the_owner(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner = "postgresql+asyncpg://owner:owner-secret@db:5432/atelier"
+    settings = ProbeSettings(database_url=owner)
+    assert settings.database_role == "atelier_probe"
+    # the owner's password serves setup only
+    assert service_database_url(settings) == "postgresql+asyncpg://atelier_probe@db:5432/atelier"
+    monkeypatch.setenv("ATELIER_PROBE_DATABASE_ROLE_PASSWORD", "p@ss/word")
+    assert service_database_url(ProbeSettings(database_url=owner)) == (
+        "postgresql+asyncpg://atelier_probe:p%40ss%2Fword@db:5432/atelier"
+    )
+    monkeypatch.setenv("ATELIER_DATABASE_ROLE", "")  # no role: as database_url's own user
+    assert service_database_url(ProbeSettings(database_url=owner)) == owner

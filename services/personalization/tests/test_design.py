@@ -173,7 +173,7 @@ async def test_what_another_replica_publishes_is_used_within_the_ttl(
         replica = bootstrap(settings)
         elsewhere = Catalog(replica.db, replica.store, settings)  # type: ignore[arg-type]
         zones = [make_zone("initials", max_length=3)]
-        async with replica.uow() as uow:
+        async with replica.uow(brand) as uow:
             await handlers.publish_template(
                 uow, elsewhere, brand, PublishTemplate(product_id=product.id, zones=zones)
             )

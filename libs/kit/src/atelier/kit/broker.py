@@ -235,14 +235,14 @@ class Bus:
         except ValidationError as exc:
             await self._give_up(msg, consumer, f"invalid message: {exc.errors(include_url=False)}")
             return
+        context.correlation_id.set(envelope.correlation_id)
+        context.brand_id.set(envelope.brand_id)  # gave_up writes in the message's brand too
         if delivered > self.settings.max_deliver:
             # the spare delivery comes only when parking the message failed: park it, do not
             # run a handler that already had all its chances
             await self._exhausted(msg, consumer, envelope, f"failed {delivered - 1} times",
                                   gave_up)
             return
-        context.correlation_id.set(envelope.correlation_id)
-        context.brand_id.set(envelope.brand_id)
         heartbeat = asyncio.create_task(self._keep_alive(msg))
         try:
             await self._handle_once(consumer, envelope, handle)

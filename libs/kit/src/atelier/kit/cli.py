@@ -1,7 +1,9 @@
 """Every service's command line: ``python -m atelier.<svc> [serve|setup|revision -m MSG]``.
 
 ``setup`` is the deploy step (a Kubernetes Job, or ``make run``): it applies the service's
-migrations and declares the streams the service owns, before any consumer binds to them.
+migrations as the owner of its tables, lets the service's own role use them (see
+``grant_service_role``), and declares the streams the service owns, before any consumer binds to
+them.
 """
 
 import argparse
@@ -20,7 +22,9 @@ from atelier.kit.settings import ServiceSettings
 
 
 async def setup(settings: ServiceSettings) -> None:
-    await upgrade(settings.service, settings.database_url)
+    password = settings.database_role_password
+    await upgrade(settings.service, settings.database_url, role=settings.database_role,
+                  role_password=password.get_secret_value() if password is not None else None)
     nc = await nats.connect(settings.nats_url, **nats_options(settings))
     try:
         await declare_owned_streams(nc.jetstream(), settings.service, settings.bus_namespace)

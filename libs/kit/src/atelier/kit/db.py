@@ -1,9 +1,27 @@
-"""Async database access: sqlmodel sessions on asyncpg, one Postgres schema per service."""
+"""Async database access: sqlmodel sessions on asyncpg, one Postgres schema per service.
 
-from sqlalchemy import MetaData, text
+Row-level security is the second wall between brands (DESIGN §8): every tenant table admits only
+the rows of the brand its transaction is set to (policies of ``atelier.kit.migrations.
+brand_isolation``), and a service connects as a role that does not own its tables, so the
+policies hold for it. Every transaction of a ``Database`` session is set to the brand of the
+work in hand (``context.brand_id``, set from the message's envelope or the caller's key) before
+its first statement, so no query can forget it; a query that forgets its brand filter sees
+nothing of another brand.
+"""
+
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, SessionTransaction, registry
 from sqlmodel import SQLModel
+
+from atelier.kit import context
+from atelier.kit.settings import ServiceSettings
+
+BRAND_SETTING = "atelier.brand_id"  # the brand whose rows a transaction sees and writes
+ALL_BRANDS_SETTING = "atelier.all_brands"  # 'on': the transaction reads every brand's rows
 
 
 def model_base(schema: str) -> type[SQLModel]:
@@ -20,6 +38,41 @@ def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+def service_database_url(settings: ServiceSettings) -> str:
+    """Where the service's processes connect: ``database_url`` as the service's own role (the
+    owner's ``database_url`` serves ``setup`` only), or as its own user when no role is set."""
+    if not settings.database_role:
+        return settings.database_url
+    url, password = make_url(settings.database_url), settings.database_role_password
+    return URL.create(
+        url.drivername, settings.database_role,
+        password.get_secret_value() if password is not None else None,  # never the owner's
+        url.host, url.port, url.database, url.query,
+    ).render_as_string(hide_password=False)
+
+
+class BrandScopedSession(Session):
+    """A session whose transactions see one brand's rows (see ``_scope_transaction``)."""
+
+
+@event.listens_for(BrandScopedSession, "after_begin")
+def _scope_transaction(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    """Set the transaction's brand, once, on the connection it begins on: a session that never
+    touches the database costs nothing. The settings are transaction-local (``set_config(...,
+    true)``), so a pooled connection never carries them to someone else's transaction."""
+    brand_id = session.info.get("brand_id") or context.brand_id.get()
+    across_brands = bool(session.info.get("across_brands"))
+    if brand_id is None and not across_brands:
+        return  # no brand: the policies admit no tenant row, and there is nothing to set
+    connection.execute(
+        text(f"SELECT set_config('{BRAND_SETTING}', :brand, true), "
+             f"set_config('{ALL_BRANDS_SETTING}', :all, true)"),
+        {"brand": brand_id or "", "all": "on" if across_brands else "off"},
+    )
+
+
 class Database:
     def __init__(self, url: str, schema: str, pool_size: int = 10) -> None:
         self.url = url
@@ -31,7 +84,25 @@ class Database:
             pool_pre_ping=True,
             connect_args={"server_settings": {"search_path": schema}},
         )
-        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, sync_session_class=BrandScopedSession,
+            expire_on_commit=False,
+        )
+
+    def session(self, *, brand_id: str | None = None, across_brands: bool = False) -> AsyncSession:
+        """A session on ``brand_id``'s rows (by default the brand of the work in hand,
+        ``context.brand_id``: what ``sessions()`` gives).
+
+        ``across_brands=True`` is THE way, and the only one, to read or delete the rows of every
+        brand, for the few operations that must (finding an API key by its hash, which is how
+        the brand is learned; housekeeping's purges by age). The policies admit it because the
+        threat they wall off is a query that forgets its brand filter, not a caller who can run
+        any SQL as the service (who could set any brand just as well): an opt-in in the code,
+        to grep for and review, is what it takes. Writes always need their brand: a row is
+        written only in its own brand's transaction (or, without a brand at all, a row that
+        belongs to no brand yet, across brands)."""
+        info: dict[str, Any] = {"brand_id": brand_id, "across_brands": across_brands}
+        return self.sessions(info=info)
 
     async def ping(self) -> bool:
         try:

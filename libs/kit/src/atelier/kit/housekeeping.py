@@ -5,7 +5,8 @@ service adds its own tables (the gateway's Idempotency-Keys). The inbox must rem
 for longer than anybody may deliver it again: Stripe retries a webhook for three days, so the
 inbox keeps 30 days by default and never less than 3. Rows go in small batches, each its own
 transaction, so that a purge never holds long locks on a table the request path writes to. Every
-replica runs it; two replicas purging at once delete each row once.
+replica runs it; two replicas purging at once delete each row once. Purges are by age, whatever
+the brand: they run across brands (``Database.session(across_brands=True)``).
 """
 
 import asyncio
@@ -77,7 +78,8 @@ class Housekeeping:
         deleted = 0
         while True:
             expired = select(*purge.table.primary_key.columns).where(purge.older(now))
-            async with self.db.sessions() as session, session.begin():
+            # by age, whatever the brand: a tenant table's rows are purged across brands
+            async with self.db.session(across_brands=True) as session, session.begin():
                 result = cast(CursorResult, await session.execute(
                     delete(purge.table).where(key.in_(expired.limit(self.batch)))
                 ))

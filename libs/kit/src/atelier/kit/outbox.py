@@ -47,18 +47,23 @@ def notify_channel(schema: str) -> str:
 class UnitOfWork:
     """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
 
-    def __init__(self, db: Database, producer: str, tables: KitTables) -> None:
+    def __init__(
+        self, db: Database, producer: str, tables: KitTables, brand_id: str | None = None
+    ) -> None:
         self.db = db
         self.producer = producer
         self.outbox = tables.outbox
         self.inbox = tables.inbox
         self.request_keys = tables.request_keys
+        # the brand whose rows it sees (row-level security, see atelier.kit.db); by default the
+        # brand of the message or request in hand
+        self.brand_id = brand_id
         self.session: AsyncSession
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
         self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> "UnitOfWork":
-        self.session = self.db.sessions()
+        self.session = self.db.session(brand_id=self.brand_id)
         self._pending = []
         self._after_commit = []
         return self

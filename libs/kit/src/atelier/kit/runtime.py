@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from atelier.kit.broker import Bus, create_broker
-from atelier.kit.db import Database
+from atelier.kit.db import Database, service_database_url
 from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import OutboxRelay, UnitOfWork
 from atelier.kit.settings import ServiceSettings
@@ -34,7 +34,8 @@ class Runtime:
         self.tracer_provider = tracer_provider(
             settings.service, settings.otlp_endpoint, settings.trace_sample_ratio
         )
-        self.db = Database(settings.database_url, settings.schema)
+        # as the service's role, which does not own its tables: row-level security holds
+        self.db = Database(service_database_url(settings), settings.schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
         self.tables = kit_tables(settings.schema)
         self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider, self.uow)
@@ -53,8 +54,10 @@ class Runtime:
                                     settings.request_key_retention_h * hours))
         self._tasks: list[asyncio.Task] = []
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.service, self.tables)
+    def uow(self, brand_id: str | None = None) -> UnitOfWork:
+        """A unit of work on the rows of the brand in hand (``context.brand_id``), or of
+        ``brand_id`` for work outside any message or request of that brand."""
+        return UnitOfWork(self.db, self.service, self.tables, brand_id)
 
     async def start(self) -> None:
         await self.bus.start()  # consumers and rpc subscriptions are live when this returns

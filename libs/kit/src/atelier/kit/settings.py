@@ -7,7 +7,7 @@ service that has no value of its own. Settings are built inside each app factory
 import importlib
 from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 
@@ -16,7 +16,15 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
+    # the owner of the service's tables: ``setup`` migrates as it. The service itself connects
+    # to the same database as ``database_role`` (by default atelier_<service>; empty: as
+    # database_url's own user), which ``setup`` creates when missing and grants the rows of the
+    # service's tables, not their ownership: so row-level security walls off each brand's rows
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/atelier"
+    database_role: str | None = Field(default=None, validate_default=True)
+    database_role_password: SecretStr | None = Field(
+        default=None, description="needed unless the server trusts the role (local Postgres)"
+    )
     nats_url: str = "nats://127.0.0.1:4222"
     bus_namespace: str = Field(
         default="", pattern=r"^[a-z0-9]*$", description="prefix of every subject and stream"
@@ -95,6 +103,11 @@ class ServiceSettings(BaseSettings):
     # the process
     run_relay: bool = True
     run_housekeeping: bool = True
+
+    @field_validator("database_role")
+    @classmethod
+    def _role_of_the_service(cls, role: str | None) -> str:
+        return f"atelier_{cls.service}" if role is None else role
 
     @classmethod
     def settings_customise_sources(

@@ -91,7 +91,8 @@ class Keys:
         self.cache.discard_where(lambda grant: grant.brand_id == brand_id)
 
     async def _load(self, key_hash: str) -> Grant | None:
-        async with self.runtime.db.sessions() as session:
+        # the key tells the brand: it is looked up among every brand's keys
+        async with self.runtime.db.session(across_brands=True) as session:
             found = await repository.active_key(session, key_hash)
         if found is None:
             return None

@@ -1,5 +1,6 @@
 """Rows of brands, keys and Idempotency-Keys. Every query on tenant data filters on brand_id;
-the one exception is finding a key by its hash, which is how the brand is learned."""
+the one exception is finding a key by its hash, which is how the brand is learned (the only
+query the gateway runs across brands, see ``auth.Keys``)."""
 
 from datetime import timedelta
 
@@ -12,8 +13,10 @@ from atelier.gateway.domain import IssuedKey
 from atelier.gateway.models import ApiKeyRow, BrandRow, IdempotencyRow
 
 
-async def add_brand(session: AsyncSession, name: str, allowed_origins: list[str]) -> BrandRow:
-    brand = BrandRow(id=new_id(), name=name, allowed_origins=allowed_origins)
+async def add_brand(
+    session: AsyncSession, brand_id: str, name: str, allowed_origins: list[str]
+) -> BrandRow:
+    brand = BrandRow(id=brand_id, name=name, allowed_origins=allowed_origins)
     session.add(brand)
     await session.flush()
     return brand

@@ -60,8 +60,8 @@ async def database_url() -> AsyncIterator[str]:
     name = unique("atelier_test_")
     url = await create_database(name)
     try:
-        for service in SERVICES:
-            await upgrade(service, url)
+        for service in SERVICES:  # setup's work: migrated as the owner, used as the role
+            await upgrade(service, url, role=settings_class(service)().database_role)
         yield url
     finally:
         await drop_database(name)

@@ -1,5 +1,6 @@
 """Brands: created by the platform operator, then read and configured by their admins."""
 
+from atelier.contracts import new_id
 from atelier.gateway import domain, repository, schemas
 from atelier.gateway.auth import Caller, Keys
 from atelier.gateway.domain import KeyKind
@@ -14,8 +15,10 @@ def _brand_view(row: BrandRow) -> schemas.Brand:
 
 async def create_brand(runtime: Runtime, request: schemas.CreateBrand) -> schemas.BrandCreated:
     publishable, secret = domain.issue_key(KeyKind.PUBLISHABLE), domain.issue_key(KeyKind.SECRET)
-    async with runtime.uow() as uow:
-        brand = await repository.add_brand(uow.session, request.name, request.allowed_origins)
+    brand_id = new_id()
+    async with runtime.uow(brand_id) as uow:  # the operator acts for the new brand only
+        brand = await repository.add_brand(uow.session, brand_id, request.name,
+                                           request.allowed_origins)
         for key in (publishable, secret):
             await repository.add_key(uow.session, brand.id, key)
         await uow.commit()

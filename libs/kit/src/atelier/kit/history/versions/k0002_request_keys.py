@@ -1,4 +1,5 @@
-"""request keys: the first answer of a mutating rpc call, replayed to its retries
+"""request keys: the first answer of a mutating rpc call, replayed to its retries; a brand's
+keys walled off from the others' (row-level security, as every tenant table)
 
 Revision ID: k0002
 """
@@ -6,7 +7,7 @@ Revision ID: k0002
 import sqlalchemy as sa
 from alembic import op
 
-from atelier.kit.migrations import kit_schema
+from atelier.kit.migrations import brand_isolation, kit_schema
 
 revision = "k0002"
 down_revision = "k0001"
@@ -26,6 +27,8 @@ def upgrade() -> None:
         schema=schema,
     )
     op.create_index("request_keys_created_at", "request_keys", ["created_at"], schema=schema)
+    wall, _ = brand_isolation(schema, "request_keys")
+    wall()
 
 
 def downgrade() -> None:

@@ -1,0 +1,12 @@
+"""row-level security: a brand's rows only in its own transactions
+
+Tables: work orders and bundles.
+
+Revision ID: 0003
+"""
+
+from atelier.kit.migrations import brand_isolation
+
+revision = "0003"
+down_revision = "0002"
+upgrade, downgrade = brand_isolation("manufacturing", "work_orders", "bundles")

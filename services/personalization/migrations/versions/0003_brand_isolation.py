@@ -1,0 +1,14 @@
+"""row-level security: a brand's rows only in its own transactions
+
+Tables: products, templates, fonts and word lists.
+
+Revision ID: 0003
+"""
+
+from atelier.kit.migrations import brand_isolation
+
+revision = "0003"
+down_revision = "0002"
+upgrade, downgrade = brand_isolation(
+    "personalization", "products", "templates", "fonts", "word_lists"
+)
