@@ -1,17 +1,19 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, MetaData, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
-Base = model_base("snapshot")
+
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="snapshot"))):
+    """Every table of this service, in its own Postgres schema."""
 
 
-class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
+class SnapshotRow(Base, table=True):
     """A frozen design. Only its lifecycle columns ever change, along the transitions of
     ``domain.LIFECYCLE``, and a locked row not at all: the database refuses anything else
     (trigger ``snapshots_guard`` and the status check, see the first migration)."""

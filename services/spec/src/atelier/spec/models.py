@@ -1,15 +1,17 @@
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text, func
-from sqlmodel import Field
+from sqlalchemy import Column, DateTime, MetaData, Text, func
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 from atelier.kit.outbox import add_outbox_and_inbox
 
-Base = model_base("spec")
+
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="spec"))):
+    """Every table of this service, in its own Postgres schema."""
 
 
-class DesignSpecRow(Base, table=True):  # type: ignore[call-arg]
+class DesignSpecRow(Base, table=True):
     """One distinct design of one brand; never updated (content-addressed)."""
 
     __tablename__ = "design_specs"
