@@ -24,8 +24,19 @@ run: install ## run the whole system on this machine (Ctrl-C stops it)
 	$(UV) run --locked python -m atelier.devstack run
 
 .PHONY: test
-test: install ## run every test (unit, integration on real Postgres + NATS, e2e)
-	$(UV) run --locked pytest $(PYTEST_ARGS)
+test: install typecheck ## typecheck, then every test (unit, integration, e2e) under coverage
+	@# every process the tests start (the e2e tests' services too) writes its own data file;
+	@# the exit code is pytest's, else the report's (total under fail_under); a run narrowed by
+	@# PYTEST_ARGS reports its coverage but is not held to the threshold
+	@rm -rf var/coverage
+	@$(UV) run --locked coverage run -m pytest $(PYTEST_ARGS); tests=$$?; \
+	$(UV) run --locked coverage combine --quiet; \
+	$(UV) run --locked coverage report $(if $(PYTEST_ARGS),--fail-under=0); covered=$$?; \
+	exit $$(( tests ? tests : covered ))
+
+.PHONY: typecheck
+typecheck: install ## mypy over every package of the workspace (libs, services, e2e)
+	$(UV) run --locked mypy
 
 .PHONY: bench
 bench: install ## benchmark the slice through the gateway; writes var/bench/latest.json

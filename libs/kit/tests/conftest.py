@@ -42,7 +42,7 @@ class KitSettings(ServiceSettings):
     kit_schema: str
 
     @property
-    def schema(self) -> str:
+    def database_schema(self) -> str:
         return self.kit_schema
 
 

@@ -137,7 +137,7 @@ async def personalization_alone(
     gateway sends it, without HTTP: what the gateway's part of the path costs is the difference
     from the ``validate`` figure (an upper bound for any gateway, however fast)."""
     subject = namespaced(namespace, VALIDATE_DESIGN.subject)
-    reply = RpcReply[ValidationResult]  # type: ignore[name-defined]
+    reply = RpcReply[ValidationResult]
 
     async def validate(_: int, n: int) -> None:
         envelope = Envelope[ValidateDesign](

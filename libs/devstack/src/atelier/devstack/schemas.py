@@ -84,7 +84,7 @@ def asyncapi(service: str) -> str:
 def _documented_rpc(message: Any) -> Any:
     """A handler whose signature carries the request and reply schemas, for AsyncAPI only."""
 
-    async def answer(body: Envelope[message.model]) -> RpcReply:  # type: ignore[name-defined]
+    async def answer(body: Envelope[message.model]) -> RpcReply:
         raise NotImplementedError  # never subscribed: the document is all it is for
 
     answer.__name__ = message.subject.replace(".", "_")

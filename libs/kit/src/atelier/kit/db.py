@@ -11,26 +11,16 @@ nothing of another brand.
 
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, SessionTransaction, registry
-from sqlmodel import SQLModel
+from sqlalchemy.orm import Session, SessionTransaction
 
 from atelier.kit import context
 from atelier.kit.settings import ServiceSettings
 
 BRAND_SETTING = "atelier.brand_id"  # the brand whose rows a transaction sees and writes
 ALL_BRANDS_SETTING = "atelier.all_brands"  # 'on': the transaction reads every brand's rows
-
-
-def model_base(schema: str) -> type[SQLModel]:
-    """The base class of a service's tables: its own metadata, every table in its schema."""
-
-    class Base(SQLModel, registry=registry(metadata=MetaData(schema=schema))):
-        pass
-
-    return Base
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -8,9 +8,10 @@ from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.cors import CORSConfig
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import DefineMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from opentelemetry import propagate
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, StatusCode
@@ -122,7 +123,7 @@ class Observe:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         status = 500  # unless a response starts
@@ -134,7 +135,7 @@ class Observe:
             await send(message)
 
         method = scope["method"]
-        route = scope.get("path_template") or "unmatched"  # type: ignore[call-overload]
+        route = scope.get("path_template") or "unmatched"
         carrier = {name.decode("latin-1"): value.decode("latin-1")
                    for name, value in scope["headers"] if name in self.trace_headers}
         parent = propagate.extract(carrier, context=Context())
@@ -155,16 +156,16 @@ class Observe:
                         span.set_status(StatusCode.ERROR)
 
 
-def _span_attributes(scope: Scope, route: str, status: int) -> dict[str, str | int]:
+def _span_attributes(scope: HTTPScope, route: str, status: int) -> dict[str, str | int]:
     attributes: dict[str, str | int] = {
-        "http.request.method": scope["method"],  # type: ignore[typeddict-item]
+        "http.request.method": scope["method"],
         "http.route": route,
         "http.response.status_code": status,
         "url.path": scope["path"],
-        "url.scheme": scope.get("scheme", "http"),  # type: ignore[call-overload]
-        "network.protocol.version": scope.get("http_version", "1.1"),  # type: ignore[call-overload]
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
     }
-    client = scope.get("client")  # type: ignore[call-overload]
+    client = scope.get("client")
     if client:
         attributes["client.address"] = client[0]
     for name, value in scope["headers"]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from atelier.kit.db import ALL_BRANDS_SETTING, BRAND_SETTING, asyncpg_dsn
@@ -140,7 +140,7 @@ def run_env(metadata: MetaData, version_table: str = "alembic_version") -> None:
             return True
         return name in own or (not kit_history and name not in KIT_TABLE_NAMES)
 
-    def migrate(connection) -> None:  # type: ignore[no-untyped-def]
+    def migrate(connection: Connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
@@ -153,7 +153,7 @@ def run_env(metadata: MetaData, version_table: str = "alembic_version") -> None:
             context.run_migrations()
 
     async def run() -> None:
-        engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_async_engine(str(config.get_main_option("sqlalchemy.url")))
         async with engine.connect() as conn:
             await conn.run_sync(migrate)
             await conn.commit()

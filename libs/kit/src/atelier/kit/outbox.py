@@ -81,7 +81,7 @@ class UnitOfWork:
         cause: Envelope | None = None,
     ) -> Envelope:
         """Queue a message to publish once this unit of work commits."""
-        envelope = Envelope[type(data)](  # type: ignore[misc]
+        envelope = Envelope[type(data)](  # type: ignore[misc,operator]
             type=message.type,
             version=message.version,
             producer=self.producer,

@@ -211,7 +211,7 @@ class Rpc:
         A mutating call carries ``request_key`` (by default the context's, else a new one) and
         is sent once more under the same key when the first attempt gets no answer: the service
         answers a repeated key with its first answer, so the work is never done twice."""
-        envelope = Envelope[type(data)](  # type: ignore[misc]
+        envelope = Envelope[type(data)](  # type: ignore[misc,operator]
             type=message.type,
             producer=self.settings.service,
             brand_id=brand_id,

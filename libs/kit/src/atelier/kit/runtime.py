@@ -35,9 +35,9 @@ class Runtime:
             settings.service, settings.otlp_endpoint, settings.trace_sample_ratio
         )
         # as the service's role, which does not own its tables: row-level security holds
-        self.db = Database(service_database_url(settings), settings.schema)
+        self.db = Database(service_database_url(settings), settings.database_schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
-        self.tables = kit_tables(settings.schema)
+        self.tables = kit_tables(settings.database_schema)
         self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider, self.uow)
         self.store = store
         outbox, inbox, keys = self.tables.outbox, self.tables.inbox, self.tables.request_keys

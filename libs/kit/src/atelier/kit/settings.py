@@ -5,10 +5,15 @@ service that has no value of its own. Settings are built inside each app factory
 """
 
 import importlib
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -111,14 +116,19 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: Any, **_: Any
-    ) -> tuple[Any, ...]:
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         own = EnvSettingsSource(settings_cls, env_prefix=f"ATELIER_{cls.service.upper()}_")
         shared = EnvSettingsSource(settings_cls, env_prefix="ATELIER_")
         return (init_settings, own, shared)
 
     @property
-    def schema(self) -> str:
+    def database_schema(self) -> str:
         """The Postgres schema this service owns."""
         return self.service
 

@@ -24,7 +24,7 @@ def coverage(font_id: str, text: str) -> list[tuple[int, str]]:
 
 def _coverage(face: Face, text: str) -> list[tuple[int, str]]:
     bounds = [*grapheme_starts(text), len(text)]
-    missing = []
+    missing: list[tuple[int, str]] = []
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         cluster = text[start:end]
         lacking = [char for char in cluster if _drawn(char) and not face.has_char(char)]

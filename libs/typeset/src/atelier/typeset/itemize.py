@@ -148,7 +148,8 @@ def _bracket(char: str) -> tuple[str, str] | None:
 
 def _bracket_pairs(chars: list[str], types: list[str]) -> list[tuple[int, int]]:
     """BD16: the positions of paired brackets, by their opening bracket."""
-    pairs, stack = [], []  # stack: (the closing bracket awaited, where its opening one is)
+    pairs: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []  # (the closing bracket awaited, where its opening one is)
     for i, char in enumerate(chars):
         bracket = _bracket(char) if types[i] == "ON" else None
         if bracket is None:
@@ -199,8 +200,9 @@ def _strong_direction(kind: str) -> str | None:
 
 def _resolve_neutral(types: list[str], sos: str) -> None:
     for start, end in _spans([_strong_direction(kind) is None for kind in types]):
-        before = _strong_direction(types[start - 1]) if start > 0 else sos
-        after = _strong_direction(types[end]) if end < len(types) else sos
+        # a maximal neutral span is bounded by strong types, or by the paragraph's ends (sos)
+        before = (_strong_direction(types[start - 1]) if start > 0 else None) or sos
+        after = (_strong_direction(types[end]) if end < len(types) else None) or sos
         types[start:end] = [before if before == after else sos] * (end - start)  # N1, else N2
 
 

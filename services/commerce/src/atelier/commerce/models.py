@@ -9,22 +9,24 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    MetaData,
     String,
     UniqueConstraint,
     func,
 )
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 
-Base = model_base("commerce")
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="commerce"))):
+    """Every table of this service, in its own Postgres schema."""
 
 
 def iso_currency(table: str) -> CheckConstraint:
     return CheckConstraint("currency ~ '^[A-Z]{3}$'", name=f"{table}_currency")
 
 
-class OrderRow(Base, table=True):  # type: ignore[call-arg]
+class OrderRow(Base, table=True):
     """An order of a brand's shop, once per (source, external id): a webhook retry is a no-op."""
 
     __tablename__ = "orders"
@@ -47,7 +49,7 @@ class OrderRow(Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class OrderItemRow(Base, table=True):  # type: ignore[call-arg]
+class OrderItemRow(Base, table=True):
     """A line of an order; a personalized line points at its immutable snapshot."""
 
     __tablename__ = "order_items"
@@ -69,7 +71,7 @@ class OrderItemRow(Base, table=True):  # type: ignore[call-arg]
     currency: str = Field(sa_column=Column(CHAR(3), nullable=False))
 
 
-class PaymentRow(Base, table=True):  # type: ignore[call-arg]
+class PaymentRow(Base, table=True):
     """A payment of an order as its provider reported it, once per provider event."""
 
     __tablename__ = "payments"
@@ -95,7 +97,7 @@ class PaymentRow(Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class ProductMappingRow(Base, table=True):  # type: ignore[call-arg]
+class ProductMappingRow(Base, table=True):
     """Which Atelier product a shop's product is, per platform."""
 
     __tablename__ = "product_mappings"

@@ -21,6 +21,7 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from atelier.contracts import ErrorCode, ErrorItem, new_id
@@ -142,15 +143,15 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
     _enter(connection, grant.brand_id, domain.key_actor(grant.key_prefix), grant, origin)
 
 
-async def _admit_user(connection: ASGIConnection, tokens: AdminTokens, token: str) -> None:
+async def _admit_user(request: Request, tokens: AdminTokens, token: str) -> None:
     """A brand user's token on the admin API: admins may do everything, viewers only read."""
     user = await tokens.verify(token)
-    connection.app.state.rate_limits.check_key(f"{user.brand_id} user:{user.user}",
-                                               "Authorization")
-    if user.role is Role.VIEWER and connection.scope["method"] not in ("GET", "HEAD"):
+    request.app.state.rate_limits.check_key(f"{user.brand_id} user:{user.user}",
+                                            "Authorization")
+    if user.role is Role.VIEWER and request.method not in ("GET", "HEAD"):
         raise _refused(Forbidden, ErrorCode.ROLE_NOT_ALLOWED, "Authorization",
                        "A viewer may only read; this needs the admin role.")
-    _enter(connection, user.brand_id, f"user:{user.user}", None, None)
+    _enter(request, user.brand_id, f"user:{user.user}", None, None)
 
 
 def _enter(
@@ -165,7 +166,7 @@ def _enter(
     )
 
 
-Access = Callable[[ASGIConnection], Awaitable[None]]
+Access = Callable[[Request], Awaitable[None]]
 
 
 def requires(access: Access) -> dict[str, Any]:
@@ -187,14 +188,14 @@ async def widget_key(connection: ASGIConnection) -> None:
     await _admit(connection, frozenset(KeyKind))
 
 
-async def admin_key(connection: ASGIConnection) -> None:
+async def admin_key(request: Request) -> None:
     """Access to admin routes: the secret key, or a brand user's token (see ``tokens``)."""
-    tokens: AdminTokens = connection.app.state.admin_tokens
-    credential = _bearer(connection)
+    tokens: AdminTokens = request.app.state.admin_tokens
+    credential = _bearer(request)
     if credential is not None and tokens.enabled and looks_like_token(credential):
-        await _admit_user(connection, tokens, credential)
+        await _admit_user(request, tokens, credential)
     else:
-        await _admit(connection, frozenset({KeyKind.SECRET}))
+        await _admit(request, frozenset({KeyKind.SECRET}))
 
 
 def caller(request: Request, runtime: NamedDependency[Runtime]) -> Caller:
@@ -231,7 +232,7 @@ class BrandCors:
         self.max_age = str(max_age_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":
@@ -242,8 +243,8 @@ class BrandCors:
                 return
 
         async def send_with_cors(message: Message) -> None:
-            allowed = scope.get(ALLOWED_ORIGIN)  # type: ignore[call-overload]
-            if message["type"] == "http.response.start" and allowed:
+            allowed = scope.get(ALLOWED_ORIGIN)
+            if message["type"] == "http.response.start" and isinstance(allowed, str):
                 message["headers"] = [
                     *message.get("headers", ()),
                     (b"access-control-allow-origin", allowed.encode("latin-1")),

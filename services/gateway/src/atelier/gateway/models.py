@@ -2,12 +2,23 @@
 
 from datetime import datetime
 
-from sqlalchemy import ARRAY, CheckConstraint, Column, DateTime, ForeignKey, String, Text, func
-from sqlmodel import Field
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 
-Base = model_base("gateway")
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="gateway"))):
+    """Every table of this service, in its own Postgres schema."""
 
 
 def _timestamp(nullable: bool = False) -> Column:
@@ -18,7 +29,7 @@ def _timestamp(nullable: bool = False) -> Column:
     )
 
 
-class BrandRow(Base, table=True):  # type: ignore[call-arg]
+class BrandRow(Base, table=True):
     __tablename__ = "brands"
 
     id: str = Field(primary_key=True, max_length=64)
@@ -27,7 +38,7 @@ class BrandRow(Base, table=True):  # type: ignore[call-arg]
     created_at: datetime | None = Field(default=None, sa_column=_timestamp())
 
 
-class ApiKeyRow(Base, table=True):  # type: ignore[call-arg]
+class ApiKeyRow(Base, table=True):
     """Only the SHA-256 of a key is stored; the key itself is shown once, when it is made."""
 
     __tablename__ = "api_keys"
@@ -46,7 +57,7 @@ class ApiKeyRow(Base, table=True):  # type: ignore[call-arg]
     revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
-class IdempotencyRow(Base, table=True):  # type: ignore[call-arg]
+class IdempotencyRow(Base, table=True):
     """An Idempotency-Key of a brand; ``status_code`` is NULL while its request is in flight."""
 
     __tablename__ = "idempotency_keys"

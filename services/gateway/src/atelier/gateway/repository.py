@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from atelier.contracts import new_id
 from atelier.gateway.domain import IssuedKey
@@ -30,7 +31,7 @@ async def set_allowed_origins(
     session: AsyncSession, brand_id: str, origins: list[str]
 ) -> BrandRow | None:
     return (await session.execute(
-        update(BrandRow).where(BrandRow.id == brand_id)  # type: ignore[arg-type]
+        update(BrandRow).where(col(BrandRow.id) == brand_id)
         .values(allowed_origins=origins).returning(BrandRow)
     )).scalar_one_or_none()
 
@@ -47,8 +48,8 @@ async def add_key(session: AsyncSession, brand_id: str, key: IssuedKey) -> ApiKe
 
 async def keys_of(session: AsyncSession, brand_id: str) -> list[ApiKeyRow]:
     rows = await session.execute(
-        select(ApiKeyRow).where(ApiKeyRow.brand_id == brand_id)
-        .order_by(ApiKeyRow.created_at, ApiKeyRow.id)  # type: ignore[arg-type]
+        select(ApiKeyRow).where(col(ApiKeyRow.brand_id) == brand_id)
+        .order_by(col(ApiKeyRow.created_at), col(ApiKeyRow.id))
     )
     return list(rows.scalars())
 
@@ -56,7 +57,7 @@ async def keys_of(session: AsyncSession, brand_id: str) -> list[ApiKeyRow]:
 async def key_for_update(session: AsyncSession, brand_id: str, key_id: str) -> ApiKeyRow | None:
     """The brand's key, locked with the brand's other keys (a revocation counts what stays)."""
     rows = await session.execute(
-        select(ApiKeyRow).where(ApiKeyRow.brand_id == brand_id).with_for_update()
+        select(ApiKeyRow).where(col(ApiKeyRow.brand_id) == brand_id).with_for_update()
     )
     return next((row for row in rows.scalars() if row.id == key_id), None)
 
@@ -64,15 +65,15 @@ async def key_for_update(session: AsyncSession, brand_id: str, key_id: str) -> A
 async def active_secret_keys(session: AsyncSession, brand_id: str) -> int:
     return (await session.execute(
         select(func.count()).select_from(ApiKeyRow).where(
-            ApiKeyRow.brand_id == brand_id, ApiKeyRow.kind == "secret",
-            ApiKeyRow.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(ApiKeyRow.brand_id) == brand_id, col(ApiKeyRow.kind) == "secret",
+            col(ApiKeyRow.revoked_at).is_(None),
         )
     )).scalar_one()
 
 
 async def revoke_key(session: AsyncSession, key: ApiKeyRow) -> ApiKeyRow:
     await session.execute(
-        update(ApiKeyRow).where(ApiKeyRow.id == key.id).values(revoked_at=func.now())
+        update(ApiKeyRow).where(col(ApiKeyRow.id) == key.id).values(revoked_at=func.now())
     )
     await session.refresh(key)
     return key
@@ -82,8 +83,8 @@ async def active_key(session: AsyncSession, key_hash: str) -> tuple[ApiKeyRow, B
     row = (
         await session.execute(
             select(ApiKeyRow, BrandRow)
-            .join(BrandRow, BrandRow.id == ApiKeyRow.brand_id)
-            .where(ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None))  # type: ignore[union-attr]
+            .join(BrandRow, col(BrandRow.id) == ApiKeyRow.brand_id)
+            .where(col(ApiKeyRow.key_hash) == key_hash, col(ApiKeyRow.revoked_at).is_(None))
         )
     ).first()
     return None if row is None else (row[0], row[1])
@@ -97,7 +98,8 @@ async def claim_idempotency_key(
     One statement, so two concurrent requests cannot both claim. A claim that never got its
     response (the process died) is taken over once it is older than ``stale_after``.
     """
-    t = IdempotencyRow.__table__
+    # set on every table model by SQLAlchemy; sqlmodel's type hints lack it
+    t = IdempotencyRow.__table__  # type: ignore[attr-defined]
     stmt = insert(t).values(brand_id=brand_id, key=key, request_hash=request_hash)
     claim = stmt.on_conflict_do_update(
         index_elements=[t.c.brand_id, t.c.key],
@@ -110,8 +112,7 @@ async def claim_idempotency_key(
         earlier = (
             await session.execute(
                 select(IdempotencyRow).where(
-                    IdempotencyRow.brand_id == brand_id,  # type: ignore[arg-type]
-                    IdempotencyRow.key == key,  # type: ignore[arg-type]
+                    col(IdempotencyRow.brand_id) == brand_id, col(IdempotencyRow.key) == key
                 )
             )
         ).scalar_one_or_none()
@@ -124,7 +125,7 @@ async def store_response(
 ) -> None:
     await session.execute(
         update(IdempotencyRow)
-        .where(IdempotencyRow.brand_id == brand_id, IdempotencyRow.key == key)  # type: ignore[arg-type]
+        .where(col(IdempotencyRow.brand_id) == brand_id, col(IdempotencyRow.key) == key)
         .values(status_code=status_code, response_body=body)
     )
 
@@ -133,8 +134,8 @@ async def release_idempotency_key(session: AsyncSession, brand_id: str, key: str
     """Forget an unanswered claim, so the client may retry with the same key."""
     await session.execute(
         delete(IdempotencyRow).where(
-            IdempotencyRow.brand_id == brand_id,  # type: ignore[arg-type]
-            IdempotencyRow.key == key,  # type: ignore[arg-type]
-            IdempotencyRow.status_code.is_(None),  # type: ignore[union-attr]
+            col(IdempotencyRow.brand_id) == brand_id,
+            col(IdempotencyRow.key) == key,
+            col(IdempotencyRow.status_code).is_(None),
         )
     )

@@ -1,18 +1,28 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, LargeBinary, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 
-Base = model_base("ingress")
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="ingress"))):
+    """Every table of this service, in its own Postgres schema."""
+
 
 SOURCES = ("shopify", "stripe")
 
 
-class WebhookEventRow(Base, table=True):  # type: ignore[call-arg]
+class WebhookEventRow(Base, table=True):
     """One verified delivery of a provider, kept raw (the body its signature was computed on).
 
     The provider's own event id is unique per source: Shopify and Stripe retry for hours or

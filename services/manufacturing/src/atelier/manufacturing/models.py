@@ -1,16 +1,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
-
-from atelier.kit.db import model_base
-
-Base = model_base("manufacturing")
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
-class WorkOrderRow(Base, table=True):  # type: ignore[call-arg]
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="manufacturing"))):
+    """Every table of this service, in its own Postgres schema."""
+
+
+class WorkOrderRow(Base, table=True):
     """The production of one paid order item; one per item, so a redelivered order event does
     not produce twice."""
 
@@ -35,7 +36,7 @@ class WorkOrderRow(Base, table=True):  # type: ignore[call-arg]
     )
 
 
-class BundleRow(Base, table=True):  # type: ignore[call-arg]
+class BundleRow(Base, table=True):
     """A production bundle (ZIP of SVG, DXF, PDF, PNG) in object storage, with its manifest."""
 
     __tablename__ = "bundles"

@@ -1,14 +1,15 @@
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, func
-from sqlmodel import Field
-
-from atelier.kit.db import model_base
-
-Base = model_base("notification")
+from sqlalchemy import Column, DateTime, MetaData, func
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
-class MessageRow(Base, table=True):  # type: ignore[call-arg]
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="notification"))):
+    """Every table of this service, in its own Postgres schema."""
+
+
+class MessageRow(Base, table=True):
     """The log of what was sent to whom, and why (the correlation id of the triggering flow)."""
 
     __tablename__ = "messages"

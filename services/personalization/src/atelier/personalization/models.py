@@ -1,13 +1,14 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 
-Base = model_base("personalization")
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="personalization"))):
+    """Every table of this service, in its own Postgres schema."""
 
 
 def server_timestamp() -> Any:
@@ -18,7 +19,7 @@ def server_timestamp() -> Any:
     )
 
 
-class ProductRow(Base, table=True):  # type: ignore[call-arg]
+class ProductRow(Base, table=True):
     """A brand's product; what a shopper personalizes is its current template."""
 
     __tablename__ = "products"
@@ -30,7 +31,7 @@ class ProductRow(Base, table=True):  # type: ignore[call-arg]
     created_at: datetime | None = server_timestamp()
 
 
-class TemplateRow(Base, table=True):  # type: ignore[call-arg]
+class TemplateRow(Base, table=True):
     """One published version of a product's zones. Insert-only: a database trigger
     (``templates_immutable``, see the first migration) refuses UPDATE and DELETE."""
 
@@ -47,7 +48,7 @@ class TemplateRow(Base, table=True):  # type: ignore[call-arg]
     published_at: datetime | None = server_timestamp()
 
 
-class FontRow(Base, table=True):  # type: ignore[call-arg]
+class FontRow(Base, table=True):
     """A font a brand uploaded; its bytes live in object storage under ``fonts/<sha256>``."""
 
     __tablename__ = "fonts"
@@ -63,7 +64,7 @@ class FontRow(Base, table=True):  # type: ignore[call-arg]
     created_at: datetime | None = server_timestamp()
 
 
-class WordListRow(Base, table=True):  # type: ignore[call-arg]
+class WordListRow(Base, table=True):
     """A brand's blocked words and the exceptions to them."""
 
     __tablename__ = "word_lists"

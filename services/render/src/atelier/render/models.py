@@ -1,11 +1,22 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Text, false, func
-from sqlmodel import Field
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    MetaData,
+    Text,
+    false,
+    func,
+)
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from atelier.kit.db import model_base
 
-Base = model_base("render")
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="render"))):
+    """Every table of this service, in its own Postgres schema."""
+
 
 # a ready render always says where its object is and what it is
 READY_HAS_OBJECT = (
@@ -14,7 +25,7 @@ READY_HAS_OBJECT = (
 )
 
 
-class RenderResult(Base, table=True):  # type: ignore[call-arg]
+class RenderResult(Base, table=True):
     """One render of one brand's design: requested (pending), then ready or failed. A failure is
     for good when the design cannot be drawn; it is ``retryable`` when the render gave up after
     transient faults (the store was down, say): the next request of the design, or a replay of

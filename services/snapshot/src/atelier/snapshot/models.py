@@ -1,16 +1,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, String, func
+from sqlalchemy import Column, DateTime, MetaData, String, func
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
-
-from atelier.kit.db import model_base
-
-Base = model_base("snapshot")
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
-class SnapshotRow(Base, table=True):  # type: ignore[call-arg]
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="snapshot"))):
+    """Every table of this service, in its own Postgres schema."""
+
+
+class SnapshotRow(Base, table=True):
     """A frozen design. Only its lifecycle columns ever change, along the transitions of
     ``domain.LIFECYCLE``, and a locked row not at all: the database refuses anything else
     (trigger ``snapshots_guard`` and the status check, see the first migration)."""

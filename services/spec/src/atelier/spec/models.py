@@ -1,14 +1,15 @@
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text, func
-from sqlmodel import Field
-
-from atelier.kit.db import model_base
-
-Base = model_base("spec")
+from sqlalchemy import Column, DateTime, MetaData, Text, func
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
 
-class DesignSpecRow(Base, table=True):  # type: ignore[call-arg]
+class Base(SQLModel, registry=registry(metadata=MetaData(schema="spec"))):
+    """Every table of this service, in its own Postgres schema."""
+
+
+class DesignSpecRow(Base, table=True):
     """One distinct design of one brand; never updated (content-addressed)."""
 
     __tablename__ = "design_specs"

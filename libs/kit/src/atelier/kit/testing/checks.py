@@ -6,13 +6,13 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, text
+from sqlalchemy import Connection, CursorResult, MetaData, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -134,7 +134,7 @@ async def assert_brand_isolation(
     even then no row of a brand is written. A brand column that may be NULL (a row that belongs
     to no brand yet) is written and seen only across brands. The role is not the tables' owner,
     nor a superuser, nor exempt from row-level security."""
-    schema, role = settings.schema, settings.database_role
+    schema, role = settings.database_schema, settings.database_role
     assert role, "the service connects as a role of its own"
     owner = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     db = Database(service_database_url(settings), schema, pool_size=1)
@@ -142,13 +142,13 @@ async def assert_brand_isolation(
     tables: dict[str, list[asyncpg.Record]] = {}
     brand_of: dict[str, str] = {}
     try:
-        for column in await owner.fetch(
+        for field in await owner.fetch(
             "SELECT table_name, column_name, data_type, is_nullable, character_maximum_length "
             "FROM information_schema.columns WHERE table_schema = $1 ORDER BY ordinal_position",
             schema,
         ):
-            if column["table_name"] not in KIT_TABLE_NAMES:
-                tables.setdefault(column["table_name"], []).append(column)
+            if field["table_name"] not in KIT_TABLE_NAMES:
+                tables.setdefault(field["table_name"], []).append(field)
         assert tables, f"{schema} has no tenant tables"
         brand_of.update({table: (brand_columns or {}).get(table, "brand_id") for table in tables})
 
@@ -174,6 +174,7 @@ async def assert_brand_isolation(
                 walled = await owner.fetchrow(
                     "SELECT c.relrowsecurity, pg_get_userbyid(c.relowner) AS owner "
                     "FROM pg_class c WHERE c.oid = $1::regclass", f'"{schema}"."{table}"')
+                assert walled is not None, f"no table {schema}.{table}"
                 assert walled["relrowsecurity"], f"{schema}.{table} has no row-level security"
                 assert walled["owner"] != role, f"{role} owns {schema}.{table}"
                 for brand in (a, b):
@@ -190,9 +191,9 @@ async def assert_brand_isolation(
                     seen[a] = list((await session.execute(unscoped)).scalars())
             finally:
                 context.brand_id.reset(token)
-            for brand in (b, None):
-                async with db.session(brand_id=brand) as session:
-                    seen[brand] = list((await session.execute(unscoped)).scalars())
+            for other in (b, None):
+                async with db.session(brand_id=other) as session:
+                    seen[other] = list((await session.execute(unscoped)).scalars())
             assert seen == {a: [a], b: [b], None: []}, f"{schema}.{table}: {seen}"
             ours = text(f'SELECT "{column}" FROM {name} WHERE "{column}" IN (:a, :b)')
             unbranded = text(f'SELECT count(*) FROM {name} WHERE "{column}" IS NULL')
@@ -201,8 +202,8 @@ async def assert_brand_isolation(
 
             async with db.session(brand_id=a) as session:
                 for change in (f'UPDATE {name} SET "{column}" = "{column}"', f"DELETE FROM {name}"):
-                    result = await session.execute(text(f'{change} WHERE "{column}" = :b'),
-                                                    {"b": b})
+                    result = cast(CursorResult, await session.execute(
+                        text(f'{change} WHERE "{column}" = :b'), {"b": b}))
                     assert result.rowcount == 0, f"{schema}.{table}: {change} reached brand b"
             for scope in ({"brand_id": a}, {"across_brands": True}):
                 async with db.session(**scope) as session:
@@ -226,8 +227,8 @@ async def assert_brand_isolation(
         await db.dispose()
         async with owner.transaction():
             await owner.execute("SET LOCAL session_replication_role = replica")
-            for table, column in reversed(brand_of.items()):
+            for table, brand_column in reversed(brand_of.items()):
                 await owner.execute(
-                    f'DELETE FROM "{schema}"."{table}" WHERE "{column}" = ANY($1::text[])',
+                    f'DELETE FROM "{schema}"."{table}" WHERE "{brand_column}" = ANY($1::text[])',
                     [a, b])
         await owner.close()

@@ -39,9 +39,13 @@ IDEMPOTENT = {**WITH_BODY, **problems(409)}
 def json_response(
     model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response[Any]:
-    return Response(
-        content=model.model_dump_json().encode(),
-        status_code=status_code,
-        media_type=MediaType.JSON,
-        headers=headers,
-    )
+    return encoded_json(model.model_dump_json().encode(), status_code, headers)
+
+
+def encoded_json(
+    body: bytes, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """JSON encoded already (e.g. to compute its ETag first): the route's ``Response[Model]``
+    annotation documents what it holds."""
+    return Response(content=body, status_code=status_code, media_type=MediaType.JSON,
+                    headers=headers)

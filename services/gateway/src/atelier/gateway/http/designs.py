@@ -16,6 +16,7 @@ from atelier.gateway.http.common import (
     WITH_BODY,
     AppRuntime,
     KeyCaller,
+    encoded_json,
     json_response,
 )
 from atelier.gateway.http.idempotency import OncePerKey
@@ -34,8 +35,8 @@ async def product_config(
     # Vary on the key: a shared cache must not answer one brand's key with another's response
     headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE, "Vary": auth.KEY_HEADER}
     if domain.etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(content=b"", status_code=304, headers=headers)
-    return Response(content=body, media_type=MediaType.JSON, headers=headers)
+        return encoded_json(b"", 304, headers)
+    return encoded_json(body, headers=headers)
 
 
 async def _check(runtime: Runtime, caller: Caller, design: schemas.Design, check: str) -> Response:
