@@ -4,6 +4,7 @@ from typing import ClassVar
 
 import pytest
 
+from atelier.kit.retry import Backoff
 from atelier.kit.settings import ServiceSettings
 
 
@@ -30,3 +31,16 @@ def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATELIER_PROBE_MAX_DELIVER", "1")
     with pytest.raises(ValueError, match="max_deliver"):
         ProbeSettings()
+
+
+def test_the_default_retry_schedules_outlast_a_15_minute_outage() -> None:
+    settings = ProbeSettings()
+    for backoff in (settings.delivery_backoff, settings.outbox_backoff):
+        waits = backoff.schedule()
+        assert sum(waits) >= 15 * 60  # before a message is dead-lettered or a row parked
+        assert max(waits) == settings.retry_max_delay_s  # and no single wait is longer
+
+
+def test_the_retry_schedule_doubles_from_its_base_up_to_its_cap() -> None:
+    assert Backoff(1.0, 10.0, attempts=6).schedule() == [1, 2, 4, 8, 10]
+    assert Backoff(1.0, 10.0, attempts=1).schedule() == []  # one attempt: no wait
