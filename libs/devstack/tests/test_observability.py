@@ -321,11 +321,15 @@ def test_alerts_cover_what_the_on_call_must_know(alert_rules) -> None:
     for name in ("up", "atelier_http_requests_total",
                  "atelier_http_request_duration_seconds_bucket",
                  "atelier_rpc_duration_seconds_count", "atelier_rpc_duration_seconds_bucket",
-                 "atelier_messages_dead_lettered_total", "atelier_outbox_lag_seconds_bucket"):
+                 "atelier_messages_dead_lettered_total", "atelier_outbox_lag_seconds_bucket",
+                 "atelier_outbox_oldest_unpublished_age_seconds", "atelier_outbox_parked"):
         assert name in by_metric, f"no alert on {name}"
     for rule in by_metric["atelier_messages_dead_lettered_total"]:
         text = rule["annotations"]["description"]
         assert "dlq list" in text and "dlq replay" in text
+    for rule in by_metric["atelier_outbox_parked"]:
+        text = rule["annotations"]["description"]
+        assert "dlq list" in text and "dlq retry-outbox" in text
 
 
 # --- Grafana ----------------------------------------------------------------------------------
@@ -393,7 +397,8 @@ def test_dashboard_queries_use_only_exported_metrics_and_labels() -> None:
     for name in ("atelier_http_requests_total", "atelier_http_request_duration_seconds_bucket",
                  "atelier_rpc_duration_seconds_bucket", "atelier_outbox_published_total",
                  "atelier_outbox_lag_seconds_bucket", "atelier_messages_dead_lettered_total",
-                 "atelier_rows_purged_total", "atelier_rate_limited_total"):
+                 "atelier_rows_purged_total", "atelier_rate_limited_total",
+                 "atelier_outbox_oldest_unpublished_age_seconds", "atelier_outbox_parked"):
         assert name in shown, f"no panel shows {name}"
 
 

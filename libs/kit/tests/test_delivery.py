@@ -1,6 +1,9 @@
 """Delivery rules of durable consumers on real JetStream: dedup, inbox, retry, dead letters."""
 
 import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
 
 import nats
 import pytest
@@ -10,6 +13,7 @@ from atelier.kit import context
 from atelier.kit.broker import namespaced_stream, retry_delay
 from atelier.kit.errors import PoisonMessage
 from atelier.kit.outbox import UnitOfWork
+from atelier.kit.testing.fakes import InMemoryStore
 from atelier.kit.testing.plugin import eventually, running, stream_messages
 
 
@@ -39,6 +43,19 @@ async def settled(nats_url: str, namespace: str, durable: str) -> bool:
 
 async def dead_letters(nats_url: str, namespace: str) -> list:
     return await stream_messages(nats_url, namespaced_stream(namespace, "DLQ_COMMERCE"))
+
+
+class StoreAway(InMemoryStore):
+    """An object store that is unreachable until the event loop's clock reaches ``back_at``."""
+
+    def __init__(self, back_at: float) -> None:
+        super().__init__()
+        self.back_at = back_at
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        if asyncio.get_running_loop().time() < self.back_at:
+            raise ConnectionError("object store unreachable")
+        await super().put(key, data, content_type)
 
 
 class Calls:
@@ -87,22 +104,72 @@ async def test_the_same_message_delivered_twice_changes_state_once(
     assert await kit.count("twice") == 1
 
 
+@contextlib.asynccontextmanager
+async def answers_to_jetstream(
+    nats_url: str, namespace: str, durable: str
+) -> AsyncIterator[list[tuple[str, float | None]]]:
+    """What the consumer answers JetStream about each delivery, as JetStream receives it (acks
+    go to ``$JS.ACK.<stream>.<durable>…``): ``("-NAK", delay in seconds)``, ``("+ACK", None)``…
+    Progress reports (``+WPI``) are left out."""
+    stream = namespaced_stream(namespace, "EVT_COMMERCE")
+    nc = await nats.connect(nats_url)
+    answers: list[tuple[str, float | None]] = []
+
+    async def heard(msg) -> None:  # noqa: ANN001
+        kind, _, args = (msg.data or b"+ACK").decode().partition(" ")  # empty: an ACK
+        if kind != "+WPI":
+            answers.append((kind, json.loads(args)["delay"] / 1e9 if args else None))
+
+    await nc.subscribe(f"$JS.ACK.{stream}.{durable}.>", cb=heard)
+    await nc.flush()
+    try:
+        yield answers
+    finally:
+        await nc.close()
+
+
 async def test_a_transient_failure_is_retried_with_growing_delays_until_it_succeeds(
     kit, client_bus, nats_url, namespace
 ) -> None:
-    runtime = kit.runtime(retry_base_delay_s=0.2)
+    runtime = kit.runtime()
     calls = Calls(failures=2)
     runtime.bus.consume(kit.TICKED, "count", calls.wrap(kit.counting()))
-    async with running(runtime):
+    async with (running(runtime),
+                answers_to_jetstream(nats_url, namespace, "commerce-count") as answers):
         await publish(client_bus, kit, tick(kit, "flaky").model_dump_json().encode())
         await eventually(lambda: kit.count("flaky"))
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
-    assert len(calls.at) == 3
-    gaps = [later - earlier for earlier, later in zip(calls.at, calls.at[1:], strict=False)]
-    # a plain NAK would come back within milliseconds; each retry waits at least its delay
+        await eventually(lambda: len(answers) == 3)
+    # a plain NAK would come back within milliseconds: each asks JetStream to wait its delay,
+    # growing on the schedule
     delays = [retry_delay(runtime.settings, delivered) for delivered in (1, 2)]
     assert delays[1] > delays[0]
-    assert all(gap >= delay * 0.9 for gap, delay in zip(gaps, delays, strict=True))
+    assert answers == [("-NAK", delays[0]), ("-NAK", delays[1]), ("+ACK", None)]
+    assert len(calls.at) == 3
+    assert await dead_letters(nats_url, namespace) == []
+
+
+async def test_a_15_minute_outage_of_the_object_store_loses_nothing(
+    kit, client_bus, nats_url, namespace
+) -> None:
+    # the default schedule on a fast clock, against an outage as long on that clock
+    runtime = kit.runtime(**kit.fast_schedule())
+    assert sum(runtime.settings.delivery_backoff.schedule()) > kit.OUTAGE_S
+    store = StoreAway(back_at=asyncio.get_running_loop().time() + kit.OUTAGE_S)
+    counted, deliveries = kit.counting(), []
+
+    async def handle(uow: UnitOfWork, envelope: Envelope) -> None:
+        deliveries.append(envelope.id)
+        await store.put(f"ticks/{envelope.data.key}", b"tick", "text/plain")
+        await counted(uow, envelope)
+
+    runtime.bus.consume(kit.TICKED, "count", handle)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "stored").model_dump_json().encode())
+        await eventually(lambda: kit.count("stored"), timeout=30)
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(deliveries) > 1  # it did fail, and was tried again
+    assert await kit.count("stored") == 1 and await store.exists("ticks/stored")
     assert await dead_letters(nats_url, namespace) == []
 
 
@@ -188,9 +255,9 @@ async def test_a_failing_gave_up_hook_leaves_the_message_parked(
     async with running(runtime):
         await publish(client_bus, kit, tick(kit, "doomed").model_dump_json().encode())
         [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        # settled: terminated, so nothing is left to redeliver and park again
         await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
-        await asyncio.sleep(0.3)
-        assert len(await dead_letters(nats_url, namespace)) == 1  # parked once, not redelivered
+    assert len(await dead_letters(nats_url, namespace)) == 1
     assert dead.headers["Atelier-Dlq-Reason"].startswith("failed 2 times")
 
 

@@ -9,8 +9,12 @@ import nats
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import STREAMS
 from atelier.kit.broker import declare_streams, namespaced_stream
-from atelier.kit.outbox import OutboxRelay
+from atelier.kit.relay import OutboxRelay
 from atelier.kit.testing.plugin import eventually, running, stream_messages
+
+
+def sample(runtime, name: str, **labels: str) -> float | None:  # noqa: ANN001
+    return runtime.metrics.registry.get_sample_value(name, labels)
 
 
 async def test_an_event_committed_while_nats_is_down_is_delivered_once_it_is_back(
@@ -19,30 +23,39 @@ async def test_an_event_committed_while_nats_is_down_is_delivered_once_it_is_bac
     nc = await nats.connect(nats_server.url)
     await declare_streams(nc.jetstream(), STREAMS, namespace)
     await nc.close()
-    runtime = kit.runtime(nats_url=nats_server.url)
+    # one attempt per row: were the outage counted against the rows, they would all be parked
+    runtime = kit.runtime(nats_url=nats_server.url, outbox_max_attempts=1)
     runtime.bus.consume(kit.TICKED, "count", kit.counting())
     stream = namespaced_stream(namespace, "EVT_COMMERCE")
     async with running(runtime):
         # FastStream hands this on to nats-py: negative means "never give up reconnecting"
         assert runtime.broker.connection.options["max_reconnect_attempts"] == -1
         nats_server.stop()
-        await kit.emit(runtime, "outage")
+        sent = await kit.emit(runtime, "outage")
+        sent += await kit.emit(runtime, "outage-2")
 
-        async def attempted_but_unpublished() -> bool:
-            rows = await kit.outbox_rows()
-            return rows[0]["attempts"] >= 1 and rows[0]["published_at"] is None
+        async def outage_outlasted_the_attempts() -> bool:
+            failed = sample(runtime, "atelier_outbox_publish_failures_total", fault="broker")
+            return (failed or 0) > 2
 
-        await eventually(attempted_but_unpublished, timeout=30)
+        await eventually(outage_outlasted_the_attempts, timeout=30)
+        assert sample(runtime, "atelier_outbox_oldest_unpublished_age_seconds") > 0
+        rows = await kit.outbox_rows()
+        assert [(row["attempts"], row["parked_at"], row["published_at"]) for row in rows] == [
+            (0, None, None)] * 2  # nobody's fault: no row charged
         nats_server.start()
 
         async def published() -> bool:
-            return (await kit.outbox_rows())[0]["published_at"] is not None
+            return all(row["published_at"] is not None for row in await kit.outbox_rows())
 
         await eventually(published, timeout=30)
-        await eventually(lambda: kit.count("outage"), timeout=30)  # the consumer came back too
+        await eventually(lambda: kit.count("outage-2"), timeout=30)  # the consumer came back too
         assert not runtime.broker.connection.is_closed
-    assert len(await stream_messages(nats_server.url, stream)) == 1
-    assert await kit.count("outage") == 1
+    messages = await stream_messages(nats_server.url, stream)
+    assert [m.headers["Nats-Msg-Id"] for m in messages] == [e.id for e in sent]  # in order
+    assert (await kit.count("outage"), await kit.count("outage-2")) == (1, 1)
+    assert sample(runtime, "atelier_outbox_parked") == 0
+    assert sample(runtime, "atelier_outbox_oldest_unpublished_age_seconds") == 0
 
 
 async def test_the_relay_publishes_in_commit_order(kit, nats_url, namespace) -> None:
@@ -78,8 +91,10 @@ async def test_concurrent_relays_skip_each_others_rows_and_publish_each_row_once
     async def quick_publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
         published.append(headers["Nats-Msg-Id"])
 
-    first = OutboxRelay(runtime.db, runtime.tables.outbox, slow_publish, batch=3)
-    second = OutboxRelay(runtime.db, runtime.tables.outbox, quick_publish, batch=3)
+    backoff = runtime.settings.outbox_backoff
+    first = OutboxRelay(runtime.db, runtime.tables.outbox, slow_publish, backoff=backoff, batch=3)
+    second = OutboxRelay(runtime.db, runtime.tables.outbox, quick_publish, backoff=backoff,
+                         batch=3)
     try:
         first_run = asyncio.create_task(first.relay_once())
         await first_holds_its_rows.wait()
@@ -106,7 +121,8 @@ async def test_a_cancelled_relay_stops_even_when_a_library_swallows_the_cancel(k
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.sleep(60)
 
-    relay = OutboxRelay(runtime.db, runtime.tables.outbox, swallowing_publish, poll_s=0.05)
+    relay = OutboxRelay(runtime.db, runtime.tables.outbox, swallowing_publish,
+                        backoff=runtime.settings.outbox_backoff, poll_s=0.05)
     try:
         task = asyncio.create_task(relay.run())
         await publishing.wait()

@@ -5,6 +5,7 @@ from typing import ClassVar
 import pytest
 
 from atelier.kit.db import service_database_url
+from atelier.kit.retry import Backoff
 from atelier.kit.settings import ServiceSettings
 
 
@@ -47,3 +48,16 @@ def test_a_service_connects_as_its_own_role_not_as_the_owner(
     )
     monkeypatch.setenv("ATELIER_DATABASE_ROLE", "")  # no role: as database_url's own user
     assert service_database_url(ProbeSettings(database_url=owner)) == owner
+
+
+def test_the_default_retry_schedules_outlast_a_15_minute_outage() -> None:
+    settings = ProbeSettings()
+    for backoff in (settings.delivery_backoff, settings.outbox_backoff):
+        waits = backoff.schedule()
+        assert sum(waits) >= 15 * 60  # before a message is dead-lettered or a row parked
+        assert max(waits) == settings.retry_max_delay_s  # and no single wait is longer
+
+
+def test_the_retry_schedule_doubles_from_its_base_up_to_its_cap() -> None:
+    assert Backoff(1.0, 10.0, attempts=6).schedule() == [1, 2, 4, 8, 10]
+    assert Backoff(1.0, 10.0, attempts=1).schedule() == []  # one attempt: no wait

@@ -21,6 +21,7 @@ from typing import Any
 
 import nats.js.errors
 from faststream import AckPolicy
+from faststream.exceptions import IncorrectState
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsMessage, PullSub
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
@@ -127,8 +128,13 @@ class HandlerTimeout(Exception):
 
 
 def retry_delay(settings: ServiceSettings, delivered: int) -> float:
-    """Growing delay before the next delivery: base, 2×base, 4×base … capped."""
-    return min(settings.retry_base_delay_s * 2 ** max(delivered - 1, 0), settings.retry_max_delay_s)
+    """Growing delay before the next delivery: base, 2×base, 4×base … capped.
+
+    The kit asks for it with each NAK rather than setting the consumer's BackOff: JetStream uses
+    a BackOff only after AckWait runs out (a bare NAK comes back at once), replaces AckWait with
+    its first value (a handler longer than that would be delivered twice) and adds it to a NAK's
+    own delay."""
+    return settings.delivery_backoff.delay(delivered)
 
 
 class Bus:
@@ -170,6 +176,14 @@ class Bus:
             stream=self.stream(subject),
             timeout=5.0,
         )
+
+    def connected(self) -> bool:
+        """Whether the connection to NATS is up: when it is not, a failed publication is the
+        broker's fault, not the message's (the outbox relay counts it against no row)."""
+        try:
+            return self.broker.connection.is_connected
+        except IncorrectState:  # not connected yet
+            return False
 
     async def dead_letter(self, msg: NatsMessage, consumer: str, reason: str) -> None:
         raw = msg.raw_message

@@ -1,4 +1,4 @@
-"""Every service's command line: ``python -m atelier.<svc> [serve|setup|revision -m MSG]``.
+"""Every service's command line: ``python -m atelier.<svc> [serve|setup|revision -m MSG|dlq …]``.
 
 ``setup`` is the deploy step (a Kubernetes Job, or ``make run``): it applies the service's
 migrations as the owner of its tables, lets the service's own role use them (see
@@ -15,10 +15,12 @@ from alembic import command
 
 from atelier.kit import dlq
 from atelier.kit.broker import declare_owned_streams, nats_options
+from atelier.kit.db import Database
 from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
 from atelier.kit.server import CombinedWritesProtocol
 from atelier.kit.settings import ServiceSettings
+from atelier.kit.tables import kit_tables
 
 
 async def setup(settings: ServiceSettings) -> None:
@@ -35,18 +37,38 @@ async def setup(settings: ServiceSettings) -> None:
 async def dead_letters_command(
     settings: ServiceSettings, action: str, sequences: list[int] | None
 ) -> None:
-    nc = await nats.connect(settings.nats_url, **nats_options(settings))
-    try:
-        js, ns = nc.jetstream(), settings.bus_namespace
-        if action == "list":
-            letters = await dlq.dead_letters(js, settings.service, ns)
-        else:
-            letters = await dlq.replay(js, settings.service, ns, set(sequences or []) or None)
+    """``dlq list``: the dead letters, then the parked outbox rows (marked ``outbox``);
+    ``dlq replay``: the dead letters back to their subjects; ``dlq retry-outbox``: the parked
+    rows back to the relay. ``--seq`` picks some (stream sequences, or outbox seqs)."""
+    chosen = set(sequences or []) or None
+    if action in ("list", "replay"):
+        nc = await nats.connect(settings.nats_url, **nats_options(settings))
+        try:
+            js, ns = nc.jetstream(), settings.bus_namespace
+            if action == "list":
+                letters = await dlq.dead_letters(js, settings.service, ns)
+            else:
+                letters = await dlq.replay(js, settings.service, ns, chosen)
+        finally:
+            await nc.close()
         for letter in letters:
             print(f"{letter.sequence}\t{letter.subject}\t{letter.consumer}\t{letter.reason}")
         print(f"{len(letters)} dead letter(s) {'replayed' if action == 'replay' else 'in store'}")
-    finally:
-        await nc.close()
+    if action in ("list", "retry-outbox"):
+        db = Database(settings.database_url, settings.database_schema)
+        outbox = kit_tables(settings.database_schema).outbox
+        try:
+            if action == "list":
+                rows = await dlq.parked_rows(db, outbox)
+            else:
+                rows = await dlq.retry_parked(db, outbox, chosen)
+        finally:
+            await db.dispose()
+        for row in rows:
+            print(f"outbox {row.seq}\t{row.subject}\tparked after {row.attempts} attempt(s)\t"
+                  f"{row.reason}")
+        done = "sent back to the relay" if action == "retry-outbox" else "parked"
+        print(f"{len(rows)} outbox row(s) {done}")
 
 
 def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> None:
@@ -57,9 +79,13 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
     sub.add_parser("setup", help="apply migrations and declare the streams this service owns")
     revision = sub.add_parser("revision", help="create a new migration")
     revision.add_argument("-m", "--message", required=True)
-    dead = sub.add_parser("dlq", help="list or replay this service's dead letters")
-    dead.add_argument("action", choices=["list", "replay"])
-    dead.add_argument("--seq", type=int, action="append", help="only these stream sequences")
+    dead = sub.add_parser(
+        "dlq", help="list this service's dead letters and parked outbox rows; replay the "
+        "dead letters or retry the parked rows once the cause is fixed",
+    )
+    dead.add_argument("action", choices=["list", "replay", "retry-outbox"])
+    dead.add_argument("--seq", type=int, action="append",
+                      help="only these (dead letters' stream sequences, outbox rows' seq)")
     args = parser.parse_args(argv)
     settings = settings_cls()
     # before uvicorn or alembic say anything; the app factory configures the same again

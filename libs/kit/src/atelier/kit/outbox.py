@@ -1,26 +1,18 @@
 """Transactional outbox and inbox.
 
 A handler's domain rows and the messages it emits are written in one transaction (``UnitOfWork``);
-the ``OutboxRelay`` publishes them afterwards with ``Nats-Msg-Id`` = envelope id, so a crash
-between commit and publish loses nothing and a re-publish is deduplicated. A consumer records the
-id of each message it handled in its inbox in the same transaction as its writes, so a redelivery
-changes state once. There is no publish-after-commit anywhere.
+the ``OutboxRelay`` (``atelier.kit.relay``) publishes them afterwards with ``Nats-Msg-Id`` =
+envelope id, so a crash between commit and publish loses nothing and a re-publish is deduplicated.
+The kit's consumer loop records the id of each message a consumer handled in its inbox in the same
+transaction as the handler's writes, so a redelivery changes state once; a command records its
+request key's answer likewise. There is no publish-after-commit anywhere.
 """
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
 
-import asyncpg
-from opentelemetry import propagate, trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind
+from opentelemetry import propagate
 from pydantic import BaseModel
 from sqlalchemy import (
-    Table,
-    func,
     insert,
     select,
     text,
@@ -31,13 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import Message
-from atelier.kit.db import Database, asyncpg_dsn
+from atelier.kit.db import Database
 from atelier.kit.tables import KitTables
-from atelier.kit.telemetry import Metrics
-
-log = logging.getLogger(__name__)
-
-Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
 
 
 def notify_channel(schema: str) -> str:
@@ -168,124 +155,3 @@ class UnitOfWork:
         effects, self._after_commit = self._after_commit, []
         for effect in effects:
             effect()
-
-
-def _cancel_requested() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-class OutboxRelay:
-    """Publishes committed outbox rows in order; woken by NOTIFY, polling as a fallback.
-
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several replicas can relay at once. When
-    NATS is unreachable the rows stay unpublished and are retried with a growing delay.
-    """
-
-    def __init__(
-        self,
-        db: Database,
-        outbox: Table,
-        publish: Publish,
-        metrics: Metrics | None = None,
-        poll_s: float = 2.0,
-        batch: int = 100,
-        tracer_provider: TracerProvider | None = None,
-    ) -> None:
-        self.db = db
-        self.outbox = outbox
-        self.publish = publish
-        self.metrics = metrics
-        self.poll_s = poll_s
-        self.batch = batch
-        self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
-
-    async def run(self) -> None:
-        delay = 0.1
-        # Runtime.stop() cancels this task, but a library may swallow the cancel (on Python 3.11
-        # asyncio.wait_for, used by nats-py and this loop, loses one that races a result): so a
-        # cancelled relay stops at its next round instead of relaying forever
-        while not _cancel_requested():
-            await self._ensure_listener()
-            try:
-                sent = await self.relay_once()
-                delay = 0.1
-            except Exception as exc:  # NATS or Postgres down: keep the rows, try again later
-                log.warning("outbox relay failed, retrying in %.1fs: %s", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                continue
-            if sent < self.batch:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                except TimeoutError:
-                    pass
-
-    async def relay_once(self) -> int:
-        """Publish up to one batch of pending rows; returns how many were published."""
-        o = self.outbox
-        async with self.db.sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(o.c.seq, o.c.message_id, o.c.subject, o.c.payload, o.c.created_at,
-                           o.c.trace_headers)
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.seq)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            done: list[int] = []
-            error: Exception | None = None
-            for row in rows:
-                try:
-                    # publish inside the emitter's trace: the broker's telemetry puts this
-                    # span's context in the message headers, for the consumers to continue
-                    with self.tracer.start_as_current_span(
-                        f"{row.subject} relay", context=propagate.extract(row.trace_headers),
-                        kind=SpanKind.PRODUCER,
-                    ):
-                        await self.publish(
-                            row.subject, row.payload, {"Nats-Msg-Id": row.message_id}
-                        )
-                except Exception as exc:
-                    error = exc
-                    break
-                done.append(row.seq)
-                if self.metrics:
-                    self.metrics.outbox_published.inc()
-                    lag = (datetime.now(UTC) - row.created_at).total_seconds()
-                    self.metrics.outbox_lag.observe(max(lag, 0.0))
-            if done:
-                await session.execute(
-                    update(o).where(o.c.seq.in_(done)).values(published_at=func.now())
-                )
-            if error is not None:
-                failed = rows[len(done)].seq
-                await session.execute(
-                    update(o)
-                    .where(o.c.seq == failed)
-                    .values(attempts=o.c.attempts + 1, last_error=str(error)[:1000])
-                )
-        if error is not None:
-            raise error
-        return len(done)
-
-    async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        try:
-            self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
-            await self._listener.add_listener(
-                notify_channel(self.db.schema), lambda *_: self._wake.set()
-            )
-        except Exception as exc:  # polling still delivers; LISTEN only lowers latency
-            log.warning("outbox LISTEN unavailable, polling: %s", exc)
-            self._listener = None
-
-    async def close(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()

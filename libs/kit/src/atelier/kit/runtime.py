@@ -9,7 +9,8 @@ from datetime import timedelta
 from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database, service_database_url
 from atelier.kit.housekeeping import Housekeeping, Purge
-from atelier.kit.outbox import OutboxRelay, UnitOfWork
+from atelier.kit.outbox import UnitOfWork
+from atelier.kit.relay import OutboxRelay
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.storage import ObjectStore
 from atelier.kit.tables import kit_tables
@@ -42,7 +43,8 @@ class Runtime:
         self.store = store
         outbox, inbox, keys = self.tables.outbox, self.tables.inbox, self.tables.request_keys
         self.relay = OutboxRelay(
-            self.db, outbox, self.bus.publish_raw, self.metrics, poll_s=settings.outbox_poll_s,
+            self.db, outbox, self.bus.publish_raw, backoff=settings.outbox_backoff,
+            connected=self.bus.connected, metrics=self.metrics, poll_s=settings.outbox_poll_s,
             tracer_provider=self.tracer_provider,
         )
         self.housekeeping = Housekeeping(self.db, self.metrics, settings.housekeeping_interval_s)

@@ -15,6 +15,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from atelier.kit.retry import Backoff
+
 
 class ServiceSettings(BaseSettings):
     service: ClassVar[str] = "service"
@@ -47,11 +49,20 @@ class ServiceSettings(BaseSettings):
     s3_bucket: str = "atelier"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
-    # delivery: JetStream AckWait and retries of durable consumers
+    # delivery: JetStream AckWait and the retry schedule of events. A consumer's message is
+    # tried max_deliver times, an outbox row outbox_max_attempts times, the waits doubling from
+    # retry_base_delay_s up to retry_max_delay_s: by default 1 s, 2 s … 64 s, then 2 min, about
+    # 18 minutes in all, so that an outage of the database, NATS or the object store of 15
+    # minutes loses nothing (a test holds the defaults to it)
     ack_wait_s: float = Field(default=30.0, gt=0)
-    max_deliver: int = Field(default=8, ge=2)
-    retry_base_delay_s: float = Field(default=0.5, gt=0)
-    retry_max_delay_s: float = Field(default=60.0, gt=0)
+    max_deliver: int = Field(default=16, ge=2)
+    retry_base_delay_s: float = Field(default=1.0, gt=0)
+    retry_max_delay_s: float = Field(default=120.0, gt=0)
+    outbox_max_attempts: int = Field(
+        default=16, ge=1,
+        description="publications of an outbox row the broker refuses before it is parked "
+        "(listed and retried with `dlq`); an unreachable NATS counts against no row",
+    )
     handler_timeout_s: float = Field(
         default=120.0, gt=0,
         description="a consumer's handler running longer is cut off, rolled back and retried",
@@ -131,6 +142,16 @@ class ServiceSettings(BaseSettings):
     def database_schema(self) -> str:
         """The Postgres schema this service owns."""
         return self.service
+
+    @property
+    def delivery_backoff(self) -> Backoff:
+        """When a consumer's message comes back after a transient failure."""
+        return Backoff(self.retry_base_delay_s, self.retry_max_delay_s, self.max_deliver)
+
+    @property
+    def outbox_backoff(self) -> Backoff:
+        """When the relay tries again an outbox row the broker refused."""
+        return Backoff(self.retry_base_delay_s, self.retry_max_delay_s, self.outbox_max_attempts)
 
 
 def settings_class(service: str) -> type[ServiceSettings]:

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+OUTBOX_PENDING = "outbox_pending"
+OUTBOX_PARKED = "outbox_parked"
 INBOX_BY_AGE = "inbox_received_at"
 REQUEST_KEYS_BY_AGE = "request_keys_created_at"
 
@@ -50,13 +52,20 @@ def kit_tables(schema: str) -> KitTables:
         Column("payload", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        # publications the broker refused, and the last reason
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text),
         # the emitter's trace context (W3C traceparent/tracestate), so that the trace goes on
         # through the relay to every consumer
         Column("trace_headers", JSONB, nullable=False, server_default="{}"),
-        # the relay's query reads only this small index, however many rows were published
-        Index("outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+        # after a refusal, not before (NULL: at once); after the last attempt, parked: left for
+        # a person (`dlq list`, `dlq retry-outbox`) instead of blocking the rows behind it
+        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("parked_at", DateTime(timezone=True)),
+        # the relay's queries read only these small indexes, however many rows were published
+        Index(OUTBOX_PENDING, "seq",
+              postgresql_where=text("published_at IS NULL AND parked_at IS NULL")),
+        Index(OUTBOX_PARKED, "seq", postgresql_where=text("parked_at IS NOT NULL")),
     )
     inbox = Table(
         "inbox",

@@ -56,6 +56,25 @@ class Metrics:
             "Time from commit to publish of outbox rows",
             registry=self.registry,
         )
+        self.outbox_oldest_age = Gauge(
+            "atelier_outbox_oldest_unpublished_age_seconds",
+            "Age of the oldest outbox row still to publish, read by the relay each round (0: "
+            "none; parked rows are left out: see atelier_outbox_parked)",
+            registry=self.registry,
+        )
+        self.outbox_parked = Gauge(
+            "atelier_outbox_parked",
+            "Outbox rows parked after their last attempt, waiting for `dlq retry-outbox`",
+            registry=self.registry,
+        )
+        self.outbox_publish_failures = Counter(
+            "atelier_outbox_publish_failures",
+            "Failed publications of the outbox relay, by fault: 'message' (the broker refused "
+            "the row, which waits for its next attempt) or 'broker' (NATS down or not "
+            "answering: the round stopped, no row charged)",
+            ["fault"],
+            registry=self.registry,
+        )
         self.rpc_duration = Histogram(
             "atelier_rpc_duration_seconds",
             "Time to answer an rpc request, by subject and outcome (ok or the problem status)",

@@ -111,6 +111,7 @@ def settings_of(
             "max_deliver": 4,
             "retry_base_delay_s": 0.1,
             "retry_max_delay_s": 1.0,
+            "outbox_max_attempts": 4,
             "outbox_poll_s": 0.5,
             "log_json": False,
             "gc_freeze": False,  # many runtimes start in one test process
