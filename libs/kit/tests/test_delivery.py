@@ -6,7 +6,8 @@ import nats
 import pytest
 
 from atelier.contracts import Envelope, new_id
-from atelier.kit.broker import namespaced_stream, retry_delay
+from atelier.kit.broker import namespaced_stream
+from atelier.kit.delivery import retry_delay
 from atelier.kit.errors import PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.testing.plugin import eventually, running, stream_messages

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 import asyncpg
 from opentelemetry import propagate, trace
@@ -38,27 +38,38 @@ from atelier.kit.telemetry import Metrics
 log = logging.getLogger(__name__)
 
 Publish = Callable[[str, bytes, dict[str, str]], Awaitable[Any]]
+R = TypeVar("R")
 
 
 def notify_channel(schema: str) -> str:
     return f"atelier_outbox_{schema}"
 
 
-class UnitOfWork:
-    """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
+class UnitOfWork(Generic[R]):
+    """One transaction: domain rows, inbox mark and outbox rows commit together or not at all.
 
-    def __init__(self, db: Database, producer: str, tables: KitTables) -> None:
+    ``repository`` is the service's statements over this transaction's session, built by
+    ``repository_of(session)``: handlers write through it, never through SQL of their own, so
+    that tests can give them a fake (``atelier.kit.testing.fakes``)."""
+
+    def __init__(
+        self, db: Database, producer: str, tables: KitTables,
+        repository_of: Callable[[AsyncSession], R],
+    ) -> None:
         self.db = db
         self.producer = producer
         self.outbox = tables.outbox
         self.inbox = tables.inbox
         self.request_keys = tables.request_keys
+        self.repository_of = repository_of
         self.session: AsyncSession
+        self.repository: R
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
         self._after_commit: list[Callable[[], None]] = []
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> Self:
         self.session = self.db.sessions()
+        self.repository = self.repository_of(self.session)
         self._pending = []
         self._after_commit = []
         return self

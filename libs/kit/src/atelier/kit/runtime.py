@@ -4,9 +4,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from atelier.kit.broker import Bus, create_broker
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atelier.kit.broker import Bus, Units, create_broker
 from atelier.kit.db import Database
 from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import OutboxRelay, UnitOfWork
@@ -18,15 +22,25 @@ from atelier.kit.telemetry import Metrics, tracer_provider
 log = logging.getLogger(__name__)
 
 
+def no_repository(session: AsyncSession) -> None:
+    """The repository of a service that has none: its code uses ``uow.session``."""
+
+
 class Runtime:
     """Settings, database, bus, outbox relay, housekeeping, metrics and (optionally) object
-    storage."""
+    storage.
+
+    Its units of work give handlers ``repository(session)`` as ``uow.repository``; ``units``
+    replaces them (tests pass ``atelier.kit.testing.fakes.FakeUnits``: the service then runs
+    without Postgres, its entrypoints driven through ``bus.handle``)."""
 
     def __init__(
         self,
         settings: ServiceSettings,
         *,
         store: ObjectStore | None = None,
+        repository: Callable[[AsyncSession], Any] = no_repository,
+        units: Units | None = None,
     ) -> None:
         self.settings = settings
         self.service = settings.service
@@ -37,6 +51,8 @@ class Runtime:
         self.db = Database(settings.database_url, settings.schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
         self.tables = kit_tables(settings.schema)
+        self.repository = repository
+        self.units = units or self._unit_of_work
         self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider, self.uow)
         self.store = store
         outbox, inbox, keys = self.tables.outbox, self.tables.inbox, self.tables.request_keys
@@ -53,8 +69,11 @@ class Runtime:
                                     settings.request_key_retention_h * hours))
         self._tasks: list[asyncio.Task] = []
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.db, self.service, self.tables)
+    def uow(self) -> UnitOfWork[Any]:
+        return self.units()
+
+    def _unit_of_work(self) -> UnitOfWork[Any]:
+        return UnitOfWork(self.db, self.service, self.tables, self.repository)
 
     async def start(self) -> None:
         await self.bus.start()  # consumers and rpc subscriptions are live when this returns
