@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atelier.kit.broker import Bus, Units, create_broker
+from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database
+from atelier.kit.delivery import Units
 from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import OutboxRelay, UnitOfWork
 from atelier.kit.settings import ServiceSettings
