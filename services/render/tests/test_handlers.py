@@ -148,7 +148,7 @@ async def test_a_preview_given_up_on_transient_faults_is_tried_again_on_the_next
     store.up = True
     await render.bus.handle(SNAPSHOT_CREATED, snapshot_created(a_spec(), "snap-2"))
     assert len(units.emitted_data(RENDER_PREVIEW)) == 2
-    [*_, outcome] = await deliver_job(render, units)
+    outcome = await deliver_job(render, units)
     assert outcome.verdict == "ack"
     assert [c.snapshot_id for c in units.emitted_data(RENDER_COMPLETED)] == ["snap-2"]
     assert units.repository.renders[BRAND, event.data.spec_hash].reason is None
