@@ -1,6 +1,8 @@
 """The snapshot service's statements. Every one filters on the brand: another brand's snapshots
 do not exist. Rows leave as ``SnapshotView``s."""
 
+from typing import Any
+
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +53,7 @@ class SnapshotRepository:
         """Move the snapshot to ``status`` with its stamps: who, why, and when by the database's
         clock (the one ``created_at`` comes from). One UPDATE: the database accepts a transition
         only with its stamps together."""
+        stamps: dict[str, Any]
         if status == SnapshotStatus.VALIDATED:
             stamps = {"validated_by": by, "validated_at": func.now()}
         else:

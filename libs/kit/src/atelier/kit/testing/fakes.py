@@ -6,6 +6,7 @@ deliveries from NATS do, without NATS: the handler tests of every service work s
 """
 
 import copy
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Generic, Self, TypeVar
 
@@ -80,8 +81,8 @@ class FakeUnitOfWork(UnitOfWork[R]):
 
     def _forget(self) -> None:
         """Drop what this transaction did (not committed, or committed already)."""
-        self._pending = []
-        self._after_commit = []
+        self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._inbox: set[tuple[str, str]] = set()
         self._replies: dict[tuple[str, str, str], bytes] = {}
 
