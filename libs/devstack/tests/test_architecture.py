@@ -2,6 +2,8 @@
 
 - a service imports no other service (only atelier.contracts, atelier.kit, atelier.typeset);
 - ``domain`` modules import no framework and no I/O library;
+- SQL lives in a service's ``repository`` (and its tables in ``models``): handlers, subscribers
+  and the rest reach the database through ``uow.repository``, which tests replace with a fake;
 - no stream captures an ``rpc.`` subject, and every event and job is in exactly one stream;
 - a service names another service's rpc subjects only when ``catalog.CALLS`` lets it call them
   (its NATS user may publish on those alone).
@@ -50,6 +52,14 @@ def foreign_service_imports(source: str, service: str) -> list[str]:
 
 def io_imports(source: str) -> list[str]:
     return sorted({m for m in imported_modules(source) if m.split(".")[0] in IO_AND_FRAMEWORKS})
+
+
+SQL = {"sqlalchemy", "sqlmodel", "asyncpg"}
+SPEAKS_SQL = {"models", "repository"}  # modules (or packages) that may
+
+
+def sql_imports(source: str) -> list[str]:
+    return sorted({m for m in imported_modules(source) if m.split(".")[0] in SQL})
 
 
 def matches(pattern: str, subject: str) -> bool:
@@ -104,6 +114,13 @@ def test_a_domain_module_importing_io_is_caught() -> None:
     assert io_imports("import unicodedata\nfrom atelier.contracts import spec\n") == []
 
 
+def test_sql_outside_a_repository_is_caught() -> None:
+    source = "from sqlalchemy.dialects.postgresql import insert\nfrom atelier.kit.db import x\n"
+    assert sql_imports(source) == ["sqlalchemy.dialects.postgresql",
+                                   "sqlalchemy.dialects.postgresql.insert"]
+    assert sql_imports("from atelier.spec.repository import SpecRepository\n") == []
+
+
 def test_subject_matching_follows_nats_wildcards() -> None:
     assert matches("evt.spec.>", "evt.spec.spec.created")
     assert not matches("evt.spec.>", "evt.spec")
@@ -137,6 +154,19 @@ def test_the_services_have_domain_modules_to_check() -> None:
 @pytest.mark.parametrize("path", domain_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_domain_modules_import_no_framework_and_no_io(path: Path) -> None:
     assert io_imports(path.read_text()) == []
+
+
+def modules_without_sql() -> list[Path]:
+    """Every module of the services' code but their tables and repositories."""
+    return [
+        path for service, path in service_sources("src")
+        if not SPEAKS_SQL & {path.stem, *path.relative_to(ROOT / "services" / service).parts}
+    ]
+
+
+@pytest.mark.parametrize("path", modules_without_sql(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_repositories_and_models_speak_sql(path: Path) -> None:
+    assert sql_imports(path.read_text()) == []
 
 
 def test_no_stream_captures_an_rpc_subject() -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from atelier.contracts import Envelope, new_id
 from atelier.kit import context
-from atelier.kit.broker import namespaced_stream, retry_delay
+from atelier.kit.broker import namespaced_stream
+from atelier.kit.delivery import retry_delay
 from atelier.kit.errors import PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.testing.fakes import InMemoryStore

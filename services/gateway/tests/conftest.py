@@ -81,6 +81,7 @@ from atelier.kit.broker import Bus, brand_of, create_broker
 from atelier.kit.db import Database, asyncpg_dsn
 from atelier.kit.errors import Conflict, Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
+from atelier.kit.runtime import no_repository
 from atelier.kit.storage import LocalStore, ObjectStore
 from atelier.kit.tables import kit_tables
 from atelier.kit.telemetry import Metrics
@@ -400,7 +401,8 @@ async def client(
     # the fakes keep their request keys where the snapshot service keeps its own
     db = Database(settings.database_url, "snapshot")
     bus = Bus(create_broker(settings, metrics), settings, metrics,
-              units=lambda: UnitOfWork(db, "fake-services", kit_tables("snapshot")))
+              units=lambda: UnitOfWork(db, "fake-services", kit_tables("snapshot"),
+                                       no_repository))
     services.register(bus)
     async with AsyncTestClient(app=create_app(settings)) as client:
         client.blocking_portal.call(bus.start)  # live before the first request

@@ -33,6 +33,7 @@ from atelier.kit.testing.plugin import eventually, running
 from atelier.personalization import handlers
 from atelier.personalization.bootstrap import bootstrap
 from atelier.personalization.catalog import Catalog
+from atelier.personalization.fonts import Fonts
 from atelier.typeset.fonts import SHIPPED
 
 
@@ -171,7 +172,7 @@ async def test_what_another_replica_publishes_is_used_within_the_ttl(
 
         # another replica, off the bus here, publishes version 2 and blocks a word
         replica = bootstrap(settings)
-        elsewhere = Catalog(replica.db, replica.store, settings)  # type: ignore[arg-type]
+        elsewhere = Catalog(replica.uow, Fonts(replica.store), settings)  # type: ignore[arg-type]
         zones = [make_zone("initials", max_length=3)]
         async with replica.uow(brand) as uow:
             await handlers.publish_template(

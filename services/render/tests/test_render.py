@@ -27,26 +27,18 @@ from atelier.contracts.render import (
     RenderStatus,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.contracts.spec import DesignSpec, FontRef
 from atelier.kit import dlq
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
-from atelier.kit.testing.fakes import InMemoryStore
 from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.render import domain
 from atelier.render.bootstrap import bootstrap
 from atelier.typeset.fonts import shipped_font
 
-SANS = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
-
-
-def a_spec(text: str = "Ada", font: FontRef = SANS) -> DesignSpec:
-    zone = SpecZone(key="name", text=text, layer=Layer.ENGRAVE, width_mm=60, height_mm=12.5,
-                    bleed_mm=0, safe_mm=1, font=font, size_mm=8, colour="#112233",
-                    align=Align.CENTER, line_height=1.2, max_lines=1)
-    return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
+from .conftest import StoreDown, a_spec
 
 
 def hash_of(spec: DesignSpec) -> str:
@@ -256,19 +248,6 @@ async def test_an_undrawable_font_fails_and_is_dead_lettered(
     assert reason in parked.headers["Atelier-Dlq-Reason"]
     assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
     assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
-
-
-class StoreDown(InMemoryStore):
-    """An object store that is unreachable until ``up`` is set."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.up = False
-
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
-        if not self.up:
-            raise ConnectionError("object store unreachable")
-        await super().put(key, data, content_type)
 
 
 async def gave_up_on(settings_of, client_bus, db, brand: str, event, store: StoreDown) -> None:

@@ -1,12 +1,10 @@
-"""The NATS broker and the delivery rules every consumer follows (DESIGN §4).
+"""The NATS broker, and the delivery rules every consumer follows on it (DESIGN §4).
 
-- Durable pull consumers with manual acknowledgement. The kit, not the handler, owns the unit of
-  work: it opens the transaction, records the message in the inbox under the consumer's durable
-  name, runs the handler, commits, and only then acknowledges. A message seen before is
-  acknowledged without running the handler, so every handler changes state once per message
-  whoever redelivers it (JetStream, a restart, a ``dlq replay``).
-- A transient failure, or a handler that runs past ``handler_timeout_s``, rolls back and is NAKed
-  with a growing delay; a message that cannot be parsed, raises ``PoisonMessage``/``Invalid`` or
+- Durable pull consumers with manual acknowledgement, each delivery run by the rules of
+  ``atelier.kit.delivery`` (inbox, handler and commit in the kit's unit of work): acknowledged
+  once committed, so every handler changes state once per message whoever redelivers it
+  (JetStream, a restart, a ``dlq replay``).
+- A transient failure is NAKed with a growing delay; a message that cannot be parsed, is poison or
   exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason and is terminated. Long
   handlers keep the message alive with ``in_progress()``.
 - Request/reply (``bus.serve``, ``bus.call``) is ``atelier.kit.rpc``'s, on the same connection.
@@ -16,7 +14,6 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats.js.errors
@@ -29,24 +26,16 @@ from faststream.nats.security import NatsNKey, NatsSecurity, NatsUserPassword, p
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 from opentelemetry.sdk.trace import TracerProvider
-from pydantic import ValidationError
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem
 from atelier.contracts.catalog import Message, Stream, dlq_subject, owned_streams, stream_for
-from atelier.kit import context
-from atelier.kit.errors import Invalid, PoisonMessage
-from atelier.kit.outbox import UnitOfWork
+from atelier.kit.delivery import Consumer, Delivery, GaveUp, Handler, Units
+from atelier.kit.errors import Invalid
 from atelier.kit.rpc import Rpc
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.telemetry import Metrics
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
-# told when a message is dead-lettered: its own unit of work, the message, why, and whether it
-# was poison (it can never succeed) rather than given up on after transient faults
-GaveUp = Callable[[UnitOfWork, Envelope, str, bool], Awaitable[None]]
-Units = Callable[[], UnitOfWork]
 
 
 def inbox_prefix(service: str) -> str:
@@ -123,20 +112,6 @@ async def declare_owned_streams(js: JetStreamContext, service: str, namespace: s
     await declare_streams(js, owned_streams(service), namespace)
 
 
-class HandlerTimeout(Exception):
-    """A handler ran past ``handler_timeout_s``: cut off, rolled back, tried again later."""
-
-
-def retry_delay(settings: ServiceSettings, delivered: int) -> float:
-    """Growing delay before the next delivery: base, 2×base, 4×base … capped.
-
-    The kit asks for it with each NAK rather than setting the consumer's BackOff: JetStream uses
-    a BackOff only after AckWait runs out (a bare NAK comes back at once), replaces AckWait with
-    its first value (a handler longer than that would be delivered twice) and adds it to a NAK's
-    own delay."""
-    return settings.delivery_backoff.delay(delivered)
-
-
 class Bus:
     """One service's view of the bus: its broker, its settings, its delivery rules and its rpc."""
 
@@ -154,6 +129,8 @@ class Bus:
         self.units = units  # the service's units of work; a bus that only calls has none
         self.namespace = settings.bus_namespace
         self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
+        self._consumed: dict[str, list[Consumer]] = {}  # by subject
+        self.delivery = Delivery(settings, units) if units is not None else None
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
         # request/reply is the rpc module's: the bus hands out its verbs
         self.serve = self.rpc.serve  # before start()
@@ -216,16 +193,17 @@ class Bus:
         is dead-lettered (poison, or after failing every delivery on transient faults), in a unit
         of work of its own, so that the service can record it and say so to whoever is waiting
         (best effort: the message is parked whatever it does, and replayable)."""
-        if self.units is None:
+        if self.delivery is None:
             raise RuntimeError("a bus without units of work cannot consume")
-        consumer = f"{self.settings.service}-{handler_name}"
         model = Envelope[message.model]  # type: ignore[name-defined]
-        self.consumers.append((self.stream(message.subject), consumer))
+        consumer = Consumer(f"{self.settings.service}-{handler_name}", model, handle, gave_up)
+        self.consumers.append((self.stream(message.subject), consumer.name))
+        self._consumed.setdefault(message.subject, []).append(consumer)
 
         @self.broker.subscriber(
             self.subject(message.subject),
             stream=JStream(self.stream(message.subject), declare=False),
-            durable=consumer,
+            durable=consumer.name,
             pull_sub=PullSub(batch_size=1, timeout=5.0),
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
@@ -233,66 +211,26 @@ class Bus:
                 max_deliver=self.settings.max_deliver + 1,  # the last one only dead-letters
                 filter_subject=self.subject(message.subject),
             ),
-            title=consumer,
+            title=consumer.name,
             inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),  # FastStream's own
         )
         async def on_message(msg: NatsMessage) -> None:
-            await self._deliver(msg, consumer, model, handle, gave_up)
+            await self._deliver(msg, consumer)
 
-    async def _deliver(
-        self, msg: NatsMessage, consumer: str, model: type[Envelope], handle: Handler,
-        gave_up: GaveUp | None,
-    ) -> None:
-        delivered = msg.raw_message.metadata.num_delivered
-        try:
-            envelope = model.model_validate_json(msg.body)
-        except ValidationError as exc:
-            await self._give_up(msg, consumer, f"invalid message: {exc.errors(include_url=False)}")
-            return
-        context.correlation_id.set(envelope.correlation_id)
-        context.brand_id.set(envelope.brand_id)  # gave_up writes in the message's brand too
-        if delivered > self.settings.max_deliver:
-            # the spare delivery comes only when parking the message failed: park it, do not
-            # run a handler that already had all its chances
-            await self._exhausted(msg, consumer, envelope, f"failed {delivered - 1} times",
-                                  gave_up)
-            return
+    async def _deliver(self, msg: NatsMessage, consumer: Consumer) -> None:
+        assert self.delivery is not None
         heartbeat = asyncio.create_task(self._keep_alive(msg))
         try:
-            await self._handle_once(consumer, envelope, handle)
-        except (PoisonMessage, Invalid) as exc:  # invalid input never becomes valid by retrying
-            await self._dead_letter_poison(msg, consumer, envelope, f"poison message: {exc}",
-                                           gave_up)
-        except Exception as exc:
-            if delivered >= self.settings.max_deliver:
-                reason = f"failed {delivered} times, last: {exc!r}"
-                await self._exhausted(msg, consumer, envelope, reason, gave_up)
-            else:
-                delay = retry_delay(self.settings, delivered)
-                log.warning(
-                    "%s failed (delivery %d), retrying in %.1fs: %r",
-                    consumer, delivered, delay, exc,
-                )
-                await msg.nack(delay=delay)
-        else:
-            await msg.ack()
+            delivered = msg.raw_message.metadata.num_delivered
+            outcome = await self.delivery.process(consumer, msg.body, delivered)
         finally:
             heartbeat.cancel()
-
-    async def _handle_once(self, consumer: str, envelope: Envelope, handle: Handler) -> None:
-        """Inbox entry, handler and commit in one transaction; a message seen before by this
-        consumer does nothing. A handler that hangs is cut off (and the work rolled back)."""
-        assert self.units is not None
-        limit = self.settings.handler_timeout_s
-        try:
-            async with asyncio.timeout(limit) as deadline, self.units() as uow:
-                if await uow.first_time(consumer, envelope.id):
-                    await handle(uow, envelope)
-                    await uow.commit()
-        except TimeoutError as exc:
-            if deadline.expired():
-                raise HandlerTimeout(f"{consumer} ran past its {limit:g} s") from exc
-            raise
+        if outcome.verdict == "ack":
+            await msg.ack()
+        elif outcome.verdict == "retry":
+            await msg.nack(delay=outcome.delay_s)
+        elif await self._give_up(msg, consumer.name, outcome.reason):
+            await self.delivery.tell(consumer, outcome)
 
     async def _give_up(self, msg: NatsMessage, consumer: str, reason: str) -> bool:
         """Park the message on the dead-letter subject; False when that failed (it comes back)."""
@@ -305,32 +243,32 @@ class Bus:
         await msg.reject()
         return True
 
-    async def _exhausted(
-        self, msg: NatsMessage, consumer: str, envelope: Envelope, reason: str,
-        gave_up: GaveUp | None,
-    ) -> None:
-        if await self._give_up(msg, consumer, reason):
-            await self._tell(gave_up, consumer, envelope, reason, poison=False)
+    async def handle(
+        self, message: Message, envelope: Envelope, *, request_key: str | None = None,
+        delivered: int = 1, consumer: str | None = None,
+    ) -> Any:
+        """Deliver ``envelope`` to what this service registered for ``message`` by the path a
+        delivery from NATS takes, without NATS: tests drive a service built with fakes so.
 
-    async def _dead_letter_poison(
-        self, msg: NatsMessage, consumer: str, envelope: Envelope, reason: str,
-        gave_up: GaveUp | None,
-    ) -> None:
-        if await self._give_up(msg, consumer, reason):
-            await self._tell(gave_up, consumer, envelope, reason, poison=True)
-
-    async def _tell(
-        self, gave_up: GaveUp | None, consumer: str, envelope: Envelope, reason: str, poison: bool
-    ) -> None:
-        if gave_up is None:
-            return
-        assert self.units is not None
-        try:
-            async with self.units() as uow:
-                await gave_up(uow, envelope, reason, poison)
-                await uow.commit()
-        except Exception:
-            log.exception("%s could not record that it gave up on %s", consumer, envelope.id)
+        A request gives the reply, or raises its problem, as ``call`` does (``request_key`` for a
+        command). A consumed message is its ``delivered``-th delivery to the consumer (the one
+        named ``consumer`` when the service has several for the message) and gives its
+        ``Outcome``; one that is dead-lettered is told to the consumer's ``gave_up``, as when
+        parking it succeeds."""
+        body = envelope.model_dump_json().encode()
+        # a task of its own, as each delivery has: the context it sets (brand, correlation)
+        # stays there
+        if message.kind == "rpc":
+            return await asyncio.create_task(self.rpc.handle(message, body, request_key))
+        assert self.delivery is not None
+        matching = [c for c in self._consumed.get(message.subject, [])
+                    if consumer in (None, c.name)]
+        if len(matching) != 1:
+            raise LookupError(f"{len(matching)} consumers of {message.subject} match {consumer}")
+        outcome = await asyncio.create_task(self.delivery.process(matching[0], body, delivered))
+        if outcome.verdict == "dead_letter":
+            await self.delivery.tell(matching[0], outcome)
+        return outcome
 
     async def _keep_alive(self, msg: NatsMessage) -> None:
         with contextlib.suppress(Exception):

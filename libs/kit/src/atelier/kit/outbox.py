@@ -9,6 +9,7 @@ request key's answer likewise. There is no publish-after-commit anywhere.
 """
 
 from collections.abc import Callable
+from typing import Generic, Self, TypeVar
 
 from opentelemetry import propagate
 from pydantic import BaseModel
@@ -26,31 +27,41 @@ from atelier.contracts.catalog import Message
 from atelier.kit.db import Database
 from atelier.kit.tables import KitTables
 
+R = TypeVar("R")
+
 
 def notify_channel(schema: str) -> str:
     return f"atelier_outbox_{schema}"
 
 
-class UnitOfWork:
-    """One transaction: domain rows, inbox mark and outbox rows commit together or not at all."""
+class UnitOfWork(Generic[R]):
+    """One transaction: domain rows, inbox mark and outbox rows commit together or not at all.
+
+    ``repository`` is the service's statements over this transaction's session, built by
+    ``repository_of(session)``: handlers write through it, never through SQL of their own, so
+    that tests can give them a fake (``atelier.kit.testing.fakes``)."""
 
     def __init__(
-        self, db: Database, producer: str, tables: KitTables, brand_id: str | None = None
+        self, db: Database, producer: str, tables: KitTables,
+        repository_of: Callable[[AsyncSession], R], brand_id: str | None = None,
     ) -> None:
         self.db = db
         self.producer = producer
         self.outbox = tables.outbox
         self.inbox = tables.inbox
         self.request_keys = tables.request_keys
+        self.repository_of = repository_of
         # the brand whose rows it sees (row-level security, see atelier.kit.db); by default the
         # brand of the message or request in hand
         self.brand_id = brand_id
         self.session: AsyncSession
+        self.repository: R
         self._pending: list[tuple[str, Envelope, dict[str, str]]] = []
         self._after_commit: list[Callable[[], None]] = []
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> Self:
         self.session = self.db.session(brand_id=self.brand_id)
+        self.repository = self.repository_of(self.session)
         self._pending = []
         self._after_commit = []
         return self

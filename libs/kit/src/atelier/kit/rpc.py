@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
@@ -38,8 +38,15 @@ REQUEST_KEY = "Atelier-Request-Key"  # the header naming a mutating call's reque
 MAX_REQUEST_KEY = 255
 
 RpcHandler = Callable[[Envelope], Awaitable[BaseModel]]
-CommandHandler = Callable[[UnitOfWork, Envelope], Awaitable[BaseModel]]
-Answer = Callable[[Msg, Envelope], Awaitable[bytes]]  # a served request's serialized reply
+CommandHandler = Callable[[UnitOfWork[Any], Envelope], Awaitable[BaseModel]]
+# a served request's serialized reply, from its envelope and request key
+Answer = Callable[[Envelope, str | None], Awaitable[bytes]]
+
+
+class Served(NamedTuple):
+    message: Message
+    model: type[Envelope]
+    answer: Answer
 
 
 class Rpc:
@@ -61,7 +68,7 @@ class Rpc:
         metrics: Metrics,
         subject: Callable[[str], str],
         tracer_provider: TracerProvider | None = None,
-        units: Callable[[], UnitOfWork] | None = None,
+        units: Callable[[], UnitOfWork[Any]] | None = None,
     ) -> None:
         self.broker = broker
         self.settings = settings
@@ -69,7 +76,7 @@ class Rpc:
         self.subject = subject  # the subject as it is on the wire (namespaced)
         self.units = units
         self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
-        self._served: list[tuple[Message, Answer]] = []
+        self._served: dict[str, Served] = {}  # by subject
         self._subscriptions: list[Subscription] = []
         self._slots = asyncio.Semaphore(settings.rpc_concurrency)
         self._capacity = settings.rpc_concurrency + settings.rpc_queue_limit
@@ -82,10 +89,10 @@ class Rpc:
         if message.mutates:
             raise ValueError(f"{message.subject} mutates: serve it with serve_command")
 
-        async def answer(_: Msg, envelope: Envelope) -> bytes:
+        async def answer(envelope: Envelope, _: str | None) -> bytes:
             return _ok(await handle(envelope))
 
-        self._served.append((message, answer))
+        self._add(message, answer)
 
     def serve_command(self, message: Message, handle: CommandHandler) -> None:
         """Answer the mutating ``rpc.<service>.<method>``: ``handle(uow, envelope)`` runs in the
@@ -97,8 +104,8 @@ class Rpc:
             raise RuntimeError("a bus without units of work cannot serve commands")
         units = self.units
 
-        async def answer(msg: Msg, envelope: Envelope) -> bytes:
-            brand, key = envelope.brand_id, (msg.headers or {}).get(REQUEST_KEY)
+        async def answer(envelope: Envelope, key: str | None) -> bytes:
+            brand = envelope.brand_id
             if not brand or not key or len(key) > MAX_REQUEST_KEY:
                 raise Invalid("A command needs a brand and a request key.", [ErrorItem(
                     field="brand_id" if not brand else REQUEST_KEY, code=ErrorCode.REQUIRED,
@@ -113,15 +120,25 @@ class Rpc:
                 await uow.commit()
             return reply
 
-        self._served.append((message, answer))
+        self._add(message, answer)
+
+    def _add(self, message: Message, answer: Answer) -> None:
+        model = Envelope[message.model]  # type: ignore[name-defined]
+        self._served[message.subject] = Served(message, model, answer)
+
+    async def handle(self, message: Message, body: bytes, request_key: str | None) -> Any:
+        """Answer ``body`` as a request to ``message`` (with ``request_key``) is answered from the
+        wire, but without NATS: the reply model, or the problem raised (``call``'s result)."""
+        reply, _ = await self._answer(self._served[message.subject], body, request_key)
+        return _reply_data(message, reply)
 
     async def start(self) -> None:
         """Subscribe to every served subject on the broker's (started) connection."""
         connection = self.broker.connection
-        for message, answer in self._served:
+        for served in self._served.values():
             self._subscriptions.append(await connection.subscribe(
-                self.subject(message.subject), queue=self.settings.service,
-                cb=self._responder(message, answer),
+                self.subject(served.message.subject), queue=self.settings.service,
+                cb=self._responder(served),
             ))
         await connection.flush()
 
@@ -133,16 +150,14 @@ class Rpc:
         self._subscriptions.clear()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    def _responder(self, message: Message, answer: Answer) -> Callable[[Msg], Awaitable[None]]:
-        model = Envelope[message.model]  # type: ignore[name-defined]
-
+    def _responder(self, served: Served) -> Callable[[Msg], Awaitable[None]]:
         async def on_request(msg: Msg) -> None:
             if len(self._in_flight) >= self._capacity:
-                await self._refuse(msg, message.subject)
+                await self._refuse(msg, served.message.subject)
                 return
             # one task per request: handlers that wait on the database overlap (nats-py would
             # otherwise run a subscription's callbacks one after another)
-            task = asyncio.create_task(self._respond(msg, message.subject, model, answer))
+            task = asyncio.create_task(self._respond(msg, served))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
@@ -156,14 +171,15 @@ class Rpc:
         with contextlib.suppress(Exception):
             await msg.respond(_problem(busy))
 
-    async def _respond(self, msg: Msg, subject: str, model: type[Envelope], answer: Answer) -> None:
+    async def _respond(self, msg: Msg, served: Served) -> None:
+        subject = served.message.subject
         async with self._slots:
             started = time.perf_counter()
-            parent = propagate.extract(msg.headers or {})
+            headers = msg.headers or {}
             with self.tracer.start_as_current_span(
-                f"{subject} process", context=parent, kind=SpanKind.SERVER
+                f"{subject} process", context=propagate.extract(headers), kind=SpanKind.SERVER
             ):
-                reply, outcome = await self._answer(msg, subject, model, answer)
+                reply, outcome = await self._answer(served, msg.data, headers.get(REQUEST_KEY))
             try:
                 await msg.respond(reply)
             except Exception as exc:  # the caller gave up or the connection is closing
@@ -173,11 +189,12 @@ class Rpc:
             )
 
     async def _answer(
-        self, msg: Msg, subject: str, model: type[Envelope], answer: Answer
+        self, served: Served, body: bytes, request_key: str | None
     ) -> tuple[bytes, str]:
         """The serialized reply and its outcome for the metrics ("ok" or the problem's status)."""
+        subject = served.message.subject
         try:
-            envelope = model.model_validate_json(msg.data)
+            envelope = served.model.model_validate_json(body)
         except ValidationError as exc:
             error: AtelierError = Invalid("invalid request", errors_of(exc))
             return _problem(error), str(error.status)
@@ -185,7 +202,7 @@ class Rpc:
         context.brand_id.set(envelope.brand_id)
         try:
             async with asyncio.timeout(self.settings.rpc_handler_timeout_s):
-                return await answer(msg, envelope), "ok"
+                return await served.answer(envelope, request_key), "ok"
         except AtelierError as exc:
             error = exc
         except TimeoutError:
@@ -237,12 +254,17 @@ class Rpc:
                             f"{message.subject} did not answer: {type(exc).__name__}",
                             retry_after_s=1,
                         ) from exc
-        assert message.reply is not None
-        reply = RpcReply[message.reply].model_validate_json(response.data)  # type: ignore[name-defined]
-        if not reply.ok:
-            assert reply.problem is not None
-            raise AtelierError.from_problem(reply.problem)
-        return reply.data
+        return _reply_data(message, response.data)
+
+
+def _reply_data(message: Message, body: bytes) -> Any:
+    """The data of a serialized reply to ``message``, or its problem raised as an error."""
+    assert message.reply is not None
+    reply = RpcReply[message.reply].model_validate_json(body)  # type: ignore[name-defined]
+    if not reply.ok:
+        assert reply.problem is not None
+        raise AtelierError.from_problem(reply.problem)
+    return reply.data
 
 
 def _ok(result: BaseModel) -> bytes:

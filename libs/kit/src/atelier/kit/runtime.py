@@ -4,10 +4,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database, service_database_url
+from atelier.kit.delivery import Units
 from atelier.kit.housekeeping import Housekeeping, Purge
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.relay import OutboxRelay
@@ -19,15 +24,25 @@ from atelier.kit.telemetry import Metrics, tracer_provider
 log = logging.getLogger(__name__)
 
 
+def no_repository(session: AsyncSession) -> None:
+    """The repository of a service that has none: its code uses ``uow.session``."""
+
+
 class Runtime:
     """Settings, database, bus, outbox relay, housekeeping, metrics and (optionally) object
-    storage."""
+    storage.
+
+    Its units of work give handlers ``repository(session)`` as ``uow.repository``; ``units``
+    replaces them (tests pass ``atelier.kit.testing.fakes.FakeUnits``: the service then runs
+    without Postgres, its entrypoints driven through ``bus.handle``)."""
 
     def __init__(
         self,
         settings: ServiceSettings,
         *,
         store: ObjectStore | None = None,
+        repository: Callable[[AsyncSession], Any] = no_repository,
+        units: Units | None = None,
     ) -> None:
         self.settings = settings
         self.service = settings.service
@@ -39,6 +54,8 @@ class Runtime:
         self.db = Database(service_database_url(settings), settings.database_schema)
         self.broker = create_broker(settings, self.metrics, self.tracer_provider)
         self.tables = kit_tables(settings.database_schema)
+        self.repository = repository
+        self.units: Units = units or self._unit_of_work
         self.bus = Bus(self.broker, settings, self.metrics, self.tracer_provider, self.uow)
         self.store = store
         outbox, inbox, keys = self.tables.outbox, self.tables.inbox, self.tables.request_keys
@@ -56,10 +73,13 @@ class Runtime:
                                     settings.request_key_retention_h * hours))
         self._tasks: list[asyncio.Task] = []
 
-    def uow(self, brand_id: str | None = None) -> UnitOfWork:
+    def uow(self, brand_id: str | None = None) -> UnitOfWork[Any]:
         """A unit of work on the rows of the brand in hand (``context.brand_id``), or of
         ``brand_id`` for work outside any message or request of that brand."""
-        return UnitOfWork(self.db, self.service, self.tables, brand_id)
+        return self.units(brand_id)
+
+    def _unit_of_work(self, brand_id: str | None = None) -> UnitOfWork[Any]:
+        return UnitOfWork(self.db, self.service, self.tables, self.repository, brand_id)
 
     async def start(self) -> None:
         await self.bus.start()  # consumers and rpc subscriptions are live when this returns

@@ -1,14 +1,23 @@
 """The composition root: the app and the tests build the service here."""
 
+from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
-from atelier.kit.storage import store_from_settings
+from atelier.kit.storage import ObjectStore, store_from_settings
 from atelier.personalization import subscribers
 from atelier.personalization.catalog import Catalog
+from atelier.personalization.fonts import Fonts
+from atelier.personalization.repository import PersonalizationRepository
 from atelier.personalization.settings import PersonalizationSettings
 
 
-def bootstrap(settings: PersonalizationSettings) -> Runtime:
-    store = store_from_settings(settings)  # where the gateway puts uploaded fonts
-    runtime = Runtime(settings, store=store)
-    subscribers.register(runtime, Catalog(runtime.db, store, settings), store, settings)
+def bootstrap(
+    settings: PersonalizationSettings, store: ObjectStore | None = None,
+    units: Units | None = None,
+) -> Runtime:
+    """``store``: where the gateway puts uploaded fonts; ``units``: the units of work to use
+    instead of Postgres's (tests give fakes)."""
+    store = store or store_from_settings(settings)
+    runtime = Runtime(settings, store=store, repository=PersonalizationRepository, units=units)
+    fonts = Fonts(store)
+    subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

@@ -5,13 +5,15 @@ What a shopper may type is decided by the rules engine (``atelier.personalizatio
 
 import unicodedata
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import cached_property
 from io import BytesIO
 from pathlib import PurePosixPath
 
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.personalization import TextZone, WordList
+from atelier.contracts.personalization import Product, TextZone, WordList
 
 # The first four bytes of a TrueType ("\0\1\0\0", Apple's "true") or OpenType/CFF ("OTTO") file.
 # WOFF, WOFF2 and collections (ttcf) are refused: a production file embeds one plain font.
@@ -20,6 +22,25 @@ MAX_WORD_LENGTH = 100
 
 
 # --- products ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Template:
+    """One published version of a product, with its zones parsed once."""
+
+    product_id: str
+    name: str
+    version: int
+    zones: list[TextZone]
+
+    @cached_property
+    def font_ids(self) -> list[str]:
+        return fonts_used(self.zones)
+
+    def product(self) -> Product:
+        return Product(
+            id=self.product_id, name=self.name, template_version=self.version, zones=self.zones
+        )
+
+
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:
     """The distinct font ids the zones offer, in zone order."""
     return list(dict.fromkeys(option.font_id for zone in zones for option in zone.fonts))

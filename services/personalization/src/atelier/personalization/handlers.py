@@ -24,14 +24,12 @@ from atelier.contracts.spec import font_object_key
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectNotFound, ObjectStore
-from atelier.personalization import domain, repository, rules
-from atelier.personalization.catalog import (
-    Catalog,
-    Template,
-    brand_font_info,
-    shipped_font_info,
-)
-from atelier.personalization.models import FontRow, ProductRow, TemplateRow
+from atelier.personalization import domain, rules
+from atelier.personalization.catalog import Catalog
+from atelier.personalization.domain import Template
+from atelier.personalization.fonts import Fonts, brand_font_info, shipped_font_info
+from atelier.personalization.models import FontRow, ProductRow
+from atelier.personalization.repository import PersonalizationRepository
 from atelier.typeset.fonts import SHIPPED
 
 FIRST_VERSION = 1
@@ -39,22 +37,23 @@ FIRST_VERSION = 1
 
 # --- products and templates ----------------------------------------------------------------------
 async def create_product(
-    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: CreateProduct
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
+    command: CreateProduct,
 ) -> Product:
     """A new product with its first template, published."""
     await check_fonts(uow, brand_id, command.zones)
     product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
                          current_template_version=FIRST_VERSION)
-    uow.session.add(product)
-    await uow.session.flush()  # the template's foreign key needs the product row first
+    await uow.repository.add_product(product)
     return (await publish(uow, catalog, brand_id, product, command.zones)).product()
 
 
 async def publish_template(
-    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: PublishTemplate
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
+    command: PublishTemplate,
 ) -> Product:
     """The product's next template version becomes current; earlier versions stay as they are."""
-    product = await repository.next_version(uow.session, brand_id, command.product_id)
+    product = await uow.repository.next_version(brand_id, command.product_id)
     if product is None:
         raise NotFound.of("product", "product_id")
     await check_fonts(uow, brand_id, command.zones)
@@ -62,25 +61,26 @@ async def publish_template(
 
 
 async def publish(
-    uow: UnitOfWork, catalog: Catalog, brand_id: str, product: ProductRow, zones: list[TextZone]
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
+    product: ProductRow, zones: list[TextZone],
 ) -> Template:
     """Insert the product's current template version and announce it, in the command's
     transaction; the catalog serves it once that committed."""
-    version = product.current_template_version
-    uow.session.add(TemplateRow(product_id=product.id, version=version, brand_id=brand_id,
-                                zones=[zone.model_dump(mode="json") for zone in zones]))
-    uow.emit(TEMPLATE_PUBLISHED, TemplatePublished(product_id=product.id, version=version),
+    template = Template(product.id, product.name, product.current_template_version, zones)
+    await uow.repository.add_template(brand_id, template)
+    uow.emit(TEMPLATE_PUBLISHED,
+             TemplatePublished(product_id=template.product_id, version=template.version),
              brand_id=brand_id)
-    await uow.session.flush()
-    template = Template(product.id, product.name, version, zones)
     uow.after_commit(lambda: catalog.published(brand_id, template))
     return template
 
 
-async def check_fonts(uow: UnitOfWork, brand_id: str, zones: list[TextZone]) -> None:
+async def check_fonts(
+    uow: UnitOfWork[PersonalizationRepository], brand_id: str, zones: list[TextZone]
+) -> None:
     """Every font a zone offers is shipped or one of the brand's."""
     wanted = [font_id for font_id in domain.fonts_used(zones) if font_id not in SHIPPED]
-    brand_fonts = await repository.fonts(uow.session, brand_id, wanted) if wanted else []
+    brand_fonts = await uow.repository.fonts(brand_id, wanted) if wanted else []
     errors = domain.unknown_fonts(zones, SHIPPED.keys() | {font.id for font in brand_fonts})
     if errors:
         raise Invalid("A zone offers a font that is neither shipped nor one of yours.", errors)
@@ -134,8 +134,8 @@ async def autofit_design(
 
 # --- brand fonts ---------------------------------------------------------------------------------
 async def register_font(
-    uow: UnitOfWork,
-    catalog: Catalog,
+    uow: UnitOfWork[PersonalizationRepository],
+    fonts: Fonts,
     store: ObjectStore,
     max_bytes: int,
     brand_id: str,
@@ -151,9 +151,9 @@ async def register_font(
         raise Invalid("The font is not stored under its content address.", [ErrorItem(
             field="object_key", code=ErrorCode.INVALID_FIELD,
             message=f"A font is stored under {font_object_key(sha256)}.")])
-    font = await repository.font_by_hash(uow.session, brand_id, sha256)
+    font = await uow.repository.font_by_hash(brand_id, sha256)
     if font is None:
-        font = await add_font(uow, catalog, brand_id, command, data, sha256)
+        font = await add_font(uow, fonts, brand_id, command, data, sha256)
     return brand_font_info(font)
 
 
@@ -167,42 +167,42 @@ async def uploaded(store: ObjectStore, object_key: str) -> bytes:
 
 
 async def add_font(
-    uow: UnitOfWork, catalog: Catalog, brand_id: str, command: RegisterFont, data: bytes,
-    sha256: str,
+    uow: UnitOfWork[PersonalizationRepository], fonts: Fonts, brand_id: str,
+    command: RegisterFont, data: bytes, sha256: str,
 ) -> FontRow:
     font_id = new_id()
     try:
-        catalog.register(font_id, data)  # shapes and draws with it: the deepest check there is
+        fonts.register(font_id, data)  # shapes and draws with it: the deepest check there is
     except ValueError as exc:
         error = domain.invalid_font_file()
         raise Invalid(error.message, [error]) from exc
-    font = await repository.add_font(uow.session, FontRow(
+    font = await uow.repository.add_font(FontRow(
         id=font_id, brand_id=brand_id, family=domain.font_family(data, command.filename),
         sha256=sha256, object_key=command.object_key, size_bytes=len(data),
         filename=command.filename))
     return font
 
 
-async def list_fonts(uow: UnitOfWork, brand_id: str) -> FontList:
+async def list_fonts(uow: UnitOfWork[PersonalizationRepository], brand_id: str) -> FontList:
     """The shipped fonts, then the brand's own, oldest first."""
     async with uow:
-        brand_fonts = await repository.fonts(uow.session, brand_id)
+        brand_fonts = await uow.repository.fonts(brand_id)
         return FontList(fonts=[shipped_font_info(font_id) for font_id in SHIPPED]
                         + [brand_font_info(font) for font in brand_fonts])
 
 
 # --- word lists ----------------------------------------------------------------------------------
 async def set_word_list(
-    uow: UnitOfWork, catalog: Catalog, brand_id: str, words: WordList
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str, words: WordList
 ) -> WordList:
     cleaned, errors = domain.clean_word_list(words)
     if errors:
         raise Invalid("Some entries of the word list are not valid words.", errors)
-    await repository.set_word_list(uow.session, brand_id, cleaned)
+    await uow.repository.set_word_list(brand_id, cleaned)
     uow.after_commit(lambda: catalog.word_list_set(brand_id, cleaned))
     return cleaned
 
 
-async def get_word_list(uow: UnitOfWork, brand_id: str) -> WordList:
+async def get_word_list(uow: UnitOfWork[PersonalizationRepository], brand_id: str) -> WordList:
     async with uow:
-        return await repository.word_list(uow.session, brand_id)
+        return await uow.repository.word_list(brand_id)

@@ -36,23 +36,30 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.personalization import handlers
 from atelier.personalization.catalog import Catalog
+from atelier.personalization.fonts import Fonts
+from atelier.personalization.repository import PersonalizationRepository
 from atelier.personalization.settings import PersonalizationSettings
 
 
 def register(
-    runtime: Runtime, catalog: Catalog, store: ObjectStore, settings: PersonalizationSettings
+    runtime: Runtime, catalog: Catalog, fonts: Fonts, store: ObjectStore,
+    settings: PersonalizationSettings,
 ) -> None:
     register_products(runtime, catalog)
     register_design(runtime, catalog)
-    register_fonts(runtime, catalog, store, settings)
+    register_fonts(runtime, fonts, store, settings)
     register_word_lists(runtime, catalog)
 
 
 def register_products(runtime: Runtime, catalog: Catalog) -> None:
-    async def create_product(uow: UnitOfWork, envelope: Envelope[CreateProduct]) -> Product:
+    async def create_product(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[CreateProduct]
+    ) -> Product:
         return await handlers.create_product(uow, catalog, brand_of(envelope), envelope.data)
 
-    async def publish_template(uow: UnitOfWork, envelope: Envelope[PublishTemplate]) -> Product:
+    async def publish_template(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[PublishTemplate]
+    ) -> Product:
         return await handlers.publish_template(uow, catalog, brand_of(envelope), envelope.data)
 
     async def get_product(envelope: Envelope[GetProduct]) -> Product:
@@ -83,11 +90,13 @@ def register_design(runtime: Runtime, catalog: Catalog) -> None:
 
 
 def register_fonts(
-    runtime: Runtime, catalog: Catalog, store: ObjectStore, settings: PersonalizationSettings
+    runtime: Runtime, fonts: Fonts, store: ObjectStore, settings: PersonalizationSettings
 ) -> None:
-    async def register_font(uow: UnitOfWork, envelope: Envelope[RegisterFont]) -> FontInfo:
+    async def register_font(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[RegisterFont]
+    ) -> FontInfo:
         return await handlers.register_font(
-            uow, catalog, store, settings.max_font_bytes, brand_of(envelope), envelope.data
+            uow, fonts, store, settings.max_font_bytes, brand_of(envelope), envelope.data
         )
 
     async def list_fonts(envelope: Envelope[ListFonts]) -> FontList:
@@ -98,7 +107,9 @@ def register_fonts(
 
 
 def register_word_lists(runtime: Runtime, catalog: Catalog) -> None:
-    async def set_word_list(uow: UnitOfWork, envelope: Envelope[WordList]) -> WordList:
+    async def set_word_list(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[WordList]
+    ) -> WordList:
         return await handlers.set_word_list(uow, catalog, brand_of(envelope), envelope.data)
 
     async def get_word_list(envelope: Envelope[GetWordList]) -> WordList:

@@ -1,14 +1,19 @@
 """The composition root: the app and the tests build the service here."""
 
+from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
 from atelier.render import subscribers
 from atelier.render.fonts import PinnedFonts
+from atelier.render.repository import RenderRepository
 from atelier.render.settings import RenderSettings
 
 
-def bootstrap(settings: RenderSettings, store: ObjectStore | None = None) -> Runtime:
+def bootstrap(
+    settings: RenderSettings, store: ObjectStore | None = None, units: Units | None = None
+) -> Runtime:
+    """``units``: the units of work to use instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
-    runtime = Runtime(settings, store=store)
+    runtime = Runtime(settings, store=store, repository=RenderRepository, units=units)
     subscribers.register(runtime, store, PinnedFonts(store))
     return runtime

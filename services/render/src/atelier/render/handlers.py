@@ -1,15 +1,9 @@
 """Use cases of the render service: request a preview, draw it, report where it stands."""
 
 import asyncio
-from typing import Any
-
-from pydantic import BaseModel
-from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_PREVIEW, Message
+from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_PREVIEW
 from atelier.contracts.render import (
     PreviewStatus,
     RenderCompleted,
@@ -24,36 +18,27 @@ from atelier.kit.storage import ObjectStore
 from atelier.render import domain, preview
 from atelier.render.fonts import PinnedFonts
 from atelier.render.models import RenderResult
+from atelier.render.repository import RenderRepository
 
 
-async def request_preview(uow: UnitOfWork, brand_id: str, event: Envelope[SnapshotCreated]) -> None:
+async def request_preview(
+    uow: UnitOfWork[RenderRepository], brand_id: str, event: Envelope[SnapshotCreated]
+) -> None:
     """Queue the preview of a new snapshot's design, or answer at once when it is known."""
     snapshot = event.data
-    queued = (
-        await uow.session.execute(
-            insert(RenderResult)
-            .values(brand_id=brand_id, spec_hash=snapshot.spec_hash, kind=domain.PREVIEW,
-                    status=RenderStatus.PENDING)
-            .on_conflict_do_nothing()
-            .returning(RenderResult.spec_hash)
-        )
-    ).first() is not None
-    # a render given up on transient faults is tried again; any other outcome stands
-    queued = queued or (await uow.session.execute(
-        _restart(brand_id, snapshot.spec_hash, from_pending=False))).first() is not None
-    if queued:
+    if await uow.repository.request(brand_id, snapshot.spec_hash):
         job = RenderPreview(
             spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
         )
         uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
     else:
-        row = await _find(uow.session, brand_id, snapshot.spec_hash)
-        assert row is not None  # the insert conflicted with it, and rows are never deleted
+        row = await uow.repository.find(brand_id, snapshot.spec_hash)
+        assert row is not None  # it was there to refuse the request, and rows are never deleted
         _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
 
 
 async def render_preview(
-    uow: UnitOfWork,
+    uow: UnitOfWork[RenderRepository],
     store: ObjectStore,
     fonts: PinnedFonts,
     brand_id: str,
@@ -63,7 +48,7 @@ async def render_preview(
     that cannot be drawn is poison: the kit parks the job and ``give_up_preview`` records it."""
     spec_hash = job.data.spec_hash
     # pending again (a job replayed after a retryable failure) or still pending: ours to draw
-    if (await uow.session.execute(_restart(brand_id, spec_hash))).first() is None:
+    if not await uow.repository.take(brand_id, spec_hash):
         return
     key = domain.preview_key(spec_hash)
     try:
@@ -72,30 +57,33 @@ async def render_preview(
     except domain.Undrawable as exc:
         raise PoisonMessage(str(exc)) from exc
     await store.put(key, image.png, domain.PNG)
-    ready = {"status": RenderStatus.READY, "object_key": key, "content_type": domain.PNG,
-             "width_px": image.width_px, "height_px": image.height_px, "rendered_at": func.now()}
-    completed = RenderCompleted(
-        spec_hash=spec_hash, object_key=key, content_type=domain.PNG, width_px=image.width_px,
-        height_px=image.height_px, snapshot_id=job.data.snapshot_id,
-    )
-    await _settle(uow, brand_id, job, ready, RENDER_COMPLETED, completed)
+    if await uow.repository.ready(brand_id, spec_hash, key, domain.PNG, image.width_px,
+                                  image.height_px):
+        completed = RenderCompleted(
+            spec_hash=spec_hash, object_key=key, content_type=domain.PNG,
+            width_px=image.width_px, height_px=image.height_px, snapshot_id=job.data.snapshot_id,
+        )
+        uow.emit(RENDER_COMPLETED, completed, brand_id=brand_id, cause=job)
 
 
 async def give_up_preview(
-    uow: UnitOfWork, brand_id: str, job: Envelope[RenderPreview], reason: str, poison: bool
+    uow: UnitOfWork[RenderRepository], brand_id: str, job: Envelope[RenderPreview], reason: str,
+    poison: bool,
 ) -> None:
     """The job was dead-lettered: the shopper's widget is told it failed instead of waiting for
     good. A design that cannot be drawn fails for good; a render given up on after transient
     faults stays retryable (the next snapshot of the design, or ``dlq replay``, renders it)."""
-    failed = RenderFailed(spec_hash=job.data.spec_hash, reason=reason,
-                          snapshot_id=job.data.snapshot_id)
-    await _settle(uow, brand_id, job, {"status": RenderStatus.FAILED, "reason": reason,
-                                       "retryable": not poison}, RENDER_FAILED, failed)
+    if await uow.repository.failed(brand_id, job.data.spec_hash, reason, retryable=not poison):
+        failed = RenderFailed(spec_hash=job.data.spec_hash, reason=reason,
+                              snapshot_id=job.data.snapshot_id)
+        uow.emit(RENDER_FAILED, failed, brand_id=brand_id, cause=job)
 
 
-async def preview_status(uow: UnitOfWork, brand_id: str, spec_hash: str) -> PreviewStatus:
+async def preview_status(
+    uow: UnitOfWork[RenderRepository], brand_id: str, spec_hash: str
+) -> PreviewStatus:
     async with uow:  # read inside: leaving the unit of work rolls back and expires the row
-        row = await _find(uow.session, brand_id, spec_hash)
+        row = await uow.repository.find(brand_id, spec_hash)
         if row is None:
             raise NotFound.of("preview", "spec_hash")
         return PreviewStatus(
@@ -104,14 +92,8 @@ async def preview_status(uow: UnitOfWork, brand_id: str, spec_hash: str) -> Prev
         )
 
 
-async def _find(session: AsyncSession, brand_id: str, spec_hash: str) -> RenderResult | None:
-    return await session.get(
-        RenderResult, {"brand_id": brand_id, "spec_hash": spec_hash, "kind": domain.PREVIEW}
-    )
-
-
 def _emit_known_outcome(
-    uow: UnitOfWork, row: RenderResult, snapshot_id: str, cause: Envelope
+    uow: UnitOfWork[RenderRepository], row: RenderResult, snapshot_id: str, cause: Envelope
 ) -> None:
     """The same design again: repeat its settled outcome for this snapshot (a cache hit).
 
@@ -132,43 +114,3 @@ def _emit_known_outcome(
         failed = RenderFailed(spec_hash=row.spec_hash, reason=row.reason or "",
                               snapshot_id=snapshot_id)
         uow.emit(RENDER_FAILED, failed, brand_id=row.brand_id, cause=cause)
-
-
-def _pending(brand_id: str, spec_hash: str) -> Any:
-    return (
-        update(RenderResult)
-        .where(RenderResult.brand_id == brand_id, RenderResult.spec_hash == spec_hash,
-               RenderResult.kind == domain.PREVIEW, RenderResult.status == RenderStatus.PENDING)
-        .returning(RenderResult.spec_hash)
-    )
-
-
-def _restart(brand_id: str, spec_hash: str, from_pending: bool = True) -> Any:
-    """Pending again, from a retryable failure (and from pending, unless ``from_pending`` is
-    False): never from a settled outcome."""
-    restartable = (RenderResult.status == RenderStatus.FAILED) & RenderResult.retryable
-    if from_pending:
-        restartable = restartable | (RenderResult.status == RenderStatus.PENDING)
-    return (
-        update(RenderResult)
-        .where(RenderResult.brand_id == brand_id, RenderResult.spec_hash == spec_hash,
-               RenderResult.kind == domain.PREVIEW, restartable)
-        .values(status=RenderStatus.PENDING, retryable=False, reason=None)
-        .returning(RenderResult.spec_hash)
-    )
-
-
-async def _settle(
-    uow: UnitOfWork,
-    brand_id: str,
-    job: Envelope[RenderPreview],
-    values: dict[str, Any],
-    message: Message,
-    data: BaseModel,
-) -> None:
-    """Record the outcome and announce it, once: a concurrent redelivery that settled first wins."""
-    settled = (
-        await uow.session.execute(_pending(brand_id, job.data.spec_hash).values(**values))
-    ).first() is not None
-    if settled:
-        uow.emit(message, data, brand_id=brand_id, cause=job)

@@ -10,20 +10,26 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.render import handlers
 from atelier.render.fonts import PinnedFonts
+from atelier.render.repository import RenderRepository
 
 SNAPSHOT_CONSUMER = "snapshot-created"
 PREVIEW_CONSUMER = "preview"  # JOB_RENDER work queue: every replica competes on this one
 
 
 def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
-    async def on_snapshot(uow: UnitOfWork, envelope: Envelope[SnapshotCreated]) -> None:
+    async def on_snapshot(
+        uow: UnitOfWork[RenderRepository], envelope: Envelope[SnapshotCreated]
+    ) -> None:
         await handlers.request_preview(uow, brand_of(envelope), envelope)
 
-    async def on_preview_job(uow: UnitOfWork, envelope: Envelope[RenderPreview]) -> None:
+    async def on_preview_job(
+        uow: UnitOfWork[RenderRepository], envelope: Envelope[RenderPreview]
+    ) -> None:
         await handlers.render_preview(uow, store, fonts, brand_of(envelope), envelope)
 
     async def on_preview_given_up(
-        uow: UnitOfWork, envelope: Envelope[RenderPreview], reason: str, poison: bool
+        uow: UnitOfWork[RenderRepository], envelope: Envelope[RenderPreview], reason: str,
+        poison: bool,
     ) -> None:
         await handlers.give_up_preview(uow, brand_of(envelope), envelope, reason, poison)
 

@@ -18,10 +18,13 @@ from atelier.kit.broker import brand_of
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.snapshot import handlers
+from atelier.snapshot.repository import SnapshotRepository
 
 
 def register(runtime: Runtime) -> None:
-    async def create(uow: UnitOfWork, envelope: Envelope[CreateSnapshot]) -> SnapshotView:
+    async def create(
+        uow: UnitOfWork[SnapshotRepository], envelope: Envelope[CreateSnapshot]
+    ) -> SnapshotView:
         return await handlers.create_snapshot(uow, brand_of(envelope), envelope.data,
                                               cause=envelope)
 
@@ -30,11 +33,15 @@ def register(runtime: Runtime) -> None:
             runtime.uow(), brand_of(envelope), envelope.data.snapshot_id
         )
 
-    async def validate(uow: UnitOfWork, envelope: Envelope[ValidateSnapshot]) -> SnapshotView:
+    async def validate(
+        uow: UnitOfWork[SnapshotRepository], envelope: Envelope[ValidateSnapshot]
+    ) -> SnapshotView:
         return await handlers.validate_snapshot(uow, brand_of(envelope), envelope.data,
                                                 cause=envelope)
 
-    async def lock(uow: UnitOfWork, envelope: Envelope[LockSnapshot]) -> SnapshotView:
+    async def lock(
+        uow: UnitOfWork[SnapshotRepository], envelope: Envelope[LockSnapshot]
+    ) -> SnapshotView:
         return await handlers.lock_snapshot(uow, brand_of(envelope), envelope.data, cause=envelope)
 
     runtime.bus.serve_command(CREATE_SNAPSHOT, create)

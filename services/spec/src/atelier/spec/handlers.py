@@ -1,7 +1,5 @@
 """Use cases of the spec service."""
 
-from sqlalchemy.dialects.postgresql import insert
-
 from atelier.contracts import Envelope
 from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.catalog import SPEC_CREATED
@@ -16,11 +14,12 @@ from atelier.contracts.spec import (
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.outbox import UnitOfWork
 from atelier.spec import domain
-from atelier.spec.models import DesignSpecRow
+from atelier.spec.repository import SpecRepository
 
 
 async def create_spec(
-    uow: UnitOfWork, brand_id: str, spec: DesignSpec, cause: Envelope | None = None
+    uow: UnitOfWork[SpecRepository], brand_id: str, spec: DesignSpec,
+    cause: Envelope | None = None,
 ) -> SpecCreatedReply:
     """Store the spec once per brand; the same inputs always give the same hash. Runs in the
     unit of work the kit opened for the command, which commits it."""
@@ -28,21 +27,7 @@ async def create_spec(
         canonical = canonicalize(spec, field="spec")
     except SpecInvalid as exc:
         raise Invalid("The spec has no canonical form.", exc.errors) from exc
-    inserted = (
-        await uow.session.execute(
-            insert(DesignSpecRow)
-            .values(
-                brand_id=brand_id,
-                spec_hash=canonical.hash,
-                spec_version=spec.spec_version,
-                product_id=spec.product_id,
-                template_version=spec.template_version,
-                canonical_json=canonical.json,
-            )
-            .on_conflict_do_nothing()
-            .returning(DesignSpecRow.spec_hash)
-        )
-    ).first() is not None
+    inserted = await uow.repository.add(brand_id, spec, canonical)
     if inserted:
         uow.emit(
             SPEC_CREATED,
@@ -59,13 +44,14 @@ async def create_spec(
     )
 
 
-async def get_spec(uow: UnitOfWork, brand_id: str, spec_hash: str) -> StoredSpec:
+async def get_spec(
+    uow: UnitOfWork[SpecRepository], brand_id: str, spec_hash: str
+) -> StoredSpec:
     """A spec of this brand; another brand's hash is as unknown as a made-up one."""
     async with uow:
-        row = await uow.session.get(DesignSpecRow, (brand_id, spec_hash))
-        if row is None:
-            raise NotFound.of("spec", "spec_hash")
-        canonical = row.canonical_json
+        canonical = await uow.repository.canonical_json(brand_id, spec_hash)
+    if canonical is None:
+        raise NotFound.of("spec", "spec_hash")
     return StoredSpec(
         spec_hash=spec_hash, spec=DesignSpec.model_validate_json(canonical),
         canonical_json=canonical,

@@ -14,10 +14,13 @@ from atelier.kit.broker import brand_of
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.spec import handlers
+from atelier.spec.repository import SpecRepository
 
 
 def register(runtime: Runtime) -> None:
-    async def create(uow: UnitOfWork, envelope: Envelope[CreateSpec]) -> SpecCreatedReply:
+    async def create(
+        uow: UnitOfWork[SpecRepository], envelope: Envelope[CreateSpec]
+    ) -> SpecCreatedReply:
         return await handlers.create_spec(uow, brand_of(envelope), envelope.data.spec,
                                           cause=envelope)
 
