@@ -28,8 +28,12 @@ test: install ## run every test (unit, integration on real Postgres + NATS, e2e)
 	$(UV) run --locked pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## benchmark the slice through the gateway; writes var/bench/latest.json
+bench: install ## the benchmark (~10 min): open-loop latency, saturation, the floor; var/bench/latest.json
 	$(UV) run --locked python -m atelier.e2e.bench
+
+.PHONY: bench-quick
+bench-quick: install ## every step of the benchmark with tiny counts (< 1 min; a test runs it too)
+	$(UV) run --locked python -m atelier.e2e.bench --quick
 
 .PHONY: schemas
 schemas: install ## regenerate proto-schemas/ (bus JSON Schemas, AsyncAPI, OpenAPI)
