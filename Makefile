@@ -28,7 +28,7 @@ test: install ## run every test (unit, integration on real Postgres + NATS, e2e)
 	$(UV) run --locked pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## the benchmark (~10 min): open-loop latency, saturation, the floor; var/bench/latest.json
+bench: install ## the benchmark (~5 min): open-loop latency, saturation, the floor; var/bench/latest.json
 	$(UV) run --locked python -m atelier.e2e.bench
 
 .PHONY: bench-quick
