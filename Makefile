@@ -39,8 +39,12 @@ typecheck: install ## mypy over every package of the workspace (libs, services, 
 	$(UV) run --locked mypy
 
 .PHONY: bench
-bench: install ## benchmark the slice through the gateway; writes var/bench/latest.json
+bench: install ## the benchmark (~5 min): open-loop latency, saturation, the floor; var/bench/latest.json
 	$(UV) run --locked python -m atelier.e2e.bench
+
+.PHONY: bench-quick
+bench-quick: install ## every step of the benchmark with tiny counts (< 1 min; a test runs it too)
+	$(UV) run --locked python -m atelier.e2e.bench --quick
 
 .PHONY: schemas
 schemas: install ## regenerate proto-schemas/ (JSON Schemas, AsyncAPI, OpenAPI) and deploy/nats/

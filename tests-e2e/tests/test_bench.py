@@ -1,28 +1,47 @@
-"""``make bench`` runs to the end and reports every figure: a smoke test with tiny counts (the
-figures themselves are measurements, never asserted on)."""
+"""``make bench-quick``: every step of the benchmark with tiny counts runs to the end and reports
+every figure beside its target (the figures themselves are measurements, never asserted on)."""
+
+import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
 from atelier.e2e import bench
-from atelier.e2e.system import System
 
 pytestmark = pytest.mark.e2e
 
+FIGURES = {
+    "typeset.lines_per_second",
+    "validate.1zone.offered_1000.p50", "validate.1zone.offered_1000.p99",
+    "validate.3zone.offered_600.p99",
+    "validate.1zone.saturation", "floor.saturation", "validate.1zone.floor_ratio",
+    "floor.offered_1000.p99", "floor.offered_600.p99", "floor.offered_50.p95",
+    "snapshot.offered_50.p95", "snapshot.saturation",
+    "preview_ready.offered_10.p95",
+}
 
-async def test_the_benchmark_reports_every_figure(system: System, monkeypatch) -> None:
-    for name, value in {"CONCURRENCY": 2, "WARMUP": 2, "VALIDATIONS": 6, "SNAPSHOTS": 4,
-                        "LONE_SNAPSHOTS": 2}.items():
-        monkeypatch.setattr(bench, name, value)
-    figures = bench.Figures({"machine": "test"})
 
-    await bench.bench(system, figures)
+async def test_the_quick_benchmark_reports_every_figure_beside_its_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "quick.json"
 
-    reported = {row["name"]: row for row in figures.rows}
-    for name in ("validate", "validate_autofit_3_zones", "validate.personalization_alone",
-                 "snapshot.create"):
-        assert {f"{name}.p50", f"{name}.p95", f"{name}.p99", f"{name}.throughput"} <= set(reported)
-    for name in ("preview_ready.alone", "preview_ready.under_load"):
-        assert {f"{name}.p50", f"{name}.p95"} <= set(reported)
-    assert all(row["value"] > 0 for row in figures.rows)
-    alone = reported["validate.personalization_alone.p50"]["conditions"]
-    assert alone["concurrency"] == 2 and alone["machine"] == "test"
+    await bench.main(dataclasses.replace(bench.QUICK, out=out))
+
+    rows = {row["name"]: row for row in json.loads(out.read_text())}
+    assert FIGURES <= set(rows)
+    assert set(bench.TARGETS) <= set(rows)
+    assert all(row["value"] > 0 for row in rows.values())
+    assert all(row["conditions"].get("errors", 0) == 0 for row in rows.values())
+    p99 = rows["validate.1zone.offered_1000.p99"]
+    assert p99["unit"] == "ms" and p99["target"] == "≤ 10"
+    assert {"loop": "open", "offered_per_s": 1000, "duration_s": bench.QUICK.seconds}.items() \
+        <= p99["conditions"].items()
+    assert p99["conditions"]["gauge_typeset_lines_per_s"] > 0
+    assert rows["snapshot.saturation"]["conditions"]["loop"] == "closed"
+    assert rows["preview_ready.offered_10.p95"]["conditions"]["previews_ready"] > 0
+    table = capsys.readouterr().out
+    for name, (sense, limit) in bench.TARGETS.items():
+        assert f"| {name} | " in table and f"| {sense} {limit:g}: " in table
+    assert f"| validate.1zone.offered_1000.p99 | {p99['value']:.2f} ms | ≤ 10: " in table

@@ -35,6 +35,8 @@ class Server:
                     await writer.drain()
                     writer.close()
                     return
+                if path == "/slow":  # the answer comes after the client has given up
+                    await asyncio.sleep(0.5)
                 if path == "/chunked":
                     writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
                                  b"5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n")
@@ -100,6 +102,19 @@ async def test_a_connection_closed_while_idle_is_dialled_again(
         assert (client.dialled, state.connections) == (2, 2)
         assert await client.post("/v1/x", {"i": 2}) == (201, {"echo": {"i": 2}})
         assert client.dialled == 2  # the new connection is kept alive
+
+
+async def test_an_answer_given_up_on_is_never_taken_for_the_next_requests(
+    server: tuple[Server, str],
+) -> None:
+    """The open loop gives up on a request after a time: its connection goes with it, or its late
+    answer would be read as the answer to whatever that connection carried next."""
+    _, url = server
+    async with LoadClient.open(url, 1, {}) as client:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.post("/slow", {"i": 0}), timeout=0.05)
+        assert await client.post("/v1/x", {"i": 1}) == (201, {"echo": {"i": 1}})
+        assert client.dialled == 2
 
 
 def test_only_plain_http_urls() -> None:

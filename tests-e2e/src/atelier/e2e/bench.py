@@ -1,77 +1,87 @@
 """``make bench``: the slice through the gateway, every service its own process, on this machine.
 
-Prints p50/p95/p99 and throughput of validation (one zone, and a three-zone product with
-auto-fit) and of snapshot creation at a fixed concurrency; of the one-zone validation sent
-straight to the personalization service over NATS (the same path without HTTP and gateway);
-the snapshot-to-preview-ready time (from the snapshot's 201 to the render service's completion
-event) both for a lone shopper and under the snapshot load; and the typesetting engine's
-throughput. Writes the same figures to ``var/bench/latest.json``. A benchmark, not a test:
-nothing here passes or fails on time.
+Latency at the rate a store offers, in an open loop (``atelier.e2e.openloop``: requests start on
+a fixed schedule whatever the answers, each timed from its scheduled start into an HDR
+histogram): validation of one zone at 1000 requests a second, of a three-zone product with
+auto-fit at 600, snapshot creation at 50, and the time from a snapshot's creation (its 201) to the
+render service's completion event at 10 snapshots a second. Saturation in a closed loop of
+``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same run the
+floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
+request to an echo responder, at the same offered rates and at saturation, so that each figure
+can be read beside what the architecture itself costs on this machine that day. The typesetting
+engine's throughput gauges the machine's speed.
+
+Prints a table of every figure beside its target and the floor, and writes the figures to
+``var/bench/latest.json`` (``--quick``: every step with tiny counts, to ``var/bench/quick.json``).
+A benchmark, not a test: nothing here passes or fails on time.
 """
 
+import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
 import platform
+import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nats
 import uvloop
+from hdrh.histogram import HdrHistogram
 
-from atelier.contracts import Envelope, RpcReply
-from atelier.contracts.catalog import VALIDATE_DESIGN
-from atelier.contracts.personalization import ValidateDesign, ValidationResult
 from atelier.devstack.demo import ORIGIN
+from atelier.e2e.floor import PATH, running_floor
 from atelier.e2e.loadgen import LoadClient
+from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
 from atelier.kit.broker import namespaced
 from atelier.kit.testing.plugin import NATS, create_database, drop_database, unique
 from atelier.typeset.bench import lines_per_second
 
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
-VALIDATIONS = int(os.environ.get("BENCH_VALIDATIONS", "10000"))  # ~5 s a figure: steadier
-SNAPSHOTS = int(os.environ.get("BENCH_SNAPSHOTS", "600"))
-LONE_SNAPSHOTS = int(os.environ.get("BENCH_LONE_SNAPSHOTS", "100"))
-WARMUP = 100
-OUT = Path("var/bench/latest.json")
+CONCURRENCY = 32  # clients of the closed loops, and connections dialled up front
 # One address and one key send the whole load: the rate limits are raised out of its way (their
 # buckets are still checked on every request, so their cost is measured).
 LIMITS = {f"ATELIER_GATEWAY_{name}": "1000000000" for name in (
     "RATE_PER_ADDRESS_PER_S", "BURST_PER_ADDRESS", "RATE_PER_KEY_PER_S", "BURST_PER_KEY")}
 
 
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+@dataclass(frozen=True)
+class Plan:
+    seconds: float  # the schedule of each open-loop step
+    saturation: int  # requests of each closed-loop validation or floor step
+    snapshot_saturation: int
+    warmup: int  # closed-loop requests before each kind's first step, not measured
+    previews_within_s: float  # how long the previews of a snapshot step may take to come
+    typeset_lines: int
+    out: Path
+
+    def requests(self, rate: int) -> int:
+        """How many requests an open-loop step at ``rate`` a second schedules."""
+        return max(1, round(rate * self.seconds))
 
 
-async def load(
-    concurrency: int, total: int, request: Callable[[int, int], Awaitable[None]]
-) -> tuple[list[float], float]:
-    """``total`` requests from ``concurrency`` clients in a closed loop (each sends its next
-    request as soon as it has the answer); ``request(client, n)`` gets the client's number and a
-    number never used before in this run. Latencies in ms, and the elapsed seconds."""
-    latencies: list[float] = []
-    remaining = iter(range(total))
+FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
+            previews_within_s=300, typeset_lines=2000, out=Path("var/bench/latest.json"))
+QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
+             previews_within_s=60, typeset_lines=200, out=Path("var/bench/quick.json"))
 
-    async def client(number: int) -> None:
-        for _ in remaining:
-            start = time.perf_counter()
-            await request(number, next(_UNIQUE))
-            latencies.append((time.perf_counter() - start) * 1000)
+# Issue 10's targets, for this 2-core machine with the whole system on it.
+TARGETS: dict[str, tuple[str, float]] = {
+    "validate.1zone.offered_1000.p99": ("≤", 10),
+    "validate.3zone.offered_600.p99": ("≤", 15),
+    "validate.1zone.floor_ratio": ("≥", 0.5),
+    "snapshot.offered_50.p95": ("≤", 30),
+    "snapshot.saturation": ("≥", 300),
+    "preview_ready.offered_10.p95": ("≤", 150),
+}
 
-    began = time.perf_counter()
-    await asyncio.gather(*(client(number) for number in range(concurrency)))
-    return latencies, time.perf_counter() - began
-
-
-_UNIQUE = itertools.count()
+_UNIQUE = itertools.count()  # every value sent is new: nothing the services remember flatters
 # Each shopper of the three-zone benchmark keeps their own date and dedication and edits the
 # title, as a widget sends every zone on every keystroke.
 _NAMES = ["Ada", "Charles", "Grace", "Alan", "Emmy", "Kurt", "Sofia", "Henri", "Marie", "Niels",
@@ -80,10 +90,11 @@ _NAMES = ["Ada", "Charles", "Grace", "Alan", "Emmy", "Kurt", "Sofia", "Henri", "
           "Dennis", "Shafi", "Leslie", "Jean", "Ken"]
 
 
-def frame_values(shopper: int, n: int) -> dict[str, str]:
+def frame_values(n: int) -> dict[str, str]:
+    shopper = n % len(_NAMES)
     partner = _NAMES[(shopper + 7) % len(_NAMES)]
     return {"title": f"Our day {n}", "date": f"{shopper % 28 + 1:02d}.06.2026",
-            "dedication": f"With love, {_NAMES[shopper % len(_NAMES)]} & {partner}"}
+            "dedication": f"With love, {_NAMES[shopper]} & {partner}"}
 
 
 class Completions:
@@ -103,15 +114,22 @@ class Completions:
             self.completed_at[snapshot_id] = time.perf_counter()
             self._event(snapshot_id).set()
 
-    async def created(self, snapshot_id: str, within_s: float) -> None:
-        """Note the 201 and wait for the preview (the event may even have come first)."""
+    def created(self, snapshot_id: str) -> None:
         self.created_at[snapshot_id] = time.perf_counter()
-        async with asyncio.timeout(within_s):
-            await self._event(snapshot_id).wait()
 
-    def ready_ms(self) -> list[float]:
-        return [max(self.completed_at[i] - t, 0.0) * 1000
-                for i, t in self.created_at.items() if i in self.completed_at]
+    async def ready(self, ids: list[str], within_s: float) -> HdrHistogram:
+        """Wait for the previews of ``ids`` (at most ``within_s``); the creation-to-completion
+        times of those that came, in µs (the event may even come before the 201)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                for snapshot_id in ids:
+                    await self._event(snapshot_id).wait()
+        waited = histogram()
+        for snapshot_id in ids:
+            if snapshot_id in self.completed_at:
+                seconds = self.completed_at[snapshot_id] - self.created_at[snapshot_id]
+                waited.record_value(max(1, round(seconds * 1e6)))
+        return waited
 
 
 class Figures:
@@ -120,125 +138,170 @@ class Figures:
         self.rows: list[dict[str, Any]] = []
 
     def add(self, name: str, value: float, unit: str, **conditions: Any) -> None:
-        self.rows.append({"name": name, "value": round(value, 3), "unit": unit,
-                          "conditions": {**self.conditions, **conditions}})
+        row = {"name": name, "value": round(value, 3), "unit": unit,
+               "conditions": {**self.conditions, **conditions}}
+        if name in TARGETS:
+            row["target"] = " ".join(map(str, TARGETS[name]))
+        self.rows.append(row)
         print(f"  {name:<40} {value:>10.2f} {unit}", flush=True)
 
-    def latency(self, name: str, samples: list[float], seconds: float, **conditions: Any) -> None:
+    def percentiles(self, name: str, histogram: HdrHistogram, **conditions: Any) -> None:
         for p in (50, 95, 99):
-            self.add(f"{name}.p{p}", percentile(samples, p), "ms", **conditions)
-        self.add(f"{name}.throughput", len(samples) / seconds, "req/s", **conditions)
+            self.add(f"{name}.p{p}", histogram.get_value_at_percentile(p) / 1000, "ms",
+                     **conditions)
+
+    def open_loop(self, name: str, run: Run, **conditions: Any) -> None:
+        self.percentiles(name, run.latency_us, **_run_conditions(run), **conditions)
+
+    def saturation(self, name: str, run: Run, **conditions: Any) -> None:
+        self.add(name, run.throughput, "req/s", **_run_conditions(run), **conditions)
+
+    def value(self, name: str) -> float:
+        return next(row["value"] for row in self.rows if row["name"] == name)
 
 
-async def personalization_alone(
-    nc: nats.NATS, namespace: str, brand_id: str, product_id: str, figures: Figures
-) -> None:
-    """The one-zone validation sent straight to the personalization service over NATS, as the
-    gateway sends it, without HTTP: what the gateway's part of the path costs is the difference
-    from the ``validate`` figure (an upper bound for any gateway, however fast)."""
-    subject = namespaced(namespace, VALIDATE_DESIGN.subject)
-    reply = RpcReply[ValidationResult]
-
-    async def validate(_: int, n: int) -> None:
-        envelope = Envelope[ValidateDesign](
-            type=VALIDATE_DESIGN.type, producer="bench", brand_id=brand_id,
-            data=ValidateDesign(product_id=product_id, values={"name": f"Ada {n}"}))
-        answer = await nc.request(subject, envelope.model_dump_json().encode(), timeout=10)
-        assert reply.model_validate_json(answer.data).ok, answer.data
-
-    await load(CONCURRENCY, WARMUP, validate)
-    samples, seconds = await load(CONCURRENCY, VALIDATIONS, validate)
-    figures.latency("validate.personalization_alone", samples, seconds, concurrency=CONCURRENCY,
-                    requests=VALIDATIONS, zones=1,
-                    path="NATS request/reply straight to personalization: no HTTP, no gateway")
+def _run_conditions(run: Run) -> dict[str, Any]:
+    if run.offered is None:
+        shape: dict[str, Any] = {"loop": "closed", "concurrency": CONCURRENCY}
+    else:
+        shape = {"loop": "open", "offered_per_s": run.offered,
+                 "duration_s": round(run.sent / run.offered, 3),
+                 "peak_in_flight": run.peak_in_flight,
+                 "driver_lag_p99_ms": run.lag_us.get_value_at_percentile(99) / 1000}
+    errors = {"first_error": run.first_error} if run.first_error else {}
+    if run.errors:
+        print(f"  !! {run.errors} of {run.sent} requests failed; first: {run.first_error}")
+    return {**shape, "requests": run.sent, "errors": run.errors, **errors}
 
 
-async def bench(system: System, figures: Figures) -> None:
+def table(rows: list[dict[str, Any]]) -> str:
+    """Every figure beside its target and, where there is one, the floor's same figure."""
+    values = {row["name"]: row for row in rows}
+
+    def floor_of(name: str) -> dict[str, Any] | None:
+        if name.startswith("floor."):
+            return None
+        if name.endswith(".saturation"):
+            return values.get("floor.saturation")
+        offered = re.search(r"offered_\d+\.p\d+$", name)
+        return values.get(f"floor.{offered.group()}") if offered else None
+
+    def shown(row: dict[str, Any] | None) -> str:
+        return "" if row is None else f"{row['value']:.2f} {row['unit']}".replace(" ratio", "")
+
+    lines = ["| figure | value | target | floor |", "|---|---|---|---|"]
+    for row in rows:
+        target = ""
+        if row["name"] in TARGETS:
+            sense, limit = TARGETS[row["name"]]
+            met = row["value"] <= limit if sense == "≤" else row["value"] >= limit
+            target = f"{sense} {limit:g}: {'met' if met else '**not met**'}"
+        beside = shown(floor_of(row["name"]))
+        lines.append(f"| {row['name']} | {shown(row)} | {target} | {beside} |")
+    return "\n".join(lines)
+
+
+async def bench(system: System, figures: Figures, plan: Plan) -> None:
     demo = await system.new_brand()
     headers = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
+    nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
+    completions = Completions()
+    await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
+                       cb=completions.on_completed)
+
     async with LoadClient.open(system.gateway_url, CONCURRENCY, headers) as widget:
 
         async def post(path: str, body: dict, status: int) -> dict:
             answered, answer = await widget.post(path, body)
-            assert answered == status, answer
+            assert answered == status, f"{answered} {answer}"
             return answer
 
-        # every value is new: nothing the services remember between requests flatters a figure
-        async def validate(_: int, n: int) -> None:
-            body = {"product_id": demo.product_id, "values": {"name": f"Ada {n}"}}
+        async def validate(_: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Ada {next(_UNIQUE)}"}}
             await post("/v1/personalization/validate", body, 200)
 
-        await load(CONCURRENCY, WARMUP, validate)
-        samples, seconds = await load(CONCURRENCY, VALIDATIONS, validate)
-        figures.latency("validate", samples, seconds, concurrency=CONCURRENCY,
-                        requests=VALIDATIONS, zones=1)
-
-        async def validate_frame(shopper: int, n: int) -> None:
-            answer = await post("/v1/personalization/validate",
-                                {"product_id": demo.frame_id, "values": frame_values(shopper, n)},
-                                200)
+        async def validate_frame(_: int) -> None:
+            body = {"product_id": demo.frame_id, "values": frame_values(next(_UNIQUE))}
+            answer = await post("/v1/personalization/validate", body, 200)
             assert answer["valid"], answer
 
-        await load(CONCURRENCY, WARMUP, validate_frame)
-        samples, seconds = await load(CONCURRENCY, VALIDATIONS, validate_frame)
-        figures.latency("validate_autofit_3_zones", samples, seconds, concurrency=CONCURRENCY,
-                        requests=VALIDATIONS, zones=3, autofit=True,
-                        values="each shopper edits the title; date and dedication stay")
+        created: list[str] = []
 
-        nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
-        await personalization_alone(nc, system.namespace, demo.brand_id, demo.product_id, figures)
+        async def snapshot(_: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Bench {next(_UNIQUE)}"}}
+            snapshot_id = (await post("/v1/snapshots", body, 201))["id"]
+            completions.created(snapshot_id)
+            created.append(snapshot_id)
 
-        completions = Completions()
-        await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
-                           cb=completions.on_completed)
+        await closed_loop(CONCURRENCY, plan.warmup, validate)
+        figures.open_loop("validate.1zone.offered_1000",
+                          await open_loop(1000, plan.requests(1000), validate), zones=1)
+        await closed_loop(CONCURRENCY, plan.warmup, validate_frame)
+        figures.open_loop("validate.3zone.offered_600",
+                          await open_loop(600, plan.requests(600), validate_frame), zones=3,
+                          autofit=True, values="each shopper edits the title; date and "
+                          "dedication stay")
+        figures.saturation("validate.1zone.saturation",
+                           await closed_loop(CONCURRENCY, plan.saturation, validate), zones=1)
 
-        async def lone_snapshot(_: int, n: int) -> None:  # one shopper: the pipeline's latency
-            body = {"product_id": demo.product_id, "values": {"name": f"Solo {n}"}}
-            created = await post("/v1/snapshots", body, 201)
-            await completions.created(created["id"], within_s=30)
+        await floor(system, figures, plan, demo.product_id)
+        figures.add("validate.1zone.floor_ratio", figures.value("validate.1zone.saturation")
+                    / figures.value("floor.saturation"), "ratio",
+                    measured="validate.1zone.saturation / floor.saturation")
 
-        await load(1, LONE_SNAPSHOTS, lone_snapshot)
-        lone = completions.ready_ms()
-        note = {"concurrency": 1, "snapshots": len(lone), "render_replicas": 1,
-                "measured": "snapshot 201 to render.completed event, one shopper at a time"}
-        figures.add("preview_ready.alone.p50", percentile(lone, 50), "ms", **note)
-        figures.add("preview_ready.alone.p95", percentile(lone, 95), "ms", **note)
-
-        completions = Completions()
-        await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
-                           cb=completions.on_completed)
-        waits: list[asyncio.Task] = []
-
-        async def snapshot(_: int, n: int) -> None:
-            body = {"product_id": demo.product_id, "values": {"name": f"Bench {n}"}}
-            created = await post("/v1/snapshots", body, 201)
-            waits.append(asyncio.create_task(completions.created(created["id"], within_s=120)))
-
-        samples, seconds = await load(CONCURRENCY, SNAPSHOTS, snapshot)
-        figures.latency("snapshot.create", samples, seconds, concurrency=CONCURRENCY,
-                        requests=SNAPSHOTS, distinct_designs=True)
-        await asyncio.gather(*waits, return_exceptions=True)
-        await nc.close()
-        ready = completions.ready_ms()
-        note = {"concurrency": CONCURRENCY, "snapshots": SNAPSHOTS,
-                "previews_ready": len(ready), "render_replicas": 1,
-                "measured": "snapshot 201 to render.completed event, under the snapshot load"}
-        figures.add("preview_ready.under_load.p50", percentile(ready, 50), "ms", **note)
-        figures.add("preview_ready.under_load.p95", percentile(ready, 95), "ms", **note)
+        # previews first, while the render service has no backlog
+        run = await open_loop(10, plan.requests(10), snapshot)
+        ready = await completions.ready(created, plan.previews_within_s)
+        figures.percentiles("preview_ready.offered_10", ready, **_run_conditions(run),
+                            previews_ready=ready.get_total_count(), render_replicas=1,
+                            measured="snapshot 201 to render.completed event")
+        created.clear()
+        figures.open_loop("snapshot.offered_50",
+                          await open_loop(50, plan.requests(50), snapshot), distinct_designs=True)
+        # the saturation step starts with no preview of the previous step left to draw
+        await completions.ready(created, plan.previews_within_s)
+        figures.saturation("snapshot.saturation", await closed_loop(
+            CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
+    await nc.close()
 
 
-async def main() -> None:
+async def floor(system: System, figures: Figures, plan: Plan, product_id: str) -> None:
+    """The floor at saturation first (right after the validation's, on the machine as it is
+    then), then at each rate a figure is offered at."""
+    subject = namespaced(system.namespace, "bench.floor")
+    url = system.stack.base_env["ATELIER_NATS_URL"]
+    async with (running_floor(url, subject, system.stack.log_dir) as floor_url,
+                LoadClient.open(floor_url, CONCURRENCY, {}) as client):
+
+        async def echo(_: int) -> None:  # the validation's body, through NATS and back
+            body = {"product_id": product_id, "values": {"name": f"Ada {next(_UNIQUE)}"}}
+            status, _answer = await client.post(PATH, body)
+            assert status == 200, status
+
+        path = {"path": "HTTP -> Litestar route -> one NATS request -> echo responder"}
+        await closed_loop(CONCURRENCY, plan.warmup, echo)
+        figures.saturation("floor.saturation",
+                           await closed_loop(CONCURRENCY, plan.saturation, echo), **path)
+        for rate in (1000, 600, 50):
+            figures.open_loop(f"floor.offered_{rate}",
+                              await open_loop(rate, plan.requests(rate), echo), **path)
+
+
+async def main(plan: Plan) -> None:
+    print("Typesetting engine (this process, one core), the machine's gauge:", flush=True)
+    gauge = lines_per_second(plan.typeset_lines)
     conditions = {
-        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, shared with other work",
+        "gauge_typeset_lines_per_s": round(gauge),
         "python": platform.python_version(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "path": "HTTP client -> gateway -> NATS rpc/JetStream -> services, all local processes",
-        "client": "atelier.e2e.loadgen: keep-alive HTTP/1.1, closed loop, on the same 2 cores",
+        "client": "atelier.e2e.loadgen: keep-alive HTTP/1.1 on the same cores; "
+                  "atelier.e2e.openloop: open loop from scheduled starts, HDR histograms",
         "rate_limits": "raised out of the way, still checked",
     }
     figures = Figures(conditions)
-    print("Typesetting engine (this process, one core):", flush=True)
-    figures.add("typeset.lines_per_second", lines_per_second(), "lines/s",
+    figures.add("typeset.lines_per_second", gauge, "lines/s",
                 font="dejavu-sans", scripts="Latin, Greek, Hebrew, Arabic, mixed")
     name = unique("atelier_bench_")
     database_url = await create_database(name)
@@ -246,18 +309,18 @@ async def main() -> None:
     try:
         print(f"Starting every service (logs in {workdir}/log)…", flush=True)
         async with running_system(database_url, NATS, workdir, {"gateway": LIMITS}) as system:
-            print(f"Benchmark: {CONCURRENCY} concurrent clients", flush=True)
-            await bench(system, figures)
+            await bench(system, figures, plan)
     finally:
         await drop_database(name)
-    write(figures.rows)
-
-
-def write(rows: list[dict[str, Any]]) -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"Wrote {OUT}")
+    print(table(figures.rows))
+    plan.out.parent.mkdir(parents=True, exist_ok=True)
+    plan.out.write_text(json.dumps(figures.rows, indent=2, ensure_ascii=False) + "\n")
+    print(f"Wrote {plan.out}")
 
 
 if __name__ == "__main__":
-    sys.exit(uvloop.run(main()))  # the services run on uvloop too; the generator costs less
+    parser = argparse.ArgumentParser(prog="python -m atelier.e2e.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="every step with tiny counts")
+    plan = QUICK if parser.parse_args().quick else FULL
+    sys.exit(uvloop.run(main(plan)))  # the services run on uvloop too; the generator costs less

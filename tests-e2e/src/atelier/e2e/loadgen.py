@@ -129,10 +129,15 @@ class LoadClient:
         """A request that fails with its connection is an error: it may have been processed."""
         connection = await self._connection()
         try:
-            return await connection.exchange(self.encode(method, path, body))
-        finally:
-            if not connection.closed:
-                self._idle.append(connection)
+            answer = await connection.exchange(self.encode(method, path, body))
+        except BaseException:
+            # given up on (a timeout) with its answer still to come: that answer must not be
+            # taken for the next request's, so the connection goes
+            if connection.transport is not None:
+                connection.transport.abort()
+            raise
+        self._idle.append(connection)
+        return answer
 
     async def post(self, path: str, document: Any) -> tuple[int, Any]:
         status, body = await self.request("POST", path, json.dumps(document).encode())
