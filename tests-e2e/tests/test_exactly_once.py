@@ -149,6 +149,13 @@ async def test_a_snapshot_whose_answer_was_lost_is_created_once(
         snapshot_id = retried.json()["id"]
         assert await db.fetchval("SELECT id FROM snapshot.snapshots WHERE brand_id = $1",
                                  demo.brand_id) == snapshot_id
+        # one call made both: the spec service stored the spec from the snapshot's event
+        spec_hash = retried.json()["spec_hash"]
+
+        async def spec_stored() -> bool:
+            return (await widget.get(f"/v1/specs/{spec_hash}")).status_code == 200
+
+        await eventually(spec_stored)
 
     async with admin(system, demo) as client:
         async def locked() -> int:

@@ -10,6 +10,7 @@ import pytest
 from atelier.devstack.demo import PRODUCT
 from atelier.e2e.client import ready_preview
 from atelier.e2e.system import System
+from atelier.kit.testing.plugin import eventually
 from atelier.typeset.fonts import shipped_font
 
 pytestmark = pytest.mark.e2e
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.e2e
 def admin(system: System, secret_key: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=system.gateway_url, timeout=10.0,
                              headers={"Authorization": f"Bearer {secret_key}"})
+
+
+async def stored_spec(widget: httpx.AsyncClient, spec_hash: str) -> httpx.Response | None:
+    response = await widget.get(f"/v1/specs/{spec_hash}")
+    return response if response.status_code == 200 else None
 
 
 def codes(response: httpx.Response) -> list[str]:
@@ -29,7 +35,8 @@ async def test_a_new_template_version_never_changes_an_existing_snapshot(system:
     async with system.widget(demo) as widget, admin(system, demo.secret_key) as brand:
         design = {"product_id": demo.product_id, "values": {"name": "Ada"}}
         snapshot = (await widget.post("/v1/snapshots", json=design)).json()
-        spec_before = (await widget.get(f"/v1/specs/{snapshot['spec_hash']}")).json()
+        # the spec service stores a snapshot's spec from its event, moments after
+        spec_before = (await eventually(lambda: stored_spec(widget, snapshot["spec_hash"]))).json()
 
         zones = copy.deepcopy(PRODUCT["zones"])
         zones[0]["colours"] = ["#B91C1C"]

@@ -45,7 +45,9 @@ def test_consumer_api_is_only_that_of_its_own_durables() -> None:
         for s in api
     )
     assert "$JS.API.CONSUMER.MSG.NEXT.JOB_RENDER.render-preview" in api
-    assert not [s for s in permissions("spec").publish if s.startswith("$JS")]  # no consumer
+    spec = [s for s in permissions("spec").publish if s.startswith("$JS")]
+    assert spec and all("EVT_SNAPSHOT.spec-snapshot-created" in s for s in spec)
+    assert not [s for s in permissions("gateway").publish if s.startswith("$JS")]  # no consumer
 
 
 def test_a_responder_subscribes_to_the_rpc_it_answers_and_may_reply() -> None:

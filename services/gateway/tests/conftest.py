@@ -314,7 +314,8 @@ class FakeServices:
 
     async def create_snapshot(self, brand: str, data: CreateSnapshot) -> SnapshotView:
         self.created.append(data)
-        view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=data.spec_hash,
+        spec_hash = hashlib.sha256(data.spec.model_dump_json().encode()).hexdigest()
+        view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=spec_hash,
                             template_version=data.spec.template_version,
                             status=SnapshotStatus.CREATED, created_at=datetime.now(UTC),
                             provenance=data.provenance)

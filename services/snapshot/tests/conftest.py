@@ -62,7 +62,7 @@ def create(service: Runtime, client_bus: Bus) -> Create:
         brand: str, spec: DesignSpec | None = None, request_key: str | None = None, **fields: Any
     ) -> SnapshotView:
         spec = spec or design()
-        command = CreateSnapshot(spec_hash=hash_of(spec), spec=spec, **fields)
+        command = CreateSnapshot(spec=spec, **fields)
         return await client_bus.call(CREATE_SNAPSHOT, command, brand_id=brand,
                                      request_key=request_key)
 

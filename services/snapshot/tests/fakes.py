@@ -13,10 +13,10 @@ class FakeSnapshotRepository(SnapshotRepository):
     def __init__(self) -> None:  # no session: the dict below is the table
         self.snapshots: dict[str, tuple[str, SnapshotView]] = {}
 
-    async def add(self, brand_id: str, command: CreateSnapshot) -> SnapshotView:
+    async def add(self, brand_id: str, command: CreateSnapshot, spec_hash: str) -> SnapshotView:
         spec = command.spec
         snapshot = SnapshotView(
-            id=new_id(), product_id=spec.product_id, spec_hash=command.spec_hash,
+            id=new_id(), product_id=spec.product_id, spec_hash=spec_hash,
             template_version=spec.template_version, status=SnapshotStatus.CREATED,
             created_at=datetime.now(UTC), provenance=command.provenance,
         )

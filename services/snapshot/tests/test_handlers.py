@@ -2,6 +2,7 @@
 driven as the bus drives them, without NATS or Postgres (test_snapshots.py and
 test_database_guard.py run the real ones)."""
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -66,8 +67,7 @@ class Calls:
 
     async def create(self, text: str = "Ada", **fields: Any) -> SnapshotView:
         spec = design(text)
-        return await self.send(CREATE_SNAPSHOT, CreateSnapshot(spec_hash=hash_of(spec), spec=spec),
-                               **fields)
+        return await self.send(CREATE_SNAPSHOT, CreateSnapshot(spec=spec), **fields)
 
     async def get(self, snapshot_id: str, brand: str = BRAND) -> SnapshotView:
         return await self.send(GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id), brand)
@@ -101,12 +101,16 @@ async def test_a_created_snapshot_is_stored_announced_and_read_back(calls, units
     assert [(e.producer, e.brand_id) for e in units.emitted] == [("snapshot", BRAND)]
 
 
-async def test_a_spec_that_does_not_hash_to_its_spec_hash_is_refused(calls, units) -> None:
-    command = CreateSnapshot(spec_hash=hash_of(design("Bob")), spec=design("Ada"))
+async def test_a_snapshot_is_named_by_the_hash_of_its_spec(calls) -> None:
+    assert (await calls.create("Ada")).spec_hash == hash_of(design("Ada"))  # RFC 8785, SHA-256
+
+
+async def test_a_spec_with_no_canonical_form_is_refused(calls, units) -> None:
+    command = CreateSnapshot(spec=design(unicodedata.normalize("NFD", "Zoé")))
     with pytest.raises(Invalid) as refused:
         await calls.send(CREATE_SNAPSHOT, command)
     assert [(e.field, e.code) for e in refused.value.errors] == [
-        ("spec_hash", ErrorCode.SPEC_HASH_MISMATCH)]
+        ("spec.zones.0.text", ErrorCode.SPEC_INVALID)]
     assert units.repository.snapshots == {} and units.emitted == []
 
 

@@ -7,7 +7,14 @@ import pytest
 
 from atelier.contracts import ErrorCode
 from atelier.contracts.canonical import canonicalize
-from atelier.contracts.catalog import CREATE_SPEC, GET_SPEC, SPEC_CREATED, VALIDATE_SPEC
+from atelier.contracts.catalog import (
+    CREATE_SPEC,
+    GET_SPEC,
+    SNAPSHOT_CREATED,
+    SPEC_CREATED,
+    VALIDATE_SPEC,
+)
+from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import CreateSpec, GetSpec, SpecCreated, ValidateSpec
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.runtime import Runtime
@@ -102,3 +109,28 @@ async def test_validating_a_document_reads_and_writes_nothing(spec_service, unit
         VALIDATE_SPEC, envelope(VALIDATE_SPEC, check, brand_id=None))
     assert checked.valid and checked.spec_hash == created.spec_hash
     assert len(units.emitted) == 1  # the creation's only
+
+
+# --- a snapshot's spec ---------------------------------------------------------------------------
+def snapshot_created(text: str, snapshot_id: str, brand: str | None = BRAND):  # noqa: ANN201
+    spec = design(text)
+    data = SnapshotCreated(snapshot_id=snapshot_id, spec_hash=canonicalize(spec).hash, spec=spec)
+    return envelope(SNAPSHOT_CREATED, data, brand_id=brand, producer="snapshot")
+
+
+async def test_a_snapshots_spec_is_stored_from_its_event_once(spec_service, units) -> None:
+    first, again = snapshot_created("Ada", "s-1"), snapshot_created("Ada", "s-2")
+    outcomes = [await spec_service.bus.handle(SNAPSHOT_CREATED, event)
+                for event in (first, again, first)]  # the first one redelivered at the end
+    assert [o.verdict for o in outcomes] == ["ack"] * 3
+    canonical = canonicalize(design("Ada"))
+    assert units.repository.specs == {(BRAND, canonical.hash): canonical.json}
+    assert units.emitted_data(SPEC_CREATED) == [
+        SpecCreated(spec_hash=canonical.hash, product_id="p-1", template_version=1)]
+    assert units.emitted[0].causation_id == first.id
+
+
+async def test_a_snapshot_event_without_a_brand_is_dead_lettered(spec_service, units) -> None:
+    outcome = await spec_service.bus.handle(SNAPSHOT_CREATED, snapshot_created("Ada", "s-1", None))
+    assert (outcome.verdict, outcome.poison) == ("dead_letter", True)
+    assert units.repository.specs == {} and units.emitted == []

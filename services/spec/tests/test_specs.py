@@ -5,12 +5,19 @@ import unicodedata
 import asyncpg
 import pytest
 
-from atelier.contracts import ErrorCode
-from atelier.contracts.catalog import CREATE_SPEC, GET_SPEC, SPEC_CREATED, VALIDATE_SPEC
+from atelier.contracts import Envelope, ErrorCode
+from atelier.contracts.catalog import (
+    CREATE_SPEC,
+    GET_SPEC,
+    SNAPSHOT_CREATED,
+    SPEC_CREATED,
+    VALIDATE_SPEC,
+)
+from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import CreateSpec, GetSpec, SpecCreated, ValidateSpec
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import Invalid, NotFound
-from atelier.kit.testing.plugin import running, unique
+from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.spec.bootstrap import bootstrap
 
 
@@ -129,3 +136,29 @@ async def test_validate_spec_reports_a_hash_that_does_not_match(
         ("spec_hash", ErrorCode.SPEC_HASH_MISMATCH)
     ]
     assert checked.spec_hash != stale and stale in checked.errors[0].message
+
+
+async def test_a_snapshots_spec_is_stored_from_its_event(service, client_bus, db, a_spec) -> None:
+    """Snapshot creation is one call: the spec service stores the spec from snapshot.created,
+    under the hash the snapshot carries, and a redelivery stores nothing twice."""
+    brand = unique("brand-")
+    spec = a_spec("Zoé")
+    stored = await client_bus.call(CREATE_SPEC, CreateSpec(spec=spec), brand_id=unique())
+    event = Envelope[SnapshotCreated](
+        type=SNAPSHOT_CREATED.type, producer="snapshot", brand_id=brand,
+        data=SnapshotCreated(snapshot_id="s-1", spec_hash=stored.spec_hash, spec=spec))
+    payload = event.model_dump_json().encode()
+    for msg_id in (event.id, f"{event.id}-redelivered"):
+        await client_bus.publish_raw(SNAPSHOT_CREATED.subject, payload, {"Nats-Msg-Id": msg_id})
+    read = await eventually(lambda: _read(client_bus, brand, stored.spec_hash))
+    assert read.canonical_json == stored.canonical_json
+    count = "SELECT count(*) FROM spec.outbox WHERE subject=$1 AND convert_from(payload, 'UTF8') " \
+            "LIKE $2"
+    assert await db.fetchval(count, SPEC_CREATED.subject, f"%{brand}%") == 1
+
+
+async def _read(client_bus, brand: str, spec_hash: str):  # noqa: ANN001, ANN202
+    try:
+        return await client_bus.call(GET_SPEC, GetSpec(spec_hash=spec_hash), brand_id=brand)
+    except NotFound:
+        return None

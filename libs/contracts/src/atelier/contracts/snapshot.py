@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from atelier.contracts.spec import SHA256_HEX, DesignSpec
+from atelier.contracts.spec import DesignSpec
 
 
 class SnapshotStatus(StrEnum):
@@ -30,7 +30,10 @@ class Provenance(BaseModel):
 
 
 class CreateSnapshot(BaseModel):
-    spec_hash: str = Field(pattern=SHA256_HEX)
+    """Freeze a resolved design (the rules engine's, never the client's). The snapshot service
+    names it by its own hash of the spec's canonical form, and the spec service stores the spec
+    from the ``snapshot.created`` event: one call creates both."""
+
     spec: DesignSpec
     provenance: Provenance = Field(default_factory=lambda: Provenance(source="api"))
 

@@ -4,9 +4,7 @@ framework."""
 from enum import StrEnum
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.snapshot import SnapshotStatus
-from atelier.contracts.spec import DesignSpec
 
 
 class Action(StrEnum):
@@ -36,16 +34,3 @@ def next_status(current: SnapshotStatus, action: Action) -> SnapshotStatus:
         return LIFECYCLE[(current, action)]
     except KeyError:
         raise IllegalTransition(current, action) from None
-
-
-def spec_hash_errors(spec: DesignSpec, spec_hash: str) -> list[ErrorItem]:
-    """A snapshot freezes a spec under its hash, which orders and production files use to name
-    it: the two must agree, whoever sent them."""
-    try:
-        actual = canonicalize(spec).hash
-    except SpecInvalid as exc:
-        return exc.errors
-    if actual == spec_hash:
-        return []
-    return [ErrorItem(field="spec_hash", code=ErrorCode.SPEC_HASH_MISMATCH,
-                      message=f"The spec hashes to {actual}, not {spec_hash}.")]

@@ -1,6 +1,7 @@
 """Use cases of the snapshot service."""
 
 from atelier.contracts import Envelope
+from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.catalog import SNAPSHOT_CREATED, SNAPSHOT_LOCKED, SNAPSHOT_VALIDATED
 from atelier.contracts.snapshot import (
     CreateSnapshot,
@@ -22,12 +23,14 @@ async def create_snapshot(
     uow: UnitOfWork[SnapshotRepository], brand_id: str, command: CreateSnapshot,
     cause: Envelope | None = None,
 ) -> SnapshotView:
-    """Freeze a design; the snapshot and its ``snapshot.created`` event commit together (in the
-    command's unit of work: a retry under the same request key gets this snapshot again)."""
-    errors = domain.spec_hash_errors(command.spec, command.spec_hash)
-    if errors:
-        raise Invalid("The spec does not match its hash.", errors)
-    snapshot = await uow.repository.add(brand_id, command)
+    """Freeze a design under the hash of its canonical form; the snapshot and its
+    ``snapshot.created`` event (which the spec service stores the spec from) commit together, in
+    the command's unit of work: a retry under the same request key gets this snapshot again."""
+    try:
+        spec_hash = canonicalize(command.spec, field="spec").hash
+    except SpecInvalid as exc:
+        raise Invalid("The spec has no canonical form.", exc.errors) from exc
+    snapshot = await uow.repository.add(brand_id, command, spec_hash)
     uow.emit(
         SNAPSHOT_CREATED,
         SnapshotCreated(snapshot_id=snapshot.id, spec_hash=snapshot.spec_hash, spec=command.spec),

@@ -17,7 +17,7 @@ class SnapshotRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, brand_id: str, command: CreateSnapshot) -> SnapshotView:
+    async def add(self, brand_id: str, command: CreateSnapshot, spec_hash: str) -> SnapshotView:
         spec = command.spec
         row = await self.session.scalars(
             insert(SnapshotRow)
@@ -25,7 +25,7 @@ class SnapshotRepository:
                 id=new_id(),
                 brand_id=brand_id,
                 product_id=spec.product_id,
-                spec_hash=command.spec_hash,
+                spec_hash=spec_hash,
                 template_version=spec.template_version,
                 spec=spec.model_dump(mode="json"),
                 status=SnapshotStatus.CREATED.value,

@@ -13,6 +13,7 @@ from atelier.contracts.catalog import (
 from atelier.contracts.personalization import GetProductConfig, ValidationResult, WidgetConfig
 from atelier.contracts.spec import (
     CreateSpec,
+    DesignSpec,
     GetSpec,
     SpecCreatedReply,
     SpecValidation,
@@ -41,15 +42,20 @@ async def check_design(
     return await call(runtime, caller, DESIGN_CHECKS[check], design)
 
 
-async def create_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> StoredSpec:
-    """Validate, then store the resolved design as a spec; an invalid design writes nothing."""
+async def resolved_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> DesignSpec:
+    """The design as the rules engine resolves it (normalized, auto-fitted, fonts pinned): never
+    the client's own spec. An invalid design is refused here, before anything is written."""
     result = await check_design(runtime, caller, design)
     if not result.valid or result.design is None:
         raise Invalid("The design is not valid.", domain.design_errors(result))
-    stored: SpecCreatedReply = await call(runtime, caller, CREATE_SPEC,
-                                          CreateSpec(spec=result.design))
-    return StoredSpec(spec_hash=stored.spec_hash, spec=result.design,
-                      canonical_json=stored.canonical_json)
+    return result.design
+
+
+async def create_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> StoredSpec:
+    """Validate, then store the resolved design as a spec; an invalid design writes nothing."""
+    spec = await resolved_spec(runtime, caller, design)
+    stored: SpecCreatedReply = await call(runtime, caller, CREATE_SPEC, CreateSpec(spec=spec))
+    return StoredSpec(spec_hash=stored.spec_hash, spec=spec, canonical_json=stored.canonical_json)
 
 
 async def spec(runtime: Runtime, caller: Caller, spec_hash: str) -> StoredSpec:

@@ -21,7 +21,7 @@ from atelier.gateway import domain, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.handlers.bus import call
-from atelier.gateway.handlers.designs import create_spec
+from atelier.gateway.handlers.designs import resolved_spec
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
 
@@ -41,14 +41,14 @@ def provenance(caller: Caller) -> Provenance:
 async def create_snapshot(
     runtime: Runtime, caller: Caller, design: schemas.Design
 ) -> schemas.Snapshot:
-    """Validate, store the spec, then snapshot it; an invalid design writes nothing. Under the
-    client's Idempotency-Key, a retry that gets past the gateway's record (the first timed out,
-    say) gets the first snapshot from the snapshot service: the call carries the request's key."""
-    stored = await create_spec(runtime, caller, design)
+    """Validate, then snapshot the resolved design in one call (the snapshot service hashes it
+    and the spec service stores the spec from its event); an invalid design writes nothing.
+    Under the client's Idempotency-Key, a retry that gets past the gateway's record (the first
+    timed out, say) gets the first snapshot from the snapshot service: the call carries the
+    request's key."""
+    spec = await resolved_spec(runtime, caller, design)
     view: SnapshotView = await call(
-        runtime, caller, CREATE_SNAPSHOT,
-        CreateSnapshot(spec_hash=stored.spec_hash, spec=stored.spec,
-                       provenance=provenance(caller)),
+        runtime, caller, CREATE_SNAPSHOT, CreateSnapshot(spec=spec, provenance=provenance(caller))
     )
     return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
 
