@@ -463,40 +463,6 @@ def test_a_plain_string_is_a_zone_input_and_may_be_very_long() -> None:
     assert unicodedata.is_normalized("NFC", normalized("Zoe\u0301").value)
 
 
-def test_a_zone_sent_again_unchanged_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atelier.personalization.rules import design
-
-    judged: list[str] = []
-    original = design._check_zone
-
-    def counting(zone, given, fonts, words):  # type: ignore[no-untyped-def]
-        judged.append(f"{zone.key}={given.text}")
-        return original(zone, given, fonts, words)
-
-    monkeypatch.setattr(design, "_check_zone", counting)
-    title, date = a_zone("title"), a_zone("date")
-    words = WordList(blocked=["darn"])
-    first = validate_design("p", 1, [title, date], {"title": "Our day 1", "date": "12.06"},
-                            FONTS, words)
-    second = validate_design("p", 1, [title, date], {"title": "Our day 2", "date": "12.06"},
-                             FONTS, words)
-    assert judged == ["title=Our day 1", "date=12.06", "title=Our day 2"]
-    assert second.zones[1] == first.zones[1] and second.valid
-    # what the verdict depends on is part of what is remembered
-    validate_design("p", 1, [title, date], {"title": "Our day 2", "date": "12.06"}, FONTS,
-                    WordList(blocked=["darn"]))  # a list fetched again: checked again
-    validate_design("p", 1, [title, a_zone("date")], {"title": "Our day 2", "date": "12.06"},
-                    FONTS, words)  # another template's zone
-    validate_design("p", 1, [title, date],
-                    {"title": "Our day 2", "date": ZoneInput(text="12.06", size_mm=4)}, FONTS,
-                    words)
-    autofit_design([title, date], {"title": "Our day 2", "date": "12.06"}, FONTS)  # no words
-    assert judged[3:] == ["title=Our day 2", "date=12.06", "date=12.06", "date=12.06",
-                          "title=Our day 2", "date=12.06"]
-    blocked = validate_design("p", 1, [title], {"title": "darn"}, FONTS, words)
-    assert [e.code for e in blocked.zones[0].errors] == [ErrorCode.BLOCKED_WORD]
-
-
 def test_a_word_list_is_read_once_per_fetched_list(monkeypatch: pytest.MonkeyPatch) -> None:
     from atelier.personalization.rules import blocklist
 

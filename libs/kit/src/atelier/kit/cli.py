@@ -18,7 +18,6 @@ from atelier.kit.broker import declare_owned_streams, nats_options
 from atelier.kit.db import Database
 from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
-from atelier.kit.server import CombinedWritesProtocol
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.tables import kit_tables
 
@@ -105,7 +104,6 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
             log_config=None,
             access_log=False,
             lifespan="on",
-            http=CombinedWritesProtocol,
             # the gateway reads X-Forwarded-For itself, from its own trusted proxies only
             proxy_headers=False,
         )

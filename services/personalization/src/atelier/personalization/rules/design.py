@@ -16,32 +16,14 @@ from atelier.personalization.rules.characters import check_characters, required_
 from atelier.personalization.rules.choice import choose
 from atelier.personalization.rules.fit import measure
 from atelier.personalization.rules.glyphs import missing_glyphs
-from atelier.personalization.rules.memo import ByIdentity
 from atelier.personalization.rules.normalize import Text, normalize
-
-# A widget sends every zone on every keystroke, so all but the zone being edited come back as
-# they were: their verdict, by everything it depends on, is computed once. A remembered result
-# is shared by the replies that use it: nothing may change a ZoneResult once it is returned.
-_VERDICTS: ByIdentity[ZoneResult] = ByIdentity(4096)
 
 
 def check_zone(
     zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
 ) -> ZoneResult:
     """Steps 1-4 always; with ``fonts``, the choice, glyph coverage and fit (5, 6, 8); with
-    ``words``, the block-list (7). Remembered: see ``_VERDICTS``."""
-    key = (id(zone), id(words), None if fonts is None else tuple(fonts.items()),
-           given.text, given.font_id, given.colour, given.size_mm)
-    result = _VERDICTS.get(key, (zone, words))
-    if result is None:
-        result = _check_zone(zone, given, fonts, words)
-        _VERDICTS.put(key, (zone, words), result)
-    return result
-
-
-def _check_zone(
-    zone: TextZone, given: ZoneInput, fonts: Mapping[str, str] | None, words: WordList | None
-) -> ZoneResult:
+    ``words``, the block-list (7)."""
     text = normalize(given.text, zone.rules.invisible, zone.key, zone.label)
     result = ZoneResult(
         zone=zone.key,
