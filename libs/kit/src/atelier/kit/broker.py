@@ -126,7 +126,6 @@ class Bus:
         self.broker = broker
         self.settings = settings
         self.metrics = metrics
-        self.units = units  # the service's units of work; a bus that only calls has none
         self.namespace = settings.bus_namespace
         self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
         self._consumed: dict[str, list[Consumer]] = {}  # by subject

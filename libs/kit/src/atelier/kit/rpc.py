@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, RpcReply, new_id
 from atelier.contracts.catalog import Message
 from atelier.kit import context
+from atelier.kit.delivery import Units
 from atelier.kit.errors import AtelierError, Invalid, Unavailable, errors_of
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.settings import ServiceSettings
@@ -68,7 +69,7 @@ class Rpc:
         metrics: Metrics,
         subject: Callable[[str], str],
         tracer_provider: TracerProvider | None = None,
-        units: Callable[[], UnitOfWork[Any]] | None = None,
+        units: Units | None = None,
     ) -> None:
         self.broker = broker
         self.settings = settings
