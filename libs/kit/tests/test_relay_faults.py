@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import nats.errors
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql
 
 from atelier.contracts import Envelope
@@ -205,3 +205,30 @@ async def test_the_relay_reads_only_its_small_partial_indexes(kit) -> None:
     assert OUTBOX_PENDING in plans[0]
     assert OUTBOX_PENDING in plans[1] and OUTBOX_PARKED in plans[1]
     assert all("Seq Scan" not in plan for plan in plans)
+
+
+async def test_a_commit_that_emits_wakes_the_relay_without_asking(kit) -> None:
+    """The outbox's insert trigger notifies the relay when the transaction commits: a relay
+    that polls once a minute publishes a new row at once, and the unit of work sends no NOTIFY
+    of its own (one round trip less on every emitting transaction)."""
+    runtime = kit.runtime(run_relay=False)
+    broker = Broker()
+    relay = OutboxRelay(runtime.db, runtime.tables.outbox, broker.publish,
+                        backoff=runtime.settings.outbox_backoff, poll_s=60)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with relaying(relay):
+            await asyncio.sleep(0.2)  # its first round has found nothing; it waits a minute
+            statements.clear()
+            [envelope] = await kit.emit(runtime, "woken")
+            emitted = list(statements)
+            await eventually(lambda: broker.published == [envelope.id])
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+        await runtime.db.dispose()
+    assert not any("pg_notify" in s for s in emitted), emitted

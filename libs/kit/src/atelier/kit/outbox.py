@@ -13,12 +13,7 @@ from typing import Generic, Self, TypeVar
 
 from opentelemetry import propagate
 from pydantic import BaseModel
-from sqlalchemy import (
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +26,8 @@ R = TypeVar("R")
 
 
 def notify_channel(schema: str) -> str:
+    """What the relay listens on: the outbox's insert trigger (kit migration k0004) notifies it
+    when the inserting transaction commits."""
     return f"atelier_outbox_{schema}"
 
 
@@ -157,9 +154,6 @@ class UnitOfWork(Generic[R]):
                     }
                     for subject, env, trace_headers in self._pending
                 ],
-            )
-            await self.session.execute(
-                text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(self.db.schema)}
             )
         await self.session.commit()
         self._pending = []
