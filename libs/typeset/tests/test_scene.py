@@ -1,18 +1,15 @@
-"""The scene in millimetres, its SVG and polylines, and its rasterization."""
+"""The scene in millimetres, its SVG and polylines (its rasterization: test_raster.py)."""
 
-import io
 import math
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from PIL import Image
 
-from atelier.typeset import Box, Contour, Path, Scene, TextStyle, layout, rasterize
+from atelier.typeset import Box, Contour, Scene, TextStyle, layout
 
 STYLE = TextStyle(font_id="dejavu-sans", size_mm=20.0, colour="#112233")
 BOX = Box(width_mm=30, height_mm=30)
-PX_PER_MM = 10
 
 
 def o_scene() -> Scene:
@@ -64,38 +61,3 @@ def _distance_to_polyline(point: tuple[float, float], polyline: list) -> float:
         t = min(1, max(0, t))
         best = min(best, math.dist(point, (ax + t * (bx - ax), ay + t * (by - ay))))
     return best
-
-
-def test_a_rasterized_o_has_a_hole() -> None:
-    image = rasterize(o_scene(), PX_PER_MM)
-    assert image.size == (300, 300) and image.mode == "RGB"
-    left, top, right, bottom = Image.eval(image.convert("L"), lambda v: 255 - v).getbbox()
-    cx, cy = (left + right) // 2, (top + bottom) // 2
-    assert image.getpixel((cx, cy)) == (255, 255, 255)  # the counter is background
-    row = [image.getpixel((x, cy)) for x in range(left, right)]
-    ink = [x for x, pixel in enumerate(row) if pixel == (0x11, 0x22, 0x33)]
-    assert ink and ink[0] < cx - left < ink[-1]  # solid ink on both sides of the hole
-    assert any(pixel not in ((255, 255, 255), (0x11, 0x22, 0x33)) for pixel in row)  # anti-aliased
-
-
-def test_overlapping_contours_stay_filled_by_the_nonzero_rule() -> None:
-    def square(x: float, y: float) -> Contour:
-        return Contour((x, y), (((x + 4, y),), ((x + 4, y + 4),), ((x, y + 4),)))
-
-    scene = Scene(10, 10, (Path((square(1, 1), square(3, 3)), "#000000"),))
-    image = rasterize(scene, PX_PER_MM)
-    assert image.getpixel((40, 40)) == (0, 0, 0)  # in both squares: even-odd would leave a hole
-
-
-def test_transparent_background() -> None:
-    image = rasterize(o_scene(), PX_PER_MM, background=None)
-    assert image.mode == "RGBA" and image.getpixel((0, 0)) == (0, 0, 0, 0)
-
-
-def test_same_input_gives_identical_png_bytes() -> None:
-    def png() -> bytes:
-        buffer = io.BytesIO()
-        rasterize(layout("Ada Ω שלום", STYLE, Box(200, 30)).scene(), 7.5).save(buffer, "PNG")
-        return buffer.getvalue()
-
-    assert png() == png()

@@ -10,7 +10,8 @@ all come from the same shaped, broken and placed text, as a vector scene in mill
     scene = result.scene()                                    # filled outlines, mm, y down
     scene.svg(); scene.paths[0].svg_d(); scene.paths[0].polylines(tolerance_mm=0.01)
     scene.paths[0].translated(1.5, 1.5)                       # the same glyph moved, in mm
-    png = rasterize(scene, px_per_mm=10)                      # PIL image, anti-aliased
+    png = rasterize(scene, px_per_mm=10)                      # PIL RGB image drawn by Skia
+    rasterize(scene, px_per_mm=10, background=None)           # RGBA on transparency
     autofit("Ada Lovelace", style, box, min_size=2, max_size=12, step=0.5)  # largest size or None
     zone = PrintBox(width_mm=64, height_mm=16, safe_mm=2)     # zone.safe_box == Box(60, 12)
     zone_scene("Ada Lovelace", style, zone, max_lines=2)      # laid out in the safe area,

@@ -1,82 +1,104 @@
 """Drawing a scene into pixels: the 2D preview, the 3D texture and the PNG at print resolution.
 
-Each colour's outlines are filled by the nonzero winding rule — every contour adds +1 or -1
-(its orientation) to the pixels it encloses, so holes (the counter of an "O") cancel out while
-overlapping contours (accents on composite glyphs, touching letters) stay filled — on a grid
-`supersample` times finer than the image, then averaged down (in integers) for anti-aliasing.
-Nothing depends on timing or ordering, so the same scene gives the same pixels and PNG bytes.
+Skia draws it. Each path becomes a `skia.Path` in millimetres with its curves kept as quadratic
+and cubic Béziers — the canvas scales millimetres to pixels, so Skia flattens the curves at the
+resolution it draws — filled by the nonzero winding rule, as fonts are meant to be: a counter
+wound the other way is a hole, overlapping contours and self-intersecting ones (a pentagram
+drawn as one contour) are ink. Edges are anti-aliased by Skia's 8-bit coverage, which places
+them on quarter-pixel rows: against the exact area (the tests' 16× supersampled reference) an
+edge pixel's alpha is off by 7–20/255 on average, a curve's by up to 110/255.
+
+Consecutive paths of one colour are drawn together: their coverages are added (saturating at
+full) in a layer, and the layer is laid in their colour over what was drawn before, so the
+scene's order is the stacking order. Adding coverages rather than drawing one path over the
+other leaves no faint seam where two letters touch along an edge, and unlike one path holding
+every glyph, a glyph wound one way never cancels an overlapping glyph wound the other way (a
+TrueType and a CFF font).
+
+Nothing depends on timing or ordering: with one skia-python version the same scene gives the
+same pixels, and so the same PNG bytes.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from itertools import groupby
 
-import numpy as np
-from PIL import Image, ImageColor, ImageDraw
+import skia
+from PIL import Image
 
-from atelier.typeset.scene import Path, Point, Scene
+from atelier.typeset.scene import Path, Scene
+
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_RGBA = skia.ColorType.kRGBA_8888_ColorType
+# Coverage is drawn in opaque white, so a layer pixel is its coverage in every channel; kPlus
+# adds the coverages of the paths, saturating at full.
+_COVERAGE = skia.Paint(AntiAlias=True, Color=skia.ColorWHITE, BlendMode=skia.BlendMode.kPlus)
 
 
-def rasterize(
-    scene: Scene, px_per_mm: float, background: str | None = "#ffffff", supersample: int = 4
-) -> Image.Image:
-    """The scene as an image of ceil(size · px_per_mm) pixels: RGB on `background`, or RGBA on
-    transparency when background is None."""
-    if not px_per_mm > 0 or supersample < 1:
-        raise ValueError("rasterize needs px_per_mm > 0 and supersample >= 1")
+def rasterize(scene: Scene, px_per_mm: float, background: str | None = "#ffffff") -> Image.Image:
+    """The scene as an image of ceil(size · px_per_mm) pixels: RGB on `background` (#rrggbb),
+    or RGBA on transparency when background is None (straight, not premultiplied, alpha)."""
+    if not px_per_mm > 0:
+        raise ValueError(f"rasterize needs px_per_mm > 0, got {px_per_mm}")
     size = (_pixels(scene.width_mm, px_per_mm), _pixels(scene.height_mm, px_per_mm))
-    fill = (0, 0, 0, 0) if background is None else ImageColor.getrgb(background)[:3] + (255,)
-    image = Image.new("RGBA", size, fill)
-    # Consecutive paths of one colour are filled together; scene order stays the stacking order.
-    for colour, paths in groupby(scene.paths, key=lambda path: path.colour):
-        layer = Image.new("RGBA", size, ImageColor.getrgb(colour)[:3] + (0,))
-        layer.putalpha(_coverage(list(paths), size, px_per_mm * supersample, supersample))
-        image.alpha_composite(layer)
-    return image if background is None else image.convert("RGB")
+    premultiplied = skia.ImageInfo.Make(*size, _RGBA, skia.AlphaType.kPremul_AlphaType)
+    surface = skia.Surface.MakeRaster(premultiplied)
+    if surface is None:  # more than 2 GiB of pixels, or no memory for them
+        raise MemoryError(f"Skia cannot allocate a {size[0]}×{size[1]} px image")
+    canvas = surface.getCanvas()
+    canvas.clear(skia.ColorTRANSPARENT if background is None else _colour(background))
+    canvas.scale(px_per_mm, px_per_mm)
+    for colour, run in groupby(scene.paths, key=lambda path: path.colour):
+        shapes = [_skia_path(path) for path in run]
+        bounds = skia.Rect.MakeEmpty()
+        for shape in shapes:
+            bounds.join(shape.getBounds())
+        # On restore the layer's coverage becomes the colour at that coverage (kSrcIn).
+        tint = skia.ColorFilters.Blend(_colour(colour), skia.BlendMode.kSrcIn)
+        canvas.saveLayer(bounds, skia.Paint(ColorFilter=tint))
+        for shape in shapes:
+            canvas.drawPath(shape, _COVERAGE)
+        canvas.restore()
+    return _image(surface, size, transparent=background is None)
+
+
+def _image(surface: skia.Surface, size: tuple[int, int], transparent: bool) -> Image.Image:
+    """The surface's pixels as a PIL image: RGBA with straight alpha (Skia's are premultiplied;
+    it converts them as it reads), or RGB when every pixel is opaque."""
+    alpha = skia.AlphaType.kUnpremul_AlphaType if transparent else skia.AlphaType.kPremul_AlphaType
+    pixels = bytearray(size[0] * size[1] * 4)
+    if not surface.readPixels(skia.ImageInfo.Make(*size, _RGBA, alpha), pixels, size[0] * 4):
+        raise RuntimeError("skia could not read back the pixels it drew")
+    if transparent:
+        return Image.frombytes("RGBA", size, bytes(pixels))
+    return Image.frombytes("RGB", size, bytes(pixels), "raw", "RGBX")  # the X: opaque alpha
 
 
 def _pixels(length_mm: float, px_per_mm: float) -> int:
     return max(1, math.ceil(length_mm * px_per_mm - 1e-9))
 
 
-def _coverage(
-    paths: list[Path], size: tuple[int, int], scale: float, supersample: int
-) -> Image.Image:
-    """An 8-bit mask: the share of each pixel's subpixels inside the paths (nonzero rule)."""
-    width, height = size[0] * supersample, size[1] * supersample
-    winding = np.zeros((height, width), dtype=np.int16)  # windings stay small
-    tolerance_mm = 0.25 / scale  # a quarter subpixel: flattening error stays invisible
-    for path in paths:
-        for polyline in path.polylines(tolerance_mm):
-            _add_contour(winding, [(x * scale, y * scale) for x, y in polyline])
-    inside = (winding != 0).reshape(size[1], supersample, size[0], supersample)
-    counts = inside.sum(axis=(1, 3), dtype=np.int32)
-    full = supersample * supersample
-    alpha = ((counts * 255 + full // 2) // full).astype(np.uint8)
-    return Image.fromarray(alpha, mode="L")
+def _skia_path(path: Path) -> skia.Path:
+    """The path's contours in millimetres, curves as curves, nonzero fill."""
+    shape = skia.Path()
+    shape.setFillType(skia.PathFillType.kWinding)
+    for contour in path.contours:
+        shape.moveTo(*contour.start)
+        for segment in contour.segments:
+            if len(segment) == 1:
+                shape.lineTo(*segment[0])
+            elif len(segment) == 2:
+                shape.quadTo(*segment[0], *segment[1])
+            else:
+                shape.cubicTo(*segment[0], *segment[1], *segment[2])
+        shape.close()
+    return shape
 
 
-def _add_contour(winding: np.ndarray, points: list[Point]) -> None:
-    """Add ±1 (by the contour's orientation) where the contour encloses subpixels."""
-    if len(points) < 3:
-        return
-    height, width = winding.shape
-    x0 = max(0, math.floor(min(x for x, _ in points)))
-    y0 = max(0, math.floor(min(y for _, y in points)))
-    x1 = min(width, math.ceil(max(x for x, _ in points)) + 1)
-    y1 = min(height, math.ceil(max(y for _, y in points)) + 1)
-    if x0 >= x1 or y0 >= y1:
-        return  # entirely outside the image
-    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
-    ImageDraw.Draw(mask).polygon([(x - x0, y - y0) for x, y in points], fill=1)
-    winding[y0:y1, x0:x1] += _orientation(points) * np.asarray(mask, dtype=np.int16)
-
-
-def _orientation(points: list[Point]) -> int:
-    """+1 or -1 by the sign of the shoelace area."""
-    area = sum(
-        x0 * y1 - x1 * y0
-        for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True)
-    )
-    return 1 if area >= 0 else -1
+def _colour(hex_colour: str) -> int:
+    """'#rrggbb' (the spec's colour format) as Skia's opaque ARGB integer."""
+    if not _HEX_COLOUR.fullmatch(hex_colour):
+        raise ValueError(f"colour {hex_colour!r} is not #rrggbb")
+    return 0xFF000000 | int(hex_colour[1:], 16)
