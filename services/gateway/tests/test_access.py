@@ -17,7 +17,7 @@ from atelier.gateway.app import before_request, create_app
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.testing.plugin import unique
 
-from .conftest import PLATFORM_TOKEN, SHOP, Brand, FakeServices, make_brand, make_product
+from .conftest import JSON, PLATFORM_TOKEN, SHOP, Brand, FakeServices, make_brand, make_product
 
 
 def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -171,7 +171,7 @@ async def test_errors_reach_an_allowed_origin_with_cors_headers(
     client: AsyncTestClient, brand: Brand
 ) -> None:
     response = await client.post("/v1/snapshots", content=b"{not json",
-                                 headers={**brand.widget, "Origin": SHOP})
+                                 headers={**brand.widget, "Origin": SHOP, **JSON})
     assert (response.status_code, codes(response)) == (422, ["malformed_json"])
     assert response.headers["access-control-allow-origin"] == SHOP
 
@@ -221,7 +221,7 @@ async def test_refused_requests_write_nothing(
                           headers={**brand.widget, "Idempotency-Key": "k2",
                                    "Origin": "https://evil.example"}),
         await client.post("/v1/snapshots", content=b"[1, 2",
-                          headers={**brand.widget, "Idempotency-Key": "k3"}),
+                          headers={**brand.widget, "Idempotency-Key": "k3", **JSON}),
         await client.post("/v1/snapshots", json=design,
                           headers={**brand.widget, "Idempotency-Key": "x" * 300}),
     ]

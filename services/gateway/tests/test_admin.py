@@ -209,7 +209,7 @@ async def test_font_upload_refusals(
     empty = await upload(client, brand, b"")
     unnamed = await client.post("/v1/admin/fonts", content=font_bytes(),
                                 headers={**brand.admin, **FONT_HEADERS})
-    assert (as_json.status_code, codes(as_json)) == (415, ["invalid_field"])
+    assert (as_json.status_code, codes(as_json)) == (415, ["unsupported_media_type"])
     assert as_json.json()["errors"][0]["field"] == "Content-Type"
     assert (empty.status_code, codes(empty)) == (422, ["invalid_field"])
     assert (unnamed.status_code, codes(unnamed)) == (422, ["invalid_field"])

@@ -68,6 +68,17 @@ class Forbidden(AtelierError):
     title = "Forbidden"
 
 
+class UnsupportedMediaType(AtelierError):
+    status = 415
+    title = "Unsupported media type"
+
+    @classmethod
+    def of(cls, expected: str) -> "UnsupportedMediaType":
+        message = f"Send the body as {expected} (the Content-Type header)."
+        return cls(message, [ErrorItem(field="Content-Type", code=ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                                       message=message)])
+
+
 class TooManyRequests(AtelierError):
     status = 429
     title = "Too many requests"

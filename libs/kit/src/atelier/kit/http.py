@@ -40,7 +40,13 @@ def parse_body(model: type[BaseModel], raw: bytes) -> Any:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
+        syntax = [e for e in exc.errors() if e["type"] == "json_invalid"]
+        if any("recursion limit" in str(e["ctx"]) for e in syntax):
+            raise Invalid("The body is nested too deeply.", [ErrorItem(
+                field="body", code=ErrorCode.MALFORMED_JSON,
+                message="Send a JSON object nested at most a few levels deep.",
+            )]) from exc
+        if syntax:
             surrogate = _lone_surrogate(raw)
             if surrogate is not None:
                 raise Invalid("The body contains an unpaired UTF-16 surrogate.", [ErrorItem(
@@ -61,7 +67,7 @@ def _lone_surrogate(raw: bytes) -> str | None:
     pydantic refuses as invalid), or None when the body is malformed for another reason."""
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a deep document past the surrogate pydantic saw first
         return None
 
     def find(value: Any, path: str) -> str | None:
@@ -76,7 +82,10 @@ def _lone_surrogate(raw: bytes) -> str | None:
                 return found
         return None
 
-    return find(document, "")
+    try:
+        return find(document, "")
+    except RecursionError:
+        return None
 
 
 def _on_atelier_error(_: Request, exc: AtelierError) -> Response:

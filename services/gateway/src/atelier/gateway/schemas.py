@@ -10,6 +10,7 @@ from atelier.contracts.personalization import TextZone, ValidateDesign, ZoneResu
 from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import SnapshotView
 from atelier.contracts.spec import ValidateSpec
+from atelier.contracts.types import Line
 from atelier.gateway import domain
 
 
@@ -23,12 +24,12 @@ def _origins(origins: list[str]) -> list[str]:
 
 
 # http(s)://host[:port], normalized as browsers send them, duplicates dropped
-AllowedOrigins = Annotated[list[str], Field(
+AllowedOrigins = Annotated[list[Annotated[Line, Field(max_length=300)]], Field(
     max_length=50, description="origins the widget may call from"), AfterValidator(_origins)]
 
 
 class CreateBrand(Request):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     allowed_origins: AllowedOrigins = Field(default_factory=list)
 
 
@@ -72,8 +73,6 @@ class IssuedKey(ApiKey):
 class Design(ValidateDesign):
     """A shopper's design, sent on to personalization as it is."""
 
-    product_id: str = Field(min_length=1, max_length=64)
-
 
 class Validation(BaseModel):
     """What the widget sees of a ValidationResult: all of it but the resolved design, which stays
@@ -89,7 +88,7 @@ class Template(Request):
 
 
 class Lock(Request):
-    reason: str = Field(min_length=1, max_length=500, description="e.g. order:<id>")
+    reason: Line = Field(min_length=1, max_length=500, description="e.g. order:<id>")
 
 
 class SpecDocument(ValidateSpec):
