@@ -12,9 +12,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from atelier.contracts.errors import ErrorItem
 from atelier.contracts.spec import HEX_COLOUR, SHA256_HEX, Align, DesignSpec, Layer
-from atelier.contracts.types import NO_CONTROLS, Finite, Id, Line, Version
+from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id, Line, Version
 
 ZONE_KEY = r"^[a-z][a-z0-9_]{0,31}$"
+# what the published schemas show as examples: an engravable name on a pen
+EXAMPLE_ZONE = {
+    "key": "name", "label": "Name", "width_mm": 60, "height_mm": 12, "safe_mm": 1,
+    "layer": "engrave", "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 8}],
+    "colours": ["#1F2937"], "rules": {"max_length": 20},
+}
 
 
 class CharacterClass(StrEnum):
@@ -111,7 +117,8 @@ def _unique_keys(zones: list[TextZone]) -> None:
 
 
 class CreateProduct(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "Engraved Pen", "zones": [EXAMPLE_ZONE]}]})
 
     name: Line = Field(min_length=1, max_length=200)
     zones: list[TextZone] = Field(min_length=1, max_length=20)
@@ -185,7 +192,8 @@ class WordList(BaseModel):
     """The brand's blocked words, matched case-, accent- and homoglyph-insensitively as whole
     words; ``allowed`` lists exceptions (words that contain a blocked one but are fine)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"blocked": ["darn"], "allowed": ["darning"]}]})
 
     blocked: list[Word] = Field(default_factory=list, max_length=5000)
     allowed: list[Word] = Field(default_factory=list, max_length=5000)
@@ -234,7 +242,9 @@ ZoneValue = Annotated[
 
 
 class ValidateDesign(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"product_id": ID_EXAMPLE, "values": {"name": {"text": "Ada", "font_id": "dejavu-sans"}}},
+    ]})
 
     product_id: Id
     values: dict[str, ZoneValue] = Field(

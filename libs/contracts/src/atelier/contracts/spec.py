@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.contracts.errors import ErrorItem
-from atelier.contracts.types import Finite, Id, Version
+from atelier.contracts.types import ID_EXAMPLE, Finite, Id, Version
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -104,6 +104,13 @@ class StoredSpec(BaseModel):
 
 class ValidateSpec(BaseModel):
     """Check a spec document as a client holds it: schema, canonical form, optional hash."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"document": {
+        "spec_version": 1, "product_id": ID_EXAMPLE, "template_version": 1, "zones": [{
+            "key": "name", "text": "Ada", "layer": "engrave", "width_mm": 60, "height_mm": 12,
+            "bleed_mm": 0, "safe_mm": 1, "font": {"id": "dejavu-sans", "sha256": "0" * 64},
+            "size_mm": 8, "colour": "#1F2937", "align": "center", "line_height": 1.2,
+            "max_lines": 1}]}}]})
 
     document: dict[str, Any]
     spec_hash: str | None = Field(default=None, max_length=64,

@@ -59,9 +59,13 @@ def openapi_config() -> OpenAPIConfig:
         title="Atelier gateway",
         version="1",
         description="The widget's and the brands' HTTP API. Errors are RFC 9457 problem details "
-                    "with an `errors` list of `{field, code, message, position}`.",
+                    "with an `errors` list of `{field, code, message, position}`: 400 when a "
+                    "request does not match this document, 422 when it does but a rule refuses "
+                    "it (a font the brand does not have, a text that does not fit, an "
+                    "Idempotency-Key used for another request).",
         components=Components(security_schemes=dict(SECURITY_SCHEMES)),
         operation_id_creator=lambda handler, _method, _path: handler.handler_name,
+        use_handler_docstrings=True,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atelier.contracts import ErrorItem
-from atelier.contracts.personalization import TextZone, ValidateDesign, ZoneResult
+from atelier.contracts.personalization import EXAMPLE_ZONE, TextZone, ValidateDesign, ZoneResult
 from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import SnapshotView
 from atelier.contracts.spec import ValidateSpec
@@ -29,11 +29,17 @@ AllowedOrigins = Annotated[list[Annotated[Line, Field(max_length=300)]], Field(
 
 
 class CreateBrand(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Demo Brand", "allowed_origins": ["https://shop.example"]}]})
+
     name: Line = Field(min_length=1, max_length=200)
     allowed_origins: AllowedOrigins = Field(default_factory=list)
 
 
 class BrandOrigins(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"allowed_origins": ["https://shop.example", "http://localhost:8000"]}]})
+
     allowed_origins: AllowedOrigins
 
 
@@ -49,6 +55,8 @@ class BrandCreated(Brand):
 
 
 class NewKey(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "publishable"}]})
+
     kind: domain.KeyKind = Field(description="publishable (pk_…, the widget) or secret (sk_…)")
 
 
@@ -84,10 +92,14 @@ class Validation(BaseModel):
 
 
 class Template(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"zones": [EXAMPLE_ZONE]}]})
+
     zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
 
 
 class Lock(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "order:1001"}]})
+
     reason: Line = Field(min_length=1, max_length=500, description="e.g. order:<id>")
 
 

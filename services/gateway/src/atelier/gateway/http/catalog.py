@@ -49,7 +49,8 @@ async def product(
     caller: KeyCaller,
     product_id: PathId,
     version: Annotated[int | None, Parameter(
-        ge=1, le=PG_INTEGER_MAX, description="a template version; without it, the current one"
+        ge=1, le=PG_INTEGER_MAX, description="a template version; without it, the current one",
+        examples=[Example(value=1)],
     )] = None,
 ) -> Response[Product]:
     return json_response(await handlers.product(runtime, caller, product_id, version))
@@ -84,6 +85,7 @@ async def upload_font(
         media_type="font/sfnt",
         description="the TTF or OTF file itself, at most 5 MiB; Content-Type font/ttf, font/otf, "
         "font/sfnt, application/font-sfnt or application/octet-stream",
+        examples=[Example(summary="a TrueType or OpenType file", value="<the file's bytes>")],
     )],
     # its presence is checked below, not by Litestar, so that the error names the field
     filename: Annotated[str | None, Parameter(
