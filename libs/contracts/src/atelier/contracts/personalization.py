@@ -6,7 +6,7 @@ existing one, so a snapshot (which pins its template version in its spec) never 
 """
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -16,7 +16,7 @@ from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id, Line, V
 
 ZONE_KEY = r"^[a-z][a-z0-9_]{0,31}$"
 # what the published schemas show as examples: an engravable name on a pen
-EXAMPLE_ZONE = {
+EXAMPLE_ZONE: dict[str, Any] = {
     "key": "name", "label": "Name", "width_mm": 60, "height_mm": 12, "safe_mm": 1,
     "layer": "engrave", "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 8}],
     "colours": ["#1F2937"], "rules": {"max_length": 20},

@@ -105,7 +105,7 @@ class Schemas(OpenAPISchemaPlugin):
         def reference(name: str) -> Schema | Reference:
             if name not in named:
                 raise ValueError(f"{model.__name__}: no model or enumeration named {name!r}")
-            return schema_creator.for_field_definition(  # type: ignore[no-any-return]
+            return schema_creator.for_field_definition(
                 FieldDefinition.from_annotation(named[name]))
 
         converted = _schema(document, reference)
