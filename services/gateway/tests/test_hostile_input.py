@@ -52,8 +52,6 @@ async def test_a_nul_in_a_body_id_or_a_name_is_refused(
                           json={"name": "Ring\u0000", "zones": [zone()]}),
         await client.post("/v1/admin/products", headers=brand.admin,
                           json={"name": "Ring", "zones": [zone(label="Na\u0000me")]}),
-        await client.put("/v1/admin/word-list", headers=brand.admin,
-                         json={"blocked": ["da\u0000rn"]}),
         await client.put("/v1/admin/brand/allowed-origins", headers=brand.admin,
                          json={"allowed_origins": ["https://sh\u0000op.example"]}),
     ]

@@ -184,10 +184,6 @@ class FontList(BaseModel):
     fonts: list[FontInfo]
 
 
-# a blocked or allowed word (or phrase)
-Word = Annotated[Line, Field(min_length=1, max_length=200)]
-
-
 class WordList(BaseModel):
     """The brand's blocked words, matched case-, accent- and homoglyph-insensitively as whole
     words; ``allowed`` lists exceptions (words that contain a blocked one but are fine)."""
@@ -195,8 +191,9 @@ class WordList(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"blocked": ["darn"], "allowed": ["darning"]}]})
 
-    blocked: list[Word] = Field(default_factory=list, max_length=5000)
-    allowed: list[Word] = Field(default_factory=list, max_length=5000)
+    # each a word of at most 100 characters, no controls: refused with its position when stored
+    blocked: list[str] = Field(default_factory=list, max_length=5000)
+    allowed: list[str] = Field(default_factory=list, max_length=5000)
 
 
 class GetWordList(BaseModel):

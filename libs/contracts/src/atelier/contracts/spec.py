@@ -93,7 +93,7 @@ class SpecCreated(BaseModel):
 
 
 class GetSpec(BaseModel):
-    spec_hash: str = Field(pattern=SHA256_HEX)
+    spec_hash: str
 
 
 class StoredSpec(BaseModel):
