@@ -96,8 +96,10 @@ class Schemas(OpenAPISchemaPlugin):
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         model: type[BaseModel] = field_definition.annotation
-        # registered before its parts are converted, as Litestar does (a model may refer to it)
-        component = schema_creator.schema_registry.get_schema_for_field_definition(field_definition)
+        # registered before its parts are converted, as Litestar's own plugin does (a model may
+        # refer to it); every attribute is then pydantic's
+        component = schema_creator.create_component_schema(
+            field_definition, required=[], property_fields={})
         document = model.model_json_schema(ref_template="#/$defs/{model}")
         document.pop("$defs", None)
         named = _named_types(model)
