@@ -19,6 +19,7 @@ FIGURES = {
     "floor.offered_1000.p99", "floor.offered_600.p99", "floor.offered_50.p95",
     "snapshot.offered_50.p95", "snapshot.saturation",
     "preview_ready.offered_10.p95",
+    "fuzz.requests", "fuzz.server_errors",
 }
 
 
@@ -32,8 +33,11 @@ async def test_the_quick_benchmark_reports_every_figure_beside_its_target(
     rows = {row["name"]: row for row in json.loads(out.read_text())}
     assert FIGURES <= set(rows)
     assert set(bench.TARGETS) <= set(rows)
-    assert all(row["value"] > 0 for row in rows.values())
+    assert all(row["value"] > 0 for name, row in rows.items() if name != "fuzz.server_errors")
     assert all(row["conditions"].get("errors", 0) == 0 for row in rows.values())
+    server_errors = rows["fuzz.server_errors"]
+    assert (server_errors["value"], server_errors["target"]) == (0, "≤ 0")
+    assert rows["fuzz.requests"]["conditions"]["conformance_failures"] == 0
     p99 = rows["validate.1zone.offered_1000.p99"]
     assert p99["unit"] == "ms" and p99["target"] == "≤ 10"
     assert {"loop": "open", "offered_per_s": 1000, "duration_s": bench.QUICK.seconds}.items() \

@@ -123,7 +123,7 @@ async def test_the_rules_engine_over_http(system: System) -> None:
         surrogate = await widget.post("/v1/personalization/validate", content=(
             b'{"product_id": "%s", "values": {"name": "a\\ud800"}}' % demo.product_id.encode()),
             headers={"Content-Type": "application/json"})
-        assert (surrogate.status_code, codes(surrogate)) == (422, ["unpaired_surrogate"])
+        assert (surrogate.status_code, codes(surrogate)) == (400, ["unpaired_surrogate"])
 
         frame = await widget.post("/v1/personalization/autofit", json={
             "product_id": demo.frame_id,

@@ -102,7 +102,7 @@ async def test_bad_input_is_refused_and_nothing_is_written(system: System) -> No
                                          headers={"X-Atelier-Key": "pk_" + "x" * 32})
         no_key = await anonymous.post("/v1/snapshots", json=design)
 
-    expected = [(malformed, 422, "malformed_json"), (unknown, 404, "not_found"),
+    expected = [(malformed, 400, "malformed_json"), (unknown, 404, "not_found"),
                 (huge, 413, "body_too_large"), (theirs, 404, "not_found"),
                 (invalid, 422, "character_not_allowed"), (wrong_key, 401, "invalid_api_key"),
                 (no_key, 401, "missing_api_key")]

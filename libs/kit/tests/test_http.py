@@ -44,16 +44,16 @@ async def test_metrics_expose_the_atelier_metrics(kit) -> None:
 def test_a_lone_surrogate_is_named_not_called_malformed_json() -> None:
     from pydantic import BaseModel
 
-    from atelier.kit.errors import Invalid
+    from atelier.kit.errors import BadRequest
     from atelier.kit.http import parse_body
 
     class Body(BaseModel):
         values: dict[str, str]
 
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(BadRequest) as caught:
         parse_body(Body, b'{"values": {"name": "ab\\ud800"}}')
     [error] = caught.value.errors
     assert (error.field, error.code) == ("values.name", "unpaired_surrogate")
-    with pytest.raises(Invalid) as malformed:
+    with pytest.raises(BadRequest) as malformed:
         parse_body(Body, b'{"values": ')
     assert malformed.value.errors[0].code == "malformed_json"

@@ -89,6 +89,7 @@ from atelier.typeset.fonts import SHIPPED
 
 PLATFORM_TOKEN = "operator-token-for-tests"
 SHOP = "https://shop.example"
+JSON = {"Content-Type": "application/json"}  # what httpx sends with json=, for raw bodies
 FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true")  # TrueType and OpenType (CFF) files
 
 

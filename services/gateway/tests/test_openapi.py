@@ -4,8 +4,21 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from atelier.contracts.personalization import ValidationResult
+from atelier.contracts.personalization import (
+    ZONE_KEY,
+    CreateProduct,
+    FontOption,
+    TextRules,
+    TextZone,
+    ValidationResult,
+    WordList,
+    ZoneInput,
+)
+from atelier.contracts.spec import HEX_COLOUR, DesignSpec, SpecZone
+from atelier.contracts.types import ID_PATTERN
+from atelier.gateway import schemas
 from atelier.gateway.app import create_app
 
 
@@ -49,3 +62,104 @@ def test_success_bodies_and_problems_are_documented(document: dict[str, Any]) ->
         "design"
     }
     assert set(components["Design"]["properties"]) == {"product_id", "values"}
+
+
+# --- the document states what the server enforces ----------------------------------------
+
+
+def test_a_design_s_values_are_an_object_of_texts_or_zone_inputs(document: dict[str, Any]) -> None:
+    values = document["components"]["schemas"]["Design"]["properties"]["values"]
+    assert values["type"] == "object" and values["maxProperties"] == 50
+    assert values["additionalProperties"] == {
+        "anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/ZoneInput"}]}
+
+
+@pytest.mark.parametrize("model", [
+    schemas.Design, schemas.Template, schemas.CreateBrand, schemas.BrandOrigins, schemas.Lock,
+    schemas.NewKey, schemas.SpecDocument, CreateProduct, TextZone, FontOption, TextRules,
+    ZoneInput, WordList, DesignSpec, SpecZone,
+])
+def test_each_body_is_documented_by_the_schema_of_the_model_that_checks_it(
+    document: dict[str, Any], model: type[BaseModel]
+) -> None:
+    published = document["components"]["schemas"][model.__name__]
+    enforced = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    enforced.pop("$defs", None)
+    assert published == _as_litestar_writes_it(enforced)
+
+
+def _as_litestar_writes_it(schema: Any) -> Any:
+    """The same schema in Litestar's spelling: no ``"default": null`` (no default means the same
+    here), and a reference with keywords beside it wrapped in ``allOf``."""
+    if isinstance(schema, list):
+        return [_as_litestar_writes_it(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    spelled = {key: _as_litestar_writes_it(value) for key, value in schema.items()
+               if not (key == "default" and value is None)}
+    if "$ref" in spelled and len(spelled) > 1:
+        spelled["allOf"] = [{"$ref": spelled.pop("$ref")}]
+    return spelled
+
+
+def test_patterns_bounds_and_extra_fields_are_published(document: dict[str, Any]) -> None:
+    components = document["components"]["schemas"]
+    zone = components["TextZone"]
+    assert zone["properties"]["key"]["pattern"] == ZONE_KEY
+    assert zone["properties"]["colours"]["items"]["pattern"] == HEX_COLOUR
+    assert zone["additionalProperties"] is False and components["Design"]["additionalProperties"] \
+        is False
+    assert components["Design"]["properties"]["product_id"]["pattern"] == ID_PATTERN
+    version = next(p for p in document["paths"]["/v1/admin/products/{product_id}"]["get"]
+                   ["parameters"] if p["name"] == "version")
+    assert version["schema"]["maximum"] == 2**31 - 1
+    for path, method in (("/v1/snapshots/{snapshot_id}", "get"),
+                         ("/v1/admin/keys/{key_id}/revoke", "post")):
+        [parameter] = [p for p in document["paths"][path][method]["parameters"]
+                       if p["in"] == "path"]
+        assert parameter["schema"]["pattern"] == ID_PATTERN
+
+
+def test_who_may_call_each_operation_is_published(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["widgetKey"] == {"type": "apiKey", "in": "header", "name": "X-Atelier-Key",
+                                    "description": schemes["widgetKey"]["description"]}
+    assert {schemes[name]["scheme"] for name in ("secretKey", "brandUser", "platform")} == \
+        {"bearer"}
+    public = {("GET", "/v1/assets/{key}"), ("GET", "/v1/fonts/{font_id}")}
+    for method, path, op in operations(document):
+        if (method, path) in public:
+            assert "security" not in op
+        elif path.startswith("/v1/admin/"):
+            assert op["security"] == [{"secretKey": []}, {"brandUser": []}], path
+        elif path.startswith("/v1/platform/"):
+            assert op["security"] == [{"platform": []}]
+        else:
+            assert op["security"] == [{"widgetKey": []}, {"secretKey": []}], path
+
+
+def test_what_is_made_links_to_where_it_is_read(document: dict[str, Any]) -> None:
+    def links(path: str) -> dict[str, Any]:
+        return document["paths"][path]["post"]["responses"]["201"]["links"]
+
+    assert links("/v1/snapshots")["snapshot"] == {
+        "operationId": "snapshot", "parameters": {"snapshot_id": "$response.body#/id"}}
+    assert links("/v1/specs")["spec"]["operationId"] == "spec"
+    assert links("/v1/admin/products")["product"]["operationId"] == "product"
+    assert links("/v1/admin/keys")["revoke"]["operationId"] == "revoke_api_key"
+    ids = {op["operationId"] for _, _, op in operations(document)}
+    for path in ("/v1/snapshots", "/v1/specs", "/v1/admin/products", "/v1/admin/keys"):
+        assert {link["operationId"] for link in links(path).values()} <= ids
+
+
+def test_every_operation_has_examples(document: dict[str, Any]) -> None:
+    components = document["components"]["schemas"]
+    for method, path, op in operations(document):
+        for parameter in op.get("parameters", []):
+            assert parameter.get("examples") or parameter["schema"].get("examples"), \
+                (method, path, parameter["name"])
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            schema = content["schema"]
+            if "$ref" in schema:
+                schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+            assert schema.get("examples") or content.get("examples"), (method, path)

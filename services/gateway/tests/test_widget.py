@@ -76,14 +76,14 @@ async def test_malformed_json_and_invalid_fields_are_explained(
                                   headers={**brand.widget, "Content-Type": "application/json"})
     invalid = await client.post("/v1/snapshots", headers=brand.widget,
                                 json={"product_id": "", "values": {"name": 7}})
-    assert (malformed.status_code, codes(malformed)) == (422, ["malformed_json"])
-    assert invalid.status_code == 422
+    assert (malformed.status_code, codes(malformed)) == (400, ["malformed_json"])
+    assert invalid.status_code == 400
     errors = sorted((e["field"], e["code"]) for e in invalid.json()["errors"])
     assert errors[0] == ("product_id", "invalid_field")
     # a zone value is a text or a ZoneInput: one error, at the zone's value
     assert [field for field, _ in errors[1:]] == ["values.name"]
     empty = await client.post("/v1/snapshots", content=b"", headers=brand.widget)
-    assert (empty.status_code, codes(empty)) == (422, ["malformed_json"])
+    assert (empty.status_code, codes(empty)) == (400, ["malformed_json"])
     assert services.calls == []
 
 
@@ -296,7 +296,7 @@ async def test_design_checks_refuse_bad_bodies_and_unknown_products(
                               json={"product_id": "p", "values": {"name": {"txt": "Ada"}}})
     unknown = await client.post("/v1/personalization/normalize", headers=brand.widget,
                                 json={"product_id": "no-such", "values": {}})
-    assert extra.status_code == 422
+    assert extra.status_code == 400
     assert "values.name.txt" in {e["field"] for e in extra.json()["errors"]}
     assert (unknown.status_code, codes(unknown)) == (404, ["not_found"])
     assert services.count(AUTOFIT_DESIGN) == 0

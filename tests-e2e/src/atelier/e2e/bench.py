@@ -13,7 +13,8 @@ engine's throughput gauges the machine's speed.
 
 Prints a table of every figure beside its target and the floor, and writes the figures to
 ``var/bench/latest.json`` (``--quick``: every step with tiny counts, to ``var/bench/quick.json``).
-A benchmark, not a test: nothing here passes or fails on time.
+A benchmark, not a test: nothing here passes or fails on time. Last, schemathesis runs against
+the live gateway (``atelier.e2e.fuzz``): the requests it sent and how many got a server error.
 """
 
 import argparse
@@ -35,8 +36,9 @@ import nats
 import uvloop
 from hdrh.histogram import HdrHistogram
 
-from atelier.devstack.demo import ORIGIN
+from atelier.devstack.demo import ORIGIN, Demo
 from atelier.e2e.floor import PATH, running_floor
+from atelier.e2e.fuzz import Credentials, fuzz
 from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
@@ -59,6 +61,7 @@ class Plan:
     warmup: int  # closed-loop requests before each kind's first step, not measured
     previews_within_s: float  # how long the previews of a snapshot step may take to come
     typeset_lines: int
+    fuzz_examples: int  # schemathesis's examples per operation and phase
     out: Path
 
     def requests(self, rate: int) -> int:
@@ -67,9 +70,11 @@ class Plan:
 
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
-            previews_within_s=300, typeset_lines=2000, out=Path("var/bench/latest.json"))
+            previews_within_s=300, typeset_lines=2000, fuzz_examples=100,
+            out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
-             previews_within_s=60, typeset_lines=200, out=Path("var/bench/quick.json"))
+             previews_within_s=60, typeset_lines=200, fuzz_examples=2,
+             out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
 TARGETS: dict[str, tuple[str, float]] = {
@@ -79,6 +84,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "snapshot.offered_50.p95": ("≤", 30),
     "snapshot.saturation": ("≥", 300),
     "preview_ready.offered_10.p95": ("≤", 150),
+    # issue 11: no request of the schemathesis run gets a server error
+    "fuzz.server_errors": ("≤", 0),
 }
 
 _UNIQUE = itertools.count()  # every value sent is new: nothing the services remember flatters
@@ -263,6 +270,21 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
         figures.saturation("snapshot.saturation", await closed_loop(
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
+    await fuzz_step(system, figures, plan, demo)
+
+
+async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Last, so that what it makes (brands, products, snapshots) weighs on no other figure."""
+    credentials = Credentials(demo.publishable_key, demo.secret_key, system.platform_token)
+    report = await asyncio.to_thread(fuzz, system.gateway_url, credentials, plan.fuzz_examples)
+    if report.failures or report.errors:
+        print(f"  !! schemathesis: {len(report.failures)} failures, {len(report.errors)} errors; "
+              f"first: {next(iter(report.failures), None) or report.errors[0]}")
+    conditions = {"tool": "schemathesis: every phase and check of atelier.e2e.fuzz",
+                  "max_examples": plan.fuzz_examples, "operations": len(report.operations),
+                  "conformance_failures": len(report.failures), "errors": len(report.errors)}
+    figures.add("fuzz.requests", report.requests, "requests", **conditions)
+    figures.add("fuzz.server_errors", report.server_errors, "requests", **conditions)
 
 
 async def floor(system: System, figures: Figures, plan: Plan, product_id: str) -> None:

@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     MALFORMED_JSON = "malformed_json"
     INVALID_FIELD = "invalid_field"
     BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     # authentication and tenancy
     MISSING_API_KEY = "missing_api_key"
     INVALID_API_KEY = "invalid_api_key"

@@ -5,16 +5,22 @@ A product's zones live in versioned **templates**: publishing a new version neve
 existing one, so a snapshot (which pins its template version in its spec) never changes either.
 """
 
-import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from atelier.contracts.errors import ErrorItem
 from atelier.contracts.spec import HEX_COLOUR, SHA256_HEX, Align, DesignSpec, Layer
+from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id, Line, Version
 
 ZONE_KEY = r"^[a-z][a-z0-9_]{0,31}$"
+# what the published schemas show as examples: an engravable name on a pen
+EXAMPLE_ZONE: dict[str, Any] = {
+    "key": "name", "label": "Name", "width_mm": 60, "height_mm": 12, "safe_mm": 1,
+    "layer": "engrave", "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": 8}],
+    "colours": ["#1F2937"], "rules": {"max_length": 20},
+}
 
 
 class CharacterClass(StrEnum):
@@ -39,9 +45,9 @@ class InvisiblePolicy(StrEnum):
 class FontOption(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    font_id: str = Field(min_length=1, max_length=64)
-    min_size_mm: float = Field(gt=0, le=500)
-    max_size_mm: float = Field(gt=0, le=500)
+    font_id: Id
+    min_size_mm: Finite = Field(gt=0, le=500)
+    max_size_mm: Finite = Field(gt=0, le=500)
 
     @model_validator(mode="after")
     def _range(self) -> "FontOption":
@@ -64,7 +70,8 @@ class TextRules(BaseModel):
             CharacterClass.SPACE,
         ]
     )
-    allowed_extra: str = Field(default="", max_length=200, description="explicit extra characters")
+    allowed_extra: str = Field(default="", max_length=200, pattern=NO_CONTROLS,
+                               description="explicit extra characters")
     invisible: InvisiblePolicy = InvisiblePolicy.STRIP
     block_list: bool = Field(default=True, description="apply the brand's blocked words")
 
@@ -73,28 +80,25 @@ class TextZone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(pattern=ZONE_KEY, description="stable key the widget sends values under")
-    label: str = Field(min_length=1, max_length=80)
-    width_mm: float = Field(gt=0, le=2000, description="print box width")
-    height_mm: float = Field(gt=0, le=2000, description="print box height")
-    bleed_mm: float = Field(default=0, ge=0, le=50, description="beyond the print box")
-    safe_mm: float = Field(default=0, ge=0, le=500, description="inset where text must stay")
+    label: Line = Field(min_length=1, max_length=80)
+    width_mm: Finite = Field(gt=0, le=2000, description="print box width")
+    height_mm: Finite = Field(gt=0, le=2000, description="print box height")
+    bleed_mm: Finite = Field(default=0, ge=0, le=50, description="beyond the print box")
+    safe_mm: Finite = Field(default=0, ge=0, le=500, description="inset where text must stay")
     layer: Layer = Layer.ENGRAVE
     fonts: list[FontOption] = Field(min_length=1, max_length=20, description="first = default")
-    colours: list[str] = Field(
+    colours: list[Annotated[str, Field(pattern=HEX_COLOUR)]] = Field(
         default_factory=lambda: ["#000000"], min_length=1, max_length=50,
-        description="allowed colours, first = default",
+        description="allowed colours (#RRGGBB), first = default",
     )
     align: Align = Align.CENTER
-    line_height: float = Field(default=1.2, gt=0.5, le=3)
+    line_height: Finite = Field(default=1.2, gt=0.5, le=3)
     rules: TextRules
 
     @model_validator(mode="after")
     def _geometry(self) -> "TextZone":
         if 2 * self.safe_mm >= min(self.width_mm, self.height_mm):
             raise ValueError("safe_mm leaves no room inside the print box")
-        for colour in self.colours:
-            if not _is_colour(colour):
-                raise ValueError(f"colour {colour!r} is not #RRGGBB")
         return self
 
     @property
@@ -106,10 +110,6 @@ class TextZone(BaseModel):
         return self.height_mm - 2 * self.safe_mm
 
 
-def _is_colour(value: str) -> bool:
-    return re.fullmatch(HEX_COLOUR, value) is not None
-
-
 def _unique_keys(zones: list[TextZone]) -> None:
     keys = [z.key for z in zones]
     if len(keys) != len(set(keys)):
@@ -117,9 +117,10 @@ def _unique_keys(zones: list[TextZone]) -> None:
 
 
 class CreateProduct(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "Engraved Pen", "zones": [EXAMPLE_ZONE]}]})
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     zones: list[TextZone] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
@@ -133,7 +134,7 @@ class PublishTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    product_id: str
+    product_id: Id
     zones: list[TextZone] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
@@ -143,8 +144,9 @@ class PublishTemplate(BaseModel):
 
 
 class GetProduct(BaseModel):
-    product_id: str
-    version: int | None = Field(default=None, description="a template version; None = current")
+    product_id: Id
+    version: Version | None = Field(default=None,
+                                    description="a template version; None = current")
 
 
 class Product(BaseModel):
@@ -171,7 +173,7 @@ class RegisterFont(BaseModel):
     """A brand's uploaded font file, already in object storage under ``object_key``."""
 
     object_key: str
-    filename: str = Field(max_length=255)
+    filename: Line = Field(min_length=1, max_length=255)
 
 
 class ListFonts(BaseModel):
@@ -186,8 +188,10 @@ class WordList(BaseModel):
     """The brand's blocked words, matched case-, accent- and homoglyph-insensitively as whole
     words; ``allowed`` lists exceptions (words that contain a blocked one but are fine)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"blocked": ["darn"], "allowed": ["darning"]}]})
 
+    # each a word of at most 100 characters, no controls: refused with its position when stored
     blocked: list[str] = Field(default_factory=list, max_length=5000)
     allowed: list[str] = Field(default_factory=list, max_length=5000)
 
@@ -197,7 +201,7 @@ class GetWordList(BaseModel):
 
 
 class GetProductConfig(BaseModel):
-    product_id: str
+    product_id: Id
 
 
 class WidgetConfig(BaseModel):
@@ -217,9 +221,10 @@ class ZoneInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=10_000)
-    font_id: str | None = Field(default=None, description="one of the zone's fonts; default first")
-    colour: str | None = Field(default=None, description="one of the zone's colours")
-    size_mm: float | None = Field(default=None, gt=0, description="None = auto-fit")
+    font_id: Id | None = Field(default=None, description="one of the zone's fonts; default first")
+    colour: str | None = Field(default=None, max_length=32,
+                               description="one of the zone's colours")
+    size_mm: Finite | None = Field(default=None, gt=0, description="None = auto-fit")
 
 
 def _text_as_input(value: object) -> object:
@@ -234,9 +239,11 @@ ZoneValue = Annotated[
 
 
 class ValidateDesign(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"product_id": ID_EXAMPLE, "values": {"name": {"text": "Ada", "font_id": "dejavu-sans"}}},
+    ]})
 
-    product_id: str
+    product_id: Id
     values: dict[str, ZoneValue] = Field(
         max_length=50, description="zone key -> text as typed, or a ZoneInput"
     )

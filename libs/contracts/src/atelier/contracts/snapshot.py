@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from atelier.contracts.spec import DesignSpec
+from atelier.contracts.types import Id, Line
 
 
 class SnapshotStatus(StrEnum):
@@ -39,18 +40,18 @@ class CreateSnapshot(BaseModel):
 
 
 class GetSnapshot(BaseModel):
-    snapshot_id: str
+    snapshot_id: Id
 
 
 class ValidateSnapshot(BaseModel):
-    snapshot_id: str
-    by: str = Field(min_length=1, max_length=200, description="who approved it")
+    snapshot_id: Id
+    by: Line = Field(min_length=1, max_length=200, description="who approved it")
 
 
 class LockSnapshot(BaseModel):
-    snapshot_id: str
-    by: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=500, description="e.g. order:<id>")
+    snapshot_id: Id
+    by: Line = Field(min_length=1, max_length=200)
+    reason: Line = Field(min_length=1, max_length=500, description="e.g. order:<id>")
 
 
 class SnapshotView(BaseModel):

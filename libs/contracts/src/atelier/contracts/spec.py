@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.contracts.errors import ErrorItem
+from atelier.contracts.types import ID_EXAMPLE, Finite, Id, Version
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
 SHA256_HEX = r"^[0-9a-f]{64}$"
@@ -44,26 +45,25 @@ class FontRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=64)
+    id: Id
     sha256: str = Field(pattern=SHA256_HEX)
 
 
 class SpecZone(BaseModel):
-    # infinity and NaN have no JSON (RFC 8785) spelling, so no hash either
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid")
 
     key: str
     text: str = Field(description="NFC-normalized text as validated; lines separated by \\n")
     layer: Layer
-    width_mm: float = Field(gt=0, description="print box")
-    height_mm: float = Field(gt=0)
-    bleed_mm: float = Field(ge=0)
-    safe_mm: float = Field(ge=0, description="inset of the safe area from the print box")
+    width_mm: Finite = Field(gt=0, description="print box")
+    height_mm: Finite = Field(gt=0)
+    bleed_mm: Finite = Field(ge=0)
+    safe_mm: Finite = Field(ge=0, description="inset of the safe area from the print box")
     font: FontRef
-    size_mm: float = Field(gt=0, description="em size after auto-fit")
+    size_mm: Finite = Field(gt=0, description="em size after auto-fit")
     colour: str = Field(pattern=HEX_COLOUR)
     align: Align
-    line_height: float = Field(gt=0)
+    line_height: Finite = Field(gt=0)
     max_lines: int = Field(ge=1, le=20)
 
 
@@ -71,8 +71,8 @@ class DesignSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec_version: Literal[1] = 1
-    product_id: str = Field(max_length=64)
-    template_version: int = Field(ge=1, le=2**31 - 1, description="a Postgres integer")
+    product_id: Id
+    template_version: Version
     zones: list[SpecZone] = Field(min_length=1)
 
 
@@ -105,8 +105,16 @@ class StoredSpec(BaseModel):
 class ValidateSpec(BaseModel):
     """Check a spec document as a client holds it: schema, canonical form, optional hash."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"document": {
+        "spec_version": 1, "product_id": ID_EXAMPLE, "template_version": 1, "zones": [{
+            "key": "name", "text": "Ada", "layer": "engrave", "width_mm": 60, "height_mm": 12,
+            "bleed_mm": 0, "safe_mm": 1, "font": {"id": "dejavu-sans", "sha256": "0" * 64},
+            "size_mm": 8, "colour": "#1F2937", "align": "center", "line_height": 1.2,
+            "max_lines": 1}]}}]})
+
     document: dict[str, Any]
-    spec_hash: str | None = Field(default=None, description="the hash the client expects")
+    spec_hash: str | None = Field(default=None, max_length=64,
+                                  description="the hash the client expects")
 
 
 class SpecValidation(BaseModel):

@@ -30,12 +30,21 @@ class AtelierError(Exception):
     @classmethod
     def from_problem(cls, problem: Problem) -> "AtelierError":
         detail = problem.detail or problem.title
-        for sub in (NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable):
+        for sub in (BadRequest, NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable):
             if sub.status == problem.status:
                 return sub(detail, problem.errors, problem.retry_after_s)
         error = AtelierError(detail, problem.errors, problem.retry_after_s)
         error.status, error.title = problem.status, problem.title
         return error
+
+
+class BadRequest(AtelierError):
+    """The request does not match its published schema (malformed JSON, a field of the wrong
+    type, out of its bounds, unknown): 400. A well-formed request that a rule refuses is
+    ``Invalid`` (422)."""
+
+    status = 400
+    title = "Bad request"
 
 
 class Invalid(AtelierError):
@@ -66,6 +75,17 @@ class Unauthorized(AtelierError):
 class Forbidden(AtelierError):
     status = 403
     title = "Forbidden"
+
+
+class UnsupportedMediaType(AtelierError):
+    status = 415
+    title = "Unsupported media type"
+
+    @classmethod
+    def of(cls, expected: str) -> "UnsupportedMediaType":
+        message = f"Send the body as {expected} (the Content-Type header)."
+        return cls(message, [ErrorItem(field="Content-Type", code=ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                                       message=message)])
 
 
 class TooManyRequests(AtelierError):

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem, Problem
-from atelier.kit.errors import AtelierError, Invalid, errors_of
+from atelier.kit.errors import AtelierError, BadRequest, Invalid, errors_of
 from atelier.kit.logs import LitestarLogging, configure_logging
 from atelier.kit.runtime import Runtime
 
@@ -36,24 +36,36 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 def parse_body(model: type[BaseModel], raw: bytes) -> Any:
-    """Validate a JSON body; malformed JSON and each invalid field get their own error item."""
+    """Validate a JSON body; malformed JSON and each invalid field get their own error item.
+
+    A body that does not match the model's schema (the published one) is a 400; one that does but
+    breaks a rule of the model's own validators (``ValueError``: a range whose minimum exceeds its
+    maximum, an origin that is no origin) is a 422, like the rules the services enforce."""
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
+        syntax = [e for e in exc.errors() if e["type"] == "json_invalid"]
+        if any("recursion limit" in str(e.get("ctx")) for e in syntax):
+            raise BadRequest("The body is nested too deeply.", [ErrorItem(
+                field="body", code=ErrorCode.MALFORMED_JSON,
+                message="Send a JSON object nested at most a few levels deep.",
+            )]) from exc
+        if syntax:
             surrogate = _lone_surrogate(raw)
             if surrogate is not None:
-                raise Invalid("The body contains an unpaired UTF-16 surrogate.", [ErrorItem(
+                raise BadRequest("The body contains an unpaired UTF-16 surrogate.", [ErrorItem(
                     field=surrogate, code=ErrorCode.UNPAIRED_SURROGATE,
                     message="Text cannot contain a lone surrogate (\\ud800-\\udfff); "
                     "send whole characters.",
                 )]) from exc
-            raise Invalid(
+            raise BadRequest(
                 "The body is not valid JSON.",
                 [ErrorItem(field="body", code=ErrorCode.MALFORMED_JSON,
                            message="Send a JSON object.")],
             ) from exc
-        raise Invalid("The request has invalid fields.", errors_of(exc)) from exc
+        if all(e["type"] == "value_error" for e in exc.errors()):
+            raise Invalid("The request breaks a rule.", errors_of(exc)) from exc
+        raise BadRequest("The request has invalid fields.", errors_of(exc)) from exc
 
 
 def _lone_surrogate(raw: bytes) -> str | None:
@@ -61,7 +73,7 @@ def _lone_surrogate(raw: bytes) -> str | None:
     pydantic refuses as invalid), or None when the body is malformed for another reason."""
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a deep document past the surrogate pydantic saw first
         return None
 
     def find(value: Any, path: str) -> str | None:
@@ -76,7 +88,10 @@ def _lone_surrogate(raw: bytes) -> str | None:
                 return found
         return None
 
-    return find(document, "")
+    try:
+        return find(document, "")
+    except RecursionError:
+        return None
 
 
 def _on_atelier_error(_: Request, exc: AtelierError) -> Response:

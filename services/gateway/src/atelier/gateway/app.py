@@ -5,10 +5,11 @@ from litestar.middleware import DefineMiddleware
 
 from atelier.gateway import auth, http
 from atelier.gateway.auth import BrandCors, Keys
-from atelier.gateway.bodies import Body, refuse_empty_body
+from atelier.gateway.bodies import Body, check_body
 from atelier.gateway.bootstrap import bootstrap
 from atelier.gateway.http import idempotency
 from atelier.gateway.limits import RateLimits, TokenBuckets
+from atelier.gateway.openapi import Schemas, openapi_config
 from atelier.gateway.settings import GatewaySettings
 from atelier.gateway.tokens import AdminTokens
 from atelier.kit.http import service_app
@@ -18,7 +19,7 @@ from atelier.kit.runtime import Runtime
 async def before_request(request: Request) -> None:
     """Who may call the route first, then the body (see ``auth``)."""
     await auth.authorize(request)
-    await refuse_empty_body(request)
+    await check_body(request)
 
 
 def rate_limits(runtime: Runtime, settings: GatewaySettings) -> RateLimits:
@@ -49,4 +50,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         dto=Body,  # every body is read and documented by Body; handlers encode their responses
         return_dto=None,
         before_request=before_request,
+        openapi_config=openapi_config(),
+        plugins=[Schemas()],  # bodies documented by the models that check them
     )

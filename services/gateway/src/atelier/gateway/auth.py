@@ -230,6 +230,7 @@ class BrandCors:
     def __init__(self, app: ASGIApp, max_age_s: int) -> None:
         self.app = app
         self.max_age = str(max_age_s)
+        self.allowed: dict[str, str] | None = None  # path template -> its methods, once read
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -241,6 +242,8 @@ class BrandCors:
             if origin and b"access-control-request-method" in headers:
                 await self._preflight(origin.decode("latin-1"), send)
                 return
+            await self._allow(scope, send)
+            return
 
         async def send_with_cors(message: Message) -> None:
             allowed = scope.get(ALLOWED_ORIGIN)
@@ -254,6 +257,18 @@ class BrandCors:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+    async def _allow(self, scope: Scope, send: Send) -> None:
+        """A plain OPTIONS: the methods of the path. (Litestar's own answer names only those of
+        the first handler registered on a path: its OPTIONS handler keeps the route it was made
+        with, before the path's other handlers joined it.)"""
+        if self.allowed is None:
+            self.allowed = {route.path_format: ", ".join(sorted(route.methods))
+                            for route in scope["litestar_app"].routes}
+        allow = self.allowed.get(scope.get("path_template", ""), "OPTIONS")
+        headers = [(b"allow", allow.encode()), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _preflight(self, origin: str, send: Send) -> None:
         headers = [

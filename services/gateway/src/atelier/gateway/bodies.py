@@ -13,7 +13,7 @@ from litestar.dto import AbstractDTO
 from litestar.typing import FieldDefinition
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.kit.errors import Invalid
+from atelier.kit.errors import Invalid, UnsupportedMediaType
 from atelier.kit.http import parse_body
 
 
@@ -26,8 +26,13 @@ class Body(AbstractDTO[Any]):
     ) -> None:
         cls._models[handler_id] = field_definition.annotation
 
+    @classmethod
+    def model_of(cls, handler_id: str) -> Any:
+        """What a route reads its body as: a pydantic model, or ``bytes``."""
+        return cls._models[handler_id]
+
     def decode_bytes(self, value: bytes) -> Any:
-        model = self._models[self.asgi_connection.route_handler.handler_id]
+        model = self.model_of(self.asgi_connection.route_handler.handler_id)
         if model is not bytes:
             return parse_body(model, value)
         if not value:
@@ -43,11 +48,25 @@ class Body(AbstractDTO[Any]):
         return schema_creator.for_field_definition(field_definition)
 
 
-async def refuse_empty_body(request: Request) -> None:
-    """Litestar gives no empty body to a DTO (the handler would fail on a missing ``data``):
-    answer it here with the error ``Body`` gives it (malformed JSON, or an empty upload)."""
+def is_json(content_type: str | None) -> bool:
+    """``application/json`` or a ``+json`` type (``application/merge-patch+json``), any
+    parameters (``; charset=utf-8``)."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+async def check_body(request: Request) -> None:
+    """Before any route reads a body: a JSON body must say it is JSON (415 otherwise; uploads
+    check their own types), and an empty body gets the error ``Body`` gives it (malformed JSON,
+    or an empty upload) here, since Litestar gives no empty body to a DTO."""
     handler = request.route_handler
-    if handler.parsed_data_field is not None and not await request.body():
+    if handler.parsed_data_field is None:
+        return
+    if not await request.body():
         # AbstractDTO (no ABC) declares abstract the hooks of litestar's DTO backends, which
         # Body replaces (``create_for_field_definition``) and so never needs
         Body(request).decode_bytes(b"")  # type: ignore[abstract]
+    elif Body.model_of(handler.handler_id) is not bytes and \
+            not is_json(request.headers.get("content-type")):
+        raise UnsupportedMediaType.of("application/json")

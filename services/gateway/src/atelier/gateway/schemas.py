@@ -6,10 +6,11 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atelier.contracts import ErrorItem
-from atelier.contracts.personalization import TextZone, ValidateDesign, ZoneResult
+from atelier.contracts.personalization import EXAMPLE_ZONE, TextZone, ValidateDesign, ZoneResult
 from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import SnapshotView
 from atelier.contracts.spec import ValidateSpec
+from atelier.contracts.types import Line
 from atelier.gateway import domain
 
 
@@ -23,16 +24,22 @@ def _origins(origins: list[str]) -> list[str]:
 
 
 # http(s)://host[:port], normalized as browsers send them, duplicates dropped
-AllowedOrigins = Annotated[list[str], Field(
+AllowedOrigins = Annotated[list[Annotated[Line, Field(max_length=300)]], Field(
     max_length=50, description="origins the widget may call from"), AfterValidator(_origins)]
 
 
 class CreateBrand(Request):
-    name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Demo Brand", "allowed_origins": ["https://shop.example"]}]})
+
+    name: Line = Field(min_length=1, max_length=200)
     allowed_origins: AllowedOrigins = Field(default_factory=list)
 
 
 class BrandOrigins(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"allowed_origins": ["https://shop.example", "http://localhost:8000"]}]})
+
     allowed_origins: AllowedOrigins
 
 
@@ -48,6 +55,8 @@ class BrandCreated(Brand):
 
 
 class NewKey(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "publishable"}]})
+
     kind: domain.KeyKind = Field(description="publishable (pk_…, the widget) or secret (sk_…)")
 
 
@@ -72,8 +81,6 @@ class IssuedKey(ApiKey):
 class Design(ValidateDesign):
     """A shopper's design, sent on to personalization as it is."""
 
-    product_id: str = Field(min_length=1, max_length=64)
-
 
 class Validation(BaseModel):
     """What the widget sees of a ValidationResult: all of it but the resolved design, which stays
@@ -85,11 +92,15 @@ class Validation(BaseModel):
 
 
 class Template(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"zones": [EXAMPLE_ZONE]}]})
+
     zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
 
 
 class Lock(Request):
-    reason: str = Field(min_length=1, max_length=500, description="e.g. order:<id>")
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "order:1001"}]})
+
+    reason: Line = Field(min_length=1, max_length=500, description="e.g. order:<id>")
 
 
 class SpecDocument(ValidateSpec):

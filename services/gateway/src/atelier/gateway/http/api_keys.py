@@ -1,7 +1,7 @@
 """A brand's API keys, managed by its admins."""
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from atelier.gateway import schemas
 from atelier.gateway.handlers import api_keys as handlers
@@ -11,19 +11,22 @@ from atelier.gateway.http.common import (
     WITH_BODY,
     AppRuntime,
     KeyCaller,
+    PathId,
     json_response,
     problems,
 )
 from atelier.gateway.http.idempotency import OncePerKey, RefusedKey, refuse_key
+from atelier.gateway.openapi import linked
 
 
-@get("/v1/admin/keys", opt=ADMIN, responses=KEYED)
+@get("/v1/admin/keys", **ADMIN, responses=KEYED)
 async def api_keys(runtime: AppRuntime, caller: KeyCaller) -> Response[schemas.ApiKeys]:
     """The brand's keys, revoked ones included; never the keys themselves."""
     return json_response(await handlers.api_keys(runtime, caller))
 
 
-@post("/v1/admin/keys", opt=ADMIN, responses=WITH_BODY)
+@post("/v1/admin/keys", **ADMIN, responses=WITH_BODY, operation_class=linked(
+    201, revoke=("revoke_api_key", {"key_id": "$response.body#/id"})))
 async def create_api_key(
     runtime: AppRuntime,
     caller: KeyCaller,
@@ -38,13 +41,13 @@ async def create_api_key(
     return json_response(issued, 201, headers={"Cache-Control": "no-store"})
 
 
-@post("/v1/admin/keys/{key_id:str}/revoke", opt=ADMIN, status_code=200,
+@post("/v1/admin/keys/{key_id:str}/revoke", **ADMIN, status_code=200,
       responses={**KEYED, **problems(409)})
 async def revoke_api_key(
     request: Request,
     runtime: AppRuntime,
     caller: KeyCaller,
-    key_id: FromPath[str],
+    key_id: PathId,
     once: OncePerKey,
 ) -> Response[schemas.ApiKey]:
     """Revoke a key: refused at once by this gateway process, by every other one within

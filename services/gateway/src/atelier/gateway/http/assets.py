@@ -1,16 +1,24 @@
 """Public files: previews and brand fonts from the store, and the fonts shipped with Atelier."""
 
 import asyncio
+from typing import Annotated
 
 from litestar import Response, get
-from litestar.params import FromPath
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter
 
 from atelier.gateway import domain
 from atelier.gateway.handlers import assets as handlers
-from atelier.gateway.http.common import AppRuntime, problems
+from atelier.gateway.http.common import AppRuntime, PathId, problems
 from atelier.kit.errors import NotFound
 from atelier.typeset.fonts import shipped_font
 
+# what an object key can be (``renders/<hash>/preview.png``, ``fonts/<hash>``), leading slash
+# included (a ``path`` parameter keeps it)
+AssetKey = Annotated[str, PathParameter(
+    max_length=300, pattern=r"^/?[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$",
+    examples=[Example(value=f"/renders/{'0' * 64}/preview.png")],
+)]
 IMMUTABLE = "public, max-age=31536000, immutable"
 PUBLIC_FILE = {
     "Cache-Control": IMMUTABLE,
@@ -20,7 +28,7 @@ PUBLIC_FILE = {
 
 
 @get("/v1/assets/{key:path}", media_type="application/octet-stream", responses=problems(400, 404))
-async def asset(runtime: AppRuntime, key: FromPath[str]) -> Response[bytes]:
+async def asset(runtime: AppRuntime, key: AssetKey) -> Response[bytes]:
     """Previews (``renders/``) and brand fonts (``fonts/``), content-addressed and immutable."""
     key = key.lstrip("/")
     data = await handlers.asset(runtime, key)
@@ -28,7 +36,7 @@ async def asset(runtime: AppRuntime, key: FromPath[str]) -> Response[bytes]:
 
 
 @get("/v1/fonts/{font_id:str}", media_type="font/ttf", responses=problems(400, 404))
-async def font(font_id: FromPath[str]) -> Response[bytes]:
+async def font(font_id: PathId) -> Response[bytes]:
     """A font shipped with Atelier."""
     try:
         shipped = shipped_font(font_id)

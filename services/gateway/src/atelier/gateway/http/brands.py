@@ -3,11 +3,12 @@
 from litestar import Request, Response, get, post, put
 from litestar.params import JSONBody
 
-from atelier.gateway import auth, schemas
+from atelier.gateway import schemas
 from atelier.gateway.handlers import brands as handlers
 from atelier.gateway.http.common import (
     ADMIN,
     KEYED,
+    PLATFORM,
     WITH_BODY,
     AppRuntime,
     KeyCaller,
@@ -19,7 +20,7 @@ from atelier.gateway.http.idempotency import RefusedKey, refuse_key
 # --- platform -------------------------------------------------------------------------------
 
 
-@post("/v1/platform/brands", opt=auth.requires(auth.platform_operator),
+@post("/v1/platform/brands", **PLATFORM,
       responses=problems(400, 401, 404, 413, 422, 429))
 async def create_brand(
     runtime: AppRuntime, data: JSONBody[schemas.CreateBrand], idempotency_key: RefusedKey = None
@@ -35,13 +36,13 @@ async def create_brand(
 # --- admin: the brand -----------------------------------------------------------------------
 
 
-@get("/v1/admin/brand", opt=ADMIN, responses=KEYED)
+@get("/v1/admin/brand", **ADMIN, responses=KEYED)
 async def brand(runtime: AppRuntime, caller: KeyCaller) -> Response[schemas.Brand]:
     """The caller's brand: its name and the storefront origins its widget may call from."""
     return json_response(await handlers.brand(runtime, caller))
 
 
-@put("/v1/admin/brand/allowed-origins", opt=ADMIN, responses=WITH_BODY)
+@put("/v1/admin/brand/allowed-origins", **ADMIN, responses=WITH_BODY)
 async def set_allowed_origins(
     request: Request, runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.BrandOrigins]
 ) -> Response[schemas.Brand]:

@@ -4,10 +4,12 @@ import hashlib
 from typing import Annotated
 
 from litestar import Request, Response, get, post, put
-from litestar.params import Body, FromPath, JSONBody, Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, JSONBody, Parameter
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import CreateProduct, FontInfo, FontList, Product, WordList
+from atelier.contracts.types import NO_CONTROLS, PG_INTEGER_MAX
 from atelier.gateway import domain, schemas
 from atelier.gateway.handlers import catalog as handlers
 from atelier.gateway.http.common import (
@@ -17,46 +19,50 @@ from atelier.gateway.http.common import (
     WITH_BODY,
     AppRuntime,
     KeyCaller,
+    PathId,
     json_response,
     problems,
 )
 from atelier.gateway.http.idempotency import OncePerKey
-from atelier.kit.errors import AtelierError, Invalid
+from atelier.gateway.openapi import linked
+from atelier.kit.errors import Invalid, UnsupportedMediaType
 
+PRODUCT = {"product_id": "$response.body#/id"}  # what links from a product to its routes
 FONT_MAX_BYTES = 5 * 1024 * 1024  # a brand font; every other body keeps the app's limit
-
-
-class UnsupportedMediaType(AtelierError):
-    status = 415
-    title = "Unsupported media type"
 
 
 # --- admin: products and templates ----------------------------------------------------------
 
 
-@post("/v1/admin/products", opt=ADMIN, responses=IDEMPOTENT)
+@post("/v1/admin/products", **ADMIN, responses=IDEMPOTENT, operation_class=linked(
+    201, product=("product", PRODUCT), template=("publish_template", PRODUCT),
+    config=("product_config", PRODUCT)))
 async def create_product(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CreateProduct], once: OncePerKey
 ) -> Response[Product]:
     return await once(lambda: handlers.create_product(runtime, caller, data), data, 201)
 
 
-@get("/v1/admin/products/{product_id:str}", opt=ADMIN, responses=KEYED)
+@get("/v1/admin/products/{product_id:str}", **ADMIN, responses=KEYED)
 async def product(
     runtime: AppRuntime,
     caller: KeyCaller,
-    product_id: FromPath[str],
-    version: Annotated[int | None, Parameter(ge=1, description="a template version; "
-                                             "without it, the current one")] = None,
+    product_id: PathId,
+    version: Annotated[int | None, Parameter(
+        ge=1, le=PG_INTEGER_MAX, description="a template version; without it, the current one",
+        examples=[Example(value=1)],
+    )] = None,
 ) -> Response[Product]:
     return json_response(await handlers.product(runtime, caller, product_id, version))
 
 
-@post("/v1/admin/products/{product_id:str}/templates", opt=ADMIN, responses=IDEMPOTENT)
+@post("/v1/admin/products/{product_id:str}/templates", **ADMIN, responses=IDEMPOTENT,
+      operation_class=linked(201, version=("product", {
+          **PRODUCT, "version": "$response.body#/template_version"})))
 async def publish_template(
     runtime: AppRuntime,
     caller: KeyCaller,
-    product_id: FromPath[str],
+    product_id: PathId,
     data: JSONBody[schemas.Template],
     once: OncePerKey,
 ) -> Response[Product]:
@@ -68,7 +74,7 @@ async def publish_template(
 # --- admin: fonts and word list -------------------------------------------------------------
 
 
-@post("/v1/admin/fonts", opt=ADMIN, request_max_body_size=FONT_MAX_BYTES,
+@post("/v1/admin/fonts", **ADMIN, request_max_body_size=FONT_MAX_BYTES,
       responses={**IDEMPOTENT, **problems(415)})
 async def upload_font(
     request: Request,
@@ -79,16 +85,16 @@ async def upload_font(
         media_type="font/sfnt",
         description="the TTF or OTF file itself, at most 5 MiB; Content-Type font/ttf, font/otf, "
         "font/sfnt, application/font-sfnt or application/octet-stream",
+        examples=[Example(summary="a TrueType or OpenType file", value="<the file's bytes>")],
     )],
     # its presence is checked below, not by Litestar, so that the error names the field
     filename: Annotated[str | None, Parameter(
-        required=True, max_length=255, description="the file's name, for the record"
+        required=True, max_length=255, pattern=NO_CONTROLS,
+        description="the file's name, for the record", examples=[Example(value="Brand Sans.ttf")]
     )] = None,
 ) -> Response[FontInfo]:
     if not domain.is_font_upload(request.headers.get("content-type")):
-        message = "Send the font file as font/ttf, font/otf or application/octet-stream."
-        raise UnsupportedMediaType(message, [ErrorItem(
-            field="Content-Type", code=ErrorCode.INVALID_FIELD, message=message)])
+        raise UnsupportedMediaType.of("font/ttf, font/otf or application/octet-stream")
     if not filename:
         message = "Name the file: add ?filename=<its name> to the URL."
         raise Invalid(message, [ErrorItem(field="filename", code=ErrorCode.INVALID_FIELD,
@@ -97,13 +103,13 @@ async def upload_font(
     return await once(lambda: handlers.upload_font(runtime, caller, data, filename), upload, 201)
 
 
-@get("/v1/admin/fonts", opt=ADMIN, responses=KEYED)
+@get("/v1/admin/fonts", **ADMIN, responses=KEYED)
 async def fonts(runtime: AppRuntime, caller: KeyCaller) -> Response[FontList]:
     """The fonts a brand may use in its zones: the shipped ones and its own."""
     return json_response(await handlers.fonts(runtime, caller))
 
 
-@put("/v1/admin/word-list", opt=ADMIN, responses=WITH_BODY)
+@put("/v1/admin/word-list", **ADMIN, responses=WITH_BODY)
 async def set_word_list(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[WordList]
 ) -> Response[WordList]:
@@ -111,6 +117,6 @@ async def set_word_list(
     return json_response(await handlers.set_word_list(runtime, caller, data))
 
 
-@get("/v1/admin/word-list", opt=ADMIN, responses=KEYED)
+@get("/v1/admin/word-list", **ADMIN, responses=KEYED)
 async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList]:
     return json_response(await handlers.word_list(runtime, caller))

@@ -2,23 +2,39 @@
 problems it may answer with, and the encoding of its response."""
 
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Response
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import PathParameter
 from pydantic import BaseModel
 
 from atelier.contracts import Problem
-from atelier.gateway import auth
+from atelier.contracts.spec import SHA256_HEX
+from atelier.contracts.types import ID_EXAMPLE, ID_MAX_LENGTH, ID_PATTERN
+from atelier.gateway import auth, openapi
 from atelier.gateway.auth import Caller
 from atelier.kit.http import PROBLEM_JSON
 from atelier.kit.runtime import Runtime
 
 AppRuntime = NamedDependency[Runtime]  # provided by create_app
 KeyCaller = NamedDependency[Caller]  # resolved by the route's key check: WIDGET or ADMIN
-WIDGET = auth.requires(auth.widget_key)
-ADMIN = auth.requires(auth.admin_key)
+# Who may call a route, checked (``auth.requires``, the route's ``opt``) and documented (its
+# ``security``) from one marker: ``@get(path, **WIDGET)``
+WIDGET: dict[str, Any] = {"opt": auth.requires(auth.widget_key),
+                          "security": [{openapi.WIDGET_KEY: []}, {openapi.SECRET_KEY: []}]}
+ADMIN: dict[str, Any] = {"opt": auth.requires(auth.admin_key),
+                         "security": [{openapi.SECRET_KEY: []}, {openapi.BRAND_USER: []}]}
+PLATFORM: dict[str, Any] = {"opt": auth.requires(auth.platform_operator),
+                            "security": [{openapi.PLATFORM: []}]}
+
+# Path parameters, constrained as the bodies' ids are (``atelier.contracts.types``): anything
+# else is a 400 before any service or database sees it
+PathId = Annotated[str, PathParameter(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
+                                      examples=[Example(value=ID_EXAMPLE)])]
+SpecHash = Annotated[str, PathParameter(pattern=SHA256_HEX, examples=[Example(value="0" * 64)])]
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

@@ -2,7 +2,7 @@
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from atelier.contracts.personalization import WidgetConfig
 from atelier.contracts.spec import SpecValidation, StoredSpec
@@ -16,19 +16,22 @@ from atelier.gateway.http.common import (
     WITH_BODY,
     AppRuntime,
     KeyCaller,
+    PathId,
+    SpecHash,
     encoded_json,
     json_response,
 )
 from atelier.gateway.http.idempotency import OncePerKey
+from atelier.gateway.openapi import linked
 from atelier.kit.runtime import Runtime
 
 CONFIG_CACHE = "public, max-age=60"
 
 
-@get("/v1/widget/products/{product_id:str}/config", opt=WIDGET,
+@get("/v1/widget/products/{product_id:str}/config", **WIDGET,
      responses={**KEYED, 304: ResponseSpec(None, description="Not Modified: the ETag is current")})
 async def product_config(
-    request: Request, runtime: AppRuntime, caller: KeyCaller, product_id: FromPath[str]
+    request: Request, runtime: AppRuntime, caller: KeyCaller, product_id: PathId
 ) -> Response[WidgetConfig]:
     body = (await handlers.product_config(runtime, caller, product_id)).model_dump_json().encode()
     etag = domain.etag_of(body)
@@ -46,7 +49,7 @@ async def _check(runtime: Runtime, caller: Caller, design: schemas.Design, check
     return Response(content=content, media_type=MediaType.JSON)
 
 
-@post("/v1/personalization/validate", opt=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/validate", **WIDGET, status_code=200, responses=WITH_BODY)
 async def validate(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -54,7 +57,7 @@ async def validate(
     return await _check(runtime, caller, data, "validate")
 
 
-@post("/v1/personalization/normalize", opt=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/normalize", **WIDGET, status_code=200, responses=WITH_BODY)
 async def normalize(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -62,7 +65,7 @@ async def normalize(
     return await _check(runtime, caller, data, "normalize")
 
 
-@post("/v1/personalization/autofit", opt=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/personalization/autofit", **WIDGET, status_code=200, responses=WITH_BODY)
 async def autofit(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design]
 ) -> Response[schemas.Validation]:
@@ -70,7 +73,8 @@ async def autofit(
     return await _check(runtime, caller, data, "autofit")
 
 
-@post("/v1/specs", opt=WIDGET, responses=IDEMPOTENT)
+@post("/v1/specs", **WIDGET, responses=IDEMPOTENT, operation_class=linked(
+    201, spec=("spec", {"spec_hash": "$response.body#/spec_hash"})))
 async def create_spec(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design], once: OncePerKey
 ) -> Response[StoredSpec]:
@@ -78,14 +82,14 @@ async def create_spec(
     return await once(lambda: handlers.create_spec(runtime, caller, data), data, 201)
 
 
-@get("/v1/specs/{spec_hash:str}", opt=WIDGET, responses=KEYED)
+@get("/v1/specs/{spec_hash:str}", **WIDGET, responses=KEYED)
 async def spec(
-    runtime: AppRuntime, caller: KeyCaller, spec_hash: FromPath[str]
+    runtime: AppRuntime, caller: KeyCaller, spec_hash: SpecHash
 ) -> Response[StoredSpec]:
     return json_response(await handlers.spec(runtime, caller, spec_hash))
 
 
-@post("/v1/specs/validate", opt=WIDGET, status_code=200, responses=WITH_BODY)
+@post("/v1/specs/validate", **WIDGET, status_code=200, responses=WITH_BODY)
 async def check_spec(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.SpecDocument]
 ) -> Response[SpecValidation]:

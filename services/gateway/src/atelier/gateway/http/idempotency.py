@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter
 from pydantic import BaseModel
 
@@ -22,16 +23,17 @@ from atelier.gateway import domain
 from atelier.gateway.auth import Caller
 from atelier.gateway.handlers.idempotency import StoredResponse, idempotently
 from atelier.kit import context
-from atelier.kit.errors import Invalid
+from atelier.kit.errors import BadRequest, Invalid
 from atelier.kit.runtime import Runtime
 
 HEADER = "Idempotency-Key"
 REPLAYED = {"Idempotent-Replayed": "true"}
 
 
-def _header(description: str) -> HeaderParameter:
-    # the limits are documented only: checked by ``_checked``, a bad key is a 422 naming the header
+def _header(description: str, documented: bool = True) -> HeaderParameter:
+    # the limits are documented only: checked by ``_checked``, a bad key is a 400 naming the header
     return HeaderParameter(name=HEADER, required=False, description=description,
+                           include_in_schema=documented, examples=[Example(value="cart-42")],
                            schema_extra={"minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"})
 
 
@@ -40,9 +42,10 @@ IdempotencyKey = Annotated[str | None, _header(
     "(with Idempotent-Replayed: true) for 24 hours by default; with another request, 422 "
     "idempotency_key_reused. Keys are per brand; 1 to 255 printable ASCII characters."
 )]
+# not in the document: no value is accepted (the route's description says so)
 RefusedKey = Annotated[str | None, _header(
     "Refused (422): the answer shows API keys once and is never stored to be replayed; send the "
-    "request without one."
+    "request without one.", documented=False,
 )]
 
 
@@ -107,7 +110,7 @@ def refuse_key(idempotency_key: str | None) -> None:
 def _checked(key: str | None) -> str | None:
     if key is not None and not (0 < len(key) <= 255 and key.isascii() and key.isprintable()):
         message = "An Idempotency-Key is 1 to 255 printable ASCII characters."
-        raise Invalid(message, _key_error(message))
+        raise BadRequest(message, _key_error(message))
     return key
 
 

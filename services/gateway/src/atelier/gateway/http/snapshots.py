@@ -1,7 +1,7 @@
 """Snapshots: created and read by the widget, validated and locked by the brand's admins."""
 
 from litestar import Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from atelier.contracts.snapshot import SnapshotView
 from atelier.gateway import schemas
@@ -13,29 +13,33 @@ from atelier.gateway.http.common import (
     WIDGET,
     AppRuntime,
     KeyCaller,
+    PathId,
     json_response,
     problems,
 )
 from atelier.gateway.http.idempotency import OncePerKey
+from atelier.gateway.openapi import linked
+
+SNAPSHOT = {"snapshot_id": "$response.body#/id"}
 
 # --- admin: snapshot lifecycle --------------------------------------------------------------
 
 
-@post("/v1/admin/snapshots/{snapshot_id:str}/validate", opt=ADMIN, status_code=200,
+@post("/v1/admin/snapshots/{snapshot_id:str}/validate", **ADMIN, status_code=200,
       responses={**KEYED, **problems(409)})
 async def validate_snapshot(
-    runtime: AppRuntime, caller: KeyCaller, snapshot_id: FromPath[str], once: OncePerKey
+    runtime: AppRuntime, caller: KeyCaller, snapshot_id: PathId, once: OncePerKey
 ) -> Response[SnapshotView]:
     """Approve a snapshot (created → validated)."""
     return await once(lambda: handlers.validate_snapshot(runtime, caller, snapshot_id))
 
 
-@post("/v1/admin/snapshots/{snapshot_id:str}/lock", opt=ADMIN, status_code=200,
+@post("/v1/admin/snapshots/{snapshot_id:str}/lock", **ADMIN, status_code=200,
       responses=IDEMPOTENT)
 async def lock_snapshot(
     runtime: AppRuntime,
     caller: KeyCaller,
-    snapshot_id: FromPath[str],
+    snapshot_id: PathId,
     data: JSONBody[schemas.Lock],
     once: OncePerKey,
 ) -> Response[SnapshotView]:
@@ -46,7 +50,9 @@ async def lock_snapshot(
 # --- the widget -----------------------------------------------------------------------------
 
 
-@post("/v1/snapshots", opt=WIDGET, responses=IDEMPOTENT)
+@post("/v1/snapshots", **WIDGET, responses=IDEMPOTENT, operation_class=linked(
+    201, snapshot=("snapshot", SNAPSHOT), validate=("validate_snapshot", SNAPSHOT),
+    lock=("lock_snapshot", SNAPSHOT)))
 async def create_snapshot(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design], once: OncePerKey
 ) -> Response[schemas.Snapshot]:
@@ -54,8 +60,8 @@ async def create_snapshot(
     return await once(lambda: handlers.create_snapshot(runtime, caller, data), data, 201)
 
 
-@get("/v1/snapshots/{snapshot_id:str}", opt=WIDGET, responses=KEYED)
+@get("/v1/snapshots/{snapshot_id:str}", **WIDGET, responses=KEYED)
 async def snapshot(
-    runtime: AppRuntime, caller: KeyCaller, snapshot_id: FromPath[str]
+    runtime: AppRuntime, caller: KeyCaller, snapshot_id: PathId
 ) -> Response[schemas.Snapshot]:
     return json_response(await handlers.snapshot(runtime, caller, snapshot_id))

@@ -1,0 +1,33 @@
+"""What comes in, constrained where it is declared: ids, one-line names, versions and sizes.
+
+Each limit is stated once, here, so that validation (on HTTP and on the bus) and the published
+schemas (JSON Schema, AsyncAPI, the gateway's OpenAPI) say the same thing, and nothing a client
+sends can fail later in the database instead (a NUL in a string, an integer past PostgreSQL's
+``integer``, an infinite size).
+"""
+
+from typing import Annotated
+
+from pydantic import Field
+
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+ID_MAX_LENGTH = 64
+ID_EXAMPLE = "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b"
+# C0 and C1 control characters (NUL among them: PostgreSQL refuses it in text and jsonb)
+NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+PG_INTEGER_MAX = 2**31 - 1  # PostgreSQL ``integer``
+
+# A UUIDv7 string (products, fonts, snapshots, keys) or a shipped font's name (``dejavu-sans``)
+Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
+                          examples=[ID_EXAMPLE])]
+
+# A template version: stored in an ``integer`` column
+Version = Annotated[int, Field(ge=1, le=PG_INTEGER_MAX)]
+
+# Infinity and NaN have no JSON spelling (``1e309`` parses as one), no size and no hash
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+# A one-line text a person reads back (a name, a label, a reason): no control characters; each
+# use states its lengths (``name: Line = Field(min_length=1, max_length=200)``)
+Line = Annotated[str, Field(pattern=NO_CONTROLS)]
