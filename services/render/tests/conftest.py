@@ -1,17 +1,17 @@
 """Builders of the render service's inputs, and an object store that can be down."""
 
-from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.kit.testing.fakes import InMemoryStore
 from atelier.typeset.fonts import shipped_font
 
 SANS = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
 
 
-def a_spec(text: str = "Ada", font: FontRef = SANS) -> DesignSpec:
+def a_spec(text: str = "Ada", font: FontRef = SANS) -> DesignSpecV1:
     zone = SpecZone(key="name", text=text, layer=Layer.ENGRAVE, width_mm=60, height_mm=12.5,
                     bleed_mm=0, safe_mm=1, font=font, size_mm=8, colour="#112233",
                     align=Align.CENTER, line_height=1.2, max_lines=1)
-    return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
+    return DesignSpecV1(product_id="p-1", template_version=1, zones=[zone])
 
 
 class StoreDown(InMemoryStore):

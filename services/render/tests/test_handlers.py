@@ -18,7 +18,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.contracts.render import GetPreview, RenderCompleted, RenderStatus
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import DesignSpec, FontRef
+from atelier.contracts.spec import DesignSpecV1, FontRef
 from atelier.kit.delivery import Outcome
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
@@ -51,7 +51,7 @@ def render(units, store) -> Runtime:
     return bootstrap(RenderSettings(max_deliver=3), store, units=units)
 
 
-def snapshot_created(spec: DesignSpec, snapshot_id: str = "snap-1") -> Envelope[SnapshotCreated]:
+def snapshot_created(spec: DesignSpecV1, snapshot_id: str = "snap-1") -> Envelope[SnapshotCreated]:
     spec_hash = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
     data = SnapshotCreated(snapshot_id=snapshot_id, spec_hash=spec_hash, spec=spec)
     return envelope(SNAPSHOT_CREATED, data, brand_id=BRAND, producer="snapshot")

@@ -27,7 +27,7 @@ from atelier.contracts.render import (
     RenderStatus,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import DesignSpec, FontRef
+from atelier.contracts.spec import DesignSpecV1, FontRef
 from atelier.kit import dlq
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
@@ -41,12 +41,12 @@ from atelier.typeset.fonts import shipped_font
 from .conftest import StoreDown, a_spec
 
 
-def hash_of(spec: DesignSpec) -> str:
+def hash_of(spec: DesignSpecV1) -> str:
     # stands in for the spec service's canonical hash: render only needs a stable SHA-256
     return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
 
 
-def snapshot_event(brand: str, spec: DesignSpec) -> Envelope[SnapshotCreated]:
+def snapshot_event(brand: str, spec: DesignSpecV1) -> Envelope[SnapshotCreated]:
     data = SnapshotCreated(snapshot_id=unique("snap-"), spec_hash=hash_of(spec), spec=spec)
     return Envelope[SnapshotCreated](
         type=SNAPSHOT_CREATED.type, producer="snapshot", brand_id=brand, data=data

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import rfc8785
 
 from atelier.contracts.errors import ErrorCode, ErrorItem
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import DesignSpec, DesignSpecV1
 
 
 class Canonical(NamedTuple):
@@ -25,7 +25,7 @@ class SpecInvalid(ValueError):
         self.errors = errors
 
 
-def canonicalize(spec: DesignSpec, field: str = "spec") -> Canonical:
+def canonicalize(spec: DesignSpecV1 | DesignSpec, field: str = "spec") -> Canonical:
     """RFC 8785 (JCS: sorted keys, no insignificant whitespace, ECMAScript number spelling) and
     its SHA-256. ``field`` is where the spec sits in the request, to name it in errors."""
     # composed and decomposed accents look the same but hash differently: only NFC is accepted,

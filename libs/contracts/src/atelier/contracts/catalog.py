@@ -86,6 +86,9 @@ REGISTER_FONT = command(
 )
 LIST_FONTS = rpc("personalization", "list_fonts", personalization.ListFonts,
                  personalization.FontList)
+SET_VIEW_PHOTO = command(
+    "personalization", "set_view_photo", personalization.SetViewPhoto, personalization.Product
+)
 SET_WORD_LIST = command(
     "personalization", "set_word_list", personalization.WordList, personalization.WordList
 )
@@ -126,6 +129,7 @@ MESSAGES: tuple[Message, ...] = (
     GET_PRODUCT,
     REGISTER_FONT,
     LIST_FONTS,
+    SET_VIEW_PHOTO,
     SET_WORD_LIST,
     GET_WORD_LIST,
     TEMPLATE_PUBLISHED,

@@ -47,6 +47,8 @@ class ErrorCode(StrEnum):
     # products, templates, fonts
     INVALID_FONT_FILE = "invalid_font_file"
     FONT_TOO_LARGE = "font_too_large"
+    INVALID_IMAGE = "invalid_image"  # not a PNG, JPEG or WebP, or damaged (truncated, corrupt)
+    IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"  # past the side or area limit, bombs too
     # specs and snapshots
     SPEC_INVALID = "spec_invalid"
     SPEC_HASH_MISMATCH = "spec_hash_mismatch"

@@ -1,8 +1,12 @@
 """Products, zones, templates, fonts, word lists and the validation of shopper input
 (personalization service). All geometry is in millimetres.
 
-A product's zones live in versioned **templates**: publishing a new version never changes an
-existing one, so a snapshot (which pins its template version in its spec) never changes either.
+A product has **views** (front, back, lid…), each an artboard in millimetres with an optional
+photo of the product and where the artboard lies on it; every zone is placed on a view. Views
+and zones live in versioned **templates**: publishing a new version never changes an existing
+one, so a snapshot (which pins its template version in its spec) never changes either. A
+product published without views gets one, ``front``, with its zones stacked on it
+(``atelier.contracts.spec.stacked``), and is read back that way.
 """
 
 from enum import StrEnum
@@ -11,10 +15,21 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from atelier.contracts.errors import ErrorItem
-from atelier.contracts.spec import HEX_COLOUR, SHA256_HEX, Align, DesignSpec, Layer
+from atelier.contracts.spec import (
+    HEX_COLOUR,
+    KEY,
+    MAX_MM,
+    SHA256_HEX,
+    Align,
+    DesignSpec,
+    Layer,
+    Mm,
+    PhotoRef,
+    Placement,
+)
 from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id, Line, Version
 
-ZONE_KEY = r"^[a-z][a-z0-9_]{0,31}$"
+ZONE_KEY = KEY
 # what the published schemas show as examples: an engravable name on a pen
 EXAMPLE_ZONE: dict[str, Any] = {
     "key": "name", "label": "Name", "width_mm": 60, "height_mm": 12, "safe_mm": 1,
@@ -76,6 +91,35 @@ class TextRules(BaseModel):
     block_list: bool = Field(default=True, description="apply the brand's blocked words")
 
 
+class ZonePlacement(BaseModel):
+    """Where a zone lies on a view: the centre of its print box at (x_mm, y_mm) from the
+    artboard's top-left corner (y down), turned by rotation_deg about that centre (clockwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    view: str = Field(pattern=KEY, description="the key of one of the product's views")
+    x_mm: Mm
+    y_mm: Mm
+    rotation_deg: Finite = Field(default=0, ge=-360, le=360)
+
+
+class View(BaseModel):
+    """One side of the product: an artboard in millimetres, and the product's photo with where
+    the artboard lies on it (``placement``; without one the artboard is centred on the photo,
+    as large as fits in 80 % of it). The photo is uploaded with
+    ``PUT /v1/admin/products/{id}/views/{view}/photo``; a template names it by its hash."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=KEY, description="stable key, e.g. front, back, lid")
+    label: Line = Field(min_length=1, max_length=80)
+    width_mm: Finite = Field(gt=0, le=MAX_MM, description="artboard width")
+    height_mm: Finite = Field(gt=0, le=MAX_MM, description="artboard height")
+    photo: PhotoRef | None = Field(default=None, description="a photo the brand uploaded")
+    placement: Placement | None = Field(default=None,
+                                        description="where the artboard lies on the photo")
+
+
 class TextZone(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +138,8 @@ class TextZone(BaseModel):
     align: Align = Align.CENTER
     line_height: Finite = Field(default=1.2, gt=0.5, le=3)
     rules: TextRules
+    placement: ZonePlacement | None = Field(
+        default=None, description="its place on a view; required when the product has views")
 
     @model_validator(mode="after")
     def _geometry(self) -> "TextZone":
@@ -110,22 +156,46 @@ class TextZone(BaseModel):
         return self.height_mm - 2 * self.safe_mm
 
 
-def _unique_keys(zones: list[TextZone]) -> None:
+EXAMPLE_VIEW: dict[str, Any] = {"key": "front", "label": "Front", "width_mm": 140,
+                                 "height_mm": 14}
+EXAMPLE_PLACED_ZONE: dict[str, Any] = {
+    **EXAMPLE_ZONE, "placement": {"view": "front", "x_mm": 80, "y_mm": 7, "rotation_deg": 0}}
+
+
+def check_template(views: list[View], zones: list[TextZone]) -> None:
+    """Keys unique; with views, every zone placed on one of them; without, none placed."""
     keys = [z.key for z in zones]
     if len(keys) != len(set(keys)):
         raise ValueError("zone keys must be unique within a product")
+    view_keys = [v.key for v in views]
+    if len(view_keys) != len(set(view_keys)):
+        raise ValueError("view keys must be unique within a product")
+    for zone in zones:
+        if not views and zone.placement is not None:
+            raise ValueError(f"zone {zone.key!r} is placed, but the product declares no views: "
+                             "declare the views, or leave every zone unplaced")
+        if views and zone.placement is None:
+            raise ValueError(f"zone {zone.key!r} is not placed on any view")
+        if zone.placement is not None and zone.placement.view not in view_keys:
+            raise ValueError(f"zone {zone.key!r} is placed on an unknown view "
+                             f"{zone.placement.view!r}")
 
 
 class CreateProduct(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "Engraved Pen", "zones": [EXAMPLE_ZONE]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "Engraved Pen", "zones": [EXAMPLE_ZONE]},
+        {"name": "Engraved Pen", "views": [EXAMPLE_VIEW], "zones": [EXAMPLE_PLACED_ZONE]},
+    ]})
 
     name: Line = Field(min_length=1, max_length=200)
+    views: list[View] = Field(
+        default_factory=list, max_length=10,
+        description="the product's sides; none: one view, front, with the zones stacked")
     zones: list[TextZone] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
     def _keys(self) -> "CreateProduct":
-        _unique_keys(self.zones)
+        check_template(self.views, self.zones)
         return self
 
 
@@ -135,12 +205,25 @@ class PublishTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: Id
+    views: list[View] = Field(default_factory=list, max_length=10)
     zones: list[TextZone] = Field(min_length=1, max_length=20)
 
     @model_validator(mode="after")
     def _keys(self) -> "PublishTemplate":
-        _unique_keys(self.zones)
+        check_template(self.views, self.zones)
         return self
+
+
+class SetViewPhoto(BaseModel):
+    """A product photo for one view, checked and stored by the gateway (``photos/<sha256>``):
+    recorded, and published as the product's next template version with the view's photo
+    replaced (its placement kept). The same photo again changes nothing."""
+
+    product_id: Id
+    view: str = Field(pattern=KEY)
+    photo: PhotoRef
+    content_type: str = Field(max_length=32)
+    size_bytes: int = Field(ge=1)
 
 
 class GetProduct(BaseModel):
@@ -153,6 +236,7 @@ class Product(BaseModel):
     id: str
     name: str
     template_version: int
+    views: list[View]
     zones: list[TextZone]
 
 
@@ -211,6 +295,7 @@ class WidgetConfig(BaseModel):
     product_id: str
     name: str
     template_version: int
+    views: list[View]
     zones: list[TextZone]
     fonts: list[FontInfo]
 

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import AnySpec
 
 
 class RenderStatus(StrEnum):
@@ -17,7 +17,7 @@ class RenderPreview(BaseModel):
     """Job: draw the preview of a spec. Competing workers share one work-queue consumer."""
 
     spec_hash: str
-    spec: DesignSpec
+    spec: AnySpec
     snapshot_id: str | None = None
 
 

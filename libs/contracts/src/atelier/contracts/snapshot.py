@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import AnySpec
 from atelier.contracts.types import Id, Line
 
 
@@ -35,7 +35,7 @@ class CreateSnapshot(BaseModel):
     names it by its own hash of the spec's canonical form, and the spec service stores the spec
     from the ``snapshot.created`` event: one call creates both."""
 
-    spec: DesignSpec
+    spec: AnySpec
     provenance: Provenance = Field(default_factory=lambda: Provenance(source="api"))
 
 
@@ -72,7 +72,7 @@ class SnapshotView(BaseModel):
 class SnapshotCreated(BaseModel):
     snapshot_id: str
     spec_hash: str
-    spec: DesignSpec
+    spec: AnySpec
 
 
 class SnapshotValidated(BaseModel):

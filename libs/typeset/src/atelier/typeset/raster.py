@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from itertools import groupby
 
 import skia
@@ -50,6 +51,30 @@ def rasterize(scene: Scene, px_per_mm: float, background: str | None = "#ffffff"
     canvas = surface.getCanvas()
     canvas.clear(skia.ColorTRANSPARENT if background is None else _colour(background))
     canvas.scale(px_per_mm, px_per_mm)
+    _draw(canvas, scene)
+    return _image(surface, size, transparent=background is None)
+
+
+def draw_onto(photo: Image.Image, scene: Scene, to_photo: Sequence[float]) -> Image.Image:
+    """The scene drawn onto a copy of ``photo`` (RGB), its millimetres mapped to the photo's
+    pixels by ``to_photo``, a row-major 3×3 projective matrix (a scale and offset, or the
+    perspective of a photo taken at an angle: Skia maps the curves and fills them under it)."""
+    if len(to_photo) != 9:
+        raise ValueError("to_photo must be the 9 numbers of a 3×3 matrix, row by row")
+    rgba = photo.convert("RGBA")  # opaque: premultiplied and straight alpha are the same
+    size = rgba.size
+    pixels = bytearray(rgba.tobytes())
+    info = skia.ImageInfo.Make(*size, _RGBA, skia.AlphaType.kPremul_AlphaType)
+    surface = skia.Surface.MakeRasterDirect(info, pixels, size[0] * 4)
+    if surface is None:
+        raise MemoryError(f"Skia cannot draw on a {size[0]}×{size[1]} px image")
+    canvas = surface.getCanvas()
+    canvas.concat(skia.Matrix.MakeAll(*to_photo))
+    _draw(canvas, scene)
+    return _image(surface, size, transparent=False)
+
+
+def _draw(canvas: skia.Canvas, scene: Scene) -> None:
     for colour, run in groupby(scene.paths, key=lambda path: path.colour):
         shapes = [_skia_path(path) for path in run]
         bounds = skia.Rect.MakeEmpty()
@@ -61,7 +86,6 @@ def rasterize(scene: Scene, px_per_mm: float, background: str | None = "#ffffff"
         for shape in shapes:
             canvas.drawPath(shape, _COVERAGE)
         canvas.restore()
-    return _image(surface, size, transparent=background is None)
 
 
 def _image(surface: skia.Surface, size: tuple[int, int], transparent: bool) -> Image.Image:

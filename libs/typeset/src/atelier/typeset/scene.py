@@ -13,6 +13,9 @@ import math
 from dataclasses import dataclass
 
 Point = tuple[float, float]
+# An affine map (a, b, c, d, e, f), SVG's order: x' = a·x + c·y + e, y' = b·x + d·y + f. It maps
+# a Bézier curve exactly by mapping its control points.
+Affine = tuple[float, float, float, float, float, float]
 # The points of one segment after the current point: 1 = line, 2 = quadratic, 3 = cubic Bézier.
 Segment = tuple[Point, ...]
 
@@ -49,6 +52,14 @@ class Contour:
 
         return Contour(move(self.start), tuple(tuple(map(move, s)) for s in self.segments))
 
+    def mapped(self, affine: Affine) -> Contour:
+        """The same contour under an affine map (turned, scaled, moved), control points too."""
+
+        def move(point: Point) -> Point:
+            return apply(affine, point)
+
+        return Contour(move(self.start), tuple(tuple(map(move, s)) for s in self.segments))
+
 
 @dataclass(frozen=True)
 class Path:
@@ -70,6 +81,10 @@ class Path:
         """The same shape, in the same colour, moved by (dx_mm, dy_mm)."""
         return Path(tuple(c.translated(dx_mm, dy_mm) for c in self.contours), self.colour)
 
+    def mapped(self, affine: Affine) -> Path:
+        """The same shape, in the same colour, under an affine map."""
+        return Path(tuple(c.mapped(affine) for c in self.contours), self.colour)
+
 
 @dataclass(frozen=True)
 class Scene:
@@ -88,6 +103,11 @@ class Scene:
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{h}mm" '
             f'viewBox="0 0 {w} {h}">{body}</svg>'
         )
+
+
+def apply(affine: Affine, point: Point) -> Point:
+    a, b, c, d, e, f = affine
+    return (a * point[0] + c * point[1] + e, b * point[0] + d * point[1] + f)
 
 
 def _flatten(current: Point, segment: Segment, tolerance: float) -> list[Point]:

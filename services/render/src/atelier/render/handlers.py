@@ -15,10 +15,11 @@ from atelier.contracts.snapshot import SnapshotCreated
 from atelier.kit.errors import NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectStore
-from atelier.render import domain, preview
-from atelier.render.fonts import PinnedFonts
+from atelier.render import domain, mockup
 from atelier.render.models import RenderResult
+from atelier.render.photos import Photos
 from atelier.render.repository import RenderRepository
+from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
 
 async def request_preview(
@@ -41,11 +42,13 @@ async def render_preview(
     uow: UnitOfWork[RenderRepository],
     store: ObjectStore,
     fonts: PinnedFonts,
+    photos: Photos,
     brand_id: str,
     job: Envelope[RenderPreview],
 ) -> None:
-    """Draw, store and record one preview; a job whose render was settled does nothing. A design
-    that cannot be drawn is poison: the kit parks the job and ``give_up_preview`` records it."""
+    """Draw, store and record one preview (the mockup of the design's first view); a job whose
+    render was settled does nothing. A design that cannot be drawn is poison: the kit parks the
+    job and ``give_up_preview`` records it."""
     spec_hash = job.data.spec_hash
     # pending again (a job replayed after a retryable failure) or still pending: ours to draw
     if not await uow.repository.take(brand_id, spec_hash):
@@ -53,8 +56,10 @@ async def render_preview(
     key = domain.preview_key(spec_hash)
     try:
         await fonts.ensure(zone.font for zone in job.data.spec.zones)
-        image = await asyncio.to_thread(preview.render_png, job.data.spec)
-    except domain.Undrawable as exc:
+        view = mockup.first_view(job.data.spec)
+        photo = None if view.photo is None else await photos.get(view.photo)
+        image = await asyncio.to_thread(mockup.render, view, photo)
+    except (domain.Undrawable, FontUnavailable) as exc:
         raise PoisonMessage(str(exc)) from exc
     await store.put(key, image.png, domain.PNG)
     if await uow.repository.ready(brand_id, spec_hash, key, domain.PNG, image.width_px,

@@ -9,14 +9,17 @@ from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.render import handlers
-from atelier.render.fonts import PinnedFonts
+from atelier.render.photos import Photos
 from atelier.render.repository import RenderRepository
+from atelier.typeset.pinned import PinnedFonts
 
 SNAPSHOT_CONSUMER = "snapshot-created"
 PREVIEW_CONSUMER = "preview"  # JOB_RENDER work queue: every replica competes on this one
 
 
-def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
+def register(
+    runtime: Runtime, store: ObjectStore, fonts: PinnedFonts, photos: Photos
+) -> None:
     async def on_snapshot(
         uow: UnitOfWork[RenderRepository], envelope: Envelope[SnapshotCreated]
     ) -> None:
@@ -25,7 +28,8 @@ def register(runtime: Runtime, store: ObjectStore, fonts: PinnedFonts) -> None:
     async def on_preview_job(
         uow: UnitOfWork[RenderRepository], envelope: Envelope[RenderPreview]
     ) -> None:
-        await handlers.render_preview(uow, store, fonts, brand_of(envelope), envelope)
+        await handlers.render_preview(uow, store, fonts, photos, brand_of(envelope),
+                                       envelope)
 
     async def on_preview_given_up(
         uow: UnitOfWork[RenderRepository], envelope: Envelope[RenderPreview], reason: str,

@@ -6,14 +6,14 @@ from pydantic import ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.canonical import SpecInvalid, canonicalize
-from atelier.contracts.spec import DesignSpec, SpecValidation
+from atelier.contracts.spec import ANY_SPEC, SpecValidation
 
 
 def validate_document(document: dict[str, Any], expected_hash: str | None) -> SpecValidation:
-    """Check a spec as a client holds it: the DesignSpec schema, its canonical form, and (when
-    given) that it still hashes to ``expected_hash``."""
+    """Check a spec as a client holds it: the DesignSpec schema (either version), its
+    canonical form, and (when given) that it still hashes to ``expected_hash``."""
     try:
-        canonical = canonicalize(DesignSpec.model_validate(document), field="document")
+        canonical = canonicalize(ANY_SPEC.validate_python(document), field="document")
     except ValidationError as exc:
         return SpecValidation(valid=False, errors=_schema_errors(exc, "document"))
     except SpecInvalid as exc:

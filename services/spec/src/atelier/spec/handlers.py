@@ -4,7 +4,9 @@ from atelier.contracts import Envelope
 from atelier.contracts.canonical import SpecInvalid, canonicalize
 from atelier.contracts.catalog import SPEC_CREATED
 from atelier.contracts.spec import (
+    ANY_SPEC,
     DesignSpec,
+    DesignSpecV1,
     SpecCreated,
     SpecCreatedReply,
     SpecValidation,
@@ -18,7 +20,7 @@ from atelier.spec.repository import SpecRepository
 
 
 async def create_spec(
-    uow: UnitOfWork[SpecRepository], brand_id: str, spec: DesignSpec,
+    uow: UnitOfWork[SpecRepository], brand_id: str, spec: DesignSpecV1 | DesignSpec,
     cause: Envelope | None = None,
 ) -> SpecCreatedReply:
     """Store the spec once per brand; the same inputs always give the same hash. Runs in the
@@ -53,7 +55,7 @@ async def get_spec(
     if canonical is None:
         raise NotFound.of("spec", "spec_hash")
     return StoredSpec(
-        spec_hash=spec_hash, spec=DesignSpec.model_validate_json(canonical),
+        spec_hash=spec_hash, spec=ANY_SPEC.validate_json(canonical),
         canonical_json=canonical,
     )
 

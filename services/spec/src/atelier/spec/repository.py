@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from atelier.contracts.canonical import Canonical
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import DesignSpec, DesignSpecV1
 from atelier.spec.models import DesignSpecRow
 
 
@@ -14,7 +14,9 @@ class SpecRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, brand_id: str, spec: DesignSpec, canonical: Canonical) -> bool:
+    async def add(
+        self, brand_id: str, spec: DesignSpecV1 | DesignSpec, canonical: Canonical
+    ) -> bool:
         """Store the spec under its hash; False when the brand has it already (a stored spec
         never changes: content-addressed)."""
         inserted = await self.session.execute(

@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
-from atelier.render import domain, preview
+from atelier.contracts.spec import STACK_GAP_MM, Align, DesignSpecV1, FontRef, Layer, SpecZone
+from atelier.render import domain, mockup
 from atelier.typeset.fonts import shipped_font
 
 WHITE = (255, 255, 255)
@@ -23,8 +23,9 @@ def zone(text: str = "Ada", width_mm: float = 60, height_mm: float = 12.5, size_
                     align=align, line_height=1.2, max_lines=max_lines)
 
 
-def design(*zones: SpecZone) -> DesignSpec:
-    return DesignSpec(product_id="p-1", template_version=1, zones=list(zones) or [zone()])
+def design(*zones: SpecZone) -> DesignSpecV1:
+    """A version 1 spec: drawn as its preview always was, zones stacked."""
+    return DesignSpecV1(product_id="p-1", template_version=1, zones=list(zones) or [zone()])
 
 
 def decode(png: bytes) -> Image.Image:
@@ -38,26 +39,30 @@ def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
     return ImageChops.difference(image, Image.new("RGB", image.size, WHITE)).getbbox()
 
 
-def inked(spec: DesignSpec) -> tuple[int, int, int, int]:
-    box = ink_box(decode(preview.render_png(spec).png))
+def draw(spec: DesignSpecV1) -> mockup.Mockup:
+    return mockup.render(mockup.first_view(spec))
+
+
+def inked(spec: DesignSpecV1) -> tuple[int, int, int, int]:
+    box = ink_box(decode(draw(spec).png))
     assert box is not None
     return box
 
 
 def test_the_image_is_the_print_box_without_the_bleed() -> None:
-    drawn = preview.render_png(design(zone(width_mm=60, height_mm=12.5)))  # bleed_mm=2
+    drawn = draw(design(zone(width_mm=60, height_mm=12.5)))  # bleed_mm=2
     image = decode(drawn.png)
     assert image.size == (drawn.width_px, drawn.height_px) == (600, 125)
 
 
 def test_a_large_zone_is_capped_at_the_longest_side() -> None:
-    drawn = preview.render_png(design(zone(width_mm=800, height_mm=100)))
-    assert (drawn.width_px, drawn.height_px) == (preview.MAX_SIDE_PX, 250)
+    drawn = draw(design(zone(width_mm=800, height_mm=100)))
+    assert (drawn.width_px, drawn.height_px) == (mockup.MAX_SIDE_PX, 250)
 
 
 def test_the_text_is_inked_in_the_zone_colour_and_centred() -> None:
     # "HOH" has symmetric side bearings: its ink is centred where its advances are
-    image = decode(preview.render_png(design(zone(text="HOH", colour="#112233"))).png)
+    image = decode(draw(design(zone(text="HOH", colour="#112233"))).png)
     box = ink_box(image)
     assert box is not None
     left, top, right, bottom = box
@@ -92,7 +97,7 @@ def test_latin_text_is_aligned_inside_the_safe_area(align: Align, side: str) -> 
 
 @pytest.mark.parametrize("text", ["مرحبا بالعالم", "שלום עולם"], ids=["arabic", "hebrew"])
 def test_right_to_left_text_starts_on_the_right(text: str) -> None:
-    image = decode(preview.render_png(design(zone(text=text, size_mm=5, align=Align.START))).png)
+    image = decode(draw(design(zone(text=text, size_mm=5, align=Align.START))).png)
     box = ink_box(image)
     assert box is not None
     left, top, right, bottom = box
@@ -104,13 +109,13 @@ def test_right_to_left_text_starts_on_the_right(text: str) -> None:
 
 def test_the_same_spec_gives_the_same_bytes() -> None:
     spec = design(zone(text="Ada"), zone(text="1815", font=shipped("dejavu-serif"), key="year"))
-    assert preview.render_png(spec).png == preview.render_png(spec.model_copy(deep=True)).png
-    assert preview.render_png(spec).png != preview.render_png(design(zone(text="Bob"))).png
+    assert draw(spec).png == draw(spec.model_copy(deep=True)).png
+    assert draw(spec).png != draw(design(zone(text="Bob"))).png
 
 
 def test_the_font_changes_the_drawing() -> None:
-    sans = preview.render_png(design(zone(font=shipped("dejavu-sans"))))
-    serif = preview.render_png(design(zone(font=shipped("dejavu-serif"))))
+    sans = draw(design(zone(font=shipped("dejavu-sans"))))
+    serif = draw(design(zone(font=shipped("dejavu-serif"))))
     assert sans.png != serif.png
 
 
@@ -118,8 +123,8 @@ def test_zones_are_stacked_with_a_gap() -> None:
     spec = design(zone(width_mm=60, height_mm=12.5, colour="#112233"),
                   zone(text="1815", width_mm=30, height_mm=10, size_mm=6, colour="#AA0000",
                        key="year"))
-    drawn = preview.render_png(spec)
-    gap = round(preview.GAP_MM * preview.PX_PER_MM)
+    drawn = draw(spec)
+    gap = round(STACK_GAP_MM * mockup.PX_PER_MM)
     assert (drawn.width_px, drawn.height_px) == (600, 125 + gap + 100)
     image = decode(drawn.png)
     first = image.crop((0, 0, 600, 125))
@@ -133,14 +138,14 @@ def test_zones_are_stacked_with_a_gap() -> None:
 
 
 def test_an_empty_zone_stays_white() -> None:
-    image = decode(preview.render_png(design(zone(text="  "))).png)
+    image = decode(draw(design(zone(text="  "))).png)
     assert ink_box(image) is None
 
 
 def test_a_font_the_engine_does_not_know_cannot_be_drawn() -> None:
     unloaded = FontRef(id="brand-font", sha256="0" * 64)
-    with pytest.raises(domain.Undrawable, match="font 'brand-font' is not loaded"):
-        preview.render_png(design(zone(font=unloaded)))
+    with pytest.raises(domain.Undrawable, match="font is not loaded"):
+        draw(design(zone(font=unloaded)))
 
 
 def test_preview_keys_are_content_addressed() -> None:
