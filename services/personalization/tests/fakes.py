@@ -5,19 +5,20 @@ from datetime import UTC, datetime
 
 from atelier.contracts.personalization import WordList
 from atelier.personalization.domain import Template
-from atelier.personalization.models import FontRow, ProductRow
+from atelier.personalization.models import FontRow, PhotoRow, ProductRow
 from atelier.personalization.repository import PersonalizationRepository
 
 
 class FakePersonalizationRepository(PersonalizationRepository):
     """Its tables as dicts: ``products`` by id, ``templates`` by (brand, product, version),
-    ``font_rows`` in upload order, ``word_lists`` by brand."""
+    ``font_rows`` in upload order, ``word_lists`` by brand, ``photos`` by (brand, sha256)."""
 
     def __init__(self) -> None:  # no session: the dicts below are the tables
         self.products: dict[str, ProductRow] = {}
         self.templates: dict[tuple[str, str, int], Template] = {}
         self.font_rows: list[FontRow] = []
         self.word_lists: dict[str, WordList] = {}
+        self.photos: dict[tuple[str, str], PhotoRow] = {}
 
     def _product(self, brand_id: str, product_id: str) -> ProductRow | None:
         product = self.products.get(product_id)
@@ -57,6 +58,12 @@ class FakePersonalizationRepository(PersonalizationRepository):
             stored = font.model_copy(update={"created_at": datetime.now(UTC)})
             self.font_rows.append(stored)
         return stored
+
+    async def add_photo(self, photo: PhotoRow) -> None:
+        self.photos.setdefault((photo.brand_id, photo.sha256), photo)
+
+    async def photo_hashes(self, brand_id: str, hashes: Collection[str]) -> set[str]:
+        return {sha for sha in hashes if (brand_id, sha) in self.photos}
 
     async def word_list(self, brand_id: str) -> WordList:
         return self.word_lists.get(brand_id, WordList())

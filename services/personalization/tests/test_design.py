@@ -27,14 +27,14 @@ from atelier.contracts.personalization import (
     WordList,
     ZoneInput,
 )
-from atelier.contracts.spec import Align, FontRef, Layer, SpecZone
+from atelier.contracts.spec import Align, FontRef, Layer, PlacedSpecZone, SpecView
 from atelier.kit.errors import Invalid
 from atelier.kit.testing.plugin import eventually, running
 from atelier.personalization import handlers
 from atelier.personalization.bootstrap import bootstrap
 from atelier.personalization.catalog import Catalog
-from atelier.personalization.fonts import Fonts
 from atelier.typeset.fonts import SHIPPED
+from atelier.typeset.pinned import PinnedFonts
 
 
 @pytest.fixture
@@ -70,12 +70,17 @@ async def test_a_valid_design_is_resolved_with_pinned_fonts_and_a_fitted_size(
                                                                   True)
     assert 2 <= name.size_mm <= 8 and date.errors == []
     assert result.design.product_id == product.id and result.design.template_version == 1
+    # a product made without views has one, front, with its zones stacked (name 60 × 12 mm,
+    # the 12 mm date 2 mm below it), and the design says so: its views, and where each zone lies
+    [front] = result.design.views
+    assert front == SpecView(key="front", width_mm=60, height_mm=12 + 2 + 12)
     assert result.design.zones == [  # the empty optional zone is left out
-        SpecZone(key="name", text="Zo\u00e9", layer=Layer.ENGRAVE, width_mm=60, height_mm=12,
-                 bleed_mm=0, safe_mm=1,
-                 font=FontRef(id="dejavu-serif", sha256=SHIPPED["dejavu-serif"].sha256),
-                 size_mm=name.size_mm, colour="#AA0000", align=Align.CENTER, line_height=1.2,
-                 max_lines=1)
+        PlacedSpecZone(key="name", text="Zo\u00e9", layer=Layer.ENGRAVE, width_mm=60,
+                       height_mm=12, bleed_mm=0, safe_mm=1,
+                       font=FontRef(id="dejavu-serif", sha256=SHIPPED["dejavu-serif"].sha256),
+                       size_mm=name.size_mm, colour="#AA0000", align=Align.CENTER,
+                       line_height=1.2, max_lines=1, view="front", x_mm=30, y_mm=6,
+                       rotation_deg=0)
     ]
 
 
@@ -172,7 +177,7 @@ async def test_what_another_replica_publishes_is_used_within_the_ttl(
 
         # another replica, off the bus here, publishes version 2 and blocks a word
         replica = bootstrap(settings)
-        elsewhere = Catalog(replica.uow, Fonts(replica.store), settings)  # type: ignore[arg-type]
+        elsewhere = Catalog(replica.uow, PinnedFonts(replica.store.get), settings)  # type: ignore[arg-type]
         zones = [make_zone("initials", max_length=3)]
         async with replica.uow(brand) as uow:
             await handlers.publish_template(

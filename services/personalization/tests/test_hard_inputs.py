@@ -28,7 +28,7 @@ from atelier.contracts.personalization import (
     ZoneInput,
     ZoneResult,
 )
-from atelier.contracts.spec import DesignSpec, FontRef, SpecZone
+from atelier.contracts.spec import DesignSpec, FontRef, PlacedSpecZone, SpecView
 from atelier.personalization import rules
 from atelier.typeset import Box, TextStyle, autofit
 from atelier.typeset.fonts import SHIPPED, shipped_font
@@ -525,13 +525,15 @@ def test_the_design_carries_every_resolved_field() -> None:
     )
     result = rules.validate_design(PRODUCT, 4, [the_zone], {"name": "Zoe\u0308"}, FONTS, WORDS)
     assert result.design == DesignSpec(
-        spec_version=1, product_id=PRODUCT, template_version=4,
+        spec_version=2, product_id=PRODUCT, template_version=4,
+        views=[SpecView(key="front", width_mm=60, height_mm=14)],
         zones=[
-            SpecZone(
+            PlacedSpecZone(
                 key="name", text="Zo\u00eb", layer="print", width_mm=60, height_mm=14,
                 bleed_mm=1, safe_mm=2, size_mm=6.0,
                 font=FontRef(id="dejavu-serif", sha256=FONTS["dejavu-serif"]),
                 colour="#112233", align="start", line_height=1.5, max_lines=2,
+                view="front", x_mm=30, y_mm=7, rotation_deg=0,
             )
         ],
     )

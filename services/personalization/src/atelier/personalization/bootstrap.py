@@ -5,9 +5,9 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
 from atelier.personalization import subscribers
 from atelier.personalization.catalog import Catalog
-from atelier.personalization.fonts import Fonts
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.personalization.settings import PersonalizationSettings
+from atelier.typeset.pinned import PinnedFonts
 
 
 def bootstrap(
@@ -18,6 +18,6 @@ def bootstrap(
     instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
     runtime = Runtime(settings, store=store, repository=PersonalizationRepository, units=units)
-    fonts = Fonts(store)
+    fonts = PinnedFonts(store.get)
     subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

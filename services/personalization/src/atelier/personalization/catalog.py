@@ -7,26 +7,28 @@ through the service's repository, in a unit of work of their own.
   another replica is used within that time (at once on the replica that published it);
 - a brand's word list, for ``word_list_ttl_s``;
 - a brand font's FontInfo, forever (a font id always names the same bytes); the font itself is
-  made drawable by ``Fonts``.
+  made drawable by ``atelier.typeset.pinned.PinnedFonts``.
 """
 
 import math
 from collections.abc import Iterable
 
 from atelier.contracts.personalization import FontInfo, WordList
+from atelier.contracts.spec import FontRef
 from atelier.kit.cache import TtlCache
 from atelier.kit.delivery import Units
 from atelier.kit.errors import NotFound
 from atelier.personalization.domain import Template
-from atelier.personalization.fonts import Fonts, brand_font_info, shipped_font_info
+from atelier.personalization.fonts import brand_font_info, shipped_font_info
 from atelier.personalization.settings import PersonalizationSettings
 from atelier.typeset.fonts import SHIPPED
+from atelier.typeset.pinned import PinnedFonts
 
 ENTRIES = 10_000  # per cache: well beyond the products and brands one replica serves at once
 
 
 class Catalog:
-    def __init__(self, units: Units, fonts: Fonts, settings: PersonalizationSettings) -> None:
+    def __init__(self, units: Units, fonts: PinnedFonts, settings: PersonalizationSettings) -> None:
         self.units = units  # of the service: their repository is a PersonalizationRepository
         self.fonts = fonts
         self._templates: TtlCache[Template] = TtlCache(ENTRIES, math.inf)
@@ -93,7 +95,7 @@ class Catalog:
     async def font_hashes(self, brand_id: str, template: Template) -> dict[str, str]:
         """font id → sha256 of every font the template offers, each drawable by atelier.typeset."""
         infos = await self.font_infos(brand_id, template.font_ids)
-        await self.fonts.make_drawable(infos)
+        await self.fonts.ensure(FontRef(id=info.id, sha256=info.sha256) for info in infos)
         return {info.id: info.sha256 for info in infos}
 
     # --- word lists ----------------------------------------------------------------------------

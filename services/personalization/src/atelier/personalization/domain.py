@@ -13,7 +13,8 @@ from pathlib import PurePosixPath
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.personalization import Product, TextZone, WordList
+from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
+from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
 
 # The first four bytes of a TrueType ("\0\1\0\0", Apple's "true") or OpenType/CFF ("OTTO") file.
 # WOFF, WOFF2 and collections (ttcf) are refused: a production file embeds one plain font.
@@ -24,11 +25,13 @@ MAX_WORD_LENGTH = 100
 # --- products ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Template:
-    """One published version of a product, with its zones parsed once."""
+    """One published version of a product, with its views and zones parsed once; every zone
+    placed on a view (``placed``)."""
 
     product_id: str
     name: str
     version: int
+    views: list[View]
     zones: list[TextZone]
 
     @cached_property
@@ -36,9 +39,44 @@ class Template:
         return fonts_used(self.zones)
 
     def product(self) -> Product:
-        return Product(
-            id=self.product_id, name=self.name, template_version=self.version, zones=self.zones
+        return Product(id=self.product_id, name=self.name, template_version=self.version,
+                       views=self.views, zones=self.zones)
+
+
+def placed(views: list[View], zones: list[TextZone]) -> tuple[list[View], list[TextZone]]:
+    """A template's views and zones made explicit: without views (a product created before
+    views existed, or by a client that leaves them out), one view, ``front``, with the zones
+    stacked on it (``atelier.contracts.spec.stacked``, the same layout a version 1 spec is
+    drawn with)."""
+    if views:
+        return views, zones
+    (width, height), centres = stacked([(z.width_mm, z.height_mm) for z in zones])
+    front = View(key=DEFAULT_VIEW, label="Front", width_mm=width, height_mm=height)
+    return [front], [
+        zone.model_copy(update={"placement": ZonePlacement(view=DEFAULT_VIEW, x_mm=x, y_mm=y)})
+        for zone, (x, y) in zip(zones, centres, strict=True)
+    ]
+
+
+def with_photo(views: list[View], key: str, photo: PhotoRef) -> list[View] | None:
+    """The views with ``key``'s photo replaced (its placement kept); None for an unknown view."""
+    if key not in {view.key for view in views}:
+        return None
+    return [view.model_copy(update={"photo": photo}) if view.key == key else view
+            for view in views]
+
+
+def unknown_photos(views: list[View], known: Collection[str]) -> list[ErrorItem]:
+    """One error per view whose photo the brand never uploaded."""
+    return [
+        ErrorItem(
+            field=f"views.{index}.photo.sha256", code=ErrorCode.INVALID_FIELD,
+            message="No photo with this hash was uploaded: upload it with PUT "
+                    f"/v1/admin/products/{{id}}/views/{view.key}/photo.",
         )
+        for index, view in enumerate(views)
+        if view.photo is not None and view.photo.sha256 not in known
+    ]
 
 
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:

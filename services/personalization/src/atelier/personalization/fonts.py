@@ -1,18 +1,12 @@
-"""Fonts as the personalization service offers and draws them.
-
-A shipped font is drawable by atelier.typeset from the start. A brand's font is registered with
-it once per process, under its id, from its file in the object store (``fonts/<sha256>``), the
-first time a validation needs it or when it is uploaded.
+"""Fonts as the personalization service offers them. They are made drawable (a brand's font
+read from the object store, every pin checked) by ``atelier.typeset.pinned.PinnedFonts``, the
+one place a design's fonts are resolved.
 """
 
-from collections.abc import Iterable
 from functools import cache
 
 from atelier.contracts.personalization import FontInfo
-from atelier.contracts.spec import font_object_key
-from atelier.kit.storage import ObjectStore
 from atelier.personalization.models import FontRow
-from atelier.typeset import register_font
 from atelier.typeset.fonts import SHIPPED
 
 
@@ -30,22 +24,3 @@ def brand_font_info(font: FontRow) -> FontInfo:
         id=font.id, family=font.family, url=f"/v1/assets/fonts/{font.sha256}",
         sha256=font.sha256, shipped=False,
     )
-
-
-class Fonts:
-    """The brand fonts this process has made drawable."""
-
-    def __init__(self, store: ObjectStore) -> None:
-        self.store = store
-        self._registered: set[str] = set()  # ids of the brand fonts atelier.typeset knows
-
-    def register(self, font_id: str, data: bytes) -> None:
-        """Make a brand font drawable in this process; ValueError when it is not a font."""
-        register_font(font_id, data)
-        self._registered.add(font_id)
-
-    async def make_drawable(self, infos: Iterable[FontInfo]) -> None:
-        """Register those of ``infos`` that are brand fonts not registered yet."""
-        for info in infos:
-            if not info.shipped and info.id not in self._registered:
-                self.register(info.id, await self.store.get(font_object_key(info.sha256)))

@@ -13,10 +13,12 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetViewPhoto,
     TemplatePublished,
     TextZone,
     ValidateDesign,
     ValidationResult,
+    View,
     WidgetConfig,
     WordList,
 )
@@ -27,10 +29,11 @@ from atelier.kit.storage import ObjectNotFound, ObjectStore
 from atelier.personalization import domain, rules
 from atelier.personalization.catalog import Catalog
 from atelier.personalization.domain import Template
-from atelier.personalization.fonts import Fonts, brand_font_info, shipped_font_info
-from atelier.personalization.models import FontRow, ProductRow
+from atelier.personalization.fonts import brand_font_info, shipped_font_info
+from atelier.personalization.models import FontRow, PhotoRow, ProductRow
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.typeset.fonts import SHIPPED
+from atelier.typeset.pinned import PinnedFonts
 
 FIRST_VERSION = 1
 
@@ -42,10 +45,12 @@ async def create_product(
 ) -> Product:
     """A new product with its first template, published."""
     await check_fonts(uow, brand_id, command.zones)
+    await check_photos(uow, brand_id, command.views)
     product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
                          current_template_version=FIRST_VERSION)
     await uow.repository.add_product(product)
-    return (await publish(uow, catalog, brand_id, product, command.zones)).product()
+    return (await publish(uow, catalog, brand_id, product, command.views,
+                          command.zones)).product()
 
 
 async def publish_template(
@@ -57,16 +62,49 @@ async def publish_template(
     if product is None:
         raise NotFound.of("product", "product_id")
     await check_fonts(uow, brand_id, command.zones)
-    return (await publish(uow, catalog, brand_id, product, command.zones)).product()
+    await check_photos(uow, brand_id, command.views)
+    return (await publish(uow, catalog, brand_id, product, command.views,
+                          command.zones)).product()
+
+
+async def set_view_photo(
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
+    command: SetViewPhoto,
+) -> Product:
+    """Record an uploaded photo (the gateway checked and stored it) and publish the product's
+    next version with it on the view; the current version when the view has it already."""
+    current = await catalog.template(brand_id, command.product_id)
+    view = next((v for v in current.views if v.key == command.view), None)
+    if view is None:
+        raise NotFound.of("view", "view")
+    if view.photo == command.photo:
+        return current.product()  # the same photo again: nothing to publish
+    await uow.repository.add_photo(PhotoRow(
+        brand_id=brand_id, sha256=command.photo.sha256, width_px=command.photo.width_px,
+        height_px=command.photo.height_px, content_type=command.content_type,
+        size_bytes=command.size_bytes))
+    product = await uow.repository.next_version(brand_id, command.product_id)
+    if product is None:
+        raise NotFound.of("product", "product_id")
+    # the views of the version the lock made us next to, not of a possibly stale cache
+    latest = await uow.repository.template(brand_id, product.id,
+                                           product.current_template_version - 1)
+    assert latest is not None  # versions are never deleted
+    views = domain.with_photo(latest.views, command.view, command.photo)
+    if views is None:  # a version published meanwhile dropped the view
+        raise NotFound.of("view", "view")
+    return (await publish(uow, catalog, brand_id, product, views, latest.zones)).product()
 
 
 async def publish(
     uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
-    product: ProductRow, zones: list[TextZone],
+    product: ProductRow, views: list[View], zones: list[TextZone],
 ) -> Template:
     """Insert the product's current template version and announce it, in the command's
-    transaction; the catalog serves it once that committed."""
-    template = Template(product.id, product.name, product.current_template_version, zones)
+    transaction; the catalog serves it once that committed. Without views, the zones are
+    stacked on one (``domain.placed``), so that a template always says where its zones are."""
+    template = Template(product.id, product.name, product.current_template_version,
+                        *domain.placed(views, zones))
     await uow.repository.add_template(brand_id, template)
     uow.emit(TEMPLATE_PUBLISHED,
              TemplatePublished(product_id=template.product_id, version=template.version),
@@ -86,6 +124,17 @@ async def check_fonts(
         raise Invalid("A zone offers a font that is neither shipped nor one of yours.", errors)
 
 
+async def check_photos(
+    uow: UnitOfWork[PersonalizationRepository], brand_id: str, views: list[View]
+) -> None:
+    """Every photo a view names is one the brand uploaded."""
+    hashes = {view.photo.sha256 for view in views if view.photo is not None}
+    known = await uow.repository.photo_hashes(brand_id, hashes) if hashes else set()
+    errors = domain.unknown_photos(views, known)
+    if errors:
+        raise Invalid("A view names a photo that was never uploaded.", errors)
+
+
 async def get_product(catalog: Catalog, brand_id: str, query: GetProduct) -> Product:
     return (await catalog.template(brand_id, query.product_id, query.version)).product()
 
@@ -96,6 +145,7 @@ async def get_config(catalog: Catalog, brand_id: str, product_id: str) -> Widget
         product_id=template.product_id,
         name=template.name,
         template_version=template.version,
+        views=template.views,
         zones=template.zones,
         fonts=await catalog.font_infos(brand_id, template.font_ids),
     )
@@ -113,6 +163,7 @@ async def validate_design(
         command.values,
         await catalog.font_hashes(brand_id, template),
         await catalog.word_list(brand_id),
+        template.views,
     )
 
 
@@ -135,7 +186,7 @@ async def autofit_design(
 # --- brand fonts ---------------------------------------------------------------------------------
 async def register_font(
     uow: UnitOfWork[PersonalizationRepository],
-    fonts: Fonts,
+    fonts: PinnedFonts,
     store: ObjectStore,
     max_bytes: int,
     brand_id: str,
@@ -167,12 +218,12 @@ async def uploaded(store: ObjectStore, object_key: str) -> bytes:
 
 
 async def add_font(
-    uow: UnitOfWork[PersonalizationRepository], fonts: Fonts, brand_id: str,
+    uow: UnitOfWork[PersonalizationRepository], fonts: PinnedFonts, brand_id: str,
     command: RegisterFont, data: bytes, sha256: str,
 ) -> FontRow:
     font_id = new_id()
     try:
-        fonts.register(font_id, data)  # shapes and draws with it: the deepest check there is
+        fonts.add(data)  # shapes and draws with it: the deepest check there is
     except ValueError as exc:
         error = domain.invalid_font_file()
         raise Invalid(error.message, [error]) from exc

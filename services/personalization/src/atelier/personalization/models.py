@@ -44,6 +44,8 @@ class TemplateRow(Base, table=True):
     )
     version: int = Field(primary_key=True)
     brand_id: str = Field(max_length=64)
+    # None: published before views existed (its zones are stacked on one view when read)
+    views: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
     zones: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     published_at: datetime | None = server_timestamp()
 
@@ -61,6 +63,21 @@ class FontRow(Base, table=True):
     object_key: str = Field(max_length=255)
     size_bytes: int
     filename: str = Field(max_length=255)
+    created_at: datetime | None = server_timestamp()
+
+
+class PhotoRow(Base, table=True):
+    """A product photo a brand uploaded; its bytes live in object storage under
+    ``photos/<sha256>``, checked by the gateway before they were stored."""
+
+    __tablename__ = "photos"
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    sha256: str = Field(primary_key=True, max_length=64)
+    width_px: int
+    height_px: int
+    content_type: str = Field(max_length=32)
+    size_bytes: int
     created_at: datetime | None = server_timestamp()
 
 

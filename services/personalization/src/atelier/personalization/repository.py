@@ -8,9 +8,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from atelier.contracts.personalization import TextZone, WordList
-from atelier.personalization.domain import Template
-from atelier.personalization.models import FontRow, ProductRow, TemplateRow, WordListRow
+from atelier.contracts.personalization import TextZone, View, WordList
+from atelier.personalization.domain import Template, placed
+from atelier.personalization.models import (
+    FontRow,
+    PhotoRow,
+    ProductRow,
+    TemplateRow,
+    WordListRow,
+)
 
 
 class PersonalizationRepository:
@@ -28,7 +34,7 @@ class PersonalizationRepository:
     async def template(self, brand_id: str, product_id: str, version: int) -> Template | None:
         row = (
             await self.session.execute(
-                select(col(ProductRow.name), col(TemplateRow.zones))
+                select(col(ProductRow.name), col(TemplateRow.views), col(TemplateRow.zones))
                 .join(TemplateRow, and_(col(TemplateRow.product_id) == col(ProductRow.id),
                                         col(TemplateRow.brand_id) == col(ProductRow.brand_id)))
                 .where(
@@ -40,8 +46,10 @@ class PersonalizationRepository:
         ).first()
         if row is None:
             return None
-        name, zones = row
-        return Template(product_id, name, version, [TextZone.model_validate(z) for z in zones])
+        name, views, zones = row
+        return Template(product_id, name, version, *placed(
+            [View.model_validate(v) for v in views or ()],
+            [TextZone.model_validate(z) for z in zones]))
 
     async def add_product(self, product: ProductRow) -> None:
         self.session.add(product)
@@ -62,6 +70,7 @@ class PersonalizationRepository:
     async def add_template(self, brand_id: str, template: Template) -> None:
         self.session.add(TemplateRow(
             product_id=template.product_id, version=template.version, brand_id=brand_id,
+            views=[view.model_dump(mode="json") for view in template.views],
             zones=[zone.model_dump(mode="json") for zone in template.zones]))
         await self.session.flush()
 
@@ -89,6 +98,21 @@ class PersonalizationRepository:
         stored = await self.font_by_hash(font.brand_id, font.sha256)
         assert stored is not None
         return stored
+
+    # --- product photos ------------------------------------------------------------------------
+    async def add_photo(self, photo: PhotoRow) -> None:
+        """Record the photo; an upload of the same bytes again is the same photo."""
+        await self.session.execute(
+            insert(PhotoRow).values(**photo.model_dump(exclude={"created_at"}))
+            .on_conflict_do_nothing()
+        )
+
+    async def photo_hashes(self, brand_id: str, hashes: Collection[str]) -> set[str]:
+        """Those of ``hashes`` that are photos the brand uploaded."""
+        return set((await self.session.scalars(
+            select(col(PhotoRow.sha256)).where(col(PhotoRow.brand_id) == brand_id,
+                                               col(PhotoRow.sha256).in_(hashes))
+        )).all())
 
     # --- word lists ----------------------------------------------------------------------------
     async def word_list(self, brand_id: str) -> WordList:

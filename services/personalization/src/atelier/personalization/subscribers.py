@@ -11,6 +11,7 @@ from atelier.contracts.catalog import (
     NORMALIZE_DESIGN,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
 )
@@ -25,6 +26,7 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetViewPhoto,
     ValidateDesign,
     ValidationResult,
     WidgetConfig,
@@ -36,13 +38,13 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore
 from atelier.personalization import handlers
 from atelier.personalization.catalog import Catalog
-from atelier.personalization.fonts import Fonts
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.personalization.settings import PersonalizationSettings
+from atelier.typeset.pinned import PinnedFonts
 
 
 def register(
-    runtime: Runtime, catalog: Catalog, fonts: Fonts, store: ObjectStore,
+    runtime: Runtime, catalog: Catalog, fonts: PinnedFonts, store: ObjectStore,
     settings: PersonalizationSettings,
 ) -> None:
     register_products(runtime, catalog)
@@ -68,7 +70,13 @@ def register_products(runtime: Runtime, catalog: Catalog) -> None:
     async def get_config(envelope: Envelope[GetProductConfig]) -> WidgetConfig:
         return await handlers.get_config(catalog, brand_of(envelope), envelope.data.product_id)
 
+    async def set_view_photo(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[SetViewPhoto]
+    ) -> Product:
+        return await handlers.set_view_photo(uow, catalog, brand_of(envelope), envelope.data)
+
     runtime.bus.serve_command(CREATE_PRODUCT, create_product)
+    runtime.bus.serve_command(SET_VIEW_PHOTO, set_view_photo)
     runtime.bus.serve_command(PUBLISH_TEMPLATE, publish_template)
     runtime.bus.serve(GET_PRODUCT, get_product)
     runtime.bus.serve(GET_PRODUCT_CONFIG, get_config)
@@ -90,7 +98,7 @@ def register_design(runtime: Runtime, catalog: Catalog) -> None:
 
 
 def register_fonts(
-    runtime: Runtime, fonts: Fonts, store: ObjectStore, settings: PersonalizationSettings
+    runtime: Runtime, fonts: PinnedFonts, store: ObjectStore, settings: PersonalizationSettings
 ) -> None:
     async def register_font(
         uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[RegisterFont]

@@ -33,9 +33,15 @@ Decisions the specification leaves open:
   font's minimum; sizes within 1e-9 mm of a bound are in range.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from atelier.contracts.personalization import TextZone, ValidationResult, WordList, ZoneInput
+from atelier.contracts.personalization import (
+    TextZone,
+    ValidationResult,
+    View,
+    WordList,
+    ZoneInput,
+)
 from atelier.personalization.rules.design import check_design, resolve_design
 
 __all__ = ["autofit_design", "normalize_design", "validate_design"]
@@ -63,10 +69,13 @@ def validate_design(
     values: Mapping[str, ZoneInput | str],
     fonts: Mapping[str, str],
     words: WordList,
+    views: Sequence[View] = (),
 ) -> ValidationResult:
     """Every rule; when all is well, the resolved design. ``fonts`` maps each font id the zones
-    may use to its sha256, and each brand font is already registered in atelier.typeset."""
+    may use to its sha256, and each brand font is already registered in atelier.typeset.
+    ``views``: the product's; none, one with the zones stacked (``domain.placed``)."""
     result = check_design(zones, values, fonts=fonts, words=words)
     if result.valid:
-        result.design = resolve_design(product_id, template_version, zones, result.zones, fonts)
+        result.design = resolve_design(product_id, template_version, views, zones,
+                                       result.zones, fonts)
     return result

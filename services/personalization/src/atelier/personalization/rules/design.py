@@ -1,20 +1,22 @@
 """The rules applied zone by zone, and the design they resolve to when everything is valid."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import (
     TextZone,
     ValidationResult,
+    View,
     WordList,
     ZoneInput,
     ZoneResult,
 )
-from atelier.contracts.spec import DesignSpec, FontRef, SpecZone
+from atelier.contracts.spec import DesignSpec, FontRef, PlacedSpecZone, SpecView, fitted_placement
+from atelier.personalization.domain import placed
 from atelier.personalization.rules.blocklist import blocked_words
 from atelier.personalization.rules.characters import check_characters, required_error
 from atelier.personalization.rules.choice import choose
-from atelier.personalization.rules.fit import measure
+from atelier.personalization.rules.fit import measure, spec_zone
 from atelier.personalization.rules.glyphs import missing_glyphs
 from atelier.personalization.rules.normalize import Text, normalize
 
@@ -56,13 +58,15 @@ def _check_choice_and_fit(
     choice = choose(zone, given, fonts.keys())
     result.font_id, result.colour, result.size_mm = choice.font_id, choice.colour, choice.size_mm
     result.errors.extend(choice.errors)
-    if choice.font is not None:  # a font the zone does not offer may not even be loaded
-        result.errors.extend(missing_glyphs(zone.key, choice.font_id, text))
+    # a font the zone does not offer may not even be loaded
+    pinned = None if choice.font is None else _pinned(choice.font_id, fonts)
+    if pinned is not None:
+        result.errors.extend(missing_glyphs(zone.key, pinned, text))
     if words is not None and zone.rules.block_list:
         result.errors.extend(blocked_words(zone.key, text, words))
-    if result.errors or choice.font is None:
+    if result.errors or choice.font is None or pinned is None:
         return  # measuring text that will be refused anyway would only add noise
-    fit = measure(zone, text, choice.font, choice.colour, choice.size_mm)
+    fit = measure(zone, text, choice.font, pinned, choice.colour, choice.size_mm)
     result.size_mm, result.fits = fit.size_mm, fit.fits
     result.errors.extend(fit.errors)
 
@@ -87,14 +91,19 @@ def check_design(
 def resolve_design(
     product_id: str,
     template_version: int,
+    views: Sequence[View],
     zones: list[TextZone],
     results: list[ZoneResult],
     fonts: Mapping[str, str],
 ) -> DesignSpec:
-    """The design of a valid result: its filled zones in template order."""
+    """The design of a valid result: the product's views, each photo's placement made explicit
+    (a view without one gets ``fitted_placement``), and its filled zones in template order, each
+    where the template places it (or stacked on one view: ``domain.placed``)."""
+    views, zones = placed(list(views), zones)
     return DesignSpec(
         product_id=product_id,
         template_version=template_version,
+        views=[_spec_view(view) for view in views],
         zones=[
             _spec_zone(zone, result, fonts)
             for zone, result in zip(zones, results, strict=True)
@@ -103,24 +112,28 @@ def resolve_design(
     )
 
 
-def _spec_zone(zone: TextZone, result: ZoneResult, fonts: Mapping[str, str]) -> SpecZone:
+def _spec_view(view: View) -> SpecView:
+    placement = view.placement
+    if view.photo is not None and placement is None:
+        placement = fitted_placement(view.width_mm, view.height_mm, view.photo)
+    return SpecView(key=view.key, width_mm=view.width_mm, height_mm=view.height_mm,
+                    photo=view.photo, placement=placement if view.photo is not None else None)
+
+
+def _spec_zone(zone: TextZone, result: ZoneResult, fonts: Mapping[str, str]) -> PlacedSpecZone:
     if result.font_id is None or result.colour is None or result.size_mm is None:
         raise ValueError(f"zone {zone.key} was not measured: only a valid result has a design")
-    return SpecZone(
-        key=zone.key,
-        text=result.value,
-        layer=zone.layer,
-        width_mm=zone.width_mm,
-        height_mm=zone.height_mm,
-        bleed_mm=zone.bleed_mm,
-        safe_mm=zone.safe_mm,
-        font=FontRef(id=result.font_id, sha256=fonts[result.font_id]),
-        size_mm=result.size_mm,
-        colour=result.colour,
-        align=zone.align,
-        line_height=zone.line_height,
-        max_lines=zone.rules.max_lines,
-    )
+    if zone.placement is None:
+        raise ValueError(f"zone {zone.key} is not placed on a view")
+    pinned = FontRef(id=result.font_id, sha256=fonts[result.font_id])
+    zone_spec = spec_zone(zone, result.value, pinned, result.colour, result.size_mm)
+    return PlacedSpecZone.model_validate({
+        **zone_spec.model_dump(), **zone.placement.model_dump(),
+    })
+
+
+def _pinned(font_id: str, fonts: Mapping[str, str]) -> FontRef:
+    return FontRef.model_construct(id=font_id, sha256=fonts[font_id])
 
 
 _EMPTY = ZoneInput.model_construct(text="")  # a zone the shopper left out

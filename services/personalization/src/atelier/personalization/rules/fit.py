@@ -1,13 +1,17 @@
 """Step 8 of the rules: the shaped text must fit the zone's safe area, measured by the one
-typesetting engine; without a size from the shopper, the largest size that fits is chosen."""
+typesetting engine with the style the product scene draws it in (``spec_zone`` is the zone as a
+spec will carry it, ``atelier.typeset.product.zone_style`` its style); without a size from the
+shopper, the largest size that fits is chosen."""
 
 import math
 from dataclasses import dataclass
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import FontOption, TextZone
+from atelier.contracts.spec import FontRef, SpecZone
 from atelier.personalization.rules.normalize import Text
 from atelier.typeset import Box, Layout, TextStyle, autofit, layout
+from atelier.typeset.product import zone_box, zone_style
 
 STEP_MM = 0.1
 _EPSILON_MM = 1e-6  # the engine's own tolerance for "exactly as wide as the box"
@@ -20,18 +24,25 @@ class Fit:
     errors: tuple[ErrorItem, ...] = ()
 
 
+def spec_zone(zone: TextZone, text: str, font: FontRef, colour: str, size_mm: float) -> SpecZone:
+    """The zone as a design spec carries it, with this text, font, colour and size. Built
+    without validation: measuring is the hottest path, and every value was checked already."""
+    return SpecZone.model_construct(
+        key=zone.key, text=text, layer=zone.layer, width_mm=zone.width_mm,
+        height_mm=zone.height_mm, bleed_mm=zone.bleed_mm, safe_mm=zone.safe_mm, font=font,
+        size_mm=size_mm, colour=colour, align=zone.align, line_height=zone.line_height,
+        max_lines=zone.rules.max_lines,
+    )
+
+
 def measure(
-    zone: TextZone, text: Text, font: FontOption, colour: str, size_mm: float | None
+    zone: TextZone, text: Text, font: FontOption, pinned: FontRef, colour: str,
+    size_mm: float | None,
 ) -> Fit:
     """Lay out at the shopper's size, or auto-fit within the font's range on a 0.1 mm grid."""
-    box = Box(zone.safe_width_mm, zone.safe_height_mm)
-    style = TextStyle(
-        font_id=font.font_id,
-        size_mm=size_mm or font.min_size_mm,
-        align=zone.align.value,
-        line_height=zone.line_height,
-        colour=colour,
-    )
+    trial = spec_zone(zone, text.value, pinned, colour, size_mm or font.min_size_mm)
+    box = zone_box(trial).safe_box
+    style = zone_style(trial)
     max_lines = zone.rules.max_lines
     if size_mm is None:
         return _autofit(zone, text, style, box, font)
