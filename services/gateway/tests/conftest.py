@@ -30,6 +30,7 @@ from atelier.contracts.catalog import (
     NORMALIZE_DESIGN,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
     VALIDATE_SNAPSHOT,
@@ -47,9 +48,11 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetViewPhoto,
     TextZone,
     ValidateDesign,
     ValidationResult,
+    View,
     WidgetConfig,
     WordList,
     ZoneInput,
@@ -65,13 +68,15 @@ from atelier.contracts.snapshot import (
     ValidateSnapshot,
 )
 from atelier.contracts.spec import (
+    ANY_SPEC,
     CreateSpec,
     DesignSpec,
     FontRef,
     GetSpec,
+    PlacedSpecZone,
     SpecCreatedReply,
     SpecValidation,
-    SpecZone,
+    SpecView,
     StoredSpec,
     ValidateSpec,
 )
@@ -121,6 +126,7 @@ class FakeServices:
             (CREATE_PRODUCT, self.create_product),
             (GET_PRODUCT, self.get_product),
             (PUBLISH_TEMPLATE, self.publish_template),
+            (SET_VIEW_PHOTO, self.set_view_photo),
             (REGISTER_FONT, self.register_font),
             (LIST_FONTS, self.list_fonts),
             (SET_WORD_LIST, self.set_word_list),
@@ -173,7 +179,9 @@ class FakeServices:
         return self._versions(brand, product_id)[-1]
 
     async def create_product(self, brand: str, data: CreateProduct) -> Product:
-        product = Product(id=new_id(), name=data.name, template_version=1, zones=data.zones)
+        views = data.views or [View(key="front", label="Front", width_mm=100, height_mm=100)]
+        product = Product(id=new_id(), name=data.name, template_version=1, views=views,
+                          zones=data.zones)
         self.products[(brand, product.id)] = [product]
         return product
 
@@ -188,8 +196,18 @@ class FakeServices:
     async def publish_template(self, brand: str, data: PublishTemplate) -> Product:
         versions = self._versions(brand, data.product_id)
         product = versions[-1].model_copy(
-            update={"template_version": len(versions) + 1, "zones": data.zones}
+            update={"template_version": len(versions) + 1, "views": data.views,
+                    "zones": data.zones}
         )
+        versions.append(product)
+        return product
+
+    async def set_view_photo(self, brand: str, data: SetViewPhoto) -> Product:
+        versions = self._versions(brand, data.product_id)
+        views = [v.model_copy(update={"photo": data.photo}) if v.key == data.view else v
+                 for v in versions[-1].views]
+        product = versions[-1].model_copy(
+            update={"template_version": len(versions) + 1, "views": views})
         versions.append(product)
         return product
 
@@ -224,8 +242,8 @@ class FakeServices:
     async def config(self, brand: str, data: GetProductConfig) -> WidgetConfig:
         product = self._product(brand, data.product_id)
         return WidgetConfig(product_id=product.id, name=product.name,
-                            template_version=product.template_version, zones=product.zones,
-                            fonts=self._fonts(brand))
+                            template_version=product.template_version, views=product.views,
+                            zones=product.zones, fonts=self._fonts(brand))
 
     async def validate(self, brand: str, data: ValidateDesign) -> ValidationResult:
         return self._check(brand, data, autofit=False)
@@ -246,8 +264,9 @@ class FakeServices:
         unknown = [ErrorItem(field=key, code=ErrorCode.UNKNOWN_ZONE, message="No such zone.")
                    for key in inputs if key not in {z.key for z in product.zones}]
         valid = not unknown and not any(z.errors for z in zones)
-        design = DesignSpec(
+        design = DesignSpec(  # every zone at the middle of one view (the real one places them)
             product_id=product.id, template_version=product.template_version,
+            views=[SpecView(key="front", width_mm=1000, height_mm=1000)],
             zones=[self._spec_zone(brand, zone, result)
                    for zone, result in zip(product.zones, zones, strict=True)],
         ) if valid else None
@@ -272,9 +291,10 @@ class FakeServices:
                           font_id=font.font_id if font else None,
                           colour=given.colour or zone.colours[0], size_mm=size, fits=True)
 
-    def _spec_zone(self, brand: str, zone: TextZone, result: ZoneResult) -> SpecZone:
+    def _spec_zone(self, brand: str, zone: TextZone, result: ZoneResult) -> PlacedSpecZone:
         font = next(f for f in self._fonts(brand) if f.id == result.font_id)
-        return SpecZone(
+        return PlacedSpecZone(
+            view="front", x_mm=500, y_mm=500, rotation_deg=0,
             key=zone.key, text=result.value, layer=zone.layer, width_mm=zone.width_mm,
             height_mm=zone.height_mm, bleed_mm=zone.bleed_mm, safe_mm=zone.safe_mm,
             font=FontRef(id=font.id, sha256=font.sha256),
@@ -300,7 +320,7 @@ class FakeServices:
 
     async def validate_spec(self, brand: str, data: ValidateSpec) -> SpecValidation:
         try:
-            spec = DesignSpec.model_validate(data.document)
+            spec = ANY_SPEC.validate_python(data.document)
         except ValidationError:
             return SpecValidation(valid=False, errors=[ErrorItem(
                 field="document", code=ErrorCode.SPEC_INVALID, message="Not a design spec.")])

@@ -10,15 +10,16 @@ from urllib.parse import urlsplit
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import ValidationResult
-from atelier.contracts.spec import FONT_OBJECTS, font_object_key
+from atelier.contracts.spec import FONT_OBJECTS, PHOTO_OBJECTS, font_object_key
 
 KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, useless to attack
-# the only objects served without a key: content-addressed previews and brand fonts, which the
-# shopper's browser loads to draw what the server measures
-PUBLIC_ASSETS = ("renders/", FONT_OBJECTS)
+# the only objects served without a key: content-addressed previews, brand fonts, which the
+# shopper's browser loads to draw what the server measures, and product photos
+PUBLIC_ASSETS = ("renders/", FONT_OBJECTS, PHOTO_OBJECTS)
 FONT_UPLOAD_TYPES = frozenset(
     {"font/ttf", "font/otf", "font/sfnt", "application/font-sfnt", "application/octet-stream"}
 )
+PHOTO_SIGNATURES = {b"\x89PN": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MEDIA_TYPES = {
     "png": "image/png",
@@ -108,9 +109,12 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def media_type_of(key: str) -> str:
+def media_type_of(key: str, data: bytes = b"") -> str:
     if key.startswith(FONT_OBJECTS):
         return "font/sfnt"  # RFC 8081: TrueType and OpenType alike
+    if key.startswith(PHOTO_OBJECTS):  # stored by hash alone: told by their first bytes
+        return PHOTO_SIGNATURES.get(data[:3], "image/webp" if data[8:12] == b"WEBP" else
+                                    "application/octet-stream")
     return MEDIA_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 

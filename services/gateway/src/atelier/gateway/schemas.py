@@ -6,7 +6,15 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from atelier.contracts import ErrorItem
-from atelier.contracts.personalization import EXAMPLE_ZONE, TextZone, ValidateDesign, ZoneResult
+from atelier.contracts.personalization import (
+    EXAMPLE_PLACED_ZONE,
+    EXAMPLE_VIEW,
+    EXAMPLE_ZONE,
+    TextZone,
+    ValidateDesign,
+    View,
+    ZoneResult,
+)
 from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import SnapshotView
 from atelier.contracts.spec import ValidateSpec
@@ -92,8 +100,12 @@ class Validation(BaseModel):
 
 
 class Template(Request):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"zones": [EXAMPLE_ZONE]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"zones": [EXAMPLE_ZONE]}, {"views": [EXAMPLE_VIEW], "zones": [EXAMPLE_PLACED_ZONE]}]})
 
+    views: list[View] = Field(
+        default_factory=list, max_length=10,
+        description="the product's sides; none: one view, front, with the zones stacked")
     zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
 
 

@@ -1,4 +1,7 @@
-"""The brand's catalog, administered: products and their templates, fonts, the word list."""
+"""The brand's catalog, administered: products and their templates, photos, fonts, the word
+list."""
+
+import asyncio
 
 from atelier.contracts.catalog import (
     CREATE_PRODUCT,
@@ -7,6 +10,7 @@ from atelier.contracts.catalog import (
     LIST_FONTS,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    SET_VIEW_PHOTO,
     SET_WORD_LIST,
 )
 from atelier.contracts.personalization import (
@@ -19,11 +23,14 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetViewPhoto,
     WordList,
 )
-from atelier.gateway import domain, schemas
+from atelier.contracts.spec import photo_object_key
+from atelier.gateway import domain, photos, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.handlers.bus import call, command
+from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.runtime import Runtime
 
 
@@ -41,8 +48,30 @@ async def product(
 async def publish_template(
     runtime: Runtime, caller: Caller, product_id: str, template: schemas.Template
 ) -> Product:
-    publish = command(PublishTemplate, product_id=product_id, zones=template.zones)
+    publish = command(PublishTemplate, product_id=product_id, views=template.views,
+                      zones=template.zones)
     return await call(runtime, caller, PUBLISH_TEMPLATE, publish)
+
+
+async def set_view_photo(
+    runtime: Runtime, caller: Caller, product_id: str, view: str, data: bytes
+) -> Product:
+    """Check the photo by its content, then store it under its hash and have personalization
+    publish it on the view. Nothing is stored for a file that is no photo, or for a product or
+    view that does not exist (checked first; one removed in between leaves an object nothing
+    refers to)."""
+    try:
+        photo = await asyncio.to_thread(photos.inspect_photo, data)  # decoding takes a while
+    except photos.PhotoRefused as exc:
+        raise Invalid(exc.error.message, [exc.error]) from None
+    current = await product(runtime, caller, product_id, None)
+    if view not in {v.key for v in current.views}:
+        raise NotFound.of("view", "view")
+    assert runtime.store is not None  # bootstrap gives the gateway its store
+    await runtime.store.put(photo_object_key(photo.ref.sha256), data, photo.content_type)
+    set_photo = SetViewPhoto(product_id=product_id, view=view, photo=photo.ref,
+                             content_type=photo.content_type, size_bytes=len(data))
+    return await call(runtime, caller, SET_VIEW_PHOTO, set_photo)
 
 
 async def upload_font(runtime: Runtime, caller: Caller, data: bytes, filename: str) -> FontInfo:

@@ -29,10 +29,12 @@ PUBLIC_FILE = {
 
 @get("/v1/assets/{key:path}", media_type="application/octet-stream", responses=problems(400, 404))
 async def asset(runtime: AppRuntime, key: AssetKey) -> Response[bytes]:
-    """Previews (``renders/``) and brand fonts (``fonts/``), content-addressed and immutable."""
+    """Previews (``renders/``), brand fonts (``fonts/``) and product photos (``photos/``),
+    content-addressed and immutable."""
     key = key.lstrip("/")
     data = await handlers.asset(runtime, key)
-    return Response(content=data, media_type=domain.media_type_of(key), headers=PUBLIC_FILE)
+    return Response(content=data, media_type=domain.media_type_of(key, data),
+                    headers=PUBLIC_FILE)
 
 
 @get("/v1/fonts/{font_id:str}", media_type="font/ttf", responses=problems(400, 404))

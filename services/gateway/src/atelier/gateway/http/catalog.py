@@ -10,7 +10,7 @@ from litestar.params import Body, JSONBody, Parameter
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import CreateProduct, FontInfo, FontList, Product, WordList
 from atelier.contracts.types import NO_CONTROLS, PG_INTEGER_MAX
-from atelier.gateway import domain, schemas
+from atelier.gateway import domain, photos, schemas
 from atelier.gateway.handlers import catalog as handlers
 from atelier.gateway.http.common import (
     ADMIN,
@@ -20,6 +20,7 @@ from atelier.gateway.http.common import (
     AppRuntime,
     KeyCaller,
     PathId,
+    ViewKey,
     json_response,
     problems,
 )
@@ -69,6 +70,31 @@ async def publish_template(
     """Publish a new template version; snapshots keep the version they were made against."""
     return await once(lambda: handlers.publish_template(runtime, caller, product_id, data),
                       data, 201)
+
+
+@put("/v1/admin/products/{product_id:str}/views/{view:str}/photo", **ADMIN,
+     request_max_body_size=photos.PHOTO_MAX_BYTES, responses={**WITH_BODY, **problems(415)},
+     operation_class=linked(200, version=("product", {
+         **PRODUCT, "version": "$response.body#/template_version"})))
+async def set_view_photo(
+    request: Request,
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    product_id: PathId,
+    view: ViewKey,
+    data: Annotated[bytes, Body(
+        media_type="image/png",
+        description="the photo itself, at most 15 MiB, 8192 px on a side and 40 megapixels; "
+        "Content-Type image/png, image/jpeg or image/webp (the content decides)",
+        examples=[Example(summary="a PNG, JPEG or WebP file", value="<the file's bytes>")],
+    )],
+) -> Response[Product]:
+    """The product's photo for one view: checked, stored by its hash, and published as the
+    product's next template version (the view's placement kept); the same photo again changes
+    nothing. Snapshots keep the version, and so the photo, they were made with."""
+    if not photos.is_photo_upload(request.headers.get("content-type")):
+        raise UnsupportedMediaType.of("image/png, image/jpeg or image/webp")
+    return json_response(await handlers.set_view_photo(runtime, caller, product_id, view, data))
 
 
 # --- admin: fonts and word list -------------------------------------------------------------

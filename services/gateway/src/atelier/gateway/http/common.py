@@ -12,7 +12,7 @@ from litestar.params import PathParameter
 from pydantic import BaseModel
 
 from atelier.contracts import Problem
-from atelier.contracts.spec import SHA256_HEX
+from atelier.contracts.spec import KEY, SHA256_HEX
 from atelier.contracts.types import ID_EXAMPLE, ID_MAX_LENGTH, ID_PATTERN
 from atelier.gateway import auth, openapi
 from atelier.gateway.auth import Caller
@@ -34,6 +34,7 @@ PLATFORM: dict[str, Any] = {"opt": auth.requires(auth.platform_operator),
 # else is a 400 before any service or database sees it
 PathId = Annotated[str, PathParameter(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
                                       examples=[Example(value=ID_EXAMPLE)])]
+ViewKey = Annotated[str, PathParameter(pattern=KEY, examples=[Example(value="front")])]
 SpecHash = Annotated[str, PathParameter(pattern=SHA256_HEX, examples=[Example(value="0" * 64)])]
 
 
