@@ -6,7 +6,10 @@
   and the rest reach the database through ``uow.repository``, which tests replace with a fake;
 - no stream captures an ``rpc.`` subject, and every event and job is in exactly one stream;
 - a service names another service's rpc subjects only when ``catalog.CALLS`` lets it call them
-  (its NATS user may publish on those alone).
+  (its NATS user may publish on those alone);
+- only the product scene (``atelier.typeset.product``) builds a text style, so that a spec is
+  drawn, measured and produced in one style (DESIGN §6): every service and library module
+  calls ``zone_style`` rather than ``TextStyle(...)``.
 
 Each rule is a function over source text or subjects, proven on a synthetic breach first, then
 applied to the real tree.
@@ -89,6 +92,27 @@ def service_sources(*parts: str) -> Iterator[tuple[str, Path]]:
                 yield service, path
 
 
+def text_styles_built(source: str) -> list[int]:
+    """The lines that call ``TextStyle(...)`` (by name or as an attribute)."""
+    return sorted(
+        node.lineno for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and (
+            (isinstance(node.func, ast.Name) and node.func.id == "TextStyle")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "TextStyle"))
+    )
+
+
+# the one module that builds a style from a spec; bench.py times the engine on a fixed style,
+# and style.py defines it
+STYLE_BUILDERS = {"product.py", "bench.py", "style.py"}
+
+
+def style_candidates() -> list[Path]:
+    libs = [p for p in sorted((ROOT / "libs").glob("*/src/**/*.py"))
+            if not (p.parent.name == "typeset" and p.name in STYLE_BUILDERS)]
+    return libs + [path for _, path in service_sources("src")]
+
+
 # --- the checkers catch a breach -------------------------------------------------------------
 def test_a_service_importing_another_service_is_caught() -> None:
     source = (
@@ -112,6 +136,13 @@ def test_a_domain_module_importing_io_is_caught() -> None:
     source = "import hashlib\nfrom sqlalchemy import select\nimport nats.js\n"
     assert io_imports(source) == ["nats.js", "sqlalchemy", "sqlalchemy.select"]
     assert io_imports("import unicodedata\nfrom atelier.contracts import spec\n") == []
+
+
+def test_a_text_style_built_outside_the_product_scene_is_caught() -> None:
+    source = ("from atelier import typeset\nfrom atelier.typeset import TextStyle\n"
+              "a = TextStyle(font_id='x', size_mm=1)\nb = typeset.TextStyle(font_id='x', "
+              "size_mm=1)\nc = zone_style(zone)\n")
+    assert text_styles_built(source) == [3, 4]
 
 
 def test_sql_outside_a_repository_is_caught() -> None:
@@ -167,6 +198,16 @@ def modules_without_sql() -> list[Path]:
 @pytest.mark.parametrize("path", modules_without_sql(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_repositories_and_models_speak_sql(path: Path) -> None:
     assert sql_imports(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", style_candidates(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_product_scene_builds_a_text_style(path: Path) -> None:
+    assert text_styles_built(path.read_text()) == []
+
+
+def test_the_product_scene_is_where_styles_are_built() -> None:
+    product = ROOT / "libs/typeset/src/atelier/typeset/product.py"
+    assert text_styles_built(product.read_text()), "zone_style moved: update STYLE_BUILDERS"
 
 
 def test_no_stream_captures_an_rpc_subject() -> None:

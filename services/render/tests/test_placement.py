@@ -1,0 +1,149 @@
+"""The mockup lays the design where the placement says: a known design drawn onto a product
+photo, its ink found on the photo and compared with where an independent computation of the
+placement (numpy's least-squares homography, not the scene's own map) sends it, within one
+pixel, for a straight photo and for one taken at an angle; and a rotated zone."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from atelier.contracts.spec import (
+    DesignSpec,
+    FontRef,
+    PhotoRef,
+    PlacedSpecZone,
+    QuadPlacement,
+    SpecView,
+    StraightPlacement,
+)
+from atelier.render import mockup
+from atelier.typeset import rasterize
+from atelier.typeset.fonts import shipped_font
+
+PHOTO_SIZE = (900, 700)
+GREY = (200, 200, 200)
+SANS = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
+ARTBOARD = (120.0, 80.0)  # mm
+# four small marks near the artboard's corners, so that a flip or a wrong corner order shows
+MARKS = {"tl": (15.0, 12.0), "tr": (105.0, 12.0), "br": (105.0, 68.0), "bl": (15.0, 68.0)}
+STRAIGHT = StraightPlacement(kind="straight", scale_px_per_mm=6.5, offset_x_px=60.5,
+                             offset_y_px=85.25)
+QUAD = QuadPlacement.model_validate({"kind": "quad", "corners": [
+    {"x_px": 140, "y_px": 90}, {"x_px": 820, "y_px": 160},
+    {"x_px": 760, "y_px": 640}, {"x_px": 90, "y_px": 560}]})
+
+
+def mark(key: str, x: float, y: float, turn: float = 0) -> PlacedSpecZone:
+    return PlacedSpecZone(
+        key=key, text="H", layer="print", width_mm=10, height_mm=10, bleed_mm=0, safe_mm=0,
+        font=SANS, size_mm=6, colour="#000000", align="center", line_height=1.0, max_lines=1,
+        view="front", x_mm=x, y_mm=y, rotation_deg=turn)
+
+
+def design(placement: StraightPlacement | QuadPlacement, turn: float = 0) -> DesignSpec:
+    photo = PhotoRef(sha256="0" * 64, width_px=PHOTO_SIZE[0], height_px=PHOTO_SIZE[1])
+    return DesignSpec(
+        product_id="p-1", template_version=1,
+        views=[SpecView(key="front", width_mm=ARTBOARD[0], height_mm=ARTBOARD[1], photo=photo,
+                        placement=placement)],
+        zones=[mark(key, x, y, turn) for key, (x, y) in MARKS.items()])
+
+
+def homography(placement: StraightPlacement | QuadPlacement) -> np.ndarray:
+    """Artboard mm → photo px, solved from the four corners by least squares (DLT)."""
+    w, h = ARTBOARD
+    source = [(0, 0), (w, 0), (w, h), (0, h)]
+    if isinstance(placement, StraightPlacement):
+        s = placement.scale_px_per_mm
+        target = [(placement.offset_x_px + x * s, placement.offset_y_px + y * s)
+                  for x, y in source]
+    else:
+        target = [(c.x_px, c.y_px) for c in placement.corners]
+    rows = []
+    for (x, y), (u, v) in zip(source, target, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, -u])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, -v])
+    return np.linalg.svd(np.array(rows, dtype=float))[2][-1].reshape(3, 3)
+
+
+def ink(image: Image.Image) -> np.ndarray:
+    """How much of each pixel is ink: 0 on the grey photo, 1 on black."""
+    pixels = np.asarray(image.convert("L"), dtype=float)
+    return np.clip((GREY[0] - pixels) / GREY[0], 0, 1)
+
+
+def centroid(weights: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.indices(weights.shape)
+    total = weights.sum()
+    assert total > 20  # real ink, not a stray pixel
+    # a pixel's ink is centred on the pixel's centre: +0.5 for coordinates from its corner
+    return (float((xs * weights).sum() / total) + 0.5, float((ys * weights).sum() / total) + 0.5)
+
+
+def expected_centres(spec: DesignSpec, matrix: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each mark's ink centroid on the flat artboard (drawn finely), mapped to the photo."""
+    view = mockup.first_view(spec)
+    px_per_mm = 20
+    flat = np.asarray(rasterize(view.scene(), px_per_mm, "#ffffff").convert("L"), dtype=float)
+    weights = (255 - flat) / 255
+    centres = {}
+    for key, (x, y) in MARKS.items():
+        window = np.zeros_like(weights)
+        x0, x1 = int((x - 8) * px_per_mm), int((x + 8) * px_per_mm)
+        y0, y1 = int((y - 8) * px_per_mm), int((y + 8) * px_per_mm)
+        window[y0:y1, x0:x1] = weights[y0:y1, x0:x1]
+        cx, cy = centroid(window)
+        u, v, s = matrix @ np.array([cx / px_per_mm, cy / px_per_mm, 1.0])
+        centres[key] = (u / s, v / s)
+    return centres
+
+
+def drawn(spec: DesignSpec) -> Image.Image:
+    photo = Image.new("RGB", PHOTO_SIZE, GREY)
+    result = mockup.render(mockup.first_view(spec), photo)
+    image = Image.open(io.BytesIO(result.png))
+    assert image.size == PHOTO_SIZE  # the photo's own size: it fits the mockup's limit
+    return image
+
+
+@pytest.mark.parametrize("placement", [STRAIGHT, QUAD], ids=["straight", "quadrilateral"])
+@pytest.mark.parametrize("turn", [0, 30], ids=["upright", "turned"])
+def test_the_ink_lies_where_the_placement_says_within_one_pixel(placement, turn) -> None:
+    spec = design(placement, turn)
+    weights = ink(drawn(spec))
+    expected = expected_centres(spec, homography(placement))
+    for key, (u, v) in expected.items():
+        window = np.zeros_like(weights)
+        r = 60
+        window[int(v) - r:int(v) + r, int(u) - r:int(u) + r] = \
+            weights[int(v) - r:int(v) + r, int(u) - r:int(u) + r]
+        x, y = centroid(window)
+        assert abs(x - u) <= 1 and abs(y - v) <= 1, (key, (x, y), (u, v))
+    # and nothing else: the ink is the four marks (no stray drawing elsewhere)
+    near = np.zeros_like(weights, dtype=bool)
+    for u, v in expected.values():
+        near[int(v) - 60:int(v) + 60, int(u) - 60:int(u) + 60] = True
+    assert weights[~near].max() == 0
+
+
+def test_the_corners_of_the_placement_map_where_they_were_given() -> None:
+    view = mockup.first_view(design(QUAD))
+    matrix = np.array(view.to_photo()).reshape(3, 3)
+    for (x, y), corner in zip([(0, 0), (120, 0), (120, 80), (0, 80)], QUAD.corners, strict=True):
+        u, v, s = matrix @ np.array([x, y, 1.0])
+        assert (u / s, v / s) == (pytest.approx(corner.x_px), pytest.approx(corner.y_px))
+
+
+def test_a_large_photo_is_scaled_to_the_mockup_and_the_design_with_it() -> None:
+    spec = design(STRAIGHT)
+    big = Image.new("RGB", (PHOTO_SIZE[0] // 2, PHOTO_SIZE[1] // 2), GREY)  # as Photos scaled it
+    image = Image.open(io.BytesIO(mockup.render(mockup.first_view(spec), big).png))
+    weights = ink(image)
+    expected = expected_centres(spec, homography(STRAIGHT))
+    u, v = expected["tl"]
+    x, y = centroid(np.where(np.indices(weights.shape)[1] < image.width / 2,
+                             np.where(np.indices(weights.shape)[0] < image.height / 2,
+                                      weights, 0), 0))
+    assert abs(x - u / 2) <= 1 and abs(y - v / 2) <= 1
