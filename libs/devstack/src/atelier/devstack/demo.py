@@ -1,6 +1,7 @@
 """The demo ``make run`` seeds through the gateway's public API: a brand, an engravable pen and a
-printed photo frame (three zones), then ready-to-paste curl commands that go from validation to a
-preview PNG."""
+printed photo frame (three zones), each with a view placed on a photo of the product (drawn by
+the project: ``photos``), then ready-to-paste curl commands that go from validation to the
+snapshot's preview, a mockup of the product."""
 
 import json
 import shlex
@@ -9,10 +10,18 @@ from dataclasses import dataclass
 
 import httpx
 
+from atelier.devstack import photos
+
 BRAND = {"name": "Demo Brand", "allowed_origins": ["http://localhost:8000"]}
 INK = "#1F2937"
 PRODUCT = {
     "name": "Engraved Pen",
+    "views": [{
+        "key": "barrel", "label": "Barrel", "width_mm": photos.PEN_ARTBOARD[0],
+        "height_mm": photos.PEN_ARTBOARD[1],
+        "placement": {"kind": "straight", "scale_px_per_mm": photos.PEN_SCALE,
+                      "offset_x_px": photos.PEN_OFFSET[0], "offset_y_px": photos.PEN_OFFSET[1]},
+    }],
     "zones": [
         {
             "key": "name",
@@ -28,11 +37,18 @@ PRODUCT = {
             "colours": [INK],
             "align": "center",
             "rules": {"max_length": 20, "max_lines": 1},
+            "placement": {"view": "barrel", "x_mm": 70, "y_mm": 7},
         }
     ],
 }
 FRAME = {
     "name": "Photo Frame",
+    "views": [{
+        "key": "print", "label": "Print", "width_mm": photos.FRAME_ARTBOARD[0],
+        "height_mm": photos.FRAME_ARTBOARD[1],
+        "placement": {"kind": "quad", "corners": [
+            {"x_px": x, "y_px": y} for x, y in photos.FRAME_CORNERS]},
+    }],
     "zones": [
         {
             "key": "title",
@@ -49,6 +65,7 @@ FRAME = {
             "colours": [INK, "#7C2D12", "#1E3A8A"],
             "align": "center",
             "rules": {"max_length": 40, "max_lines": 2},
+            "placement": {"view": "print", "x_mm": 100, "y_mm": 30},
         },
         {
             "key": "date",
@@ -63,6 +80,7 @@ FRAME = {
             "align": "center",
             "rules": {"max_length": 20, "max_lines": 1,
                       "allowed_classes": ["digits", "punctuation", "space"]},
+            "placement": {"view": "print", "x_mm": 100, "y_mm": 54},
         },
         {
             "key": "dedication",
@@ -77,6 +95,7 @@ FRAME = {
             "align": "center",
             "rules": {"max_length": 40, "max_lines": 2,
                       "allowed_classes": ["letters", "punctuation", "space"]},
+            "placement": {"view": "print", "x_mm": 100, "y_mm": 122},
         },
     ],
 }
@@ -121,6 +140,12 @@ async def seed(gateway_url: str, platform_token: str) -> Demo:
                      f"creating the demo product {product['name']!r}")
             for product in (PRODUCT, FRAME)
         ]
+        for product, view, photo in ((pen, "barrel", photos.pen_photo()),
+                                     (frame, "print", photos.frame_photo())):
+            _created(await client.put(
+                f"/v1/admin/products/{product['id']}/views/{view}/photo", content=photo,
+                headers={**admin, "Content-Type": "image/png"}),
+                f"uploading the photo of {product['name']!r}")
     return Demo(brand["id"], brand["publishable_key"], brand["secret_key"], pen["id"], frame["id"])
 
 
@@ -147,14 +172,17 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         f"Demo brand {demo.brand_id}",
         f"  publishable key  {demo.publishable_key}",
         f"  secret key       {demo.secret_key}   (shown once; server-to-server and admin API)",
-        f"Demo product 'Engraved Pen' {demo.product_id} (text zone 'name', 60 x 12 mm)",
-        f"Demo product 'Photo Frame' {demo.frame_id} (text zones 'title', 'date', 'dedication')",
+        f"Demo product 'Engraved Pen' {demo.product_id} (text zone 'name', 60 x 12 mm, on a "
+        "photo of the pen)",
+        f"Demo product 'Photo Frame' {demo.frame_id} (text zones 'title', 'date', 'dedication', "
+        "on a photo of the frame taken at an angle)",
         "",
         "1. Validate a design:",
         f"   {validate}",
         "2. Create a snapshot (its id is in the answer):",
         f"   {snapshot}",
-        "3. Get it (replace SNAPSHOT_ID); its preview.url is the PNG once rendered:",
+        "3. Get it (replace SNAPSHOT_ID); its preview.url is the mockup once rendered (the "
+        "name engraved on the pen's photo):",
         f"   {get}",
         f"   curl -o preview.png {gateway_url}PREVIEW_URL",
         "4. Validate a design of the three-zone frame (snapshots work the same way):",

@@ -21,7 +21,7 @@ from faststream.specification import AsyncAPI
 
 from atelier.contracts import Envelope, RpcReply
 from atelier.contracts.catalog import MESSAGES, SERVICES
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import DesignSpec, DesignSpecV1
 from atelier.kit.rpc import REQUEST_KEY
 from atelier.kit.settings import settings_class
 
@@ -96,9 +96,9 @@ def openapi_gateway() -> str:
     return _dump(app.openapi_schema.to_schema())
 
 
-def design_spec_schema() -> str:
-    version = DesignSpec.model_fields["spec_version"].default
-    schema = DesignSpec.model_json_schema()
+def design_spec_schema(model: type[DesignSpec] | type[DesignSpecV1]) -> str:
+    version = model.model_fields["spec_version"].default
+    schema = model.model_json_schema()
     schema["$id"] = f"https://atelier.dev/schemas/design-spec.v{version}.json"
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return _dump(schema)
@@ -106,8 +106,10 @@ def design_spec_schema() -> str:
 
 def generate() -> dict[str, str]:
     files = bus_schemas()
-    version = DesignSpec.model_fields["spec_version"].default
-    files[f"spec/design-spec.v{version}.json"] = design_spec_schema()
+    # every version a stored spec may have: version 1 is still read and drawn
+    for model in (DesignSpecV1, DesignSpec):
+        version = model.model_fields["spec_version"].default
+        files[f"spec/design-spec.v{version}.json"] = design_spec_schema(model)
     for service in SERVICES:
         files[f"asyncapi/{service}.json"] = asyncapi(service)
     files["openapi/gateway.json"] = openapi_gateway()
