@@ -24,7 +24,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.contracts.render import GetPreview, RenderCompleted, RenderStatus
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.devstack import nats_config
 from atelier.kit import cli
 from atelier.kit.broker import Bus, create_broker, nats_options
@@ -121,7 +121,7 @@ def a_snapshot() -> Envelope[SnapshotCreated]:
     zone = SpecZone(key="name", text="Ada", layer=Layer.ENGRAVE, width_mm=60, height_mm=12.5,
                     bleed_mm=0, safe_mm=1, font=font, size_mm=8, colour="#112233",
                     align=Align.CENTER, line_height=1.2, max_lines=1)
-    spec = DesignSpec(product_id="p-1", template_version=1, zones=[zone])
+    spec = DesignSpecV1(product_id="p-1", template_version=1, zones=[zone])
     data = SnapshotCreated(snapshot_id=unique("snap-"), spec_hash=secrets.token_hex(32), spec=spec)
     return Envelope[SnapshotCreated](
         type=SNAPSHOT_CREATED.type, producer="snapshot", brand_id="brand-nats", data=data

@@ -1,7 +1,7 @@
 """The spec service's repository in memory, for the handler tests."""
 
 from atelier.contracts.canonical import Canonical
-from atelier.contracts.spec import DesignSpec
+from atelier.contracts.spec import DesignSpecV1
 from atelier.spec.repository import SpecRepository
 
 
@@ -11,7 +11,7 @@ class FakeSpecRepository(SpecRepository):
     def __init__(self) -> None:  # no session: the dict below is the table
         self.specs: dict[tuple[str, str], str] = {}
 
-    async def add(self, brand_id: str, spec: DesignSpec, canonical: Canonical) -> bool:
+    async def add(self, brand_id: str, spec: DesignSpecV1, canonical: Canonical) -> bool:
         if (brand_id, canonical.hash) in self.specs:
             return False
         self.specs[brand_id, canonical.hash] = canonical.json

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from atelier.contracts import ErrorCode
 from atelier.contracts.canonical import canonicalize
-from atelier.contracts.spec import Align, DesignSpec, Layer
+from atelier.contracts.spec import Align, DesignSpecV1, Layer, PhotoRef, StraightPlacement
+from atelier.contracts.spec import placed as placed_spec
 from atelier.spec import domain
 
 BOUNDED = settings(max_examples=150, deadline=None)
@@ -99,7 +100,7 @@ def spell(value: Any, rnd: random.Random) -> str:
 def test_the_hash_does_not_depend_on_key_order_whitespace_or_number_spelling(
     document: dict, rnd: random.Random
 ) -> None:
-    reference = canonicalize(DesignSpec.model_validate(document))
+    reference = canonicalize(DesignSpecV1.model_validate(document))
     text = spell(document, rnd)
     checked = domain.validate_document(json.loads(text), expected_hash=reference.hash)
     assert checked.errors == [] and checked.valid
@@ -109,8 +110,8 @@ def test_the_hash_does_not_depend_on_key_order_whitespace_or_number_spelling(
 @BOUNDED
 @given(document=documents)
 def test_the_canonical_form_is_its_own_canonical_form(document: dict) -> None:
-    canonical = canonicalize(DesignSpec.model_validate(document))
-    assert json.loads(canonical.json) == DesignSpec.model_validate(document).model_dump(
+    canonical = canonicalize(DesignSpecV1.model_validate(document))
+    assert json.loads(canonical.json) == DesignSpecV1.model_validate(document).model_dump(
         mode="json")
     again = domain.validate_document(json.loads(canonical.json), expected_hash=None)
     assert (again.canonical_json, again.spec_hash) == canonical
@@ -119,7 +120,7 @@ def test_the_canonical_form_is_its_own_canonical_form(document: dict) -> None:
 @BOUNDED
 @given(first=documents, second=documents)
 def test_different_designs_have_different_hashes(first: dict, second: dict) -> None:
-    one, other = DesignSpec.model_validate(first), DesignSpec.model_validate(second)
+    one, other = DesignSpecV1.model_validate(first), DesignSpecV1.model_validate(second)
     if one != other:
         assert canonicalize(one).hash != canonicalize(other).hash
 
@@ -132,7 +133,7 @@ def test_ten_millimetres_in_any_spelling_is_one_design(a_spec, spelling: str) ->
     assert spelling in text
     checked = domain.validate_document(json.loads(text), expected_hash=None)
     document["zones"][0]["size_mm"] = 10
-    assert checked.canonical_json == canonicalize(DesignSpec.model_validate(document)).json
+    assert checked.canonical_json == canonicalize(DesignSpecV1.model_validate(document)).json
     assert '"size_mm":10,' in checked.canonical_json
 
 
@@ -169,7 +170,7 @@ def test_a_text_without_one_canonical_form_is_refused(a_spec, text, field, fragm
         ('"size_mm": NaN', "document.zones.0.size_mm"),
         ('"template_version": 2147483648', "document.template_version"),
         ('"template_version": 1.5', "document.template_version"),
-        ('"spec_version": 2', "document.spec_version"),
+        ('"spec_version": 3', "document.spec_version"),
         ('"max_lines": 9007199254740993', "document.zones.0.max_lines"),
     ],
 )
@@ -179,3 +180,31 @@ def test_a_number_json_cannot_carry_is_refused_by_field(a_spec, change, field) -
     assert change in text
     checked = domain.validate_document(json.loads(text), expected_hash=None)
     assert [(e.field, e.code) for e in checked.errors] == [(field, ErrorCode.SPEC_INVALID)]
+
+
+def test_the_hash_of_a_version_2_spec_covers_views_photos_and_placements(a_spec) -> None:
+    """A version 2 spec: the same design on another view, at another place, on another photo or
+    placed otherwise on it is another design."""
+    v1 = a_spec()
+    placed = placed_spec(v1)
+    base = canonicalize(placed).hash
+    zone, view = placed.zones[0], placed.views[0]
+    photo = PhotoRef(sha256="ab" * 32, width_px=800, height_px=600)
+    straight = StraightPlacement(kind="straight", scale_px_per_mm=5, offset_x_px=10,
+                                 offset_y_px=20)
+    variants = [
+        placed.model_copy(update={"zones": [zone.model_copy(update={"x_mm": zone.x_mm + 1})]}),
+        placed.model_copy(update={"zones": [zone.model_copy(update={"rotation_deg": 15})]}),
+        placed.model_copy(update={"views": [view.model_copy(update={"width_mm": 99})]}),
+        placed.model_copy(update={"views": [view.model_copy(
+            update={"photo": photo, "placement": straight})]}),
+        placed.model_copy(update={"views": [view.model_copy(update={
+            "photo": photo, "placement": straight.model_copy(update={"offset_x_px": 11})})]}),
+    ]
+    hashes = {canonicalize(variant).hash for variant in variants}
+    assert len(hashes) == len(variants) and base not in hashes
+    # a version 1 spec keeps its own canonical form and hash; drawn, it is the stacked layout
+    assert '"views"' not in canonicalize(v1).json
+    assert canonicalize(v1).hash != base
+    checked = domain.validate_document(placed.model_dump(mode="json"), expected_hash=base)
+    assert checked.valid and checked.spec_hash == base

@@ -228,6 +228,8 @@ class DesignSpec(BaseModel):
 # A spec as stored and sent: either version, told apart by ``spec_version``.
 AnySpec = Annotated[DesignSpecV1 | DesignSpec, Field(discriminator="spec_version")]
 ANY_SPEC: TypeAdapter[DesignSpecV1 | DesignSpec] = TypeAdapter(AnySpec)
+SPEC_VERSIONS: dict[int, TypeAdapter[DesignSpecV1] | TypeAdapter[DesignSpec]] = {
+    1: TypeAdapter(DesignSpecV1), 2: TypeAdapter(DesignSpec)}
 
 
 Size = tuple[float, float]

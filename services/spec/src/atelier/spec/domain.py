@@ -6,14 +6,21 @@ from pydantic import ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.canonical import SpecInvalid, canonicalize
-from atelier.contracts.spec import ANY_SPEC, SpecValidation
+from atelier.contracts.spec import SPEC_VERSIONS, SpecValidation
 
 
 def validate_document(document: dict[str, Any], expected_hash: str | None) -> SpecValidation:
     """Check a spec as a client holds it: the DesignSpec schema (either version), its
     canonical form, and (when given) that it still hashes to ``expected_hash``."""
+    # checked against the model of its own version, so that errors name the fields as sent
+    model = SPEC_VERSIONS.get(document.get("spec_version"))  # type: ignore[arg-type]
+    if model is None:
+        versions = " or ".join(map(str, SPEC_VERSIONS))
+        return SpecValidation(valid=False, errors=[ErrorItem(
+            field="document.spec_version", code=ErrorCode.SPEC_INVALID,
+            message=f"spec_version must be {versions}.")])
     try:
-        canonical = canonicalize(ANY_SPEC.validate_python(document), field="document")
+        canonical = canonicalize(model.validate_python(document), field="document")
     except ValidationError as exc:
         return SpecValidation(valid=False, errors=_schema_errors(exc, "document"))
     except SpecInvalid as exc:
