@@ -46,8 +46,7 @@ class Photos:
 
     def _decode(self, photo: PhotoRef, data: bytes) -> Image.Image:
         try:
-            image = Image.open(io.BytesIO(data))
-            image = image.convert("RGB")
+            image = Image.open(io.BytesIO(data)).convert("RGB")
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
             raise Undrawable(f"the product photo {photo.sha256} cannot be decoded: {exc}") \
                 from None
@@ -55,7 +54,7 @@ class Photos:
             raise Undrawable(f"the product photo {photo.sha256} is {image.size}, not "
                              f"{photo.width_px}×{photo.height_px} as recorded")
         scale = min(1.0, self._max_side / max(image.size))
-        if scale < 1:
-            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-            image = image.resize(size, Image.Resampling.LANCZOS)
-        return image
+        if scale == 1:
+            return image
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        return image.resize(size, Image.Resampling.LANCZOS)
