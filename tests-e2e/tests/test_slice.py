@@ -7,8 +7,9 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
+from atelier.devstack import photos
 from atelier.devstack.demo import ORIGIN
 from atelier.e2e.client import ready_preview
 from atelier.e2e.system import System
@@ -60,11 +61,18 @@ async def test_widget_walks_the_slice(system: System) -> None:
         assert png.status_code == 200 and png.headers["content-type"] == "image/png"
         assert "immutable" in png.headers["cache-control"]
 
+    # the mockup: the name engraved on the demo pen's photo (1200 × 500 px, scaled to 1024)
     image = Image.open(io.BytesIO(png.content)).convert("RGB")
-    width, height = image.size
-    assert abs(width / height - 60 / 12) < 0.05  # the zone's proportions
-    colours = {colour for _, colour in image.getcolors(maxcolors=width * height)}
-    assert (255, 255, 255) in colours and len(colours) > 2  # text drawn, anti-aliased
+    assert image.size == (1024, 427)
+    pen = Image.open(io.BytesIO(photos.pen_photo())).convert("RGB").resize(image.size)
+    changed = ImageChops.difference(image, pen).point(lambda v: 255 if v > 40 else 0).getbbox()
+    assert changed is not None  # the text is drawn, and only on the engravable band:
+    scale = 1024 / 1200
+    x0, y0 = photos.PEN_OFFSET
+    band = (x0 * scale, y0 * scale, (x0 + 140 * photos.PEN_SCALE) * scale,
+            (y0 + 14 * photos.PEN_SCALE) * scale)
+    assert band[0] < changed[0] and changed[2] < band[2]
+    assert band[1] < changed[1] and changed[3] < band[3]
 
 
 async def test_same_design_gets_the_same_spec_and_preview(system: System) -> None:
