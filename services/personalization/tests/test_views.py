@@ -22,14 +22,28 @@ from atelier.contracts.personalization import (
 )
 from atelier.contracts.spec import PhotoRef, QuadPlacement, StraightPlacement
 from atelier.kit.errors import Invalid, NotFound
+from atelier.kit.testing.fakes import FakeUnits, InMemoryStore
+from atelier.personalization.bootstrap import bootstrap
+from atelier.personalization.settings import PersonalizationSettings
 
 from .conftest import a_zone
-from .test_handlers import Calls, calls, store, units  # noqa: F401 (fixtures)
+from .fakes import FakePersonalizationRepository
+from .test_handlers import Calls
 
 PHOTO = PhotoRef(sha256="ab" * 32, width_px=1200, height_px=800)
 QUAD = QuadPlacement.model_validate({"kind": "quad", "corners": [
     {"x_px": 100, "y_px": 120}, {"x_px": 1100, "y_px": 80},
     {"x_px": 1050, "y_px": 700}, {"x_px": 150, "y_px": 650}]})
+
+
+@pytest.fixture
+def units() -> FakeUnits[FakePersonalizationRepository]:
+    return FakeUnits(FakePersonalizationRepository(), PersonalizationSettings.service)
+
+
+@pytest.fixture
+def calls(units: FakeUnits[FakePersonalizationRepository]) -> Calls:
+    return Calls(bootstrap(PersonalizationSettings(), InMemoryStore(), units=units))
 
 
 def placed(zone: TextZone, view: str, x: float, y: float, turn: float = 0) -> TextZone:
