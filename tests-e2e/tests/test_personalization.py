@@ -41,23 +41,26 @@ async def test_a_new_template_version_never_changes_an_existing_snapshot(system:
         zones = copy.deepcopy(PRODUCT["zones"])
         zones[0]["colours"] = ["#B91C1C"]
         zones[0]["rules"]["max_length"] = 10
+        # the demo's version 2 is the first with the pen's photo: the new one keeps its views
+        current = (await brand.get(f"/v1/admin/products/{demo.product_id}")).json()
         published = await brand.post(f"/v1/admin/products/{demo.product_id}/templates",
-                                      json={"zones": zones})
+                                      json={"views": current["views"], "zones": zones})
         assert published.status_code == 201, published.text
-        assert published.json()["template_version"] == 2
+        assert published.json()["template_version"] == 3
+        assert published.json()["views"] == current["views"]
 
         after = (await widget.get(f"/v1/snapshots/{snapshot['id']}")).json()
         spec_after = (await widget.get(f"/v1/specs/{snapshot['spec_hash']}")).json()
-        assert (after["spec_hash"], after["template_version"]) == (snapshot["spec_hash"], 1)
+        assert (after["spec_hash"], after["template_version"]) == (snapshot["spec_hash"], 2)
         assert spec_after["canonical_json"] == spec_before["canonical_json"]
         assert spec_before["spec"]["zones"][0]["colour"] == "#1F2937"
 
         config = (await widget.get(f"/v1/widget/products/{demo.product_id}/config")).json()
-        assert config["template_version"] == 2
+        assert config["template_version"] == 3
         new = (await widget.post("/v1/snapshots", json=design)).json()
-        assert new["template_version"] == 2 and new["spec_hash"] != snapshot["spec_hash"]
-        v1 = (await brand.get(f"/v1/admin/products/{demo.product_id}?version=1")).json()
-        assert v1["zones"][0]["colours"] == ["#1F2937"]
+        assert new["template_version"] == 3 and new["spec_hash"] != snapshot["spec_hash"]
+        v2 = (await brand.get(f"/v1/admin/products/{demo.product_id}?version=2")).json()
+        assert v2["zones"][0]["colours"] == ["#1F2937"]
 
 
 async def test_a_brand_font_is_uploaded_used_measured_and_rendered(system: System) -> None:
@@ -76,7 +79,7 @@ async def test_a_brand_font_is_uploaded_used_measured_and_rendered(system: Syste
         zones = copy.deepcopy(PRODUCT["zones"])
         zones[0]["fonts"] = [{"font_id": font["id"], "min_size_mm": 3, "max_size_mm": 8}]
         published = await brand.post(f"/v1/admin/products/{demo.product_id}/templates",
-                                      json={"zones": zones})
+                                      json={"views": PRODUCT["views"], "zones": zones})
         assert published.status_code == 201, published.text
         config = (await widget.get(f"/v1/widget/products/{demo.product_id}/config")).json()
         assert [f["id"] for f in config["fonts"]] == [font["id"]]
@@ -94,7 +97,8 @@ async def test_a_brand_font_is_uploaded_used_measured_and_rendered(system: Syste
     other = await system.new_brand()
     async with admin(system, other.secret_key) as stranger:
         zones[0]["fonts"][0]["font_id"] = font["id"]
-        refused = await stranger.post("/v1/admin/products", json={"name": "x", "zones": zones})
+        refused = await stranger.post("/v1/admin/products", json={
+            "name": "x", "views": PRODUCT["views"], "zones": zones})
         assert refused.status_code == 422, refused.text
 
 
