@@ -29,7 +29,7 @@ from atelier.contracts.render import (
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import DesignSpec, FontRef
 from atelier.kit import dlq
-from atelier.kit.broker import Bus
+from atelier.kit.broker import Bus, header_value
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
 from atelier.kit.runtime import Runtime
@@ -37,6 +37,7 @@ from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.render import domain
 from atelier.render.bootstrap import bootstrap
 from atelier.typeset.fonts import shipped_font
+from atelier.typeset.testing import component_cycle_font, self_referencing_font
 
 from .conftest import StoreDown, a_spec
 
@@ -248,6 +249,35 @@ async def test_an_undrawable_font_fails_and_is_dead_lettered(
     assert reason in parked.headers["Atelier-Dlq-Reason"]
     assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
     assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
+
+
+@pytest.mark.parametrize("hostile", [self_referencing_font, component_cycle_font])
+async def test_a_stored_font_whose_glyphs_recurse_fails_at_once(
+    render, client_bus, db, hostile
+) -> None:
+    """A font stored before uploads were checked for component cycles (or past the check): its
+    preview fails for good on its first delivery, and is dead-lettered with the reason."""
+    brand, data = unique("brand-"), hostile()
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert render.store is not None
+    await render.store.put(f"fonts/{sha256}", data, "font/ttf")
+    event = snapshot_event(brand, a_spec(text="ABC", font=FontRef(id=unique("font-"),
+                                                                  sha256=sha256)))
+    spec_hash = event.data.spec_hash
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+
+    await eventually(lambda: settled(db, brand, spec_hash, "failed"))
+    row = await result(db, brand, spec_hash)
+    assert row is not None and not row["retryable"]
+    assert "poison message" in row["reason"] and "is built from itself" in row["reason"]
+    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
+    assert (status.status, status.reason) == (RenderStatus.FAILED, row["reason"])
+    [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
+    assert parked.headers is not None
+    assert parked.headers["Atelier-Dlq-Reason"] == header_value(row["reason"])
+    js = client_bus.broker.connection.jetstream()
+    info = await js.consumer_info(client_bus.stream(RENDER_PREVIEW.subject), "render-preview")
+    assert (info.delivered.stream_seq, info.num_redelivered) == (1, 0)  # tried once, not retried
 
 
 async def gave_up_on(settings_of, client_bus, db, brand: str, event, store: StoreDown) -> None:

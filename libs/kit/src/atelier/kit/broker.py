@@ -81,6 +81,14 @@ def create_broker(
     )
 
 
+def header_value(text: str) -> str:
+    """``text`` in printable ASCII, anything else escaped (``\\n``, ``\\u2192``): a line break
+    would end the header or forge another, and nats-py reads a value beyond ASCII back as an
+    email ``Header`` object rather than a string."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def namespaced(namespace: str, subject: str) -> str:
     """``ns.evt.x.y.z`` when a namespace is set (tests, or several environments on one NATS)."""
     return f"{namespace}.{subject}" if namespace else subject
@@ -128,7 +136,7 @@ class Bus:
         self.metrics = metrics
         self.namespace = settings.bus_namespace
         self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
-        self._consumed: dict[str, list[Consumer]] = {}  # by subject
+        self.consumed: list[Consumer] = []  # what every consume() registered
         self.delivery = Delivery(settings, units) if units is not None else None
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
         # request/reply is the rpc module's: the bus hands out its verbs
@@ -166,7 +174,7 @@ class Bus:
         subject = dlq_subject(self.settings.service)
         original_id = (raw.headers or {}).get("Nats-Msg-Id") or str(raw.metadata.sequence.stream)
         headers = {
-            "Atelier-Dlq-Reason": reason[:2000],
+            "Atelier-Dlq-Reason": header_value(reason)[:2000],
             "Atelier-Dlq-Subject": raw.subject,
             "Atelier-Dlq-Consumer": consumer,
             "Nats-Msg-Id": f"dlq:{consumer}:{original_id}",
@@ -194,10 +202,9 @@ class Bus:
         (best effort: the message is parked whatever it does, and replayable)."""
         if self.delivery is None:
             raise RuntimeError("a bus without units of work cannot consume")
-        model = Envelope[message.model]  # type: ignore[name-defined]
-        consumer = Consumer(f"{self.settings.service}-{handler_name}", model, handle, gave_up)
+        consumer = Consumer(f"{self.settings.service}-{handler_name}", message, handle, gave_up)
         self.consumers.append((self.stream(message.subject), consumer.name))
-        self._consumed.setdefault(message.subject, []).append(consumer)
+        self.consumed.append(consumer)
 
         @self.broker.subscriber(
             self.subject(message.subject),
@@ -260,8 +267,8 @@ class Bus:
         if message.kind == "rpc":
             return await asyncio.create_task(self.rpc.handle(message, body, request_key))
         assert self.delivery is not None
-        matching = [c for c in self._consumed.get(message.subject, [])
-                    if consumer in (None, c.name)]
+        matching = [c for c in self.consumed
+                    if c.message == message and consumer in (None, c.name)]
         if len(matching) != 1:
             raise LookupError(f"{len(matching)} consumers of {message.subject} match {consumer}")
         outcome = await asyncio.create_task(self.delivery.process(matching[0], body, delivered))
