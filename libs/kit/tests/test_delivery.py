@@ -202,7 +202,8 @@ async def test_a_poison_message_goes_to_the_dead_letter_subject_at_once(
     calls = Calls(failures=1_000, error=error)
     runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
     if payload in ("type", "version"):  # the right model under another type or version
-        payload = retyped(kit, **{"type": "commerce.other"} if payload == "type" else {"version": 2})
+        change = {"type": "commerce.other"} if payload == "type" else {"version": 2}
+        payload = retyped(kit, **change)
     body = payload or tick(kit, "poison").model_dump_json().encode()
     async with running(runtime):
         await publish(client_bus, kit, body)
