@@ -1,30 +1,16 @@
 """Both object stores behave alike; S3Store runs against a real S3-speaking server (moto)."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from atelier.kit.storage import LocalStore, ObjectNotFound, ObjectStore, S3Store
 from atelier.kit.testing.plugin import unique
-from atelier.kit.testing.servers import free_port, wait_for_port
 
 PNG = b"\x89PNG\r\n\x1a\n not really a picture"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    wait_for_port(port)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def s3_store(endpoint: str) -> S3Store:

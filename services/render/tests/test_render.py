@@ -3,6 +3,7 @@
 import hashlib
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -32,6 +33,7 @@ from atelier.kit import dlq
 from atelier.kit.broker import Bus, header_value
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
+from atelier.kit.housekeeping import Housekeeping
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.render import domain
@@ -357,3 +359,25 @@ async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> 
         for event in events:
             await eventually(lambda e=event: settled(db, brand, e.data.spec_hash, "ready"))
     assert len(await outbox(db, brand, RENDER_COMPLETED)) == len(events)
+
+
+async def test_a_stored_preview_no_render_names_is_swept_once_past_the_grace_period(
+    render, client_bus, db
+) -> None:
+    """A preview stored whose job then failed for good (its row never became ready)."""
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec())
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+    await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+    assert render.store is not None
+    orphan = domain.preview_key("f" * 64)
+    await render.store.put(orphan, b"png", "image/png")
+
+    housekeeping = Housekeeping(render.db, render.metrics, 3600,
+                                clock=lambda: datetime.now(UTC) + timedelta(hours=2))
+    for sweep in render.housekeeping.sweeps:
+        housekeeping.add_sweep(sweep)
+    assert await housekeeping.sweep_all() == {"renders/": 1}
+    assert [o.key for o in await render.store.list_objects("renders/")] == [
+        domain.preview_key(event.data.spec_hash)
+    ]
