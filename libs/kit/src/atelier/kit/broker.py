@@ -120,6 +120,13 @@ async def declare_owned_streams(js: JetStreamContext, service: str, namespace: s
     await declare_streams(js, owned_streams(service), namespace)
 
 
+async def raw_body(msg: NatsMessage) -> bytes:
+    """A consumer's message as it came: the kit reads it (``delivery.read``), so that whatever
+    it holds (not JSON, nesting deep enough to exhaust Python's json) is dead-lettered with its
+    reason, rather than failing in FastStream's own decoding, unacknowledged, time and again."""
+    return msg.body
+
+
 class Bus:
     """One service's view of the bus: its broker, its settings, its delivery rules and its rpc."""
 
@@ -219,6 +226,7 @@ class Bus:
             ),
             title=consumer.name,
             inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),  # FastStream's own
+            decoder=raw_body,
         )
         async def on_message(msg: NatsMessage) -> None:
             await self._deliver(msg, consumer)
