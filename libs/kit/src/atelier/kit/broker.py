@@ -227,6 +227,8 @@ class Bus:
             title=consumer.name,
             inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),  # FastStream's own
             decoder=raw_body,
+            # its payload is bytes to FastStream: atelier.devstack.schemas documents the envelope
+            include_in_schema=False,
         )
         async def on_message(msg: NatsMessage) -> None:
             await self._deliver(msg, consumer)

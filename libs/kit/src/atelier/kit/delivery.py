@@ -20,13 +20,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from atelier.contracts import Envelope, ErrorCode, ErrorItem
-from atelier.contracts.catalog import Message
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import Message, envelope_model
 from atelier.kit import context
 from atelier.kit.db import refused_value
 from atelier.kit.errors import Invalid, PoisonMessage, describe, errors_of
@@ -54,31 +53,15 @@ class Consumer:
     handle: Handler
     gave_up: GaveUp | None
 
-    @property
-    def model(self) -> type[Envelope]:
-        return envelope_model(self.message)
-
-
-@cache
-def envelope_model(message: Message) -> type[Envelope]:
-    """The envelope of ``message``'s model, built once (pydantic builds a class per use)."""
-    return Envelope[message.model]  # type: ignore[name-defined]
 
 
 def read(message: Message, body: bytes) -> Envelope:
     """``body`` as an envelope of ``message``: raises ``Invalid`` naming what is wrong when it is
     not JSON, not an envelope, of another type or version, or its data breaks the model."""
     try:
-        envelope = envelope_model(message).model_validate_json(body)
+        return envelope_model(message).model_validate_json(body)
     except ValidationError as exc:
         raise Invalid("invalid message", errors_of(exc)) from None
-    for field, expected, got in (("type", message.type, envelope.type),
-                                 ("version", message.version, envelope.version)):
-        if got != expected:
-            raise Invalid("invalid message", [ErrorItem(
-                field=field, code=ErrorCode.INVALID_FIELD,
-                message=f"{message.subject} carries {field} {expected!r}, not {got!r}.")])
-    return envelope
 
 
 def poison_reason(exc: BaseException) -> str | None:
