@@ -9,7 +9,7 @@ exhausted their deliveries, in stream ``DLQ``.
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -42,11 +42,13 @@ def envelope_model(message: Message) -> type[Envelope]:
     so that the published schema (``proto-schemas/``) states what a reader enforces.
     ``RpcPersonalizationValidate`` for ``rpc.personalization.validate``."""
     name = "".join(part.capitalize() for part in re.split(r"[._]", message.subject))
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    exact_type: Any = Literal[message.type]  # a Literal of a value known only here
+    exact_version: Any = Literal[message.version]
+    return create_model(
         name,
         __base__=Envelope[message.model],  # type: ignore[name-defined]
-        type=(Literal[message.type], Field(description="the message's type")),
-        version=(Literal[message.version], Field(default=message.version)),
+        type=(exact_type, Field(description="the message's type")),
+        version=(exact_version, Field(default=message.version)),
     )
 
 
