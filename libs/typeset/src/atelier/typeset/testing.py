@@ -5,6 +5,7 @@ a hostile upload would be: saved without fontTools recomputing bounding boxes, w
 into the very structures these fonts get wrong.
 """
 
+from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
@@ -70,7 +71,7 @@ def composite_font(composites: dict[str, list[str]]) -> bytes:
     return _finish(builder, glyphs)
 
 
-def cff_font(programs: dict[str, list[Any]], global_subrs: list[list[Any]] = ()) -> bytes:  # type: ignore[assignment]
+def cff_font(programs: dict[str, list[Any]], global_subrs: Sequence[list[Any]] = ()) -> bytes:
     """An OpenType/CFF font whose glyphs in ``programs`` run those Type 2 charstring programs
     (the others are squares), with ``global_subrs`` as its global subroutines."""
     glyphs = list(LETTERS)
