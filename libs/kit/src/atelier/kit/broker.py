@@ -142,7 +142,6 @@ class Bus:
         self.settings = settings
         self.metrics = metrics
         self.namespace = settings.bus_namespace
-        self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
         self.consumed: list[Consumer] = []  # what every consume() registered
         self.delivery = Delivery(settings, units) if units is not None else None
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
@@ -153,6 +152,11 @@ class Bus:
 
     def subject(self, subject: str) -> str:
         return namespaced(self.namespace, subject)
+
+    @property
+    def consumers(self) -> list[tuple[str, str]]:
+        """(stream, durable) of every consumer registered."""
+        return [(self.stream(c.message.subject), c.name) for c in self.consumed]
 
     def stream(self, subject: str) -> str:
         return namespaced_stream(self.namespace, stream_for(subject).name)
@@ -210,7 +214,6 @@ class Bus:
         if self.delivery is None:
             raise RuntimeError("a bus without units of work cannot consume")
         consumer = Consumer(f"{self.settings.service}-{handler_name}", message, handle, gave_up)
-        self.consumers.append((self.stream(message.subject), consumer.name))
         self.consumed.append(consumer)
 
         @self.broker.subscriber(

@@ -54,7 +54,6 @@ class Consumer:
     gave_up: GaveUp | None
 
 
-
 def read(message: Message, body: bytes) -> Envelope:
     """``body`` as an envelope of ``message``: raises ``Invalid`` naming what is wrong when it is
     not JSON, not an envelope, of another type or version, or its data breaks the model."""
