@@ -397,7 +397,8 @@ def test_dashboard_queries_use_only_exported_metrics_and_labels() -> None:
     for name in ("atelier_http_requests_total", "atelier_http_request_duration_seconds_bucket",
                  "atelier_rpc_duration_seconds_bucket", "atelier_outbox_published_total",
                  "atelier_outbox_lag_seconds_bucket", "atelier_messages_dead_lettered_total",
-                 "atelier_rows_purged_total", "atelier_rate_limited_total",
+                 "atelier_rows_purged_total", "atelier_objects_purged_total",
+                 "atelier_rate_limited_total",
                  "atelier_outbox_oldest_unpublished_age_seconds", "atelier_outbox_parked"):
         assert name in shown, f"no panel shows {name}"
 

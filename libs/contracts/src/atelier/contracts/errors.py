@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     # products, templates, fonts
     INVALID_FONT_FILE = "invalid_font_file"
     FONT_TOO_LARGE = "font_too_large"
+    FONT_NOT_DRAWABLE = "font_not_drawable"  # a font, but its outlines recurse or explode
     # specs and snapshots
     SPEC_INVALID = "spec_invalid"
     SPEC_HASH_MISMATCH = "spec_hash_mismatch"

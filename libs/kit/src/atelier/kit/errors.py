@@ -113,3 +113,9 @@ def errors_of(exc: ValidationError) -> list[ErrorItem]:
             )
         )
     return items
+
+
+def describe(error: AtelierError) -> str:
+    """The error in one line: what a dead letter's reason header says."""
+    items = "; ".join(f"{item.field}: {item.message}" for item in error.errors)
+    return f"{error.detail}: {items}" if items else error.detail

@@ -108,6 +108,11 @@ class ServiceSettings(BaseSettings):
         description="answers kept for retried rpc commands; at least the gateway's "
         "Idempotency-Key retention",
     )
+    orphan_grace_h: float = Field(
+        default=1.0, gt=0,
+        description="age past which a stored object no row refers to is an orphan and deleted; "
+        "far longer than any upload or render takes from storing it to committing its row",
+    )
     # telemetry
     consumer_lag_interval_s: float = Field(
         default=15.0, gt=0, description="how often the consumers' queue lag is read for /metrics"

@@ -1,9 +1,10 @@
 """The composition root: the app and the tests build the service here."""
 
+from atelier.contracts.spec import FONT_OBJECTS
 from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
-from atelier.personalization import subscribers
+from atelier.personalization import models, subscribers
 from atelier.personalization.catalog import Catalog
 from atelier.personalization.fonts import Fonts
 from atelier.personalization.repository import PersonalizationRepository
@@ -18,6 +19,10 @@ def bootstrap(
     instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
     runtime = Runtime(settings, store=store, repository=PersonalizationRepository, units=units)
+    # a font the gateway stored but this service never recorded (down, or refusing it after
+    # all): an orphan, deleted once past the grace period
+    fonts = models.FontRow.__table__  # type: ignore[attr-defined]
+    runtime.sweep_orphans(FONT_OBJECTS, fonts.c.object_key)
     fonts = Fonts(store)
     subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

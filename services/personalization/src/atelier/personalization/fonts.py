@@ -8,11 +8,13 @@ first time a validation needs it or when it is uploaded.
 from collections.abc import Iterable
 from functools import cache
 
+from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import FontInfo
 from atelier.contracts.spec import font_object_key
+from atelier.kit.errors import Invalid
 from atelier.kit.storage import ObjectStore
 from atelier.personalization.models import FontRow
-from atelier.typeset import register_font
+from atelier.typeset import FontRefused, register_font
 from atelier.typeset.fonts import SHIPPED
 
 
@@ -40,12 +42,21 @@ class Fonts:
         self._registered: set[str] = set()  # ids of the brand fonts atelier.typeset knows
 
     def register(self, font_id: str, data: bytes) -> None:
-        """Make a brand font drawable in this process; ValueError when it is not a font."""
+        """Make a brand font drawable in this process; ``FontRefused`` when it is not a font the
+        engine can draw."""
         register_font(font_id, data)
         self._registered.add(font_id)
 
     async def make_drawable(self, infos: Iterable[FontInfo]) -> None:
-        """Register those of ``infos`` that are brand fonts not registered yet."""
+        """Register those of ``infos`` that are brand fonts not registered yet. A font recorded
+        before the engine learned to refuse it is refused now, as a clear error of the design
+        that offers it, never a server error."""
         for info in infos:
             if not info.shipped and info.id not in self._registered:
-                self.register(info.id, await self.store.get(font_object_key(info.sha256)))
+                try:
+                    self.register(info.id, await self.store.get(font_object_key(info.sha256)))
+                except FontRefused as refused:
+                    raise Invalid(f"The font {info.family!r} cannot be used.", [ErrorItem(
+                        field="font_id", code=ErrorCode.FONT_NOT_DRAWABLE,
+                        message=f"The font {info.family!r} ({info.id}) cannot be used: "
+                        f"{refused} Choose another font.")]) from refused

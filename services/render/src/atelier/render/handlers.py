@@ -50,8 +50,8 @@ async def render_preview(
     # pending again (a job replayed after a retryable failure) or still pending: ours to draw
     if not await uow.repository.take(brand_id, spec_hash):
         return
-    key = domain.preview_key(spec_hash)
     try:
+        key = domain.preview_key(spec_hash)
         await fonts.ensure(zone.font for zone in job.data.spec.zones)
         image = await asyncio.to_thread(preview.render_png, job.data.spec)
     except domain.Undrawable as exc:

@@ -34,7 +34,20 @@ class Preview:
 
 
 def render_png(spec: DesignSpec) -> Preview:
-    """Draw ``spec``; raises ``Undrawable`` when a zone's font is not known to the engine."""
+    """Draw ``spec``; raises ``Undrawable`` when it cannot be drawn: a zone's font is not known
+    to the engine, or drawing fails (a glyph that recurses, a path that cannot be filled).
+
+    Drawing is a pure function of the spec and its fonts, so whatever makes it fail would make
+    it fail again: it is the design's fault, never a transient one (memory aside)."""
+    try:
+        return _draw(spec)
+    except (Undrawable, MemoryError):
+        raise
+    except Exception as exc:
+        raise Undrawable(f"the design cannot be drawn: {type(exc).__name__}: {exc}") from exc
+
+
+def _draw(spec: DesignSpec) -> Preview:
     scale = _scale(spec.zones)
     zones = [rasterize(zone_scene(zone), scale, BACKGROUND) for zone in spec.zones]
     gap = round(GAP_MM * scale)
