@@ -24,7 +24,16 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.embed import Server
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from atelier.contracts import ErrorCode, ErrorItem, Problem
 from atelier.kit.errors import RequestTimeout
@@ -60,6 +69,14 @@ _NOT_FOUND = Problem(
     title="Not Found", status=404, detail="Not Found",
     errors=[ErrorItem(field="request", code=ErrorCode.NOT_FOUND, message="Not Found")],
 ).model_dump_json(exclude_none=True).encode()
+_NOT_FOUND_START = HTTPResponseStartEvent(
+    type="http.response.start", status=404, headers=[
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(_NOT_FOUND)).encode()),
+    ],
+)
+_NOT_FOUND_BODY = HTTPResponseBodyEvent(type="http.response.body", body=_NOT_FOUND,
+                                        more_body=False)
 
 
 class Listener:
@@ -72,7 +89,7 @@ class Listener:
         self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # lifespan
+        if scope["type"] != ScopeType.HTTP:  # lifespan
             await self.app(scope, receive, send)
             return
         if self.serves is not Serves.ALL and operational(scope["path"]) != (
@@ -81,11 +98,8 @@ class Listener:
             # the same answer as the app's for a path it does not know, without saying more
             logger.info("%s %s answered 404: not served on this port", scope["method"],
                         scope["path"])
-            await send({"type": "http.response.start", "status": 404, "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(_NOT_FOUND)).encode()),
-            ]})
-            await send({"type": "http.response.body", "body": _NOT_FOUND})
+            await send(_NOT_FOUND_START)
+            await send(_NOT_FOUND_BODY)
             return
         await self.app(scope, _body_in_time(receive, self.body_timeout_s), send)
 
@@ -97,7 +111,7 @@ def _body_in_time(receive: Receive, timeout_s: float) -> Receive:
     deadline: float | None = None
     complete = False
 
-    async def receive_body() -> Message:
+    async def receive_body() -> ReceiveMessage:
         nonlocal deadline, complete
         if complete:
             return await receive()
