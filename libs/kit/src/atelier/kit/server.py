@@ -11,7 +11,9 @@ head (request line and headers) is not complete within ``http_header_timeout_s``
 header read timeout, which also bounds an idle keep-alive connection), and ``Listener`` bounds
 the body: a request whose body has not arrived within ``http_body_timeout_s`` of the app asking
 for it gets 408 and its connection is closed. Only HTTP/1.1 is served: the header timeout is
-HTTP/1's (a balancer in front speaks HTTP/2 to clients if it wants).
+HTTP/1's (a balancer in front speaks HTTP/2 to clients if it wants). The client's address is
+the socket's peer: granian reads no forwarding header (the gateway reads ``X-Forwarded-For``
+itself, from its trusted proxies only).
 """
 
 import asyncio
