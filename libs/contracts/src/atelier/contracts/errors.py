@@ -55,6 +55,9 @@ class ErrorCode(StrEnum):
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"
+    # the HTTP exchange itself
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    REQUEST_TIMEOUT = "request_timeout"
 
 
 class ErrorItem(BaseModel):
