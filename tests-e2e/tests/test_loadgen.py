@@ -93,7 +93,7 @@ async def test_a_server_that_hangs_up_is_an_error_not_a_hang(server: tuple[Serve
 async def test_a_connection_closed_while_idle_is_dialled_again(
     server: tuple[Server, str],
 ) -> None:
-    """uvicorn closes a kept-alive connection idle for 5 s: the next request gets a new one."""
+    """A server closes a kept-alive connection idle too long: the next request gets a new one."""
     state, url = server
     async with LoadClient.open(url, 1, {}) as client:
         assert await client.get("/bye") == (204, None)

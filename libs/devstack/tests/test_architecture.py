@@ -29,7 +29,7 @@ SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "src").i
 SHARED = {"contracts", "kit", "typeset"}
 IO_AND_FRAMEWORKS = {
     "litestar", "faststream", "nats", "sqlalchemy", "sqlmodel", "asyncpg", "minio", "httpx",
-    "alembic", "uvicorn", "requests", "aiohttp", "boto3", "psycopg", "psycopg2", "redis",
+    "alembic", "granian", "uvicorn", "requests", "aiohttp", "boto3", "psycopg", "psycopg2", "redis",
 }
 
 

@@ -21,7 +21,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from atelier.contracts.catalog import SERVICES
-from atelier.devstack.stack import DEFAULT_PORTS
+from atelier.devstack.stack import DEFAULT_OPS_PORTS, DEFAULT_PORTS
 from atelier.gateway.app import rate_limits
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.broker import create_broker
@@ -214,10 +214,13 @@ def test_compose_job_scrapes_every_service_at_its_port(compose) -> None:
     assert job.get("metrics_path", "/metrics") == "/metrics"
     scraped = {target: static["labels"]["service"]
                for static in job["static_configs"] for target in static["targets"]}
-    assert scraped == {f"{name}:{DEFAULT_PORTS[name]}": name for name in SERVICES}
+    # the ops port of the services that have one, where /metrics is
+    assert scraped == {f"{name}:{DEFAULT_OPS_PORTS.get(name, DEFAULT_PORTS[name])}": name
+                       for name in SERVICES}
     for name in SERVICES:  # the compose service answers there: its settings' default port
         environment = compose["services"][name]["environment"]
         assert not {"ATELIER_HTTP_PORT", f"ATELIER_{name.upper()}_HTTP_PORT"} & set(environment)
+        assert not {"ATELIER_OPS_PORT", f"ATELIER_{name.upper()}_OPS_PORT"} & set(environment)
         assert settings_class(name)().http_port == DEFAULT_PORTS[name]
 
 
@@ -273,7 +276,8 @@ def test_kubernetes_job_finds_every_service_pod_by_what_the_manifests_carry() ->
         # discovery offers every declared port; whichever it is, the annotation's port wins
         target = relabel(rules, pod_meta_labels(pod, 9999, name))
         assert target is not None, f"{name}'s pods are not scraped"
-        assert target["__address__"] == f"10.1.2.3:{DEFAULT_PORTS[name]}"
+        port = DEFAULT_OPS_PORTS.get(name, DEFAULT_PORTS[name])
+        assert target["__address__"] == f"10.1.2.3:{port}"
         assert (target["__metrics_path__"], target["service"]) == ("/metrics", name)
         assert relabel(rules, pod_meta_labels(pods[("Job", f"{name}-setup")], 1, name)) is None
     other = {"metadata": {"annotations": {"prometheus.io/scrape": "true",
@@ -397,7 +401,8 @@ def test_dashboard_queries_use_only_exported_metrics_and_labels() -> None:
     for name in ("atelier_http_requests_total", "atelier_http_request_duration_seconds_bucket",
                  "atelier_rpc_duration_seconds_bucket", "atelier_outbox_published_total",
                  "atelier_outbox_lag_seconds_bucket", "atelier_messages_dead_lettered_total",
-                 "atelier_rows_purged_total", "atelier_rate_limited_total",
+                 "atelier_rows_purged_total", "atelier_objects_purged_total",
+                 "atelier_rate_limited_total",
                  "atelier_outbox_oldest_unpublished_age_seconds", "atelier_outbox_parked"):
         assert name in shown, f"no panel shows {name}"
 

@@ -12,7 +12,7 @@ import yaml
 
 from atelier.contracts.catalog import SERVICES
 from atelier.devstack import nats_config
-from atelier.devstack.stack import DEFAULT_PORTS
+from atelier.devstack.stack import DEFAULT_OPS_PORTS, DEFAULT_PORTS
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -86,12 +86,22 @@ def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
     for name in SERVICES:
         pod = by_kind["Deployment"][name]["spec"]["template"]
         container = pod["spec"]["containers"][0]
-        port = DEFAULT_PORTS[name]
-        assert container["ports"] == [{"name": "http", "containerPort": port}]
-        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
-        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        port, ops_port = DEFAULT_PORTS[name], DEFAULT_OPS_PORTS.get(name)
+        ports = [{"name": "http", "containerPort": port}]
+        if ops_port is not None:  # probes and Prometheus reach it there, not on the public port
+            ports.append({"name": "ops", "containerPort": ops_port})
+            environment = {variable["name"]: variable["value"] for variable in container["env"]}
+            assert environment[f"ATELIER_{name.upper()}_OPS_PORT"] == str(ops_port)
+            assert environment["ATELIER_OPS_HOST"] == "0.0.0.0"
+        assert container["ports"] == ports
+        for probe, path in (("startupProbe", "/health/live"), ("livenessProbe", "/health/live"),
+                            ("readinessProbe", "/health/ready")):
+            assert container[probe]["httpGet"] == {"path": path, "port": ports[-1]["name"]}
         assert container["resources"]["requests"] and container["resources"]["limits"]
-        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(port)
+        scraped = ports[-1]["containerPort"]
+        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(scraped)
+        assert f"127.0.0.1:{scraped}/health/live" in (
+            ROOT / "services" / name / "Dockerfile").read_text()  # the image's own check
         assert {"configMapRef": {"name": "atelier-config"}} in container["envFrom"]
         assert {"secretRef": {"name": f"atelier-nats-{name}"}} in container["envFrom"]
         job = by_kind["Job"][f"{name}-setup"]["spec"]["template"]["spec"]["containers"][0]

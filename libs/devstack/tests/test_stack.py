@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from atelier.contracts.catalog import SERVICES
-from atelier.devstack.stack import DEFAULT_PORTS, Stack, StackError
+from atelier.devstack.stack import DEFAULT_OPS_PORTS, DEFAULT_PORTS, Stack, StackError
 from atelier.kit.settings import settings_class
 
 
@@ -33,7 +33,11 @@ def spec_stack(database_url: str, nats_url: str, namespace: str, tmp_path: Path,
 def test_fixed_ports_are_the_services_defaults() -> None:
     assert set(DEFAULT_PORTS) == set(SERVICES)
     for service in SERVICES:
-        assert settings_class(service)().http_port == DEFAULT_PORTS[service], service
+        settings = settings_class(service)()
+        assert settings.http_port == DEFAULT_PORTS[service], service
+        assert settings.ops_port == DEFAULT_OPS_PORTS.get(service), service
+    # the services with public routes keep their operational ones off the public port
+    assert set(DEFAULT_OPS_PORTS) == {"gateway", "ingress"}
 
 
 async def test_starts_ready_replicas_and_stops_every_process(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
+from sqlalchemy import text
 
 from atelier.contracts import Envelope, new_id
 from atelier.kit import context
@@ -174,13 +175,25 @@ async def test_a_15_minute_outage_of_the_object_store_loses_nothing(
     assert await dead_letters(nats_url, namespace) == []
 
 
+def retyped(kit, **change: object) -> bytes:  # noqa: ANN001
+    return tick(kit, "retyped").model_copy(update=change).model_dump_json().encode()
+
+
 @pytest.mark.parametrize(
     ("payload", "error", "reason"),
     [
-        (b'{"not": json', None, "invalid message"),
+        (b'{"not": json', None, "invalid message: body: Invalid JSON"),
+        (b'{"type": "kitprobe.ticked"}', None, "invalid message: producer: Field required"),
+        (b'{"data": {}}', None, "invalid message"),
+        ("type", None, "invalid message: type: Input should be 'kitprobe.ticked'"),
+        ("version", None, "invalid message: version: Input should be 1"),
         (None, PoisonMessage("no such product"), "poison message: no such product"),
+        (None, PoisonMessage("no\nsuch → product"), "poison message: no\\nsuch \\u2192 product"),
+        (None, RecursionError("maximum recursion depth exceeded"),
+         "poison message: RecursionError: maximum recursion depth exceeded"),
     ],
-    ids=["unparseable", "handler-says-poison"],
+    ids=["unparseable", "not-an-envelope", "envelope-without-its-fields", "another-type",
+         "another-version", "handler-says-poison", "reason-beyond-ascii", "recursion"],
 )
 async def test_a_poison_message_goes_to_the_dead_letter_subject_at_once(
     kit, client_bus, nats_url, namespace, payload, error, reason
@@ -188,6 +201,9 @@ async def test_a_poison_message_goes_to_the_dead_letter_subject_at_once(
     runtime = kit.runtime()
     calls = Calls(failures=1_000, error=error)
     runtime.bus.consume(kit.TICKED, "count", calls.wrap(None))
+    if payload in ("type", "version"):  # the right model under another type or version
+        change = {"type": "commerce.other"} if payload == "type" else {"version": 2}
+        payload = retyped(kit, **change)
     body = payload or tick(kit, "poison").model_dump_json().encode()
     async with running(runtime):
         await publish(client_bus, kit, body)
@@ -445,3 +461,23 @@ async def test_a_replayed_dead_letter_changes_each_of_its_consumers_once(
     finally:
         await nc.close()
     assert (await kit.count("both"), await kit.count("both+")) == (1, 1)
+
+
+async def test_a_value_postgres_refuses_is_poison(kit, client_bus, nats_url, namespace) -> None:
+    """SQLSTATE class 22: the same value is refused on every delivery."""
+    runtime = kit.runtime()
+    calls, gave_up = Calls(), GaveUp()
+
+    async def store_it(uow: UnitOfWork, envelope: Envelope) -> None:
+        await uow.session.execute(text("SELECT CAST(:n AS integer)"), {"n": 2**40})
+
+    runtime.bus.consume(kit.TICKED, "count", calls.wrap(store_it), gave_up)
+    async with running(runtime):
+        await publish(client_bus, kit, tick(kit, "huge").model_dump_json().encode())
+        [dead] = await eventually(lambda: dead_letters(nats_url, namespace))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert len(calls.at) == 1
+    assert dead.headers["Atelier-Dlq-Reason"] == (
+        "poison message: DataError: invalid input for query argument $1: 1099511627776 "
+        "(value out of int32 range)")
+    assert gave_up.told == [("huge", dead.headers["Atelier-Dlq-Reason"], True)]

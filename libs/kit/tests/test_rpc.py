@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from atelier.contracts import Envelope, RpcReply
 from atelier.kit.errors import Conflict, Invalid, NotFound, Unavailable
@@ -41,6 +41,40 @@ async def test_a_reply_carries_the_handlers_result(kit, client_bus) -> None:
     async with running(runtime):
         reply = await client_bus.call(kit.PROBE, kit.Tick(key="k"), brand_id="brand-kit")
     assert reply == kit.Tick(key="brand-kit:k")
+
+
+async def test_a_request_that_can_never_succeed_is_refused_not_a_server_error(
+    kit, client_bus
+) -> None:
+    runtime = kit.runtime()
+
+    async def fails_for_good(envelope):  # noqa: ANN001, ANN202
+        if envelope.data.key == "deep":
+            raise RecursionError("maximum recursion depth exceeded")
+        async with runtime.uow() as uow:  # a value PostgreSQL refuses as such: a NUL
+            await uow.session.execute(select(text("CAST(:key AS text)")),
+                                      {"key": envelope.data.key})
+        return kit.Tick(key="stored")
+
+    runtime.bus.serve(kit.PROBE, fails_for_good)
+    refused = {}
+    async with running(runtime):
+        for key in ("deep", "nul\x00"):
+            with pytest.raises(Invalid) as raised:
+                await client_bus.call(kit.PROBE, kit.Tick(key=key), brand_id="brand-kit")
+            refused[key] = [(e.field, e.code, e.message) for e in raised.value.errors]
+        raw = await client_bus.broker.connection.request(  # another type of message
+            client_bus.subject(kit.PROBE.subject),
+            Envelope[kit.Tick](type="other", producer="t", data=kit.Tick(key="k"))
+            .model_dump_json().encode(), timeout=5)
+    assert refused == {
+        "deep": [("body", "invalid_field", "RecursionError: maximum recursion depth exceeded")],
+        "nul\x00": [("body", "invalid_field", "CharacterNotInRepertoireError: invalid byte "
+                     'sequence for encoding "UTF8": 0x00')],
+    }
+    problem = RpcReply[kit.Tick].model_validate_json(raw.data).problem
+    assert problem is not None and problem.status == 422
+    assert [e.field for e in problem.errors] == ["type"]
 
 
 # --- commands: request keys ------------------------------------------------------------------

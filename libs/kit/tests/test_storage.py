@@ -1,30 +1,16 @@
 """Both object stores behave alike; S3Store runs against a real S3-speaking server (moto)."""
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from atelier.kit.storage import LocalStore, ObjectNotFound, ObjectStore, S3Store
 from atelier.kit.testing.plugin import unique
-from atelier.kit.testing.servers import free_port, wait_for_port
 
 PNG = b"\x89PNG\r\n\x1a\n not really a picture"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    wait_for_port(port)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def s3_store(endpoint: str) -> S3Store:
@@ -99,3 +85,41 @@ async def test_s3_store_keeps_content_type(s3_endpoint: str) -> None:
     await store.put("renders/x/preview.png", PNG, "image/png")
     stat = store.client.stat_object(store.bucket, "renders/x/preview.png")
     assert stat.content_type == "image/png"
+
+
+async def test_list_finds_objects_by_prefix_with_when_they_were_written(
+    store: ObjectStore,
+) -> None:
+    assert await store.list_objects("") == []  # nothing stored yet (on S3: not even the bucket)
+    before = datetime.now(UTC) - timedelta(minutes=1)  # S3 stamps to the second
+    for key in ("fonts/b", "fonts/a", "renders/x/preview.png", "fontsmith.txt"):
+        await store.put(key, b"x", "application/octet-stream")
+    after = datetime.now(UTC) + timedelta(minutes=1)
+    listed = await store.list_objects("fonts/")
+    assert [o.key for o in listed] == ["fonts/a", "fonts/b"]
+    assert all(before <= o.modified <= after for o in listed)
+    assert [o.key for o in await store.list_objects("")] == [
+        "fonts/a", "fonts/b", "fontsmith.txt", "renders/x/preview.png"
+    ]
+    assert [o.key for o in await store.list_objects("renders/x/")] == ["renders/x/preview.png"]
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.list_objects("../")
+
+
+async def test_delete_removes_one_object_and_is_idempotent(store: ObjectStore) -> None:
+    await store.put("fonts/a", b"a", "font/ttf")
+    await store.put("fonts/b", b"b", "font/ttf")
+    await store.delete("fonts/a")
+    await store.delete("fonts/a")  # again: nothing to do
+    await store.delete("fonts/never-stored")
+    assert not await store.exists("fonts/a")
+    assert [o.key for o in await store.list_objects("fonts/")] == ["fonts/b"]
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.delete("../escape.txt")
+
+
+async def test_local_store_lists_no_write_in_flight(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "objects")
+    await store.put("fonts/a", b"a", "font/ttf")
+    (tmp_path / "objects" / "fonts" / ".tmp-half-written").write_bytes(b"half")
+    assert [o.key for o in await store.list_objects("")] == ["fonts/a"]

@@ -1,5 +1,6 @@
 """Fonts: loaded once, uploaded fonts (TrueType and CFF), and glyph coverage."""
 
+import re
 from io import BytesIO
 
 import pytest
@@ -11,10 +12,27 @@ from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atelier.typeset import Box, TextStyle, coverage, layout, rasterize, register_font
+from atelier.typeset import (
+    Box,
+    NotAFont,
+    TextStyle,
+    UndrawableFont,
+    check_font,
+    coverage,
+    layout,
+    rasterize,
+    register_font,
+)
 from atelier.typeset.coverage import _coverage
 from atelier.typeset.face import font_face
 from atelier.typeset.fonts import shipped_font
+from atelier.typeset.testing import (
+    GLOBAL_SUBR_BIAS,
+    cff_font,
+    component_cycle_font,
+    composite_font,
+    self_referencing_font,
+)
 
 
 def test_a_font_is_loaded_once() -> None:
@@ -42,8 +60,11 @@ def test_an_uploaded_truetype_font_lays_out_like_the_shipped_one() -> None:
 
 
 def test_register_font_refuses_what_is_not_a_font_or_a_shipped_id() -> None:
-    with pytest.raises(ValueError, match="not a TrueType/OpenType font"):
-        register_font("broken", b"not a font")
+    serif = shipped_font("dejavu-serif").path.read_bytes()
+    for data in (b"not a font", b"wOF2" + serif[4:], serif[: len(serif) // 3]):
+        with pytest.raises(NotAFont, match="not a TrueType or OpenType font") as refused:
+            register_font("broken", data)
+        assert refused.value.code == "invalid_font_file"
     with pytest.raises(ValueError, match="shipped"):
         register_font("dejavu-sans", shipped_font("dejavu-serif").path.read_bytes())
 
@@ -108,3 +129,64 @@ def test_the_ascii_coverage_shortcut_agrees_with_the_cluster_by_cluster_check(
         assert [c for _, c in coverage(font_id, text)] == [
             c for c in text if c.isprintable() and c != "O"
         ]
+
+
+def chain(length: int) -> dict[str, list[str]]:
+    """A built from g1, g1 from g2 … down to the square B: A nests ``length`` deep."""
+    names = ["A", *(f"g{i}" for i in range(1, length)), "B"]
+    return {names[i]: [names[i + 1]] for i in range(length)}
+
+
+SUBR = -GLOBAL_SUBR_BIAS  # calls global subroutine 0
+HOSTILE = [
+    pytest.param(self_referencing_font(), "'A' is built from itself (A → A)", id="self"),
+    pytest.param(component_cycle_font(), "'A' is built from itself (A → B → A)", id="2-cycle"),
+    pytest.param(composite_font({"C": ["B", "A"], "A": ["C"]}), "(A → C → A)", id="via-2nd"),
+    pytest.param(composite_font(chain(17)), "nests components 17 deep; at most 16", id="deep"),
+    pytest.param(composite_font({**{f"w{i}": [f"w{i + 1}"] * 4 for i in range(6)},
+                                 "w6": ["B"]}), "more than 1024 outlined glyphs", id="wide"),
+    pytest.param(cff_font({"A": [600, 0, 0, 66, 68, "endchar"]}),
+                 "'D', which the font does not have", id="cff-seac-missing"),
+    pytest.param(cff_font({"A": [600, SUBR, "callgsubr", "endchar"]}, [[SUBR, "callgsubr"]]),
+                 "nests subroutines deeper than 10", id="cff-subr-calls-itself"),
+    pytest.param(cff_font({"A": [600, *[SUBR, "callgsubr"] * 10_001, "endchar"]},
+                          [["return"]]), "calls subroutines more than 10000", id="cff-calls"),
+    pytest.param(cff_font({"A": [600, 0, 0, 66, 65, "endchar"]}), "(A → A)", id="cff-seac"),
+    pytest.param(cff_font({"A": [600, 0, 0, 66, 300, "endchar"]}), "unknown glyphs",
+                 id="cff-seac-unknown"),
+]
+
+
+@pytest.mark.parametrize(("data", "reason"), HOSTILE)
+def test_a_font_whose_outlines_would_recurse_or_explode_is_refused(
+    data: bytes, reason: str
+) -> None:
+    with pytest.raises(UndrawableFont, match=re.escape(reason)) as refused:
+        register_font("hostile", data)
+    assert refused.value.code == "font_not_drawable"
+    with pytest.raises(UndrawableFont):
+        check_font(data)
+
+
+def test_units_per_em_out_of_range_is_refused() -> None:
+    font = TTFont(BytesIO(composite_font({})))
+    font["head"].unitsPerEm = 0
+    out = BytesIO()
+    font.save(out)
+    with pytest.raises(UndrawableFont, match="units per em"):
+        check_font(out.getvalue())
+
+
+def test_nesting_and_accents_within_the_limits_are_drawn() -> None:
+    fonts = {
+        "nested-16": composite_font(chain(16)),
+        "accented": cff_font({"C": [600, 0, 0, 65, 66, "endchar"]}),  # seac: A with B on it
+        "subroutines": cff_font({"A": [600, SUBR, "callgsubr", "endchar"]},
+                                [[0, 0, "rmoveto", 100, 0, "rlineto", 0, 100, "rlineto"]]),
+    }
+    for font_id, data in fonts.items():
+        register_font(font_id, data)
+        scene = layout("ABC", TextStyle(font_id=font_id, size_mm=5), Box(100, 20)).scene()
+        assert all(path.contours for path in scene.paths), font_id
+    drawn = layout("C", TextStyle(font_id="accented", size_mm=5), Box(100, 20)).scene()
+    assert len(drawn.paths[0].contours) == 2  # the base and the accent

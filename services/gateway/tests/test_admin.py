@@ -19,6 +19,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.kit.storage import LocalStore
 from atelier.typeset.fonts import shipped_font
+from atelier.typeset.testing import component_cycle_font, self_referencing_font
 
 from .conftest import Brand, FakeServices, make_brand, zone
 from .test_access import codes
@@ -194,13 +195,27 @@ async def test_a_font_just_over_the_json_limit_is_accepted(
     assert (await upload(client, brand, padded)).status_code == 201
 
 
-async def test_a_file_that_is_not_a_font_is_refused_and_not_referenced(
-    client: AsyncTestClient, brand: Brand, services: FakeServices, store: LocalStore
+REFUSED_FONTS = [
+    pytest.param(b"<html>not a font</html>", "invalid_font_file", id="not-a-font"),
+    pytest.param(font_bytes()[:20_000], "invalid_font_file", id="truncated"),
+    pytest.param(self_referencing_font(), "font_not_drawable", id="glyph-built-from-itself"),
+    pytest.param(component_cycle_font(), "font_not_drawable", id="component-cycle"),
+]
+
+
+@pytest.mark.parametrize(("data", "code"), REFUSED_FONTS)
+async def test_a_refused_font_leaves_nothing_behind(
+    client: AsyncTestClient, brand: Brand, services: FakeServices, store: LocalStore,
+    data: bytes, code: str,
 ) -> None:
-    response = await upload(client, brand, b"<html>not a font</html>")
-    assert (response.status_code, codes(response)) == (422, ["invalid_font_file"])
+    await upload(client, brand, font_bytes())  # an accepted one is stored
+    before = sorted(await store.list_objects(""))
+    response = await upload(client, brand, data)
+    assert (response.status_code, codes(response)) == (422, [code])
+    assert sorted(await store.list_objects("")) == before  # nothing new in the object store
+    assert services.count(REGISTER_FONT) == 1  # personalization never asked to record it
     listed = (await client.get("/v1/admin/fonts", headers=brand.admin)).json()["fonts"]
-    assert all(f["shipped"] for f in listed)
+    assert [f["shipped"] for f in listed].count(False) == 1
 
 
 async def test_font_upload_refusals(

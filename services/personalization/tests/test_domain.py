@@ -3,6 +3,7 @@
 from atelier.contracts import ErrorCode
 from atelier.contracts.personalization import TextZone, WordList
 from atelier.personalization import domain
+from atelier.typeset import NotAFont, UndrawableFont
 from atelier.typeset.fonts import SHIPPED
 
 SERIF = SHIPPED["dejavu-serif"].path.read_bytes()
@@ -31,17 +32,18 @@ def test_each_unknown_font_is_reported_at_its_option() -> None:
     assert errors[0].message.startswith('Unknown font "papyrus"')
 
 
-def test_a_font_file_is_judged_by_its_size_then_its_signature() -> None:
-    assert domain.font_file_error(SERIF, 5 * 1024 * 1024) is None
-    assert domain.font_file_error(b"OTTO" + bytes(10), 100) is None  # CFF-flavoured OpenType
-    too_large = domain.font_file_error(bytes(3 * 1024 * 1024), 2 * 1024 * 1024)
+def test_a_font_file_is_judged_by_its_size_before_it_is_parsed() -> None:
+    assert domain.font_size_error(len(SERIF), 5 * 1024 * 1024) is None
+    too_large = domain.font_size_error(3 * 1024 * 1024, 2 * 1024 * 1024)
     assert too_large is not None and too_large.code == ErrorCode.FONT_TOO_LARGE
     assert too_large.message == "The font file is 3.0 MB; the limit is 2 MB."
-    for data in (b"", b"GIF89a", b"wOFF" + bytes(10), b"ttcf" + bytes(10)):
-        error = domain.font_file_error(data, 100)
-        assert error is not None and (error.field, error.code) == (
-            "file", ErrorCode.INVALID_FONT_FILE
-        )
+
+
+def test_a_refused_font_is_told_by_the_engines_code_and_reason() -> None:
+    for refused in (NotAFont("Not a font."), UndrawableFont("Glyph 'A' is built from itself.")):
+        error = domain.refused_font(refused)
+        assert (error.field, error.code, error.message) == ("file", refused.code, str(refused))
+    assert {NotAFont.code, UndrawableFont.code} <= set(ErrorCode)  # the engine's codes are ours
 
 
 def test_a_fonts_family_comes_from_its_name_table_else_its_file_name() -> None:

@@ -3,6 +3,7 @@ real font, records it, and zones of that brand (only) may offer it."""
 
 import hashlib
 
+import asyncpg
 import pytest
 
 from atelier.contracts import ErrorCode
@@ -20,11 +21,13 @@ from atelier.contracts.personalization import (
     ValidateDesign,
 )
 from atelier.contracts.spec import FontRef
+from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import Invalid
 from atelier.kit.storage import LocalStore
-from atelier.kit.testing.plugin import running
+from atelier.kit.testing.plugin import running, unique
 from atelier.personalization.bootstrap import bootstrap
 from atelier.typeset.fonts import SHIPPED
+from atelier.typeset.testing import component_cycle_font, self_referencing_font
 
 SERIF = SHIPPED["dejavu-serif"].path.read_bytes()
 
@@ -156,3 +159,40 @@ async def test_the_font_must_be_uploaded_under_its_content_address(
     assert await invalid(client_bus, brand, "../secrets") == [
         ("object_key", ErrorCode.INVALID_FIELD)
     ]
+
+
+async def test_a_font_whose_glyphs_are_built_from_themselves_is_refused(
+    service, client_bus, upload, brand
+) -> None:
+    for data in (self_referencing_font(), component_cycle_font()):
+        with pytest.raises(Invalid) as refused:
+            await register(client_bus, brand, await upload(data))
+        [error] = refused.value.errors
+        assert (error.field, error.code) == ("file", ErrorCode.FONT_NOT_DRAWABLE)
+        assert "is built from itself" in error.message
+    listed = await client_bus.call(LIST_FONTS, ListFonts(), brand_id=brand)
+    assert [f.shipped for f in listed.fonts] == [True, True]
+
+
+async def test_a_stored_font_the_engine_refuses_now_is_a_clear_error_of_the_design(
+    service, client_bus, upload, create_product, make_zone, brand
+) -> None:
+    """A font recorded before uploads were checked for component cycles."""
+    data = component_cycle_font()
+    key = await upload(data)
+    font_id = unique("font-")
+    conn = await asyncpg.connect(asyncpg_dsn(service.settings.database_url))
+    try:
+        await conn.execute(
+            "INSERT INTO personalization.fonts (id, brand_id, family, sha256, object_key, "
+            "size_bytes, filename) VALUES ($1, $2, 'Hostile', $3, $4, $5, 'hostile.ttf')",
+            font_id, brand, hashlib.sha256(data).hexdigest(), key, len(data))
+    finally:
+        await conn.close()
+    product = await create_product(brand, make_zone("name", font_id))
+    with pytest.raises(Invalid) as refused:
+        await client_bus.call(VALIDATE_DESIGN, ValidateDesign(
+            product_id=product.id, values={"name": "ABC"}), brand_id=brand)
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("font_id", ErrorCode.FONT_NOT_DRAWABLE)
+    assert "Hostile" in error.message and "A → B → A" in error.message

@@ -1,4 +1,5 @@
 import io
+import math
 
 import pytest
 from PIL import Image, ImageChops
@@ -162,3 +163,11 @@ def test_several_lines_are_stacked_in_the_zone() -> None:
     assert two[3] - two[1] > 1.8 * (one[3] - one[1])  # two lines, not run together
     assert two[2] - two[0] < one[2] - one[0]  # each line narrower than the whole
     assert two[1] >= 10 and two[3] <= 290  # inside the safe area
+
+
+@pytest.mark.parametrize("change", [{"width_mm": math.inf}, {"size_mm": math.nan}])
+def test_a_design_whose_paths_cannot_be_drawn_is_undrawable(change: dict[str, float]) -> None:
+    # past the contract's checks, as a message from an older producer could be
+    unbounded = zone().model_copy(update=change)
+    with pytest.raises(domain.Undrawable, match="the design cannot be drawn"):
+        preview.render_png(design(unbounded))

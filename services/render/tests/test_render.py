@@ -3,6 +3,7 @@
 import hashlib
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -29,14 +30,16 @@ from atelier.contracts.render import (
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import DesignSpecV1, FontRef
 from atelier.kit import dlq
-from atelier.kit.broker import Bus
+from atelier.kit.broker import Bus, header_value
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import NotFound
+from atelier.kit.housekeeping import Housekeeping
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.render import domain
 from atelier.render.bootstrap import bootstrap
 from atelier.typeset.fonts import shipped_font
+from atelier.typeset.testing import component_cycle_font, self_referencing_font
 
 from .conftest import StoreDown, a_spec
 
@@ -250,6 +253,35 @@ async def test_an_undrawable_font_fails_and_is_dead_lettered(
     assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
 
 
+@pytest.mark.parametrize("hostile", [self_referencing_font, component_cycle_font])
+async def test_a_stored_font_whose_glyphs_recurse_fails_at_once(
+    render, client_bus, db, hostile
+) -> None:
+    """A font stored before uploads were checked for component cycles (or past the check): its
+    preview fails for good on its first delivery, and is dead-lettered with the reason."""
+    brand, data = unique("brand-"), hostile()
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert render.store is not None
+    await render.store.put(f"fonts/{sha256}", data, "font/ttf")
+    event = snapshot_event(brand, a_spec(text="ABC", font=FontRef(id=unique("font-"),
+                                                                  sha256=sha256)))
+    spec_hash = event.data.spec_hash
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+
+    await eventually(lambda: settled(db, brand, spec_hash, "failed"))
+    row = await result(db, brand, spec_hash)
+    assert row is not None and not row["retryable"]
+    assert "poison message" in row["reason"] and "is built from itself" in row["reason"]
+    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
+    assert (status.status, status.reason) == (RenderStatus.FAILED, row["reason"])
+    [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
+    assert parked.headers is not None
+    assert parked.headers["Atelier-Dlq-Reason"] == header_value(row["reason"])
+    js = client_bus.broker.connection.jetstream()
+    info = await js.consumer_info(client_bus.stream(RENDER_PREVIEW.subject), "render-preview")
+    assert (info.delivered.stream_seq, info.num_redelivered) == (1, 0)  # tried once, not retried
+
+
 async def gave_up_on(settings_of, client_bus, db, brand: str, event, store: StoreDown) -> None:
     """Run render against the unreachable store until it gives up on ``event``'s preview."""
     settings = settings_of("render", max_deliver=2, retry_base_delay_s=0.05)
@@ -327,3 +359,25 @@ async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> 
         for event in events:
             await eventually(lambda e=event: settled(db, brand, e.data.spec_hash, "ready"))
     assert len(await outbox(db, brand, RENDER_COMPLETED)) == len(events)
+
+
+async def test_a_stored_preview_no_render_names_is_swept_once_past_the_grace_period(
+    render, client_bus, db
+) -> None:
+    """A preview stored whose job then failed for good (its row never became ready)."""
+    brand = unique("brand-")
+    event = snapshot_event(brand, a_spec())
+    await publish(client_bus, SNAPSHOT_CREATED.subject, event)
+    await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
+    assert render.store is not None
+    orphan = domain.preview_key("f" * 64)
+    await render.store.put(orphan, b"png", "image/png")
+
+    housekeeping = Housekeeping(render.db, render.metrics, 3600,
+                                clock=lambda: datetime.now(UTC) + timedelta(hours=2))
+    for sweep in render.housekeeping.sweeps:
+        housekeeping.add_sweep(sweep)
+    assert await housekeeping.sweep_all() == {"renders/": 1}
+    assert [o.key for o in await render.store.list_objects("renders/")] == [
+        domain.preview_key(event.data.spec_hash)
+    ]

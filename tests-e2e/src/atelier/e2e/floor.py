@@ -1,9 +1,10 @@
 """The benchmark's floor: what the architecture itself costs, measured in the same run.
 
-One HTTP route, served by Litestar under uvicorn with no middleware, that makes one NATS request
-to an echo responder and answers with the reply: the shape of a validation through the gateway
-(HTTP in, one request/reply over the same NATS to another process, HTTP out) with nothing of
-Atelier's own in it. Two processes, as the gateway and personalization are:
+One HTTP route, served by Litestar with no middleware on the services' server (granian), that
+makes one NATS request to an echo responder and answers with the reply: the shape of a
+validation through the gateway (HTTP in, one request/reply over the same NATS to another
+process, HTTP out) with nothing of Atelier's own in it. Two processes, as the gateway and
+personalization are:
 
     python -m atelier.e2e.floor echo NATS_URL SUBJECT        # answers every request with its data
     python -m atelier.e2e.floor http NATS_URL SUBJECT PORT   # POST /floor -> NATS -> answer
@@ -24,12 +25,13 @@ from pathlib import Path
 
 import httpx
 import nats
-import uvicorn
 import uvloop
 from litestar import Litestar, MediaType, Request, Response, post
 from nats.aio.msg import Msg
 
 from atelier.devstack.stack import HOST, Replica, log_tail
+from atelier.kit.server import serve_until_signalled
+from atelier.kit.settings import ServiceSettings
 from atelier.kit.testing.servers import free_port
 
 PATH = "/floor"
@@ -37,7 +39,7 @@ READY_TIMEOUT_S = 30.0
 
 
 def create_app(nats_url: str, subject: str) -> Litestar:
-    connection: list[nats.NATS] = []  # connected at startup, in uvicorn's loop
+    connection: list[nats.NATS] = []  # connected at startup, in the server's loop
 
     async def connect() -> None:
         connection.append(await nats.connect(nats_url))
@@ -121,9 +123,9 @@ def main(argv: list[str]) -> None:
         case ["echo", nats_url, subject]:
             uvloop.run(echo(nats_url, subject))
         case ["http", nats_url, subject, port]:
-            # the services' server: uvloop and httptools, no access log
-            uvicorn.run(create_app(nats_url, subject), host=HOST, port=int(port),
-                        loop="uvloop", http="httptools", log_config=None, access_log=False)
+            # the services' server (atelier.kit.server) on uvloop, one listener
+            settings = ServiceSettings(http_host=HOST, http_port=int(port), ops_port=None)
+            uvloop.run(serve_until_signalled(create_app(nats_url, subject), settings))
         case _:
             sys.exit(__doc__)
 

@@ -72,7 +72,7 @@ class _Connection(asyncio.Protocol):
 
 class LoadClient:
     """Keep-alive connections to one server, each used by one request at a time: ``concurrency``
-    of them are dialled up front, and one the server closed while it was idle (uvicorn's
+    of them are dialled up front, and one the server closed while it was idle (its
     keep-alive timeout) is dialled again, as any HTTP client does.
 
     ``await client.post(path, body)`` returns ``(status, decoded JSON or None)``.

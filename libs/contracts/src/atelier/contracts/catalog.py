@@ -6,12 +6,15 @@ never captured by a stream), ``evt.<owner>.<entity>.<event>`` (facts, stream ``E
 exhausted their deliveries, in stream ``DLQ``.
 """
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from atelier.contracts import personalization, render, snapshot, spec
+from atelier.contracts.envelope import Envelope
 
 Kind = Literal["rpc", "evt", "job"]
 
@@ -31,6 +34,22 @@ class Message:
         """``snapshot.created`` for ``evt.snapshot.snapshot.created``; the subject for rpc/job."""
         parts = self.subject.split(".")
         return ".".join(parts[2:]) if self.kind == "evt" else ".".join(parts[1:])
+
+
+@cache
+def envelope_model(message: Message) -> type[Envelope]:
+    """The envelope ``message`` travels in: its model's data under exactly its type and version,
+    so that the published schema (``proto-schemas/``) states what a reader enforces.
+    ``RpcPersonalizationValidate`` for ``rpc.personalization.validate``."""
+    name = "".join(part.capitalize() for part in re.split(r"[._]", message.subject))
+    exact_type: Any = Literal[message.type]  # a Literal of a value known only here
+    exact_version: Any = Literal[message.version]
+    return create_model(
+        name,
+        __base__=Envelope[message.model],  # type: ignore[name-defined]
+        type=(exact_type, Field(description="the message's type")),
+        version=(exact_version, Field(default=message.version)),
+    )
 
 
 @dataclass(frozen=True)

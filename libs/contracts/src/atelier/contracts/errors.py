@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     # products, templates, fonts
     INVALID_FONT_FILE = "invalid_font_file"
     FONT_TOO_LARGE = "font_too_large"
+    FONT_NOT_DRAWABLE = "font_not_drawable"  # a font, but its outlines recurse or explode
     INVALID_IMAGE = "invalid_image"  # not a PNG, JPEG or WebP, or damaged (truncated, corrupt)
     IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"  # past the side or area limit, bombs too
     # specs and snapshots
@@ -56,6 +57,9 @@ class ErrorCode(StrEnum):
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"
+    # the HTTP exchange itself
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    REQUEST_TIMEOUT = "request_timeout"
 
 
 class ErrorItem(BaseModel):

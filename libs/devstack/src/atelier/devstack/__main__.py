@@ -59,9 +59,12 @@ async def _serve(database_url: str, nats_url: str, var: Path, demo: bool) -> int
         say("Stopped before the system was up.")
         return 0
     try:
-        say("Every service is ready:")
+        say("Every service is ready (health, metrics and /schema on the second URL, where there "
+            "is one):")
         for name in stack.services:
-            say(f"  {name:<16} {stack.url(name)}")
+            ops = stack.ops_url(name)
+            say(f"  {name:<16} {stack.url(name)}" + (f"  ops {ops}" if ops != stack.url(name)
+                                                      else ""))
         if demo:
             await _seed(stack.gateway_url, token)
         say(f"Logs: {stack.log_dir}/<service>.log. Ctrl-C stops everything.")

@@ -19,8 +19,8 @@ from typing import Any
 
 from faststream.specification import AsyncAPI
 
-from atelier.contracts import Envelope, RpcReply
-from atelier.contracts.catalog import MESSAGES, SERVICES
+from atelier.contracts import RpcReply
+from atelier.contracts.catalog import MESSAGES, SERVICES, Message, dlq_subject, envelope_model
 from atelier.contracts.spec import DesignSpec, DesignSpecV1
 from atelier.kit.rpc import REQUEST_KEY
 from atelier.kit.settings import settings_class
@@ -35,7 +35,7 @@ def _dump(document: Any) -> str:
 def bus_schemas() -> dict[str, str]:
     files = {}
     for message in MESSAGES:
-        envelope = Envelope[message.model]  # type: ignore[name-defined]
+        envelope = envelope_model(message)
         files[f"bus/{message.subject}.json"] = _dump(
             {"$comment": f"{message.kind} owned by {message.owner}",
              **envelope.model_json_schema()}
@@ -48,12 +48,21 @@ def bus_schemas() -> dict[str, str]:
     return files
 
 
-QUERY = "Query (core NATS request/reply): answers an RpcReply; changes nothing."
+REFUSED = (" A request that is not this envelope (not JSON, another type or version, data its "
+           "schema refuses) is answered with a problem of status 422.")
+QUERY = "Query (core NATS request/reply): answers an RpcReply; changes nothing." + REFUSED
 COMMAND = (
     f"Command (core NATS request/reply): send it with the header {REQUEST_KEY} naming the "
     "request; the first answer of a key is recorded with the command's writes and sent again "
     "to every retry with that key (per brand and method), so a retried command never does its "
-    "work twice. Without a key or a brand it is refused (422)."
+    "work twice. Without a key or a brand it is refused (422)." + REFUSED
+)
+CONSUMED = (
+    "Durable pull consumer {name} (JetStream, acknowledged once handled): a message is handled "
+    "once per envelope id, and tried again after a growing delay when it fails for a passing "
+    "reason. A message that is not this envelope (not JSON, another type or version, data its "
+    "schema refuses), or that can never succeed, is dead-lettered at once to {dlq}, with the "
+    "reason in the header Atelier-Dlq-Reason."
 )
 
 
@@ -64,6 +73,11 @@ def _settings(service: str) -> Any:
 def asyncapi(service: str) -> str:
     bootstrap = importlib.import_module(f"atelier.{service}.bootstrap").bootstrap
     runtime = bootstrap(_settings(service))
+    for consumer in runtime.bus.consumed:  # read raw by the kit: documented here
+        runtime.broker.subscriber(
+            consumer.message.subject, title=consumer.name,
+            description=CONSUMED.format(name=consumer.name, dlq=dlq_subject(service)),
+        )(_documented(consumer.message, None))
     for message in MESSAGES:
         if message.owner != service:
             continue
@@ -71,24 +85,26 @@ def asyncapi(service: str) -> str:
             runtime.broker.subscriber(
                 message.subject, queue=service, title=message.subject,
                 description=COMMAND if message.mutates else QUERY,
-            )(_documented_rpc(message))
+            )(_documented(message, RpcReply[message.reply]))  # type: ignore[name-defined]
         else:  # emitted through the outbox: documented as publishers
             runtime.broker.publisher(
                 message.subject, title=f"{message.subject}:publish",
-                schema=Envelope[message.model],  # type: ignore[name-defined]
+                schema=envelope_model(message),
             )
     spec = AsyncAPI(runtime.broker, title=f"atelier-{service}", version="1")
     return _dump(spec.to_specification().to_jsonable())
 
 
-def _documented_rpc(message: Any) -> Any:
-    """A handler whose signature carries the request and reply schemas, for AsyncAPI only."""
+def _documented(message: Message, reply: Any) -> Any:
+    """A handler whose signature carries the message's schema (and its reply's), for AsyncAPI
+    only: it is never subscribed."""
+    envelope = envelope_model(message)
 
-    async def answer(body: Envelope[message.model]) -> RpcReply:
-        raise NotImplementedError  # never subscribed: the document is all it is for
+    async def handle(body: envelope) -> reply:  # type: ignore[valid-type]
+        raise NotImplementedError
 
-    answer.__name__ = message.subject.replace(".", "_")
-    return answer
+    handle.__name__ = message.subject.replace(".", "_")
+    return handle
 
 
 def openapi_gateway() -> str:

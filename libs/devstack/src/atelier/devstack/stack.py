@@ -34,6 +34,9 @@ DEFAULT_PORTS: Mapping[str, int] = {
     "commerce": 8016,
     "notification": 8017,
 }
+# The ops_port default of the services that have one: their health, metrics and OpenAPI document
+# are served there, not on the public port (same test).
+DEFAULT_OPS_PORTS: Mapping[str, int] = {"gateway": 8100, "ingress": 8110}
 HOST = "127.0.0.1"
 LOG_TAIL_LINES = 40
 
@@ -59,10 +62,16 @@ class Replica:
     port: int
     log: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    ops_port: int | None = None
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def ops_url(self) -> str:
+        """Where its health, metrics and OpenAPI document are: its ops port, when it has one."""
+        return self.url if self.ops_port is None else f"http://{HOST}:{self.ops_port}"
 
     @property
     def pid(self) -> int:
@@ -90,11 +99,12 @@ class Replica:
 
 class Stack:
     """Sets up and runs a set of services as processes against a given Postgres, NATS and bus
-    namespace. ``ports=None`` gives every replica a free port (tests); ``DEFAULT_PORTS`` is what
-    ``make run`` uses.
+    namespace. ``ports=None`` gives every replica free ports (tests); ``DEFAULT_PORTS`` (and
+    ``DEFAULT_OPS_PORTS``) is what ``make run`` uses.
 
     ``async with Stack(...) as stack:`` sets up every service (side by side), starts them all, waits
-    until each answers 200 on ``/health/ready`` and stops them all on exit.
+    until each answers 200 on ``/health/ready`` (on its ops port, when it has one) and stops them
+    all on exit.
     """
 
     def __init__(
@@ -129,6 +139,7 @@ class Stack:
             "ATELIER_STORAGE_DIR": str(Path(storage_dir).resolve()),
             "ATELIER_LOG_JSON": "true" if log_json else "false",
             "ATELIER_HTTP_HOST": HOST,
+            "ATELIER_OPS_HOST": HOST,
             **(env or {}),
         }
         self.replicas: dict[str, list[Replica]] = {name: [] for name in self.services}
@@ -229,6 +240,9 @@ class Stack:
     def url(self, name: str, replica: int = 0) -> str:
         return self.replica(name, replica).url
 
+    def ops_url(self, name: str, replica: int = 0) -> str:
+        return self.replica(name, replica).ops_url
+
     @property
     def gateway_url(self) -> str:
         return self.url("gateway")
@@ -240,8 +254,9 @@ class Stack:
     # --- internals -------------------------------------------------------------------------------
     def _check_fixed_ports(self) -> None:
         """Fail before any setup when a fixed port is taken (typically another ``make run``)."""
-        busy = [f"{name} {self.ports[name]}" for name in self.services
-                if self.ports is not None and answers(HOST, self.ports[name])]
+        busy = [f"{name} {port}" for name in self.services if self.ports is not None
+                for port in (self.ports[name], DEFAULT_OPS_PORTS.get(name)) if port is not None
+                and answers(HOST, port)]
         if busy:
             raise StackError(f"ports already in use: {', '.join(busy)}; is the system already "
                              "running (another `make run`)?")
@@ -251,21 +266,33 @@ class Stack:
             return self.ports[name]
         return free_port()  # tests, and every extra replica (one port per process)
 
-    def _env(self, name: str, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def _ops_port(self, name: str, index: int) -> int | None:
+        if name not in DEFAULT_OPS_PORTS:
+            return None
+        if self.ports is not None and index == 0:
+            return DEFAULT_OPS_PORTS[name]
+        return free_port()
+
+    def _env(
+        self, name: str, port: int, extra: Mapping[str, str] | None = None,
+        ops_port: int | None = None,
+    ) -> dict[str, str]:
+        ops = {} if ops_port is None else {f"ATELIER_{name.upper()}_OPS_PORT": str(ops_port)}
         return {
             **os.environ,
             **self.base_env,
             f"ATELIER_{name.upper()}_HTTP_PORT": str(port),
+            **ops,
             **self.service_env.get(name, {}),
             **(extra or {}),
         }
 
     def _spawn(self, name: str, index: int, env: Mapping[str, str] | None = None) -> Replica:
-        port = self._port(name, index)
+        port, ops_port = self._port(name, index), self._ops_port(name, index)
         log = self.log_dir / (f"{name}.log" if index == 0 else f"{name}-{index}.log")
         # appended after the setup output of the same service
-        process = self._run(name, "serve", self._env(name, port, env), log, "ab")
-        replica = Replica(name, index, port, log, process)
+        process = self._run(name, "serve", self._env(name, port, env, ops_port), log, "ab")
+        replica = Replica(name, index, port, log, process, ops_port)
         self.replicas[name].append(replica)
         return replica
 
@@ -291,7 +318,7 @@ class Stack:
                 if not replica.alive():
                     raise self._not_ready(replica, f"exited with code {replica.process.returncode}")
                 try:
-                    response = await client.get(f"{replica.url}/health/ready")
+                    response = await client.get(f"{replica.ops_url}/health/ready")
                     if response.status_code == 200:
                         return
                     last = f"/health/ready answered {response.status_code}: {response.text[:200]}"

@@ -81,6 +81,14 @@ def create_broker(
     )
 
 
+def header_value(text: str) -> str:
+    """``text`` in printable ASCII, anything else escaped (``\\n``, ``\\u2192``): a line break
+    would end the header or forge another, and nats-py reads a value beyond ASCII back as an
+    email ``Header`` object rather than a string."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def namespaced(namespace: str, subject: str) -> str:
     """``ns.evt.x.y.z`` when a namespace is set (tests, or several environments on one NATS)."""
     return f"{namespace}.{subject}" if namespace else subject
@@ -112,6 +120,13 @@ async def declare_owned_streams(js: JetStreamContext, service: str, namespace: s
     await declare_streams(js, owned_streams(service), namespace)
 
 
+async def raw_body(msg: NatsMessage) -> bytes:
+    """A consumer's message as it came: the kit reads it (``delivery.read``), so that whatever
+    it holds (not JSON, nesting deep enough to exhaust Python's json) is dead-lettered with its
+    reason, rather than failing in FastStream's own decoding, unacknowledged, time and again."""
+    return msg.body
+
+
 class Bus:
     """One service's view of the bus: its broker, its settings, its delivery rules and its rpc."""
 
@@ -127,8 +142,7 @@ class Bus:
         self.settings = settings
         self.metrics = metrics
         self.namespace = settings.bus_namespace
-        self.consumers: list[tuple[str, str]] = []  # (stream, durable) of every consume()
-        self._consumed: dict[str, list[Consumer]] = {}  # by subject
+        self.consumed: list[Consumer] = []  # what every consume() registered
         self.delivery = Delivery(settings, units) if units is not None else None
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
         # request/reply is the rpc module's: the bus hands out its verbs
@@ -138,6 +152,11 @@ class Bus:
 
     def subject(self, subject: str) -> str:
         return namespaced(self.namespace, subject)
+
+    @property
+    def consumers(self) -> list[tuple[str, str]]:
+        """(stream, durable) of every consumer registered."""
+        return [(self.stream(c.message.subject), c.name) for c in self.consumed]
 
     def stream(self, subject: str) -> str:
         return namespaced_stream(self.namespace, stream_for(subject).name)
@@ -166,7 +185,7 @@ class Bus:
         subject = dlq_subject(self.settings.service)
         original_id = (raw.headers or {}).get("Nats-Msg-Id") or str(raw.metadata.sequence.stream)
         headers = {
-            "Atelier-Dlq-Reason": reason[:2000],
+            "Atelier-Dlq-Reason": header_value(reason)[:2000],
             "Atelier-Dlq-Subject": raw.subject,
             "Atelier-Dlq-Consumer": consumer,
             "Nats-Msg-Id": f"dlq:{consumer}:{original_id}",
@@ -194,10 +213,8 @@ class Bus:
         (best effort: the message is parked whatever it does, and replayable)."""
         if self.delivery is None:
             raise RuntimeError("a bus without units of work cannot consume")
-        model = Envelope[message.model]  # type: ignore[name-defined]
-        consumer = Consumer(f"{self.settings.service}-{handler_name}", model, handle, gave_up)
-        self.consumers.append((self.stream(message.subject), consumer.name))
-        self._consumed.setdefault(message.subject, []).append(consumer)
+        consumer = Consumer(f"{self.settings.service}-{handler_name}", message, handle, gave_up)
+        self.consumed.append(consumer)
 
         @self.broker.subscriber(
             self.subject(message.subject),
@@ -212,6 +229,9 @@ class Bus:
             ),
             title=consumer.name,
             inbox_prefix=f"{inbox_prefix(self.settings.service)}.".encode(),  # FastStream's own
+            decoder=raw_body,
+            # its payload is bytes to FastStream: atelier.devstack.schemas documents the envelope
+            include_in_schema=False,
         )
         async def on_message(msg: NatsMessage) -> None:
             await self._deliver(msg, consumer)
@@ -260,8 +280,8 @@ class Bus:
         if message.kind == "rpc":
             return await asyncio.create_task(self.rpc.handle(message, body, request_key))
         assert self.delivery is not None
-        matching = [c for c in self._consumed.get(message.subject, [])
-                    if consumer in (None, c.name)]
+        matching = [c for c in self.consumed
+                    if c.message == message and consumer in (None, c.name)]
         if len(matching) != 1:
             raise LookupError(f"{len(matching)} consumers of {message.subject} match {consumer}")
         outcome = await asyncio.create_task(self.delivery.process(matching[0], body, delivered))

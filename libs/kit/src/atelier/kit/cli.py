@@ -8,9 +8,10 @@ them.
 
 import argparse
 import asyncio
+import importlib
 
 import nats
-import uvicorn
+import uvloop
 from alembic import command
 
 from atelier.kit import dlq
@@ -18,6 +19,7 @@ from atelier.kit.broker import declare_owned_streams, nats_options
 from atelier.kit.db import Database
 from atelier.kit.logs import configure_logging
 from atelier.kit.migrations import alembic_config, upgrade
+from atelier.kit.server import serve_until_signalled
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.tables import kit_tables
 
@@ -87,7 +89,7 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
                       help="only these (dead letters' stream sequences, outbox rows' seq)")
     args = parser.parse_args(argv)
     settings = settings_cls()
-    # before uvicorn or alembic say anything; the app factory configures the same again
+    # before the server or alembic say anything; the app factory configures the same again
     configure_logging(service, settings.log_level, settings.log_json)
     if args.command == "setup":
         asyncio.run(setup(settings))
@@ -96,14 +98,5 @@ def main(settings_cls: type[ServiceSettings], argv: list[str] | None = None) -> 
     elif args.command == "revision":
         command.revision(alembic_config(service, settings.database_url), message=args.message)
     else:
-        uvicorn.run(
-            f"atelier.{service}.app:create_app",
-            factory=True,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            # the gateway reads X-Forwarded-For itself, from its own trusted proxies only
-            proxy_headers=False,
-        )
+        app = importlib.import_module(f"atelier.{service}.app").create_app(settings)
+        uvloop.run(serve_until_signalled(app, settings))

@@ -11,6 +11,7 @@ nothing of another brand.
 
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -26,6 +27,19 @@ ALL_BRANDS_SETTING = "atelier.all_brands"  # 'on': the transaction reads every b
 def asyncpg_dsn(url: str) -> str:
     """The SQLAlchemy URL as a plain libpq/asyncpg DSN."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def refused_value(exc: BaseException) -> asyncpg.exceptions.DataError | None:
+    """PostgreSQL's refusal of a value as such, when that is what ``exc`` is: SQLSTATE class 22,
+    "data exception" (a NUL in a string, a number out of its column's range), raised by asyncpg
+    and wrapped or not by SQLAlchemy. The same value is refused every time: the input is at
+    fault, not the database."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, asyncpg.exceptions.DataError):
+            return cause
+        cause = cause.__cause__
+    return None
 
 
 def service_database_url(settings: ServiceSettings) -> str:

@@ -4,8 +4,12 @@ The kit, not the handler, owns the unit of work: it opens the transaction, recor
 the inbox under the consumer's durable name, runs the handler, commits, and only then is the
 message acknowledged. A message seen before does nothing, so every handler changes state once per
 message whoever redelivers it. A transient failure, or a handler that runs past
-``handler_timeout_s``, rolls back and is tried again after a growing delay; a message that cannot
-be read, raises ``PoisonMessage``/``Invalid`` or exhausts ``max_deliver`` is dead-lettered.
+``handler_timeout_s``, rolls back and is tried again after a growing delay. Poison is
+dead-lettered at once, with the reason: a message that cannot be read as the consumer's message
+(not JSON, not an envelope, another type or version, data its model refuses), or whose handling
+fails the same way whenever it is tried (``PoisonMessage``, ``Invalid``, a value PostgreSQL
+refuses as such, a ``RecursionError``). A message that exhausts ``max_deliver`` is
+dead-lettered too.
 
 ``Delivery.process`` decides what one delivery comes to (an ``Outcome``); the bus acts on it with
 NATS (ack, nak with delay, dead-letter subject), and ``Bus.handle`` runs the same rules for tests
@@ -21,8 +25,10 @@ from typing import Any, Literal, Protocol
 from pydantic import ValidationError
 
 from atelier.contracts import Envelope
+from atelier.contracts.catalog import Message, envelope_model
 from atelier.kit import context
-from atelier.kit.errors import Invalid, PoisonMessage
+from atelier.kit.db import refused_value
+from atelier.kit.errors import Invalid, PoisonMessage, describe, errors_of
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.settings import ServiceSettings
 
@@ -43,9 +49,31 @@ class Units(Protocol):
 @dataclass(frozen=True)
 class Consumer:
     name: str  # the durable consumer's, and its inbox's
-    model: type[Envelope]
+    message: Message
     handle: Handler
     gave_up: GaveUp | None
+
+
+def read(message: Message, body: bytes) -> Envelope:
+    """``body`` as an envelope of ``message``: raises ``Invalid`` naming what is wrong when it is
+    not JSON, not an envelope, of another type or version, or its data breaks the model."""
+    try:
+        return envelope_model(message).model_validate_json(body)
+    except ValidationError as exc:
+        raise Invalid("invalid message", errors_of(exc)) from None
+
+
+def poison_reason(exc: BaseException) -> str | None:
+    """Why a failed handling can never succeed, or None when trying again may help.
+
+    PostgreSQL refusing a value as such (SQLSTATE class 22: a NUL in a string, a number out of
+    its column's range) and Python's recursion limit (a structure nested without end) meet the
+    same input the same way every time."""
+    if isinstance(exc, PoisonMessage | Invalid):
+        return str(exc)
+    refused = refused_value(exc) or (exc if isinstance(exc, RecursionError) else None)
+    # the database's own words, never the statement SQLAlchemy adds to them
+    return None if refused is None else f"{type(refused).__name__}: {refused}"
 
 
 @dataclass(frozen=True)
@@ -84,10 +112,9 @@ class Delivery:
     async def process(self, consumer: Consumer, body: bytes, delivered: int) -> Outcome:
         """What the ``delivered``-th delivery of ``body`` to ``consumer`` comes to."""
         try:
-            envelope = consumer.model.model_validate_json(body)
-        except ValidationError as exc:
-            reason = f"invalid message: {exc.errors(include_url=False)}"
-            return Outcome("dead_letter", reason=reason, poison=True)
+            envelope = read(consumer.message, body)
+        except Invalid as exc:
+            return Outcome("dead_letter", reason=describe(exc), poison=True)
         context.correlation_id.set(envelope.correlation_id)
         context.brand_id.set(envelope.brand_id)
         if delivered > self.settings.max_deliver:
@@ -97,10 +124,11 @@ class Delivery:
                            envelope=envelope)
         try:
             await self._handle_once(consumer, envelope)
-        except (PoisonMessage, Invalid) as exc:  # invalid input never becomes valid by retrying
-            return Outcome("dead_letter", reason=f"poison message: {exc}", poison=True,
-                           envelope=envelope)
         except Exception as exc:
+            why = poison_reason(exc)
+            if why is not None:  # invalid input never becomes valid by retrying
+                return Outcome("dead_letter", reason=f"poison message: {why}", poison=True,
+                               envelope=envelope)
             if delivered >= self.settings.max_deliver:
                 return Outcome("dead_letter", reason=f"failed {delivered} times, last: {exc!r}",
                                envelope=envelope)

@@ -93,6 +93,18 @@ class TooManyRequests(AtelierError):
     title = "Too many requests"
 
 
+class RequestTimeout(AtelierError):
+    """The client did not send its request in time (``http_body_timeout_s``): the connection
+    closes with the answer, since the rest of the body may still be on its way."""
+
+    status = 408
+    title = "Request timeout"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**super().headers, "Connection": "close"}
+
+
 class Unavailable(AtelierError):
     status = 503
     title = "Service unavailable"
@@ -113,3 +125,9 @@ def errors_of(exc: ValidationError) -> list[ErrorItem]:
             )
         )
     return items
+
+
+def describe(error: AtelierError) -> str:
+    """The error in one line: what a dead letter's reason header says."""
+    items = "; ".join(f"{item.field}: {item.message}" for item in error.errors)
+    return f"{error.detail}: {items}" if items else error.detail

@@ -112,6 +112,7 @@ def _on_http(_: Request, exc: HTTPException) -> Response:
     code = {
         413: ErrorCode.BODY_TOO_LARGE,
         404: ErrorCode.NOT_FOUND,
+        405: ErrorCode.METHOD_NOT_ALLOWED,
     }.get(exc.status_code, ErrorCode.INVALID_FIELD)
     problem = Problem(title=exc.detail, status=exc.status_code, detail=exc.detail,
                       errors=[ErrorItem(field="request", code=code, message=exc.detail)])

@@ -1,10 +1,14 @@
 """JSON logs with trace id, correlation id and brand id on every line.
 
-The root logger owns the only handler; every other logger (uvicorn, FastStream, Litestar, ours)
-propagates to it. Libraries that configure logging themselves are told not to: uvicorn gets
-``log_config=None`` (``atelier.kit.cli``) and Litestar gets ``LitestarLogging`` below instead
-of its default ``LoggingConfig``, whose ``dictConfig`` would replace our root handler with its own
-plain-text one when the app is built.
+The root logger owns the only handler; every other logger (granian, FastStream, Litestar, ours)
+propagates to it. Libraries that configure logging themselves are told not to: granian gets a
+configuration of its loggers without handlers (``atelier.kit.server``) and Litestar gets
+``LitestarLogging`` below instead of its default ``LoggingConfig``, whose ``dictConfig`` would
+replace our root handler with its own plain-text one when the app is built.
+
+An exception that becomes an answer is logged once: a client's error (4xx: a bad request, a
+missing key, an unknown path, a refused rate...) as one line at INFO, expected and nothing to
+fix; a server's (5xx) at ERROR with its traceback.
 """
 
 import json
@@ -20,7 +24,7 @@ from litestar.types import Scope
 from opentelemetry import trace
 
 from atelier.kit import context
-from atelier.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from atelier.kit.errors import AtelierError
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,30 +61,36 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.captureWarnings(True)  # warnings become log lines, not bare text on stderr
-    for name in ("uvicorn", "uvicorn.error", "litestar"):
+    for name in ("_granian", "granian.access", "litestar"):
         # whoever configured these before us: their lines go through our handler only
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-    for noisy in ("faststream.access.nats", "uvicorn.access"):
+    for noisy in ("faststream.access.nats", "granian.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _log_uncaught(logger: Any, scope: Scope, _: list[str]) -> None:
-    logger.exception("uncaught exception on %s %s", scope.get("method", ""), scope["path"])
+def _log_exception(logger: Any, scope: Scope, _: list[str]) -> None:
+    """Called by Litestar inside its ``except`` for every exception a request raised."""
+    exc = sys.exc_info()[1]
+    status = (exc.status if isinstance(exc, AtelierError)
+              else getattr(exc, "status_code", 500) if exc is not None else 500)
+    if status < 500:
+        logger.info("%s %s answered %d: %s", scope.get("method", ""), scope["path"], status,
+                    getattr(exc, "detail", None) or exc)
+    else:
+        logger.exception("uncaught exception on %s %s", scope.get("method", ""), scope["path"])
 
 
 @dataclass
 class LitestarLogging(BaseLoggingConfig):
     """Litestar's logging through the kit's root handler: it configures nothing itself and logs
-    unexpected exceptions (not the 4xx it turns into problem details) with their traceback."""
+    every exception a request raised, a client's error in one line, a server's with its
+    traceback (``_log_exception``)."""
 
     log_exceptions: Literal["always", "debug", "never"] = "always"
-    exception_logging_handler: Callable[..., None] | None = _log_uncaught
-    disable_stack_trace: set[int | type[Exception]] = field(
-        default_factory=lambda: {*range(400, 500), NotFound, Invalid, Conflict, Unauthorized,
-                                 Forbidden}
-    )
+    exception_logging_handler: Callable[..., None] | None = _log_exception
+    disable_stack_trace: set[int | type[Exception]] = field(default_factory=set)
     traceback_line_limit: int = -1
 
     def configure(self) -> Callable[[str], logging.Logger]:

@@ -22,13 +22,13 @@ from nats.aio.subscription import Subscription
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, RpcReply, new_id
 from atelier.contracts.catalog import Message
 from atelier.kit import context
-from atelier.kit.delivery import Units
-from atelier.kit.errors import AtelierError, Invalid, Unavailable, errors_of
+from atelier.kit.delivery import Units, poison_reason, read
+from atelier.kit.errors import AtelierError, Invalid, Unavailable
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.telemetry import Metrics
@@ -46,7 +46,6 @@ Answer = Callable[[Envelope, str | None], Awaitable[bytes]]
 
 class Served(NamedTuple):
     message: Message
-    model: type[Envelope]
     answer: Answer
 
 
@@ -124,8 +123,12 @@ class Rpc:
         self._add(message, answer)
 
     def _add(self, message: Message, answer: Answer) -> None:
-        model = Envelope[message.model]  # type: ignore[name-defined]
-        self._served[message.subject] = Served(message, model, answer)
+        self._served[message.subject] = Served(message, answer)
+
+    @property
+    def served(self) -> list[Message]:
+        """The rpc messages this service answers."""
+        return [served.message for served in self._served.values()]
 
     async def handle(self, message: Message, body: bytes, request_key: str | None) -> Any:
         """Answer ``body`` as a request to ``message`` (with ``request_key``) is answered from the
@@ -194,11 +197,11 @@ class Rpc:
     ) -> tuple[bytes, str]:
         """The serialized reply and its outcome for the metrics ("ok" or the problem's status)."""
         subject = served.message.subject
+        error: AtelierError
         try:
-            envelope = served.model.model_validate_json(body)
-        except ValidationError as exc:
-            error: AtelierError = Invalid("invalid request", errors_of(exc))
-            return _problem(error), str(error.status)
+            envelope = read(served.message, body)
+        except Invalid as exc:
+            return _problem(exc), str(exc.status)
         context.correlation_id.set(envelope.correlation_id)
         context.brand_id.set(envelope.brand_id)
         try:
@@ -208,9 +211,14 @@ class Rpc:
             error = exc
         except TimeoutError:
             error = Unavailable(f"{subject} took too long; try again.", retry_after_s=1)
-        except Exception:
-            log.exception("rpc %s failed", subject)
-            error = AtelierError("unexpected")
+        except Exception as exc:
+            why = poison_reason(exc)
+            if why is None:
+                log.exception("rpc %s failed", subject)
+                error = AtelierError("unexpected")
+            else:  # the request itself can never succeed: the caller's to fix, not a fault
+                error = Invalid("The request cannot be processed.", [ErrorItem(
+                    field="body", code=ErrorCode.INVALID_FIELD, message=why)])
         return _problem(error), str(error.status)
 
     # --- calling -------------------------------------------------------------------------------
@@ -231,6 +239,7 @@ class Rpc:
         answers a repeated key with its first answer, so the work is never done twice."""
         envelope = Envelope[type(data)](  # type: ignore[misc,operator]
             type=message.type,
+            version=message.version,
             producer=self.settings.service,
             brand_id=brand_id,
             data=data,

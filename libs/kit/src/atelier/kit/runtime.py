@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Column
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.kit.broker import Bus, create_broker
 from atelier.kit.db import Database, service_database_url
 from atelier.kit.delivery import Units
-from atelier.kit.housekeeping import Housekeeping, Purge
+from atelier.kit.housekeeping import Housekeeping, Purge, Sweep
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.relay import OutboxRelay
 from atelier.kit.settings import ServiceSettings
@@ -71,7 +72,14 @@ class Runtime:
         self.housekeeping.add(Purge(inbox, inbox.c.received_at, settings.inbox_retention_h * hours))
         self.housekeeping.add(Purge(keys, keys.c.created_at,
                                     settings.request_key_retention_h * hours))
+        self._orphan_grace = settings.orphan_grace_h * hours
         self._tasks: list[asyncio.Task] = []
+
+    def sweep_orphans(self, prefix: str, key: Column) -> None:
+        """Have housekeeping delete the objects under ``prefix`` of this runtime's store that no
+        ``key`` of the service's rows names, once past ``orphan_grace_h``."""
+        assert self.store is not None, "a service without a store has no objects to sweep"
+        self.housekeeping.add_sweep(Sweep(self.store, prefix, key, self._orphan_grace))
 
     def uow(self, brand_id: str | None = None) -> UnitOfWork[Any]:
         """A unit of work on the rows of the brand in hand (``context.brand_id``), or of

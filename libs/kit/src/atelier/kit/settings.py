@@ -38,6 +38,25 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    ops_host: str = Field(
+        default="127.0.0.1", description="the address the operational listener binds (ops_port)"
+    )
+    ops_port: int | None = Field(
+        default=None,
+        description="the port of /health/live, /health/ready, /metrics and /schema, which the "
+        "listener on http_port then refuses (404): services with public routes set it; unset, "
+        "http_port serves them (a port that is internal already)",
+    )
+    http_header_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="a client that has not sent a request's whole head (request line and "
+        "headers) within this time is disconnected; the same bounds an idle keep-alive connection",
+    )
+    http_body_timeout_s: float = Field(
+        default=30.0, gt=0,
+        description="a client that has not sent a request's whole body within this time of the "
+        "app asking for it gets 408 and its connection closed",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     # object storage: "local" (a directory, the embedded default) or "s3" (MinIO, S3, R2, GCS)
@@ -107,6 +126,11 @@ class ServiceSettings(BaseSettings):
         default=72.0, ge=24,
         description="answers kept for retried rpc commands; at least the gateway's "
         "Idempotency-Key retention",
+    )
+    orphan_grace_h: float = Field(
+        default=1.0, gt=0,
+        description="age past which a stored object no row refers to is an orphan and deleted; "
+        "far longer than any upload or render takes from storing it to committing its row",
     )
     # telemetry
     consumer_lag_interval_s: float = Field(

@@ -5,7 +5,8 @@ import asyncio
 import io
 import os
 import tempfile
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -19,6 +20,12 @@ class ObjectNotFound(KeyError):
     pass
 
 
+@dataclass(frozen=True, order=True)
+class StoredObject:
+    key: str
+    modified: datetime  # when it was last written (UTC)
+
+
 class ObjectStore(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
     async def get(self, key: str) -> bytes: ...
@@ -27,12 +34,27 @@ class ObjectStore(Protocol):
         """A short-lived URL for private objects, or None where the backend has none."""
         ...
 
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
+        """Every object whose key starts with ``prefix`` ("" for all), in key order."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the object; a key with no object is not an error (deleting is idempotent)."""
+        ...
+
 
 def check_key(key: str) -> str:
     parts = key.split("/")
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"invalid object key {key!r}")
     return key
+
+
+def check_prefix(prefix: str) -> str:
+    """A prefix is a key, or the start of one: ``""``, ``fonts/``, ``renders/ab``."""
+    if prefix:
+        check_key(prefix.removesuffix("/") or "/")
+    return prefix
 
 
 class LocalStore:
@@ -65,6 +87,25 @@ class LocalStore:
 
     async def signed_url(self, key: str, expires: timedelta) -> str | None:
         return None
+
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
+        return await asyncio.to_thread(self._list, check_prefix(prefix))
+
+    def _list(self, prefix: str) -> list[StoredObject]:
+        found = []
+        for directory, _, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(".tmp-"):
+                    continue  # a write in flight (or one a crash cut short): not an object
+                path = Path(directory, name)
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    found.append(StoredObject(key, modified))
+        return sorted(found)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
 
 class S3Store:
@@ -129,6 +170,27 @@ class S3Store:
         return await asyncio.to_thread(
             self.client.presigned_get_object, self.bucket, check_key(key), expires
         )
+
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
+        def read() -> list[StoredObject]:
+            listing = self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            return sorted(StoredObject(o.object_name, o.last_modified) for o in listing
+                          if o.object_name is not None and o.last_modified is not None)
+
+        check_prefix(prefix)
+        try:
+            return await asyncio.to_thread(read)
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":  # nothing was ever stored
+                return []
+            raise
+
+    async def delete(self, key: str) -> None:
+        try:
+            await asyncio.to_thread(self.client.remove_object, self.bucket, check_key(key))
+        except S3Error as exc:
+            if exc.code not in ("NoSuchKey", "NoSuchBucket"):
+                raise
 
 
 def store_from_settings(settings: ServiceSettings) -> ObjectStore:

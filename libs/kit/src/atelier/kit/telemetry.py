@@ -93,6 +93,13 @@ class Metrics:
             ["table"],
             registry=self.registry,
         )
+        self.objects_purged = Counter(
+            "atelier_objects_purged",
+            "Stored objects deleted by housekeeping: under prefix, referenced by no row, past "
+            "the grace period (orphans of a crash between storing and committing)",
+            ["prefix"],
+            registry=self.registry,
+        )
         self.consumer_pending = Gauge(
             "atelier_consumer_pending",
             "Messages a durable consumer has not been delivered yet (its queue lag)",

@@ -21,7 +21,8 @@ all come from the same shaped, broken and placed text, as a vector scene in mill
 Modules: `style` (the box and the text style asked for), `layout` (lines aligned, glyphs placed,
 overflow flagged: `Layout`, `Line`, `Glyph`), `paragraph` (paragraphs shaped and broken greedily
 into lines; the cache of analysed texts), `fit` (`fits` and `autofit`'s search over sizes), `face`
-(fonts loaded once, shaping, outlines; `register_font` for a brand's upload), `itemize` (bidi
+(fonts loaded once, shaping, outlines; `register_font` for a brand's upload, `check_font`
+before one is kept), `fontcheck` (what a font must be to be loaded: `FontRefused`), `itemize` (bidi
 levels and scripts), `breaking` (paragraphs, grapheme clusters, break opportunities), `scene`
 (paths, translation, SVG, polylines), `zone` (a zone's print box and safe area; its text placed as
 the scene every output is drawn from), `raster`, `coverage`, `bench`, and `fonts` (the shipped,
@@ -29,8 +30,9 @@ freely licensed fonts).
 """
 
 from atelier.typeset.coverage import coverage
-from atelier.typeset.face import register_font
+from atelier.typeset.face import check_font, register_font
 from atelier.typeset.fit import autofit, fits
+from atelier.typeset.fontcheck import FontRefused, NotAFont, UndrawableFont
 from atelier.typeset.layout import Glyph, Layout, Line, layout
 from atelier.typeset.raster import rasterize
 from atelier.typeset.scene import Contour, Path, Scene
@@ -40,14 +42,18 @@ from atelier.typeset.zone import PrintBox, zone_scene
 __all__ = [
     "Box",
     "Contour",
+    "FontRefused",
     "Glyph",
     "Layout",
     "Line",
+    "NotAFont",
     "Path",
     "PrintBox",
     "Scene",
     "TextStyle",
+    "UndrawableFont",
     "autofit",
+    "check_font",
     "coverage",
     "fits",
     "layout",

@@ -15,8 +15,15 @@ from typing import NamedTuple
 
 import uharfbuzz as hb
 from fontTools.pens.basePen import BasePen
-from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib import TTFont
 
+from atelier.typeset.fontcheck import (
+    PARSE_ERRORS,
+    FontRefused,
+    NotAFont,
+    check_outlines,
+    check_signature,
+)
 from atelier.typeset.fonts import shipped_font
 from atelier.typeset.scene import Contour, Point, Segment
 
@@ -66,14 +73,22 @@ class Face:
     """A font ready to shape and draw. Build through `font_face`, not directly."""
 
     def __init__(self, font_id: str, data: bytes) -> None:
+        """Raises ``FontRefused`` for bytes that are not a font or a font that cannot be drawn
+        (``atelier.typeset.fontcheck``)."""
+        check_signature(data)
         try:
             tt = TTFont(BytesIO(data), lazy=True)
             self.units_per_em: int = tt["head"].unitsPerEm
             self._cmap = frozenset(tt.getBestCmap() or ())
             self._glyph_order = tt.getGlyphOrder()
             self._glyph_set = tt.getGlyphSet()
-        except (TTLibError, KeyError, AssertionError, ValueError) as exc:
-            raise ValueError(f"font {font_id!r} is not a TrueType/OpenType font: {exc}") from exc
+            check_outlines(tt)
+        except FontRefused:
+            raise
+        except PARSE_ERRORS as exc:
+            raise NotAFont(
+                f"This is not a TrueType or OpenType font file (.ttf or .otf): {exc}"
+            ) from exc
         self.id = font_id
         self._hb = hb.Font(hb.Face(hb.Blob(data)))
         extents = self._hb.get_font_extents("ltr")
@@ -114,10 +129,17 @@ class Face:
 _registered: dict[str, Face] = {}
 
 
+def check_font(data: bytes) -> None:
+    """Raise ``FontRefused`` unless the bytes load as a font the engine can shape and draw: the
+    check every font passes when it is loaded, run on an upload before anything is kept."""
+    Face("upload", data)
+
+
 def register_font(font_id: str, data: bytes) -> Face:
     """Make an uploaded font known under `font_id` (e.g. its content hash); replaces an older one.
 
-    Raises ValueError when the bytes are not a font or the id is a shipped font's.
+    Raises ``FontRefused`` (a ValueError) when the bytes are not a font the engine can draw, and
+    ValueError when the id is a shipped font's.
     """
     try:
         shipped_font(font_id)

@@ -8,6 +8,7 @@ from atelier.kit.settings import ServiceSettings
 class GatewaySettings(ServiceSettings):
     service: ClassVar[str] = "gateway"
     http_port: int = 8000
+    ops_port: int | None = 8100  # health, metrics and /schema: not on the public port
     platform_token: SecretStr | None = Field(
         default=None,
         description="operator token for /v1/platform; unset, the platform endpoints answer 404",

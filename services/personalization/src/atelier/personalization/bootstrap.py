@@ -1,9 +1,10 @@
 """The composition root: the app and the tests build the service here."""
 
+from atelier.contracts.spec import FONT_OBJECTS
 from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
-from atelier.personalization import subscribers
+from atelier.personalization import models, subscribers
 from atelier.personalization.catalog import Catalog
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.personalization.settings import PersonalizationSettings
@@ -18,6 +19,9 @@ def bootstrap(
     instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
     runtime = Runtime(settings, store=store, repository=PersonalizationRepository, units=units)
+    # a font the gateway stored but this service never recorded (down, or refusing it after
+    # all): an orphan, deleted once past the grace period
+    runtime.sweep_orphans(FONT_OBJECTS, models.FontRow.__table__.c.object_key)  # type: ignore[attr-defined]
     fonts = PinnedFonts(store.get)
     subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

@@ -13,16 +13,17 @@ through the service's repository, in a unit of work of their own.
 import math
 from collections.abc import Iterable
 
+from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import FontInfo, WordList
 from atelier.contracts.spec import FontRef
 from atelier.kit.cache import TtlCache
 from atelier.kit.delivery import Units
-from atelier.kit.errors import NotFound
+from atelier.kit.errors import Invalid, NotFound
 from atelier.personalization.domain import Template
 from atelier.personalization.fonts import brand_font_info, shipped_font_info
 from atelier.personalization.settings import PersonalizationSettings
 from atelier.typeset.fonts import SHIPPED
-from atelier.typeset.pinned import PinnedFonts
+from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
 ENTRIES = 10_000  # per cache: well beyond the products and brands one replica serves at once
 
@@ -95,7 +96,14 @@ class Catalog:
     async def font_hashes(self, brand_id: str, template: Template) -> dict[str, str]:
         """font id → sha256 of every font the template offers, each drawable by atelier.typeset."""
         infos = await self.font_infos(brand_id, template.font_ids)
-        await self.fonts.ensure(FontRef(id=info.id, sha256=info.sha256) for info in infos)
+        for info in infos:
+            try:
+                await self.fonts.ensure([FontRef(id=info.id, sha256=info.sha256)])
+            except FontUnavailable as unavailable:  # recorded before the engine refused it
+                raise Invalid(f"The font {info.family!r} cannot be used.", [ErrorItem(
+                    field="font_id", code=ErrorCode.FONT_NOT_DRAWABLE,
+                    message=f"The font {info.family!r} ({info.id}) cannot be used: "
+                    f"{unavailable} Choose another font.")]) from unavailable
         return {info.id: info.sha256 for info in infos}
 
     # --- word lists ----------------------------------------------------------------------------

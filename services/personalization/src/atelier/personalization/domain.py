@@ -15,10 +15,8 @@ from fontTools.ttLib import TTFont, TTLibError
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
+from atelier.typeset import FontRefused
 
-# The first four bytes of a TrueType ("\0\1\0\0", Apple's "true") or OpenType/CFF ("OTTO") file.
-# WOFF, WOFF2 and collections (ttcf) are refused: a production file embeds one plain font.
-SFNT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO")
 MAX_WORD_LENGTH = 100
 
 
@@ -102,28 +100,21 @@ def unknown_fonts(zones: list[TextZone], known: Collection[str]) -> list[ErrorIt
 
 
 # --- brand fonts ---------------------------------------------------------------------------------
-def font_file_error(data: bytes, max_bytes: int) -> ErrorItem | None:
-    """Why these bytes cannot be a brand font, judged cheaply before parsing them."""
-    if len(data) > max_bytes:
-        return ErrorItem(
-            field="file",
-            code=ErrorCode.FONT_TOO_LARGE,
-            message=(
-                f"The font file is {len(data) / 1_048_576:.1f} MB; the limit is "
-                f"{max_bytes / 1_048_576:g} MB."
-            ),
-        )
-    if data[:4] not in SFNT_SIGNATURES:
-        return invalid_font_file()
-    return None
-
-
-def invalid_font_file() -> ErrorItem:
+def font_size_error(size: int, max_bytes: int) -> ErrorItem | None:
+    """Refused before the file is even parsed: a brand font is at most ``max_bytes`` long."""
+    if size <= max_bytes:
+        return None
     return ErrorItem(
         field="file",
-        code=ErrorCode.INVALID_FONT_FILE,
-        message="This is not a TrueType or OpenType font file (.ttf or .otf).",
+        code=ErrorCode.FONT_TOO_LARGE,
+        message=f"The font file is {size / 1_048_576:.1f} MB; the limit is "
+        f"{max_bytes / 1_048_576:g} MB.",
     )
+
+
+def refused_font(refused: FontRefused) -> ErrorItem:
+    """Why the typesetting engine will not load the file (not a font, or not drawable)."""
+    return ErrorItem(field="file", code=ErrorCode(refused.code), message=str(refused))
 
 
 def font_family(data: bytes, filename: str) -> str:

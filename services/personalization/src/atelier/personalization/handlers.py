@@ -32,6 +32,7 @@ from atelier.personalization.domain import Template
 from atelier.personalization.fonts import brand_font_info, shipped_font_info
 from atelier.personalization.models import FontRow, PhotoRow, ProductRow
 from atelier.personalization.repository import PersonalizationRepository
+from atelier.typeset import FontRefused
 from atelier.typeset.fonts import SHIPPED
 from atelier.typeset.pinned import PinnedFonts
 
@@ -195,7 +196,7 @@ async def register_font(
     """Record a font the brand uploaded, once it is known to be a real, drawable font."""
     data = await uploaded(store, command.object_key)
     sha256 = hashlib.sha256(data).hexdigest()
-    error = domain.font_file_error(data, max_bytes)
+    error = domain.font_size_error(len(data), max_bytes)
     if error is not None:
         raise Invalid(error.message, [error])
     if command.object_key != font_object_key(sha256):
@@ -222,11 +223,13 @@ async def add_font(
     command: RegisterFont, data: bytes, sha256: str,
 ) -> FontRow:
     font_id = new_id()
-    try:
-        fonts.add(data)  # shapes and draws with it: the deepest check there is
-    except ValueError as exc:
-        error = domain.invalid_font_file()
-        raise Invalid(error.message, [error]) from exc
+    try:  # loaded as every font the engine draws is (shaped and drawn with: the deepest check
+        # there is): refused when it is not a font, or when its outlines would recurse or
+        # explode (atelier.typeset.fontcheck)
+        fonts.add(data)
+    except FontRefused as refused:
+        error = domain.refused_font(refused)
+        raise Invalid(error.message, [error]) from refused
     font = await uow.repository.add_font(FontRow(
         id=font_id, brand_id=brand_id, family=domain.font_family(data, command.filename),
         sha256=sha256, object_key=command.object_key, size_bytes=len(data),

@@ -4,6 +4,7 @@ import re
 
 PREVIEW = "preview"
 PNG = "image/png"
+RENDERS = "renders/"  # every render's object is under it
 
 _SPEC_HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -16,4 +17,4 @@ def preview_key(spec_hash: str) -> str:
     """Content-addressed: the same design always lands on the same object (a repeat is a hit)."""
     if not _SPEC_HASH.fullmatch(spec_hash):
         raise Undrawable(f"spec_hash {spec_hash!r} is not a SHA-256 hex digest")
-    return f"renders/{spec_hash}/preview.png"
+    return f"{RENDERS}{spec_hash}/preview.png"

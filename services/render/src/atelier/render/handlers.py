@@ -53,8 +53,8 @@ async def render_preview(
     # pending again (a job replayed after a retryable failure) or still pending: ours to draw
     if not await uow.repository.take(brand_id, spec_hash):
         return
-    key = domain.preview_key(spec_hash)
     try:
+        key = domain.preview_key(spec_hash)
         await fonts.ensure(zone.font for zone in job.data.spec.zones)
         view = mockup.first_view(job.data.spec)
         photo = None if view.photo is None else await photos.get(view.photo)

@@ -11,8 +11,11 @@ side would pass ``MAX_SIDE_PX``. Deterministic: the same spec and photo give the
 fonts must be made ready first (``PinnedFonts.ensure``).
 """
 
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from PIL import Image
 
@@ -27,6 +30,9 @@ MAX_SIDE_PX = 2000  # a white artboard's longest side
 MAX_PHOTO_SIDE_PX = 1024  # a photo mockup's longest side
 BACKGROUND = "#ffffff"
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Mockup:
@@ -35,15 +41,34 @@ class Mockup:
     height_px: int
 
 
+def _undrawable_on_failure(draw: Callable[P, T]) -> Callable[P, T]:
+    """Drawing is a pure function of the spec, its fonts and its photo, so whatever makes it
+    fail (a glyph that recurses, a path that cannot be filled) would make it fail again: it is
+    the design's fault, ``Undrawable``, never a transient one (memory aside)."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return draw(*args, **kwargs)
+        except (Undrawable, MemoryError):
+            raise
+        except Exception as exc:
+            raise Undrawable(f"the design cannot be drawn: {type(exc).__name__}: {exc}") from exc
+
+    return drawn
+
+
+@_undrawable_on_failure
 def first_view(spec: DesignSpecV1 | DesignSpec) -> ViewScene:
     """The view a snapshot's preview shows. Raises ``Undrawable`` when a zone's font is not
-    known to the engine."""
+    known to the engine, or its text cannot be laid out."""
     try:
         return product_scene(spec).views[0]
     except LookupError as exc:  # a brand font PinnedFonts.ensure did not load
         raise Undrawable(f"a font is not loaded: {exc}") from None
 
 
+@_undrawable_on_failure
 def render(view: ViewScene, photo: Image.Image | None = None) -> Mockup:
     """The view drawn on ``photo`` (the view's photo, already scaled to fit
     ``MAX_PHOTO_SIDE_PX``), or on white without one."""

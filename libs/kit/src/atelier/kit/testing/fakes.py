@@ -7,7 +7,7 @@ deliveries from NATS do, without NATS: the handler tests of every service work s
 
 import copy
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import Message
 from atelier.kit.outbox import UnitOfWork
-from atelier.kit.storage import ObjectNotFound, check_key
+from atelier.kit.storage import ObjectNotFound, StoredObject, check_key, check_prefix
 
 R = TypeVar("R")
 
@@ -25,10 +25,12 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[bytes, str]] = {}
+        self.modified: dict[str, datetime] = {}
         self.reads: list[str] = []
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         self.objects[check_key(key)] = (data, content_type)
+        self.modified[key] = datetime.now(UTC)
 
     async def get(self, key: str) -> bytes:
         self.reads.append(key)
@@ -42,6 +44,14 @@ class InMemoryStore:
 
     async def signed_url(self, key: str, expires: timedelta) -> str | None:
         return None
+
+    async def list_objects(self, prefix: str) -> list[StoredObject]:
+        return sorted(StoredObject(key, self.modified[key]) for key in self.objects
+                      if key.startswith(check_prefix(prefix)))
+
+    async def delete(self, key: str) -> None:
+        self.objects.pop(check_key(key), None)
+        self.modified.pop(key, None)
 
 
 class FakeUnits(Generic[R]):

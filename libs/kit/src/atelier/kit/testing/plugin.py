@@ -6,6 +6,7 @@
   after the test, so runs on the shared NATS never collide.
 - ``settings_of``: builds a service's settings wired to both, with short delivery timings.
 - ``nats_server``: a nats-server of the test's own, to stop and restart in fault tests.
+- ``s3_endpoint``: an S3-speaking server (moto) of the run's own, for the S3 object store.
 - ``stream_messages``: what a stream holds, to check what was (not) published.
 """
 
@@ -27,7 +28,7 @@ from atelier.kit.migrations import upgrade
 from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings, settings_class
 from atelier.kit.telemetry import Metrics
-from atelier.kit.testing.servers import NatsServer
+from atelier.kit.testing.servers import NatsServer, free_port, wait_for_port
 
 POSTGRES = os.environ.get("ATELIER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 NATS = os.environ.get("ATELIER_TEST_NATS", "nats://127.0.0.1:4222")
@@ -121,6 +122,22 @@ def settings_of(
         return cls(**values)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """``host:port`` of an S3-speaking server of the run's own (moto in server mode), for the
+    S3 object store; each test takes a bucket of its own (``unique("bucket-")``)."""
+    from moto.server import ThreadedMotoServer  # a test dependency: imported only when used
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    wait_for_port(port)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 @pytest.fixture

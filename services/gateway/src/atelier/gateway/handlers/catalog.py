@@ -3,6 +3,7 @@ list."""
 
 import asyncio
 
+from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.catalog import (
     CREATE_PRODUCT,
     GET_PRODUCT,
@@ -32,6 +33,7 @@ from atelier.gateway.auth import Caller
 from atelier.gateway.handlers.bus import call, command
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.runtime import Runtime
+from atelier.typeset import FontRefused, check_font
 
 
 async def create_product(runtime: Runtime, caller: Caller, product: CreateProduct) -> Product:
@@ -75,11 +77,18 @@ async def set_view_photo(
 
 
 async def upload_font(runtime: Runtime, caller: Caller, data: bytes, filename: str) -> FontInfo:
-    """Store the file under its content hash, then have personalization check and record it.
+    """Check the file, store it under its content hash, then have personalization record it.
 
-    A file personalization refuses stays stored but unreferenced: the same bytes always get the
-    same verdict, so the object can never become a font of anyone."""
+    The check is the typesetting engine's, the one personalization and render load every font
+    with (``atelier.typeset.check_font``), run before anything is stored: a refused file leaves
+    nothing behind. A file stored but never recorded (personalization down, or refusing it after
+    all) is an orphan that personalization's housekeeping deletes."""
     assert runtime.store is not None  # bootstrap gives the gateway its store
+    try:  # parsing a font takes milliseconds of CPU: off the event loop
+        await asyncio.to_thread(check_font, data)
+    except FontRefused as refused:
+        raise Invalid(str(refused), [ErrorItem(
+            field="file", code=ErrorCode(refused.code), message=str(refused))]) from refused
     object_key = domain.font_key(data)
     await runtime.store.put(object_key, data, domain.media_type_of(object_key))
     register = RegisterFont(object_key=object_key, filename=filename)
