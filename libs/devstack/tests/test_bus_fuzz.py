@@ -27,7 +27,7 @@ from atelier.contracts.catalog import (
 )
 from atelier.contracts.render import RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import Align, DesignSpec, FontRef, Layer, SpecZone
+from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.kit import dlq
 from atelier.kit.broker import Bus
 from atelier.kit.delivery import Consumer, read
@@ -42,12 +42,12 @@ from atelier.typeset.fonts import shipped_font
 MUTATIONS = 24  # of valid data, per message; on top of the envelopes wrong as a whole
 
 
-def a_spec(text: str) -> DesignSpec:
+def a_spec(text: str) -> DesignSpecV1:
     font = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
     zone = SpecZone(key="name", text=text, layer=Layer.ENGRAVE, width_mm=60, height_mm=12,
                     bleed_mm=0, safe_mm=1, font=font, size_mm=6, colour="#112233",
                     align=Align.CENTER, line_height=1.2, max_lines=1)
-    return DesignSpec(product_id="p-1", template_version=1, zones=[zone])
+    return DesignSpecV1(product_id="p-1", template_version=1, zones=[zone])
 
 
 def snapshot_created() -> SnapshotCreated:

@@ -170,4 +170,4 @@ def test_a_design_whose_paths_cannot_be_drawn_is_undrawable(change: dict[str, fl
     # past the contract's checks, as a message from an older producer could be
     unbounded = zone().model_copy(update=change)
     with pytest.raises(domain.Undrawable, match="the design cannot be drawn"):
-        preview.render_png(design(unbounded))
+        mockup.render(mockup.first_view(design(unbounded)))
