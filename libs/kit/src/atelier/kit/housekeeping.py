@@ -49,12 +49,12 @@ class Purge:
 
 @dataclass(frozen=True)
 class Sweep:
-    """Objects of ``store`` under ``prefix`` that no row's ``key`` column names, once older than
-    ``grace``."""
+    """Objects of ``store`` under ``prefix`` that no row's ``key`` (a column, or an expression
+    of one: ``'photos/' || sha256``) names, once older than ``grace``."""
 
     store: ObjectStore
     prefix: str
-    key: Column
+    key: ColumnElement[str]
     grace: timedelta
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atelier.kit.broker import Bus, create_broker
@@ -75,9 +75,10 @@ class Runtime:
         self._orphan_grace = settings.orphan_grace_h * hours
         self._tasks: list[asyncio.Task] = []
 
-    def sweep_orphans(self, prefix: str, key: Column) -> None:
+    def sweep_orphans(self, prefix: str, key: ColumnElement[str]) -> None:
         """Have housekeeping delete the objects under ``prefix`` of this runtime's store that no
-        ``key`` of the service's rows names, once past ``orphan_grace_h``."""
+        ``key`` (a column of the service's rows, or an expression of one) names, once past
+        ``orphan_grace_h``."""
         assert self.store is not None, "a service without a store has no objects to sweep"
         self.housekeeping.add_sweep(Sweep(self.store, prefix, key, self._orphan_grace))
 

@@ -1,6 +1,5 @@
 """The composition root: the app and the tests build the service here."""
 
-from atelier.contracts.spec import FONT_OBJECTS
 from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
@@ -19,9 +18,10 @@ def bootstrap(
     instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
     runtime = Runtime(settings, store=store, repository=PersonalizationRepository, units=units)
-    # a font the gateway stored but this service never recorded (down, or refusing it after
-    # all): an orphan, deleted once past the grace period
-    runtime.sweep_orphans(FONT_OBJECTS, models.FontRow.__table__.c.object_key)  # type: ignore[attr-defined]
+    # a font or photo the gateway stored but this service never recorded (down, or refusing it
+    # after all): an orphan, deleted once past the grace period
+    for prefix, key in models.stored_objects().items():
+        runtime.sweep_orphans(prefix, key)
     fonts = PinnedFonts(store.get)
     subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

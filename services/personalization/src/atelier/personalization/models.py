@@ -1,10 +1,23 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from atelier.contracts.spec import FONT_OBJECTS, PHOTO_OBJECTS
 
 
 class Base(SQLModel, registry=registry(metadata=MetaData(schema="personalization"))):
@@ -90,3 +103,11 @@ class WordListRow(Base, table=True):
     blocked: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     allowed: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     updated_at: datetime | None = server_timestamp()
+
+
+def stored_objects() -> dict[str, ColumnElement[str]]:
+    """What the service's rows name in the object store, by prefix: the fonts and photos the
+    gateway stored for it (housekeeping deletes the objects under these that no row names)."""
+    fonts, photos = FontRow.__table__.c, PhotoRow.__table__.c  # type: ignore[attr-defined]
+    return {FONT_OBJECTS: fonts.object_key,
+            PHOTO_OBJECTS: literal(PHOTO_OBJECTS, String) + photos.sha256}
