@@ -139,6 +139,13 @@ async def test_protocol_errors_are_problems(kit: Any) -> None:
             assert response.headers["content-type"] == PROBLEM_JSON
             assert response.json()["errors"][0]["code"] == code
         assert "POST" in wrong_method.headers["allow"]
+        # the rest of a refused body is never read: the connection is not kept for another
+        # request, which a client reusing it would see fail ("disconnected without a response")
+        assert too_large.headers["connection"] == "close"
+        for _ in range(3):
+            refused = await client.post("/echo", content=b"x" * 200_000)
+            assert refused.status_code == 413
+            assert (await client.post("/echo", content=b"ok")).status_code == 201
         # what the server answers itself, before any app sees a request (README: Operations)
         reader, writer = await asyncio.open_connection(HOST, config.http_port)
         writer.write(b"NOT HTTP AT ALL\r\n\r\n")

@@ -116,7 +116,12 @@ def _on_http(_: Request, exc: HTTPException) -> Response:
     }.get(exc.status_code, ErrorCode.INVALID_FIELD)
     problem = Problem(title=exc.detail, status=exc.status_code, detail=exc.detail,
                       errors=[ErrorItem(field="request", code=code, message=exc.detail)])
-    return problem_response(problem, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 413:
+        # answered before the rest of the body was read, which the server then drops with the
+        # connection: a client must not send its next request on it
+        headers["Connection"] = "close"
+    return problem_response(problem, headers=headers or None)
 
 
 class Observe:
