@@ -68,7 +68,8 @@ async def test_a_preview_is_pending_then_ready_then_a_cache_hit_and_so_is_a_snap
         assert [name for name, _ in rest] == ["ready"]
         [(_, ready)] = rest
         [asset] = ready["assets"]
-        assert (asset["kind"], asset["view"], asset["status"]) == ("mockup", "barrel", "ready")  # the demo pen's one view
+        # the mockup of the demo pen's one view
+        assert (asset["kind"], asset["view"], asset["status"]) == ("mockup", "barrel", "ready")
         assert asset["url"].endswith(f"/renders/{render['id']}/mockup-barrel.jpg")
         assert rest_of_snapshot == [("ready", {"status": "ready", "url": asset["url"]})]
 
