@@ -3,10 +3,14 @@
 Latency at the rate a store offers, in an open loop (``atelier.e2e.openloop``: requests start on
 a fixed schedule whatever the answers, each timed from its scheduled start into an HDR
 histogram): validation of one zone at 1000 requests a second, of a three-zone product with
-auto-fit at 600, snapshot creation at 50, and the time from a snapshot's creation (its 201) to the
-render service's completion event at 10 snapshots a second. Saturation in a closed loop of
-``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same run the
-floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
+auto-fit at 600, snapshot creation at 50, the time from a snapshot's creation (its 201) to the
+render service's completion event at 10 snapshots a second (and at 30 with two render workers),
+and a preview while the shopper types at 20 a second: the widget's POST /v1/renders/preview of a
+new design, then its server-sent events until `ready` (a 1024 px mockup of the demo pen, drawn
+and encoded). The render workers' throughput: mockups drawn a second by one worker, then by two
+(a second mockup-pool process started, as KEDA would), and their ratio. Saturation in a closed
+loop of ``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same
+run the floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
 request to an echo responder, at the same offered rates and at saturation, so that each figure
 can be read beside what the architecture itself costs on this machine that day. The typesetting
 engine's throughput gauges the machine's speed.
@@ -25,6 +29,7 @@ import json
 import os
 import platform
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -37,6 +42,7 @@ import uvloop
 from hdrh.histogram import HdrHistogram
 
 from atelier.devstack.demo import ORIGIN, Demo
+from atelier.e2e.client import events
 from atelier.e2e.floor import PATH, running_floor
 from atelier.e2e.fuzz import Credentials, fuzz
 from atelier.e2e.loadgen import LoadClient
@@ -60,6 +66,7 @@ class Plan:
     snapshot_saturation: int
     warmup: int  # closed-loop requests before each kind's first step, not measured
     previews_within_s: float  # how long the previews of a snapshot step may take to come
+    mockups: int  # mockups asked for by each render throughput step
     typeset_lines: int
     fuzz_examples: int  # schemathesis's examples per operation and phase
     out: Path
@@ -70,10 +77,10 @@ class Plan:
 
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
-            previews_within_s=300, typeset_lines=2000, fuzz_examples=100,
+            previews_within_s=300, mockups=600, typeset_lines=2000, fuzz_examples=100,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
-             previews_within_s=60, typeset_lines=200, fuzz_examples=2,
+             previews_within_s=60, mockups=12, typeset_lines=200, fuzz_examples=2,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -84,6 +91,11 @@ TARGETS: dict[str, tuple[str, float]] = {
     "snapshot.offered_50.p95": ("≤", 30),
     "snapshot.saturation": ("≥", 300),
     "preview_ready.offered_10.p95": ("≤", 150),
+    # issue 12
+    "preview_job.offered_20.p95": ("≤", 150),
+    "render.mockup_per_s.1worker": ("≥", 50),
+    "render.mockup_per_s.scaling": ("≥", 1.7),
+    "preview_ready.offered_30.p95": ("≤", 250),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
 }
@@ -105,7 +117,8 @@ def frame_values(n: int) -> dict[str, str]:
 
 
 class Completions:
-    """Render completion events by snapshot id, to time snapshot-to-preview-ready."""
+    """Render completion events by snapshot id (to time snapshot-to-preview-ready) and by spec
+    hash (a preview's render id)."""
 
     def __init__(self) -> None:
         self.completed_at: dict[str, float] = {}
@@ -116,10 +129,11 @@ class Completions:
         return self.events.setdefault(snapshot_id, asyncio.Event())
 
     async def on_completed(self, msg: Any) -> None:
-        snapshot_id = json.loads(msg.data)["data"].get("snapshot_id")
-        if snapshot_id and snapshot_id not in self.completed_at:
-            self.completed_at[snapshot_id] = time.perf_counter()
-            self._event(snapshot_id).set()
+        data = json.loads(msg.data)["data"]
+        for key in (data.get("snapshot_id"), data["spec_hash"]):
+            if key and key not in self.completed_at:
+                self.completed_at[key] = time.perf_counter()
+                self._event(key).set()
 
     def created(self, snapshot_id: str) -> None:
         self.created_at[snapshot_id] = time.perf_counter()
@@ -263,6 +277,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
                             previews_ready=ready.get_total_count(), render_replicas=1,
                             measured="snapshot 201 to render.completed event")
         created.clear()
+        await renders(system, figures, plan, demo, widget, completions, snapshot, created)
         figures.open_loop("snapshot.offered_50",
                           await open_loop(50, plan.requests(50), snapshot), distinct_designs=True)
         # the saturation step starts with no preview of the previous step left to draw
@@ -271,6 +286,69 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
     await fuzz_step(system, figures, plan, demo)
+
+
+async def renders(
+    system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient,
+    completions: Completions, snapshot: Any, created: list[str],
+) -> None:
+    """Previews while typing (one render worker), the workers' throughput with one then two,
+    and snapshot-to-preview-ready with two; the second worker is stopped after."""
+    async with system.widget(demo, timeout=60.0) as sse:
+
+        async def typed(_: int) -> None:  # what the widget does on a keystroke
+            body = {"product_id": demo.product_id, "values": {"name": f"Typed {next(_UNIQUE)}"}}
+            status, render = await widget.post("/v1/renders/preview", body)
+            assert status == 200, render
+            if render["status"] == "pending":
+                async for event, state in events(sse, f"/v1/renders/{render['id']}/events"):
+                    if event != "pending":
+                        assert event == "ready", state
+                        break
+
+        await closed_loop(4, max(2, plan.warmup // 10), typed)
+        figures.open_loop("preview_job.offered_20", await open_loop(20, plan.requests(20), typed),
+                          render_replicas=1, mockup="1024 px JPEG of the demo pen's photo",
+                          measured="POST /v1/renders/preview to the `ready` server-sent event")
+
+    async def drawn_per_s(workers: int) -> None:
+        """Mockups of new designs queued by the widget's previews as fast as the gateway takes
+        them; the figure: how many were drawn a second, from the first ask to the last
+        completion event."""
+        asked: list[str] = []
+
+        async def ask(_: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
+            status, render = await widget.post("/v1/renders/preview", body)
+            assert status == 200, render
+            asked.append(render["id"])
+
+        began = time.perf_counter()
+        run = await closed_loop(CONCURRENCY, plan.mockups, ask)
+        await completions.ready(asked, plan.previews_within_s)
+        done = [completions.completed_at[i] for i in asked if i in completions.completed_at]
+        seconds = max(done, default=began) - began
+        figures.add(f"render.mockup_per_s.{workers}worker{'s' if workers > 1 else ''}",
+                    len(done) / seconds if seconds else 0.0, "mockups/s", **_run_conditions(run),
+                    render_replicas=workers, mockups_drawn=len(done),
+                    measured="first POST /v1/renders/preview to the last render.completed "
+                    "event; 1024 px JPEG mockups of new designs")
+
+    await drawn_per_s(1)
+    second = await system.stack.start_service("render", env={"ATELIER_RENDER_KINDS": '["mockup"]'})
+    try:
+        await drawn_per_s(2)
+        figures.add("render.mockup_per_s.scaling", figures.value("render.mockup_per_s.2workers")
+                    / figures.value("render.mockup_per_s.1worker"), "ratio",
+                    measured="render.mockup_per_s.2workers / render.mockup_per_s.1worker")
+        run = await open_loop(30, plan.requests(30), snapshot)
+        ready = await completions.ready(created, plan.previews_within_s)
+        figures.percentiles("preview_ready.offered_30", ready, **_run_conditions(run),
+                            previews_ready=ready.get_total_count(), render_replicas=2,
+                            measured="snapshot 201 to render.completed event")
+        created.clear()
+    finally:
+        await system.stack.kill("render", second.index, signal.SIGTERM)
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
