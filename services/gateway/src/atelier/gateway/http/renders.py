@@ -11,7 +11,6 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from pydantic import BaseModel
 
 from atelier.contracts.render import ImageFormat
 from atelier.gateway import schemas
@@ -58,14 +57,14 @@ SNAPSHOT_EVENTS = events_response(
 )
 
 
-def _stream(states: AsyncIterator[BaseModel | None]) -> ServerSentEvent:
+def _stream(states: AsyncIterator[schemas.Render | schemas.Preview | None]) -> ServerSentEvent:
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         async for state in states:
             if state is None:
                 yield ServerSentEventMessage(comment="keep-alive")
             else:
                 yield ServerSentEventMessage(data=state.model_dump_json(),
-                                             event=state.status)
+                                             event=state.status.value)
 
     # no buffering proxy between the render and the widget
     return ServerSentEvent(messages(), headers={"Cache-Control": "no-store",
