@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import (
@@ -158,3 +158,19 @@ class Render(BaseModel):
     id: str = Field(description="the design's spec hash")
     status: RenderStatus
     assets: list[RenderAsset]
+
+
+
+class RenderEvent(BaseModel):
+    """One server-sent event of a render's stream: named by its status, the render as JSON."""
+
+    event: RenderStatus
+    data: Json[Render]
+
+
+class PreviewEvent(BaseModel):
+    """One server-sent event of a snapshot's stream: named by its preview's status, the preview
+    as JSON."""
+
+    event: RenderStatus
+    data: Json[Preview]

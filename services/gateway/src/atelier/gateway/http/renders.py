@@ -34,13 +34,17 @@ RENDER = {"render_id": "$response.body#/id"}
 EVENT_STREAM = "text/event-stream"
 
 
-def events_response(description: str, example: str) -> dict[int, ResponseSpec]:
+def events_response(
+    event: type[schemas.RenderEvent | schemas.PreviewEvent], description: str, example: str
+) -> dict[int, ResponseSpec]:
+    """An event stream, documented by the schema of each of its events."""
     return {200: ResponseSpec(
-        str, description=description, media_type=EVENT_STREAM, generate_examples=False,
+        event, description=description, media_type=EVENT_STREAM, generate_examples=False,
         examples=[Example(summary="pending, then ready", value=example)])}
 
 
 RENDER_EVENTS = events_response(
+    schemas.RenderEvent,
     "Server-sent events, each named by the render's status (`pending`, `ready`, `failed`) with "
     "the render as JSON: the status now first, then each change; the stream ends once the render "
     "is ready or failed. Comments (`: keep-alive`) keep a quiet stream open.",
@@ -49,6 +53,7 @@ RENDER_EVENTS = events_response(
     '"status":"ready","url":"/v1/assets/renders/…/mockup-front.jpg"}]}\n\n',
 )
 SNAPSHOT_EVENTS = events_response(
+    schemas.PreviewEvent,
     "Server-sent events of the snapshot's preview, each named by its status (`pending`, "
     "`ready`, `failed`) with the preview as JSON: the status now first, then each change; the "
     "stream ends once it is ready or failed.",
