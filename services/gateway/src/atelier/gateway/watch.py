@@ -35,8 +35,3 @@ class RenderWatch:
             waiting.discard(woken)
             if not waiting:
                 del self._waiting[brand_id, spec_hash]
-
-    @property
-    def streams(self) -> int:
-        """How many streams are waiting (on /metrics)."""
-        return sum(len(waiting) for waiting in self._waiting.values())

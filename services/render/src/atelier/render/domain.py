@@ -5,9 +5,7 @@ import re
 from atelier.contracts.render import ImageFormat, RenderKind
 
 RENDERS = "renders/"  # every render's object is under it
-LEGACY_PREVIEW = "preview"  # the kind of rows and events from before kinds: a first view's mockup
 MOCKUP_FORMAT: ImageFormat = "jpeg"  # encodes in milliseconds where a PNG of a photo takes 250
-ZONE_PX_PER_MM = 10.0
 
 CONTENT_TYPES: dict[ImageFormat, str] = {"jpeg": "image/jpeg", "webp": "image/webp",
                                          "png": "image/png"}
