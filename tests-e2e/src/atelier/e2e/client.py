@@ -28,10 +28,9 @@ async def ready_preview(
     client: httpx.AsyncClient, snapshot_id: str, within_s: float = 30.0
 ) -> dict:
     """Wait for the snapshot's preview on its event stream; returns the snapshot once ready."""
-    async with asyncio.timeout(within_s):
-        async for event, _preview in events(client, f"/v1/snapshots/{snapshot_id}/events"):
-            if event != "pending":
-                break
+    async with asyncio.timeout(within_s):  # the stream ends once the preview settled
+        seen = [e async for e in events(client, f"/v1/snapshots/{snapshot_id}/events")]
+    assert seen and seen[-1][0] == "ready", seen
     response = await client.get(f"/v1/snapshots/{snapshot_id}")
     assert response.status_code == 200, response.text
     body = response.json()
