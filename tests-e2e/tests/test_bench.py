@@ -47,7 +47,7 @@ async def test_the_quick_benchmark_reports_every_figure_beside_its_target(
     assert p99["conditions"]["gauge_typeset_lines_per_s"] > 0
     assert rows["snapshot.saturation"]["conditions"]["loop"] == "closed"
     assert rows["preview_ready.offered_10.p95"]["conditions"]["previews_ready"] > 0
-    assert rows["preview_ready.offered_30.p95"]["conditions"]["render_replicas"] == 2
+    assert rows["preview_ready.offered_30.p95"]["conditions"]["mockup_workers"] == 2
     assert rows["render.mockup_per_s.2workers"]["conditions"]["mockups_drawn"] == \
         bench.QUICK.mockups
     table = capsys.readouterr().out

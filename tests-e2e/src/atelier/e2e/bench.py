@@ -57,6 +57,11 @@ CONCURRENCY = 32  # clients of the closed loops, and connections dialled up fron
 # buckets are still checked on every request, so their cost is measured).
 LIMITS = {f"ATELIER_GATEWAY_{name}": "1000000000" for name in (
     "RATE_PER_ADDRESS_PER_S", "BURST_PER_ADDRESS", "RATE_PER_KEY_PER_S", "BURST_PER_KEY")}
+# Render as two pools, as deploy/ runs it: replica 0 takes the snapshot events and requests (and
+# draws thumbnails and zone textures), the mockup workers (replicas 1, 2) draw the mockups, so
+# that they can be stopped and started without the requests noticing.
+OTHER_KINDS = {"ATELIER_RENDER_KINDS": '["thumbnail", "zone"]'}
+MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]'}
 
 
 @dataclass(frozen=True)
@@ -279,7 +284,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
         run = await open_loop(10, plan.requests(10), snapshot)
         ready = await completions.ready(created, plan.previews_within_s)
         figures.percentiles("preview_ready.offered_10", ready, **_run_conditions(run),
-                            previews_ready=ready.get_total_count(), render_replicas=1,
+                            previews_ready=ready.get_total_count(), mockup_workers=1,
                             measured="snapshot 201 to render.completed event")
         created.clear()
         await renders(system, figures, plan, demo, widget, completions, snapshot, created)
@@ -297,7 +302,7 @@ async def renders(
     system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient,
     completions: Completions, snapshot: Any, created: list[str],
 ) -> None:
-    """Previews while typing (one render worker), the workers' throughput with one then two,
+    """Previews while typing (one mockup worker), the workers' throughput with one then two,
     and snapshot-to-preview-ready with two; the second worker is stopped after."""
     async with system.widget(demo) as sse:
 
@@ -311,47 +316,47 @@ async def renders(
 
         await closed_loop(4, max(2, plan.warmup // 10), typed)
         figures.open_loop("preview_job.offered_20", await open_loop(20, plan.requests(20), typed),
-                          render_replicas=1, mockup="1024 px JPEG of the demo pen's photo",
+                          mockup_workers=1, mockup="1024 px JPEG of the demo pen's photo",
                           measured="POST /v1/renders/preview to the `ready` server-sent event")
 
     async def drawn_per_s(workers: int) -> None:
-        """Mockups of new designs queued by the widget's previews as fast as the gateway takes
-        them; the figure: how many were drawn a second, from the first ask to the last
-        completion event."""
+        """Mockups of new designs drawn a second by ``workers`` mockup workers: the jobs queued
+        by the widget's previews while no worker runs, then the workers started; from the first
+        completion event to the last (a worker's start-up is not counted)."""
+        for replica in [r.index for r in system.stack.replicas["render"] if r.index > 0]:
+            await system.stack.kill("render", replica, signal.SIGTERM)
         asked: list[str] = []
 
         async def ask(_: int) -> None:
             body = {"product_id": demo.product_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
             status, render = await widget.post("/v1/renders/preview", body)
-            assert status == 200, render
+            assert status == 200 and render["status"] == "pending", render
             asked.append(render["id"])
 
-        began = time.perf_counter()
         run = await closed_loop(CONCURRENCY, plan.mockups, ask)
+        await asyncio.gather(*(system.stack.start_service("render", replica, MOCKUPS)
+                               for replica in range(1, workers + 1)))
         await completions.wait(asked, plan.previews_within_s)
-        done = [completions.completed_at[i] for i in asked if i in completions.completed_at]
-        seconds = max(done, default=began) - began
+        done = sorted(completions.completed_at[i] for i in asked if i in completions.completed_at)
+        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
         figures.add(f"render.mockup_per_s.{workers}worker{'s' if workers > 1 else ''}",
-                    len(done) / seconds if seconds else 0.0, "mockups/s", **_run_conditions(run),
-                    render_replicas=workers, mockups_drawn=len(done),
-                    measured="first POST /v1/renders/preview to the last render.completed "
-                    "event; 1024 px JPEG mockups of new designs")
+                    (len(done) - 1) / seconds if seconds else 0.0, "mockups/s",
+                    **_run_conditions(run), mockup_workers=workers, mockups_drawn=len(done),
+                    measured="mockup jobs queued by POST /v1/renders/preview (new designs), "
+                    "then drawn: first to last render.completed event; 1024 px JPEG mockups")
 
     await drawn_per_s(1)
-    second = await system.stack.start_service("render", env={"ATELIER_RENDER_KINDS": '["mockup"]'})
-    try:
-        await drawn_per_s(2)
-        figures.add("render.mockup_per_s.scaling", figures.value("render.mockup_per_s.2workers")
-                    / figures.value("render.mockup_per_s.1worker"), "ratio",
-                    measured="render.mockup_per_s.2workers / render.mockup_per_s.1worker")
-        run = await open_loop(30, plan.requests(30), snapshot)
-        ready = await completions.ready(created, plan.previews_within_s)
-        figures.percentiles("preview_ready.offered_30", ready, **_run_conditions(run),
-                            previews_ready=ready.get_total_count(), render_replicas=2,
-                            measured="snapshot 201 to render.completed event")
-        created.clear()
-    finally:
-        await system.stack.kill("render", second.index, signal.SIGTERM)
+    await drawn_per_s(2)
+    figures.add("render.mockup_per_s.scaling", figures.value("render.mockup_per_s.2workers")
+                / figures.value("render.mockup_per_s.1worker"), "ratio",
+                measured="render.mockup_per_s.2workers / render.mockup_per_s.1worker")
+    run = await open_loop(30, plan.requests(30), snapshot)
+    ready = await completions.ready(created, plan.previews_within_s)
+    figures.percentiles("preview_ready.offered_30", ready, **_run_conditions(run),
+                        previews_ready=ready.get_total_count(), mockup_workers=2,
+                        measured="snapshot 201 to render.completed event")
+    created.clear()
+    await system.stack.kill("render", 2, signal.SIGTERM)  # the later steps with one, as before
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
@@ -411,7 +416,9 @@ async def main(plan: Plan) -> None:
     workdir = Path("var/bench") / name
     try:
         print(f"Starting every service (logs in {workdir}/log)…", flush=True)
-        async with running_system(database_url, NATS, workdir, {"gateway": LIMITS}) as system:
+        async with running_system(database_url, NATS, workdir,
+                                  {"gateway": LIMITS, "render": OTHER_KINDS}) as system:
+            await system.stack.start_service("render", 1, MOCKUPS)
             await bench(system, figures, plan)
     finally:
         await drop_database(name)
