@@ -6,14 +6,24 @@ import threading
 from collections.abc import Callable
 
 import nats
+import pytest
 from litestar.testing import AsyncTestClient
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import RENDER_COMPLETED, REQUEST_RENDER
 from atelier.contracts.render import RenderCompleted, RenderedAsset, RenderState, RenderStatus
+from atelier.gateway.settings import GatewaySettings
 from atelier.kit.broker import namespaced
 
-from .conftest import Brand, FakeServices
+from .conftest import PLATFORM_TOKEN, Brand, FakeServices
+
+KEEPALIVE_S = 0.3
+
+
+@pytest.fixture
+def settings(settings_of: Callable[..., GatewaySettings]) -> GatewaySettings:
+    """A quiet stream gets a comment, and the state is asked again, every 0.3 s here."""
+    return settings_of("gateway", platform_token=PLATFORM_TOKEN, events_keepalive_s=KEEPALIVE_S)
 
 
 async def publish(url: str, subject: str, payload: bytes) -> None:
@@ -86,5 +96,27 @@ async def test_the_event_stream_ends_once_render_says_the_render_settled(
         lines = await read_events(client, brand, f"/v1/renders/{spec_hash}/events")
     finally:
         timer.cancel()
-    assert lines[0] == "event: pending" and lines[2] == "event: ready"
-    assert '"url":"/v1/assets/renders/' in lines[3] and len(lines) == 4
+    events = [line for line in lines if not line.startswith(":")]  # comments: keep-alives
+    assert events[0] == "event: pending" and events[2] == "event: ready"
+    assert '"url":"/v1/assets/renders/' in events[3] and len(events) == 4
+
+
+async def test_a_quiet_stream_is_kept_alive_and_finds_a_state_whose_event_was_missed(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    design = {"product_id": product, "values": {"name": "Bob"}}
+    spec_hash = (await client.post("/v1/renders/preview", json=design,
+                                   headers=brand.widget)).json()["id"]
+
+    def settled_unheard() -> None:  # as when render's event came while NATS was away
+        services.renders[spec_hash] = ready(spec_hash)
+
+    timer = later(4 * KEEPALIVE_S, settled_unheard)
+    try:
+        lines = await read_events(client, brand, f"/v1/renders/{spec_hash}/events")
+    finally:
+        timer.cancel()
+    assert ": keep-alive" in lines and "data: " not in lines  # a comment, never an empty event
+    events = [line for line in lines if not line.startswith(":")]
+    assert [line for line in events if line.startswith("event:")] == [
+        "event: pending", "event: ready"]

@@ -66,7 +66,7 @@ def _stream(states: AsyncIterator[schemas.Render | schemas.Preview | None]) -> S
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         async for state in states:
             if state is None:
-                yield ServerSentEventMessage(comment="keep-alive")
+                yield ServerSentEventMessage(comment="keep-alive", data=None)
             else:
                 yield ServerSentEventMessage(data=state.model_dump_json(),
                                              event=state.status.value)
