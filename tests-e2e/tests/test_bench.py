@@ -19,6 +19,8 @@ FIGURES = {
     "floor.offered_1000.p99", "floor.offered_600.p99", "floor.offered_50.p95",
     "snapshot.offered_50.p95", "snapshot.saturation",
     "preview_ready.offered_10.p95",
+    "preview_job.offered_20.p95", "render.mockup_per_s.1worker", "render.mockup_per_s.2workers",
+    "render.mockup_per_s.scaling", "preview_ready.offered_30.p95",
     "fuzz.requests", "fuzz.server_errors",
 }
 
@@ -45,6 +47,9 @@ async def test_the_quick_benchmark_reports_every_figure_beside_its_target(
     assert p99["conditions"]["gauge_typeset_lines_per_s"] > 0
     assert rows["snapshot.saturation"]["conditions"]["loop"] == "closed"
     assert rows["preview_ready.offered_10.p95"]["conditions"]["previews_ready"] > 0
+    assert rows["preview_ready.offered_30.p95"]["conditions"]["mockup_workers"] == 2
+    assert rows["render.mockup_per_s.2workers"]["conditions"]["mockups_drawn"] == \
+        bench.QUICK.mockups
     table = capsys.readouterr().out
     for name, (sense, limit) in bench.TARGETS.items():
         assert f"| {name} | " in table and f"| {sense} {limit:g}: " in table

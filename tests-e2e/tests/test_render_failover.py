@@ -45,7 +45,7 @@ async def test_killed_render_replica_work_is_picked_up_by_another(system: System
             await system.stack.kill("render", 0, signal.SIGKILL)
             await system.stack.start_service("render", 1)
             ready = await ready_preview(widget, created.json()["id"])
-        assert ready["preview"]["url"].endswith("/preview.png")
+        assert ready["preview"]["url"].endswith("/mockup-barrel.jpg")
         final = await js.consumer_info(stream, CONSUMER)
         # the same stream message, delivered once more (to the new replica), then acknowledged
         assert final.delivered.stream_seq == held.stream_seq

@@ -57,12 +57,12 @@ async def test_widget_walks_the_slice(system: System) -> None:
 
         ready = await ready_preview(widget, snapshot["id"])
         assert ready["spec_hash"] == snapshot["spec_hash"] and len(snapshot["spec_hash"]) == 64
-        png = await widget.get(ready["preview"]["url"])
-        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
-        assert "immutable" in png.headers["cache-control"]
+        jpeg = await widget.get(ready["preview"]["url"])
+        assert jpeg.status_code == 200 and jpeg.headers["content-type"] == "image/jpeg"
+        assert "immutable" in jpeg.headers["cache-control"]
 
     # the mockup: the name engraved on the demo pen's photo (1200 × 500 px, scaled to 1024)
-    image = Image.open(io.BytesIO(png.content)).convert("RGB")
+    image = Image.open(io.BytesIO(jpeg.content)).convert("RGB")
     assert image.size == (1024, 427)
     pen = Image.open(io.BytesIO(photos.pen_photo())).convert("RGB").resize(image.size)
     changed = ImageChops.difference(image, pen).point(lambda v: 255 if v > 40 else 0).getbbox()

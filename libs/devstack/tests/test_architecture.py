@@ -238,8 +238,8 @@ def foreign_rpc_named(source: str, service: str) -> list[str]:
 
 
 def test_a_call_the_catalog_does_not_declare_is_caught() -> None:
-    source = "from atelier.contracts.catalog import GET_SPEC, GET_PREVIEW, SPEC_CREATED, Message\n"
-    assert foreign_rpc_named(source, "render") == ["rpc.spec.get"]  # GET_PREVIEW is its own
+    source = "from atelier.contracts.catalog import GET_SPEC, GET_RENDER, SPEC_CREATED, Message\n"
+    assert foreign_rpc_named(source, "render") == ["rpc.spec.get"]  # GET_RENDER is its own
     assert catalog.calls("render") == ()  # so that call would be refused
     assert catalog.GET_SPEC in catalog.calls("gateway")
 

@@ -20,12 +20,13 @@ from atelier.contracts import RpcReply, new_id
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
     MESSAGES,
+    RENDER_JOBS,
     RENDER_PREVIEW,
     SERVICES,
     SNAPSHOT_CREATED,
     Message,
 )
-from atelier.contracts.render import RenderPreview
+from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.kit import dlq
@@ -61,10 +62,23 @@ def preview_job() -> RenderPreview:
                          snapshot_id=created.snapshot_id)
 
 
+def render_job(kind: RenderKind) -> Callable[[], RenderJob]:
+    def job() -> RenderJob:
+        created = snapshot_created()
+        fmt = "png" if kind is RenderKind.ZONE else "jpeg"
+        view = "name" if kind is RenderKind.ZONE else "front"
+        return RenderJob(kind=kind, view=view, format=fmt, px_per_mm=10,
+                         spec_hash=created.spec_hash, spec=created.spec,
+                         variant=f"{view}.{fmt}", snapshot_id=created.snapshot_id)
+
+    return job
+
+
 # a valid message of every consumed message: what a consumer must still handle after the fuzz
 VALID: dict[str, Callable[[], BaseModel]] = {
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,
+    **{message.subject: render_job(kind) for kind, message in RENDER_JOBS.items()},
 }
 
 
@@ -109,15 +123,18 @@ async def test_every_consumer_dead_letters_invalid_messages_at_once_and_lives_on
     for message in {c.message for _, c in consumers}:
         assert message.subject in VALID, f"add a valid {message.subject} to VALID"
         sent: dict[str, bytes] = {}
+        # ids unique across subjects: the render jobs of every kind share a stream, and its
+        # duplicate window
         for n, body in enumerate(fuzzed(message, VALID[message.subject]().model_dump(
                 mode="json"), brand, MUTATIONS)):
-            sent[f"fuzz-{n}"] = body
-            await client_bus.publish_raw(message.subject, body, {"Nats-Msg-Id": f"fuzz-{n}"})
+            sent[f"fuzz-{message.subject}-{n}"] = body
+            await client_bus.publish_raw(message.subject, body,
+                                         {"Nats-Msg-Id": f"fuzz-{message.subject}-{n}"})
         valid = envelope(message, to_json(VALID[message.subject]().model_dump(mode="json")),
                          brand)
         last = (await js.publish(client_bus.subject(message.subject), valid,
                                  stream=client_bus.stream(message.subject),
-                                 headers={"Nats-Msg-Id": "valid"})).seq
+                                 headers={"Nats-Msg-Id": f"valid-{message.subject}"})).seq
         for runtime, consumer in consumers:
             if consumer.message == message:
                 problems += await dead_lettered_at_once(client_bus, runtime, consumer, sent,
@@ -144,8 +161,9 @@ async def dead_lettered_at_once(
             problems.append(f"{consumer.name} parked {body[:80]!r} as {letter.reason!r}")
     if info.num_redelivered:
         problems.append(f"{consumer.name} retried {info.num_redelivered} messages")
-    if "valid" in letters:
-        problems.append(f"{consumer.name} parked a valid message: {letters['valid'].reason}")
+    valid = letters.get(f"valid-{consumer.message.subject}")
+    if valid is not None:
+        problems.append(f"{consumer.name} parked a valid message: {valid.reason}")
     return problems
 
 

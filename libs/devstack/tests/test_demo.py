@@ -61,7 +61,7 @@ def test_the_frame_is_three_printed_zones_with_their_own_rules() -> None:
 
 
 def test_validate_snapshot_get_and_download_commands() -> None:
-    validate, create, get, download, _ = commands()
+    validate, create, get, download, *_ = commands()
     assert validate[:5] == ["curl", "-s", "-X", "POST",
                             "http://127.0.0.1:8000/v1/personalization/validate"]
     assert create[4] == "http://127.0.0.1:8000/v1/snapshots"
@@ -73,11 +73,19 @@ def test_validate_snapshot_get_and_download_commands() -> None:
     assert "Idempotency-Key" not in headers(validate)
     assert get[:3] == ["curl", "-s", "http://127.0.0.1:8000/v1/snapshots/SNAPSHOT_ID"]
     assert headers(get)["X-Atelier-Key"] == "pk_test_1"
-    assert download == ["curl", "-o", "preview.png", "http://127.0.0.1:8000PREVIEW_URL"]
+    assert download == ["curl", "-o", "preview.jpg", "http://127.0.0.1:8000PREVIEW_URL"]
+
+
+def test_a_preview_while_typing_and_its_events() -> None:
+    *_, preview, events = commands()
+    assert preview[:5] == ["curl", "-s", "-X", "POST", "http://127.0.0.1:8000/v1/renders/preview"]
+    assert body(preview).product_id == "p-1" and headers(preview)["X-Atelier-Key"] == "pk_test_1"
+    assert events[:3] == ["curl", "-sN", "http://127.0.0.1:8000/v1/renders/RENDER_ID/events"]
+    assert headers(events)["X-Atelier-Key"] == "pk_test_1"
 
 
 def test_the_frame_is_validated_with_a_value_for_each_zone() -> None:
-    frame = commands()[-1]
+    frame = commands()[-3]
     assert frame[:5] == ["curl", "-s", "-X", "POST",
                          "http://127.0.0.1:8000/v1/personalization/validate"]
     assert body(frame) == ValidateDesign(product_id="f-1", values=FRAME_VALUES)

@@ -29,7 +29,9 @@ def test_a_service_publishes_its_own_subjects_and_the_rpc_it_calls() -> None:
     rpc = sorted(m.subject for m in MESSAGES if m.kind == "rpc")
     assert sorted(s for s in gateway.publish if s.startswith("rpc.")) == rpc  # CALLS says all
     assert {"evt.gateway.>", "dlq.gateway"} <= set(gateway.publish)
-    assert gateway.subscribe == ("_INBOX.gateway.>",)  # its replies, nothing else
+    # its replies, and render's outcomes it pushes to the widget (core NATS), nothing else
+    assert gateway.subscribe == ("evt.render.render.completed", "evt.render.render.failed",
+                                 "_INBOX.gateway.>")
     assert not gateway.allow_responses
     render = permissions("render")
     assert {"evt.render.>", "job.render.>", "dlq.render"} <= set(render.publish)
@@ -40,11 +42,14 @@ def test_a_service_publishes_its_own_subjects_and_the_rpc_it_calls() -> None:
 def test_consumer_api_is_only_that_of_its_own_durables() -> None:
     render = permissions("render")
     api = [s for s in render.publish if s.startswith("$JS")]
+    pools = ("render-mockup", "render-thumbnail", "render-zone", "render-preview")
     assert api and all(
-        "EVT_SNAPSHOT.render-snapshot-created" in s or "JOB_RENDER.render-preview" in s
+        "EVT_SNAPSHOT.render-snapshot-created" in s
+        or any(f"JOB_RENDER.{pool}" in s for pool in pools)
         for s in api
     )
-    assert "$JS.API.CONSUMER.MSG.NEXT.JOB_RENDER.render-preview" in api
+    for pool in pools:
+        assert f"$JS.API.CONSUMER.MSG.NEXT.JOB_RENDER.{pool}" in api
     spec = [s for s in permissions("spec").publish if s.startswith("$JS")]
     assert spec and all("EVT_SNAPSHOT.spec-snapshot-created" in s for s in spec)
     assert not [s for s in permissions("gateway").publish if s.startswith("$JS")]  # no consumer
@@ -61,8 +66,12 @@ def test_a_responder_subscribes_to_the_rpc_it_answers_and_may_reply() -> None:
 def test_a_namespace_prefixes_subjects_and_streams_not_inboxes() -> None:
     render = permissions("render", "stg")
     assert "stg.evt.render.>" in render.publish
-    assert "$JS.API.CONSUMER.MSG.NEXT.STG_JOB_RENDER.render-preview" in render.publish
-    assert set(render.subscribe) == {"stg.rpc.render.get_preview", "_INBOX.render.>"}
+    assert "$JS.API.CONSUMER.MSG.NEXT.STG_JOB_RENDER.render-mockup" in render.publish
+    assert set(render.subscribe) == {"stg.rpc.render.request", "stg.rpc.render.get",
+                                     "_INBOX.render.>"}
+    # the gateway hears render's outcomes on core NATS, to push them to the widget
+    assert {"stg.evt.render.render.completed", "stg.evt.render.render.failed"} <= set(
+        permissions("gateway", "stg").subscribe)
     conf = nats_config.accounts_conf("staging", "stg")
     assert "  STAGING {" in conf and '"stg.evt.render.>"' in conf
 

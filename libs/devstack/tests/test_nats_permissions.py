@@ -16,13 +16,13 @@ from nats.aio.client import Client
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
-    GET_PREVIEW,
+    GET_RENDER,
     RENDER_COMPLETED,
     SNAPSHOT_CREATED,
     Message,
     stream_for,
 )
-from atelier.contracts.render import GetPreview, RenderCompleted, RenderStatus
+from atelier.contracts.render import GetRender, RenderCompleted, RenderStatus
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.devstack import nats_config
@@ -193,16 +193,23 @@ async def test_render_consumes_works_and_answers_under_its_permissions(
     admin, bus_of, as_user, tmp_path: Path
 ) -> None:
     snapshot, gateway = await bus_of("snapshot"), await bus_of("gateway")
+    heard: list[bytes] = []  # the gateway listens to render's events on core NATS (SSE)
+
+    async def hear(msg: Any) -> None:
+        heard.append(msg.data)
+
+    await gateway.broker.connection.subscribe(RENDER_COMPLETED.subject, cb=hear)
     event = a_snapshot()
     async with running(render_bootstrap(as_user("render", storage_dir=str(tmp_path)))):
         await publish(snapshot, SNAPSHOT_CREATED, event)  # consumed, then a job of its own
         [done] = await eventually(lambda: stored(admin, RENDER_COMPLETED), timeout=30)
         assert Envelope[RenderCompleted].model_validate_json(done).data.spec_hash == (
             event.data.spec_hash)
-        status = await gateway.call(
-            GET_PREVIEW, GetPreview(spec_hash=event.data.spec_hash), brand_id="brand-nats"
+        state = await gateway.call(
+            GET_RENDER, GetRender(spec_hash=event.data.spec_hash), brand_id="brand-nats"
         )
-        assert status.status == RenderStatus.READY
+        assert state.status == RenderStatus.READY
+        assert await eventually(lambda: heard == [done])
     js = admin.jetstream()
     for stream, durable in nats_config.consumers("render"):  # every message acknowledged
         info = await js.consumer_info(stream, durable)

@@ -28,6 +28,8 @@ from atelier.kit.broker import create_broker
 from atelier.kit.settings import settings_class
 from atelier.kit.telemetry import Metrics
 
+from .manifests import load_all
+
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 PROMETHEUS = DEPLOY / "prometheus"
@@ -37,8 +39,6 @@ COMPOSE_JOB, KUBERNETES_JOB = "atelier", "atelier-kubernetes"
 SEVERITIES = {"critical", "warning", "info"}
 
 
-def load_all(path: Path) -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
 def load(path: Path) -> Any:

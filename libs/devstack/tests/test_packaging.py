@@ -14,12 +14,12 @@ from atelier.contracts.catalog import SERVICES
 from atelier.devstack import nats_config
 from atelier.devstack.stack import DEFAULT_OPS_PORTS, DEFAULT_PORTS
 
+from .manifests import load_all
+
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 
 
-def load_all(path: Path) -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
 @pytest.fixture(scope="module")
@@ -111,11 +111,18 @@ def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
         owner = {"secretRef": {"name": "atelier-database-owner"}}
         assert job["envFrom"][-1] == owner and owner not in container["envFrom"]
     scaled = by_kind["ScaledObject"]
-    assert set(scaled) == {"render", "manufacturing"}
-    render = scaled["render"]["spec"]["triggers"][0]
-    assert render["type"] == "nats-jetstream"
-    assert (render["metadata"]["stream"], render["metadata"]["consumer"]) == (
-        "JOB_RENDER", "render-preview")
+    # a render pool per kind (render-pools/ derive render-thumbnail and render-zone from the
+    # render Deployment), each scaled on its own consumer's lag
+    assert set(scaled) == {"render", "render-thumbnail", "render-zone", "manufacturing"}
+    for name, consumer in (("render", "render-mockup"), ("render-thumbnail", "render-thumbnail"),
+                           ("render-zone", "render-zone")):
+        trigger = scaled[name]["spec"]["triggers"][0]
+        assert trigger["type"] == "nats-jetstream"
+        assert (trigger["metadata"]["stream"], trigger["metadata"]["consumer"]) == (
+            "JOB_RENDER", consumer)
+    render_kinds = {e["name"]: e["value"] for e in by_kind["Deployment"]["render"]["spec"][
+        "template"]["spec"]["containers"][0]["env"]}["ATELIER_RENDER_KINDS"]
+    assert render_kinds == '["mockup"]'
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl renders the overlays")
@@ -125,7 +132,16 @@ def test_overlays_render(overlay: str) -> None:
                               capture_output=True, text=True, check=True).stdout
     docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    assert set(deployments) == set(SERVICES)
+    pools = {"render-thumbnail": '["thumbnail"]', "render-zone": '["zone"]'}
+    assert set(deployments) == set(SERVICES) | set(pools)
+    for name, kinds in pools.items():  # each its own pods, drawing its own kind
+        pod = deployments[name]["spec"]["template"]
+        environment = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
+        assert environment["ATELIER_RENDER_KINDS"] == kinds
+        selector = deployments[name]["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= pod["metadata"]["labels"].items()
+        assert not selector.items() <= deployments["render"]["spec"]["template"]["metadata"][
+            "labels"].items()
     assert all(d["metadata"]["namespace"].startswith("atelier") for d in docs)
     images = {d["spec"]["template"]["spec"]["containers"][0]["image"]
               for d in deployments.values()}

@@ -19,9 +19,9 @@ from atelier.contracts.catalog import (
     CREATE_PRODUCT,
     CREATE_SNAPSHOT,
     CREATE_SPEC,
-    GET_PREVIEW,
     GET_PRODUCT,
     GET_PRODUCT_CONFIG,
+    GET_RENDER,
     GET_SNAPSHOT,
     GET_SPEC,
     GET_WORD_LIST,
@@ -30,6 +30,7 @@ from atelier.contracts.catalog import (
     NORMALIZE_DESIGN,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    REQUEST_RENDER,
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
@@ -58,7 +59,13 @@ from atelier.contracts.personalization import (
     ZoneInput,
     ZoneResult,
 )
-from atelier.contracts.render import GetPreview, PreviewStatus
+from atelier.contracts.render import (
+    GetRender,
+    RenderedAsset,
+    RenderState,
+    RenderStatus,
+    RequestRender,
+)
 from atelier.contracts.snapshot import (
     CreateSnapshot,
     GetSnapshot,
@@ -118,7 +125,7 @@ class FakeServices:
         self.specs: dict[tuple[str, str], StoredSpec] = {}
         self.snapshots: dict[tuple[str, str], SnapshotView] = {}
         self.created: list[CreateSnapshot] = []
-        self.previews: dict[str, PreviewStatus] = {}
+        self.renders: dict[str, RenderState] = {}
         self.calls: list[tuple[str, str | None]] = []
 
     def register(self, bus: Bus) -> None:
@@ -142,7 +149,8 @@ class FakeServices:
             (GET_SNAPSHOT, self.get_snapshot),
             (VALIDATE_SNAPSHOT, self.validate_snapshot),
             (LOCK_SNAPSHOT, self.lock_snapshot),
-            (GET_PREVIEW, self.get_preview),
+            (REQUEST_RENDER, self.request_render),
+            (GET_RENDER, self.get_render),
         ):
             if message.mutates:  # the kit's request keys on the fake too: a retry replays
                 bus.serve_command(message, self._command(message, handle))
@@ -373,11 +381,17 @@ class FakeServices:
                                 status=SnapshotStatus.LOCKED, locked_by=data.by,
                                 lock_reason=data.reason, locked_at=datetime.now(UTC))
 
-    async def get_preview(self, brand: str, data: GetPreview) -> PreviewStatus:
+    async def request_render(self, brand: str, data: RequestRender) -> RenderState:
+        return self.renders.setdefault(data.spec_hash, RenderState(
+            spec_hash=data.spec_hash, status=RenderStatus.PENDING, assets=[RenderedAsset(
+                kind=data.kind, view=data.view or "front", variant="front.jpg",
+                status=RenderStatus.PENDING)]))
+
+    async def get_render(self, brand: str, data: GetRender) -> RenderState:
         try:
-            return self.previews[data.spec_hash]
+            return self.renders[data.spec_hash]
         except KeyError:
-            raise NotFound.of("preview", "spec_hash") from None
+            raise NotFound.of("render", "spec_hash") from None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from atelier.contracts.catalog import (
     VALIDATE_DESIGN,
     VALIDATE_SPEC,
 )
-from atelier.contracts.render import PreviewStatus, RenderStatus
+from atelier.contracts.render import RenderedAsset, RenderState, RenderStatus
 from atelier.gateway.app import create_app
 from atelier.gateway.bootstrap import bootstrap
 from atelier.gateway.settings import GatewaySettings
@@ -209,12 +209,13 @@ async def test_snapshot_status_shows_the_preview_once_ready(
     assert pending.status_code == 200
     assert pending.json()["preview"] == {"status": "pending"}
 
-    key = f"renders/{created['spec_hash']}/preview.png"
+    key = f"renders/{created['spec_hash']}/mockup-front.png"
     png = b"\x89PNG\r\n\x1a\n-preview"
     await LocalStore(settings.storage_dir).put(key, png, "image/png")
-    services.previews[created["spec_hash"]] = PreviewStatus(
-        spec_hash=created["spec_hash"], status=RenderStatus.READY, object_key=key
-    )
+    services.renders[created["spec_hash"]] = RenderState(
+        spec_hash=created["spec_hash"], status=RenderStatus.READY, assets=[RenderedAsset(
+            kind="mockup", view="front", variant="front.png", status=RenderStatus.READY,
+            object_key=key)])
     ready = (await client.get(f"/v1/snapshots/{created['id']}", headers=brand.widget)).json()
     assert ready["preview"] == {"status": "ready", "url": f"/v1/assets/{key}"}
     assert ready["id"] == created["id"] and ready["spec_hash"] == created["spec_hash"]

@@ -1,8 +1,12 @@
 """Builders of the render service's inputs, and an object store that can be down."""
 
-from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
+from PIL import Image
+
+from atelier.contracts.spec import Align, DesignSpec, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.kit.testing.fakes import InMemoryStore
+from atelier.render import mockup
 from atelier.typeset.fonts import shipped_font
+from atelier.typeset.product import ViewScene
 
 SANS = FontRef(id="dejavu-sans", sha256=shipped_font("dejavu-sans").sha256)
 
@@ -25,3 +29,12 @@ class StoreDown(InMemoryStore):
         if not self.up:
             raise ConnectionError("object store unreachable")
         await super().put(key, data, content_type)
+
+
+def first_view(spec: DesignSpecV1 | DesignSpec) -> ViewScene:
+    return mockup.scene_of(spec).views[0]
+
+
+def mockup_png(view: ViewScene, photo: Image.Image | None = None) -> mockup.Drawn:
+    """The mockup losslessly, for tests that look at its pixels."""
+    return mockup.mockup(view, None, photo, "png", 0.0)

@@ -4,48 +4,51 @@ from datetime import UTC, datetime
 from typing import Any
 
 from atelier.contracts.render import RenderStatus
-from atelier.render import domain
 from atelier.render.models import RenderResult
-from atelier.render.repository import RenderRepository
+from atelier.render.repository import Output, RenderRepository
 
 
 class FakeRenderRepository(RenderRepository):
-    """``renders``: the preview rows by (brand, spec hash)."""
+    """``renders``: the rows by their key."""
 
     def __init__(self) -> None:  # no session: the dict below is the table
-        self.renders: dict[tuple[str, str], RenderResult] = {}
+        self.renders: dict[Output, RenderResult] = {}
 
-    async def request(self, brand_id: str, spec_hash: str) -> bool:
-        row = self.renders.get((brand_id, spec_hash))
+    async def request(self, output: Output) -> bool:
+        row = self.renders.get(output)
         if row is None:
-            self.renders[brand_id, spec_hash] = RenderResult(
-                brand_id=brand_id, spec_hash=spec_hash, kind=domain.PREVIEW,
-                status=RenderStatus.PENDING)
+            self.renders[output] = RenderResult(
+                brand_id=output.brand_id, spec_hash=output.spec_hash, kind=output.kind,
+                variant=output.variant, status=RenderStatus.PENDING,
+                created_at=datetime.now(UTC))
             return True
         return self._pending_again(row, from_pending=False)
 
-    async def take(self, brand_id: str, spec_hash: str) -> bool:
-        row = self.renders.get((brand_id, spec_hash))
+    async def take(self, output: Output) -> bool:
+        row = self.renders.get(output)
         return row is not None and self._pending_again(row, from_pending=True)
 
-    async def find(self, brand_id: str, spec_hash: str) -> RenderResult | None:
-        return self.renders.get((brand_id, spec_hash))
+    async def find(self, output: Output) -> RenderResult | None:
+        return self.renders.get(output)
+
+    async def of_spec(self, brand_id: str, spec_hash: str) -> list[RenderResult]:
+        return [row for key, row in self.renders.items()
+                if (key.brand_id, key.spec_hash) == (brand_id, spec_hash)]
 
     async def ready(
-        self, brand_id: str, spec_hash: str, object_key: str, content_type: str, width_px: int,
-        height_px: int,
+        self, output: Output, object_key: str, content_type: str, width_px: int, height_px: int
     ) -> bool:
         return self._settle_pending(
-            brand_id, spec_hash, status=RenderStatus.READY, object_key=object_key,
+            output, status=RenderStatus.READY, object_key=object_key,
             content_type=content_type, width_px=width_px, height_px=height_px,
             rendered_at=datetime.now(UTC))
 
-    async def failed(self, brand_id: str, spec_hash: str, reason: str, retryable: bool) -> bool:
-        return self._settle_pending(brand_id, spec_hash, status=RenderStatus.FAILED, reason=reason,
-                            retryable=retryable)
+    async def failed(self, output: Output, reason: str, retryable: bool) -> bool:
+        return self._settle_pending(output, status=RenderStatus.FAILED, reason=reason,
+                                    retryable=retryable)
 
-    def _settle_pending(self, brand_id: str, spec_hash: str, **values: Any) -> bool:
-        row = self.renders.get((brand_id, spec_hash))
+    def _settle_pending(self, output: Output, **values: Any) -> bool:
+        row = self.renders.get(output)
         if row is None or row.status != RenderStatus.PENDING:
             return False
         for name, value in values.items():

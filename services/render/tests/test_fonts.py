@@ -11,6 +11,8 @@ from atelier.render import mockup
 from atelier.typeset.fonts import shipped_font
 from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
+from .conftest import first_view, mockup_png
+
 SERIF = shipped_font("dejavu-serif")
 
 
@@ -33,8 +35,8 @@ def design(font: FontRef) -> DesignSpecV1:
     return DesignSpecV1(product_id="p-1", template_version=1, zones=[zone])
 
 
-def draw(spec: DesignSpecV1) -> mockup.Mockup:
-    return mockup.render(mockup.first_view(spec))
+def draw(spec: DesignSpecV1) -> mockup.Drawn:
+    return mockup_png(first_view(spec))
 
 
 async def test_a_brand_font_is_read_from_the_store_and_drawn(store: InMemoryStore) -> None:
@@ -42,10 +44,10 @@ async def test_a_brand_font_is_read_from_the_store_and_drawn(store: InMemoryStor
     # the shipped serif, and unlike the sans
     brand = FontRef(id="brand-serif", sha256=await uploaded(store, SERIF.path.read_bytes()))
     await PinnedFonts(store.get).ensure([brand])
-    drawn = draw(design(brand)).png
-    assert drawn == draw(design(FontRef(id=SERIF.id, sha256=SERIF.sha256))).png
+    drawn = draw(design(brand)).data
+    assert drawn == draw(design(FontRef(id=SERIF.id, sha256=SERIF.sha256))).data
     sans = shipped_font("dejavu-sans")
-    assert drawn != draw(design(FontRef(id=sans.id, sha256=sans.sha256))).png
+    assert drawn != draw(design(FontRef(id=sans.id, sha256=sans.sha256))).data
 
 
 async def test_a_brand_font_is_loaded_once_per_process(store: InMemoryStore) -> None:

@@ -4,9 +4,12 @@ import math
 import pytest
 from PIL import Image, ImageChops
 
+from atelier.contracts.render import RenderKind
 from atelier.contracts.spec import STACK_GAP_MM, Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.render import domain, mockup
 from atelier.typeset.fonts import shipped_font
+
+from .conftest import first_view, mockup_png
 
 WHITE = (255, 255, 255)
 
@@ -40,19 +43,19 @@ def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
     return ImageChops.difference(image, Image.new("RGB", image.size, WHITE)).getbbox()
 
 
-def draw(spec: DesignSpecV1) -> mockup.Mockup:
-    return mockup.render(mockup.first_view(spec))
+def draw(spec: DesignSpecV1) -> mockup.Drawn:
+    return mockup_png(first_view(spec))
 
 
 def inked(spec: DesignSpecV1) -> tuple[int, int, int, int]:
-    box = ink_box(decode(draw(spec).png))
+    box = ink_box(decode(draw(spec).data))
     assert box is not None
     return box
 
 
 def test_the_image_is_the_print_box_without_the_bleed() -> None:
     drawn = draw(design(zone(width_mm=60, height_mm=12.5)))  # bleed_mm=2
-    image = decode(drawn.png)
+    image = decode(drawn.data)
     assert image.size == (drawn.width_px, drawn.height_px) == (600, 125)
 
 
@@ -63,7 +66,7 @@ def test_a_large_zone_is_capped_at_the_longest_side() -> None:
 
 def test_the_text_is_inked_in_the_zone_colour_and_centred() -> None:
     # "HOH" has symmetric side bearings: its ink is centred where its advances are
-    image = decode(draw(design(zone(text="HOH", colour="#112233"))).png)
+    image = decode(draw(design(zone(text="HOH", colour="#112233"))).data)
     box = ink_box(image)
     assert box is not None
     left, top, right, bottom = box
@@ -98,7 +101,7 @@ def test_latin_text_is_aligned_inside_the_safe_area(align: Align, side: str) -> 
 
 @pytest.mark.parametrize("text", ["مرحبا بالعالم", "שלום עולם"], ids=["arabic", "hebrew"])
 def test_right_to_left_text_starts_on_the_right(text: str) -> None:
-    image = decode(draw(design(zone(text=text, size_mm=5, align=Align.START))).png)
+    image = decode(draw(design(zone(text=text, size_mm=5, align=Align.START))).data)
     box = ink_box(image)
     assert box is not None
     left, top, right, bottom = box
@@ -110,14 +113,14 @@ def test_right_to_left_text_starts_on_the_right(text: str) -> None:
 
 def test_the_same_spec_gives_the_same_bytes() -> None:
     spec = design(zone(text="Ada"), zone(text="1815", font=shipped("dejavu-serif"), key="year"))
-    assert draw(spec).png == draw(spec.model_copy(deep=True)).png
-    assert draw(spec).png != draw(design(zone(text="Bob"))).png
+    assert draw(spec).data == draw(spec.model_copy(deep=True)).data
+    assert draw(spec).data != draw(design(zone(text="Bob"))).data
 
 
 def test_the_font_changes_the_drawing() -> None:
     sans = draw(design(zone(font=shipped("dejavu-sans"))))
     serif = draw(design(zone(font=shipped("dejavu-serif"))))
-    assert sans.png != serif.png
+    assert sans.data != serif.data
 
 
 def test_zones_are_stacked_with_a_gap() -> None:
@@ -127,7 +130,7 @@ def test_zones_are_stacked_with_a_gap() -> None:
     drawn = draw(spec)
     gap = round(STACK_GAP_MM * mockup.PX_PER_MM)
     assert (drawn.width_px, drawn.height_px) == (600, 125 + gap + 100)
-    image = decode(drawn.png)
+    image = decode(drawn.data)
     first = image.crop((0, 0, 600, 125))
     between = image.crop((0, 125, 600, 125 + gap))
     second = image.crop((0, 125 + gap, 600, drawn.height_px))
@@ -139,7 +142,7 @@ def test_zones_are_stacked_with_a_gap() -> None:
 
 
 def test_an_empty_zone_stays_white() -> None:
-    image = decode(draw(design(zone(text="  "))).png)
+    image = decode(draw(design(zone(text="  "))).data)
     assert ink_box(image) is None
 
 
@@ -149,12 +152,16 @@ def test_a_font_the_engine_does_not_know_cannot_be_drawn() -> None:
         draw(design(zone(font=unloaded)))
 
 
-def test_preview_keys_are_content_addressed() -> None:
+def test_render_keys_are_content_addressed() -> None:
     digest = "ab" * 32
-    assert domain.preview_key(digest) == f"renders/{digest}/preview.png"
+    assert domain.object_key(digest, "mockup", "front.jpg") == f"renders/{digest}/mockup-front.jpg"
+    assert domain.variant(RenderKind.ZONE, "name", "png", 12.5) == "name@12.5.png"
     for bad in ("../etc", "AB" * 32, "ab" * 31, "ab" * 31 + "/x"):
         with pytest.raises(domain.Undrawable):
-            domain.preview_key(bad)
+            domain.object_key(bad, "mockup", "front.jpg")
+    for view in ("../x", "a/b", ""):
+        with pytest.raises(domain.Undrawable):
+            domain.variant(RenderKind.MOCKUP, view, "jpeg", 10)
 
 
 def test_several_lines_are_stacked_in_the_zone() -> None:
@@ -170,4 +177,4 @@ def test_a_design_whose_paths_cannot_be_drawn_is_undrawable(change: dict[str, fl
     # past the contract's checks, as a message from an older producer could be
     unbounded = zone().model_copy(update=change)
     with pytest.raises(domain.Undrawable, match="the design cannot be drawn"):
-        mockup.render(mockup.first_view(design(unbounded)))
+        mockup_png(first_view(design(unbounded)))

@@ -18,9 +18,10 @@ from atelier.contracts.spec import (
     SpecView,
     StraightPlacement,
 )
-from atelier.render import mockup
 from atelier.typeset import rasterize
 from atelier.typeset.fonts import shipped_font
+
+from .conftest import first_view, mockup_png
 
 PHOTO_SIZE = (900, 700)
 GREY = (200, 200, 200)
@@ -84,7 +85,7 @@ def centroid(weights: np.ndarray) -> tuple[float, float]:
 
 def expected_centres(spec: DesignSpec, matrix: np.ndarray) -> dict[str, tuple[float, float]]:
     """Each mark's ink centroid on the flat artboard (drawn finely), mapped to the photo."""
-    view = mockup.first_view(spec)
+    view = first_view(spec)
     px_per_mm = 20
     flat = np.asarray(rasterize(view.scene(), px_per_mm, "#ffffff").convert("L"), dtype=float)
     weights = (255 - flat) / 255
@@ -102,8 +103,8 @@ def expected_centres(spec: DesignSpec, matrix: np.ndarray) -> dict[str, tuple[fl
 
 def drawn(spec: DesignSpec) -> Image.Image:
     photo = Image.new("RGB", PHOTO_SIZE, GREY)
-    result = mockup.render(mockup.first_view(spec), photo)
-    image = Image.open(io.BytesIO(result.png))
+    result = mockup_png(first_view(spec), photo)
+    image = Image.open(io.BytesIO(result.data))
     assert image.size == PHOTO_SIZE  # the photo's own size: it fits the mockup's limit
     return image
 
@@ -129,7 +130,7 @@ def test_the_ink_lies_where_the_placement_says_within_one_pixel(placement, turn)
 
 
 def test_the_corners_of_the_placement_map_where_they_were_given() -> None:
-    view = mockup.first_view(design(QUAD))
+    view = first_view(design(QUAD))
     matrix = np.array(view.to_photo()).reshape(3, 3)
     for (x, y), corner in zip([(0, 0), (120, 0), (120, 80), (0, 80)], QUAD.corners, strict=True):
         u, v, s = matrix @ np.array([x, y, 1.0])
@@ -139,7 +140,7 @@ def test_the_corners_of_the_placement_map_where_they_were_given() -> None:
 def test_a_large_photo_is_scaled_to_the_mockup_and_the_design_with_it() -> None:
     spec = design(STRAIGHT)
     big = Image.new("RGB", (PHOTO_SIZE[0] // 2, PHOTO_SIZE[1] // 2), GREY)  # as Photos scaled it
-    image = Image.open(io.BytesIO(mockup.render(mockup.first_view(spec), big).png))
+    image = Image.open(io.BytesIO(mockup_png(first_view(spec), big).data))
     weights = ink(image)
     expected = expected_centres(spec, homography(STRAIGHT))
     u, v = expected["tl"]
@@ -166,7 +167,7 @@ def parity_design(placement: StraightPlacement | QuadPlacement) -> DesignSpec:
 def texture_on_photo(spec: DesignSpec, to_photo: np.ndarray, fine: int) -> np.ndarray:
     """The zone's texture (RGBA on transparency, at print resolution) laid on the grey photo by
     the placement: warped with Pillow (an independent resampler), composited over grey."""
-    view = mockup.first_view(spec)
+    view = first_view(spec)
     [zone] = view.zones
     texture = rasterize(zone.scene, PRINT_PX_PER_MM, background=None)
     a, b, c, d, e, f = zone.to_view  # print box mm → artboard mm, as an affine

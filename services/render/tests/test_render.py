@@ -1,4 +1,4 @@
-"""The render service on the real Postgres and NATS: snapshot events in, previews and events out."""
+"""The render service on the real Postgres and NATS: snapshot events in, mockups and events out."""
 
 import hashlib
 import io
@@ -12,19 +12,19 @@ from PIL import Image
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
-    GET_PREVIEW,
+    GET_RENDER,
     RENDER_COMPLETED,
     RENDER_FAILED,
-    RENDER_PREVIEW,
+    RENDER_MOCKUP,
     SNAPSHOT_CREATED,
     Message,
     dlq_subject,
 )
 from atelier.contracts.render import (
-    GetPreview,
+    GetRender,
     RenderCompleted,
     RenderFailed,
-    RenderPreview,
+    RenderJob,
     RenderStatus,
 )
 from atelier.contracts.snapshot import SnapshotCreated
@@ -47,6 +47,11 @@ from .conftest import StoreDown, a_spec
 def hash_of(spec: DesignSpecV1) -> str:
     # stands in for the spec service's canonical hash: render only needs a stable SHA-256
     return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+def mockup_key(spec_hash: str) -> str:
+    """Where the mockup of a version 1 spec's one view is stored."""
+    return domain.object_key(spec_hash, "mockup", "front.jpg")
 
 
 def snapshot_event(brand: str, spec: DesignSpecV1) -> Envelope[SnapshotCreated]:
@@ -99,7 +104,8 @@ async def render(settings_of) -> AsyncIterator[Runtime]:
 
 async def result(db: asyncpg.Connection, brand: str, spec_hash: str) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "SELECT * FROM render.render_results WHERE brand_id=$1 AND spec_hash=$2 AND kind='preview'",
+        "SELECT * FROM render.render_results WHERE brand_id=$1 AND spec_hash=$2 AND kind='mockup' "
+        "AND variant='front.jpg'",
         brand, spec_hash,
     )
 
@@ -139,26 +145,27 @@ async def test_a_snapshot_gets_a_stored_preview(render, client_bus, db) -> None:
     await eventually(lambda: settled(db, brand, spec_hash, "ready"))
     row = await result(db, brand, spec_hash)
     assert row is not None
-    key = f"renders/{spec_hash}/preview.png"
-    assert (row["object_key"], row["content_type"]) == (key, "image/png")
+    key = mockup_key(spec_hash)
+    assert (row["object_key"], row["content_type"]) == (key, "image/jpeg")
     assert (row["width_px"], row["height_px"]) == (600, 125)
     assert row["rendered_at"] is not None
     assert render.store is not None
     image = Image.open(io.BytesIO(await render.store.get(key)))
-    assert (image.format, image.size) == ("PNG", (600, 125))
+    assert (image.format, image.size) == ("JPEG", (600, 125))
 
-    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
-    assert (status.status, status.object_key) == (RenderStatus.READY, key)
+    state = await client_bus.call(GET_RENDER, GetRender(spec_hash=spec_hash), brand_id=brand)
+    assert (state.status, [a.object_key for a in state.assets]) == (RenderStatus.READY, [key])
     with pytest.raises(NotFound):  # another brand never sees this brand's render
-        await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=unique())
+        await client_bus.call(GET_RENDER, GetRender(spec_hash=spec_hash), brand_id=unique())
 
     await eventually(lambda: all_published(db, brand))
     [message] = await stream_messages(client_bus, RENDER_COMPLETED.subject)
     completed = Envelope[RenderCompleted].model_validate_json(message.data)
     assert completed.brand_id == brand and completed.correlation_id == event.correlation_id
     assert completed.data == RenderCompleted(
-        spec_hash=spec_hash, object_key=key, content_type="image/png", width_px=600,
-        height_px=125, snapshot_id=event.data.snapshot_id,
+        spec_hash=spec_hash, kind="mockup", view="front", object_key=key,
+        content_type="image/jpeg", width_px=600, height_px=125,
+        snapshot_id=event.data.snapshot_id,
     )
 
 
@@ -172,7 +179,7 @@ async def test_the_same_snapshot_event_twice_renders_once(render, client_bus, db
 
     await eventually(lambda: consumer_done(
         client_bus, SNAPSHOT_CREATED.subject, "render-snapshot-created", handled=2))
-    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert len(await outbox(db, brand, RENDER_MOCKUP)) == 1
     assert len(await outbox(db, brand, RENDER_COMPLETED)) == 1
 
 
@@ -186,21 +193,21 @@ async def test_the_same_design_again_is_a_cache_hit(render, client_bus, db) -> N
     await eventually(lambda: emitted(db, brand, RENDER_COMPLETED, 2))
     snapshots = [e.data.snapshot_id for e in await outbox(db, brand, RENDER_COMPLETED)]
     assert snapshots == [first.data.snapshot_id, second.data.snapshot_id]
-    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert len(await outbox(db, brand, RENDER_MOCKUP)) == 1
     await eventually(lambda: all_published(db, brand))
     assert len(await stream_messages(client_bus, RENDER_COMPLETED.subject)) == 2
 
 
-async def test_a_redelivered_job_of_a_ready_preview_does_nothing(render, client_bus, db) -> None:
+async def test_a_redelivered_job_of_a_ready_mockup_does_nothing(render, client_bus, db) -> None:
     brand = unique("brand-")
     event = snapshot_event(brand, a_spec())
     await publish(client_bus, SNAPSHOT_CREATED.subject, event)
     await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
 
-    [job] = await outbox(db, brand, RENDER_PREVIEW)
-    await publish(client_bus, RENDER_PREVIEW.subject, job, msg_id=f"{job.id}-late")
+    [job] = await outbox(db, brand, RENDER_MOCKUP)
+    await publish(client_bus, RENDER_MOCKUP.subject, job, msg_id=f"{job.id}-late")
     await eventually(lambda: consumer_done(
-        client_bus, RENDER_PREVIEW.subject, "render-preview", handled=2))
+        client_bus, RENDER_MOCKUP.subject, "render-mockup", handled=2))
     assert len(await outbox(db, brand, RENDER_COMPLETED)) == 1
 
 
@@ -214,8 +221,8 @@ async def test_a_brand_font_from_the_store_is_drawn(render, client_bus, db) -> N
     await publish(client_bus, SNAPSHOT_CREATED.subject, event)
 
     await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
-    png = await render.store.get(f"renders/{event.data.spec_hash}/preview.png")
-    assert Image.open(io.BytesIO(png)).getextrema() != ((255, 255),) * 3  # the name is inked
+    jpeg = await render.store.get(mockup_key(event.data.spec_hash))
+    assert Image.open(io.BytesIO(jpeg)).getextrema() != ((255, 255),) * 3  # the name is inked
 
 
 UNDRAWABLE = [
@@ -241,16 +248,17 @@ async def test_an_undrawable_font_fails_and_is_dead_lettered(
     assert row is not None and reason in row["reason"]
     [failed] = await outbox(db, brand, RENDER_FAILED)
     assert failed.data == RenderFailed(
-        spec_hash=spec_hash, reason=row["reason"], snapshot_id=event.data.snapshot_id
+        spec_hash=spec_hash, kind="mockup", view="front", reason=row["reason"],
+        snapshot_id=event.data.snapshot_id,
     )
-    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
-    assert (status.status, status.reason) == (RenderStatus.FAILED, row["reason"])
+    state = await client_bus.call(GET_RENDER, GetRender(spec_hash=spec_hash), brand_id=brand)
+    assert (state.status, state.assets[0].reason) == (RenderStatus.FAILED, row["reason"])
 
     [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
     assert parked.headers is not None
     assert reason in parked.headers["Atelier-Dlq-Reason"]
-    assert parked.headers["Atelier-Dlq-Consumer"] == "render-preview"
-    assert Envelope[RenderPreview].model_validate_json(parked.data).data.spec_hash == spec_hash
+    assert parked.headers["Atelier-Dlq-Consumer"] == "render-mockup"
+    assert Envelope[RenderJob].model_validate_json(parked.data).data.spec_hash == spec_hash
 
 
 @pytest.mark.parametrize("hostile", [self_referencing_font, component_cycle_font])
@@ -272,13 +280,13 @@ async def test_a_stored_font_whose_glyphs_recurse_fails_at_once(
     row = await result(db, brand, spec_hash)
     assert row is not None and not row["retryable"]
     assert "poison message" in row["reason"] and "is built from itself" in row["reason"]
-    status = await client_bus.call(GET_PREVIEW, GetPreview(spec_hash=spec_hash), brand_id=brand)
-    assert (status.status, status.reason) == (RenderStatus.FAILED, row["reason"])
+    state = await client_bus.call(GET_RENDER, GetRender(spec_hash=spec_hash), brand_id=brand)
+    assert (state.status, state.assets[0].reason) == (RenderStatus.FAILED, row["reason"])
     [parked] = await eventually(lambda: stream_messages(client_bus, dlq_subject("render")))
     assert parked.headers is not None
     assert parked.headers["Atelier-Dlq-Reason"] == header_value(row["reason"])
     js = client_bus.broker.connection.jetstream()
-    info = await js.consumer_info(client_bus.stream(RENDER_PREVIEW.subject), "render-preview")
+    info = await js.consumer_info(client_bus.stream(RENDER_MOCKUP.subject), "render-mockup")
     assert (info.delivered.stream_seq, info.num_redelivered) == (1, 0)  # tried once, not retried
 
 
@@ -303,8 +311,8 @@ async def test_a_preview_given_up_on_transient_faults_fails_and_the_next_request
     assert row is not None and row["retryable"]
     assert "failed 2 times" in row["reason"] and "object store unreachable" in row["reason"]
     [failed] = await outbox(db, brand, RENDER_FAILED)  # the widget stops waiting
-    assert failed.data == RenderFailed(spec_hash=spec_hash, reason=row["reason"],
-                                       snapshot_id=first.data.snapshot_id)
+    assert failed.data == RenderFailed(spec_hash=spec_hash, kind="mockup", view="front",
+                                       reason=row["reason"], snapshot_id=first.data.snapshot_id)
 
     store.up = True  # the store is back; the same design is asked for again
     second = snapshot_event(brand, a_spec())
@@ -315,8 +323,8 @@ async def test_a_preview_given_up_on_transient_faults_fails_and_the_next_request
     assert row is not None and not row["retryable"] and row["reason"] is None
     [completed] = await outbox(db, brand, RENDER_COMPLETED)
     assert completed.data.snapshot_id == second.data.snapshot_id
-    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 2
-    assert await store.exists(domain.preview_key(spec_hash))
+    assert len(await outbox(db, brand, RENDER_MOCKUP)) == 2
+    assert await store.exists(mockup_key(spec_hash))
 
 
 async def test_an_undrawable_design_is_not_retried_by_the_next_request(
@@ -329,7 +337,7 @@ async def test_an_undrawable_design_is_not_retried_by_the_next_request(
     await eventually(lambda: settled(db, brand, first.data.spec_hash, "failed"))
     await publish(client_bus, SNAPSHOT_CREATED.subject, second)
     await eventually(lambda: emitted(db, brand, RENDER_FAILED, 2))  # the failure stands
-    assert len(await outbox(db, brand, RENDER_PREVIEW)) == 1
+    assert len(await outbox(db, brand, RENDER_MOCKUP)) == 1
     assert not (await result(db, brand, first.data.spec_hash))["retryable"]  # type: ignore[index]
 
 
@@ -344,13 +352,13 @@ async def test_a_replayed_dead_letter_renders_a_preview_given_up_on(
     async with running(bootstrap(settings_of("render"), store)) as runtime:
         js = runtime.bus.broker.connection.jetstream()
         [replayed] = await dlq.replay(js, "render", runtime.bus.namespace)
-        assert replayed.consumer == "render-preview"
+        assert replayed.consumer == "render-mockup"
         await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
     [completed] = await outbox(db, brand, RENDER_COMPLETED)
     assert completed.data.snapshot_id == event.data.snapshot_id
 
 
-async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> None:
+async def test_replicas_share_the_mockup_queue(settings_of, client_bus, db) -> None:
     brand = unique("brand-")
     events = [snapshot_event(brand, a_spec(text=f"Name {i}")) for i in range(6)]
     async with running(bootstrap(settings_of("render"))), running(bootstrap(settings_of("render"))):
@@ -361,7 +369,7 @@ async def test_replicas_share_the_preview_queue(settings_of, client_bus, db) -> 
     assert len(await outbox(db, brand, RENDER_COMPLETED)) == len(events)
 
 
-async def test_a_stored_preview_no_render_names_is_swept_once_past_the_grace_period(
+async def test_a_stored_mockup_no_render_names_is_swept_once_past_the_grace_period(
     render, client_bus, db
 ) -> None:
     """A preview stored whose job then failed for good (its row never became ready)."""
@@ -370,7 +378,7 @@ async def test_a_stored_preview_no_render_names_is_swept_once_past_the_grace_per
     await publish(client_bus, SNAPSHOT_CREATED.subject, event)
     await eventually(lambda: settled(db, brand, event.data.spec_hash, "ready"))
     assert render.store is not None
-    orphan = domain.preview_key("f" * 64)
+    orphan = mockup_key("f" * 64)
     await render.store.put(orphan, b"png", "image/png")
 
     housekeeping = Housekeeping(render.db, render.metrics, 3600,
@@ -379,5 +387,5 @@ async def test_a_stored_preview_no_render_names_is_swept_once_past_the_grace_per
         housekeeping.add_sweep(sweep)
     assert await housekeeping.sweep_all() == {"renders/": 1}
     assert [o.key for o in await render.store.list_objects("renders/")] == [
-        domain.preview_key(event.data.spec_hash)
+        mockup_key(event.data.spec_hash)
     ]

@@ -3,10 +3,14 @@
 Latency at the rate a store offers, in an open loop (``atelier.e2e.openloop``: requests start on
 a fixed schedule whatever the answers, each timed from its scheduled start into an HDR
 histogram): validation of one zone at 1000 requests a second, of a three-zone product with
-auto-fit at 600, snapshot creation at 50, and the time from a snapshot's creation (its 201) to the
-render service's completion event at 10 snapshots a second. Saturation in a closed loop of
-``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same run the
-floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
+auto-fit at 600, snapshot creation at 50, the time from a snapshot's creation (its 201) to the
+render service's completion event at 10 snapshots a second (and at 30 with two render workers),
+and a preview while the shopper types at 20 a second: the widget's POST /v1/renders/preview of a
+new design, then its server-sent events until `ready` (a 1024 px mockup of the demo pen, drawn
+and encoded). The render workers' throughput: mockups drawn a second by one worker, then by two
+(a second mockup-pool process started, as KEDA would), and their ratio. Saturation in a closed
+loop of ``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same
+run the floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
 request to an echo responder, at the same offered rates and at saturation, so that each figure
 can be read beside what the architecture itself costs on this machine that day. The typesetting
 engine's throughput gauges the machine's speed.
@@ -25,6 +29,7 @@ import json
 import os
 import platform
 import re
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -37,6 +42,7 @@ import uvloop
 from hdrh.histogram import HdrHistogram
 
 from atelier.devstack.demo import ORIGIN, Demo
+from atelier.e2e.client import events
 from atelier.e2e.floor import PATH, running_floor
 from atelier.e2e.fuzz import Credentials, fuzz
 from atelier.e2e.loadgen import LoadClient
@@ -51,6 +57,11 @@ CONCURRENCY = 32  # clients of the closed loops, and connections dialled up fron
 # buckets are still checked on every request, so their cost is measured).
 LIMITS = {f"ATELIER_GATEWAY_{name}": "1000000000" for name in (
     "RATE_PER_ADDRESS_PER_S", "BURST_PER_ADDRESS", "RATE_PER_KEY_PER_S", "BURST_PER_KEY")}
+# Render as two pools, as deploy/ runs it: replica 0 takes the snapshot events and requests (and
+# draws thumbnails and zone textures), the mockup workers (replicas 1, 2) draw the mockups, so
+# that they can be stopped and started without the requests noticing.
+OTHER_KINDS = {"ATELIER_RENDER_KINDS": '["thumbnail", "zone"]'}
+MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]'}
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Plan:
     snapshot_saturation: int
     warmup: int  # closed-loop requests before each kind's first step, not measured
     previews_within_s: float  # how long the previews of a snapshot step may take to come
+    mockups: int  # mockups asked for by each render throughput step
     typeset_lines: int
     fuzz_examples: int  # schemathesis's examples per operation and phase
     out: Path
@@ -70,10 +82,10 @@ class Plan:
 
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
-            previews_within_s=300, typeset_lines=2000, fuzz_examples=100,
+            previews_within_s=300, mockups=600, typeset_lines=2000, fuzz_examples=100,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
-             previews_within_s=60, typeset_lines=200, fuzz_examples=2,
+             previews_within_s=60, mockups=12, typeset_lines=200, fuzz_examples=2,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -84,6 +96,11 @@ TARGETS: dict[str, tuple[str, float]] = {
     "snapshot.offered_50.p95": ("≤", 30),
     "snapshot.saturation": ("≥", 300),
     "preview_ready.offered_10.p95": ("≤", 150),
+    # issue 12
+    "preview_job.offered_20.p95": ("≤", 150),
+    "render.mockup_per_s.1worker": ("≥", 50),
+    "render.mockup_per_s.scaling": ("≥", 1.7),
+    "preview_ready.offered_30.p95": ("≤", 250),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
 }
@@ -105,7 +122,8 @@ def frame_values(n: int) -> dict[str, str]:
 
 
 class Completions:
-    """Render completion events by snapshot id, to time snapshot-to-preview-ready."""
+    """Render completion events by snapshot id (to time snapshot-to-preview-ready) and by spec
+    hash (a preview's render id)."""
 
     def __init__(self) -> None:
         self.completed_at: dict[str, float] = {}
@@ -116,21 +134,27 @@ class Completions:
         return self.events.setdefault(snapshot_id, asyncio.Event())
 
     async def on_completed(self, msg: Any) -> None:
-        snapshot_id = json.loads(msg.data)["data"].get("snapshot_id")
-        if snapshot_id and snapshot_id not in self.completed_at:
-            self.completed_at[snapshot_id] = time.perf_counter()
-            self._event(snapshot_id).set()
+        data = json.loads(msg.data)["data"]
+        for key in (data.get("snapshot_id"), data["spec_hash"]):
+            if key and key not in self.completed_at:
+                self.completed_at[key] = time.perf_counter()
+                self._event(key).set()
 
     def created(self, snapshot_id: str) -> None:
         self.created_at[snapshot_id] = time.perf_counter()
 
+    async def wait(self, ids: list[str], within_s: float) -> None:
+        """Until the renders of ``ids`` (snapshot ids or spec hashes) completed, at most
+        ``within_s``."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                for key in ids:
+                    await self._event(key).wait()
+
     async def ready(self, ids: list[str], within_s: float) -> HdrHistogram:
         """Wait for the previews of ``ids`` (at most ``within_s``); the creation-to-completion
         times of those that came, in µs (the event may even come before the 201)."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within_s):
-                for snapshot_id in ids:
-                    await self._event(snapshot_id).wait()
+        await self.wait(ids, within_s)
         waited = histogram()
         for snapshot_id in ids:
             if snapshot_id in self.completed_at:
@@ -260,9 +284,10 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
         run = await open_loop(10, plan.requests(10), snapshot)
         ready = await completions.ready(created, plan.previews_within_s)
         figures.percentiles("preview_ready.offered_10", ready, **_run_conditions(run),
-                            previews_ready=ready.get_total_count(), render_replicas=1,
+                            previews_ready=ready.get_total_count(), mockup_workers=1,
                             measured="snapshot 201 to render.completed event")
         created.clear()
+        await renders(system, figures, plan, demo, widget, completions, snapshot, created)
         figures.open_loop("snapshot.offered_50",
                           await open_loop(50, plan.requests(50), snapshot), distinct_designs=True)
         # the saturation step starts with no preview of the previous step left to draw
@@ -271,6 +296,67 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
     await fuzz_step(system, figures, plan, demo)
+
+
+async def renders(
+    system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient,
+    completions: Completions, snapshot: Any, created: list[str],
+) -> None:
+    """Previews while typing (one mockup worker), the workers' throughput with one then two,
+    and snapshot-to-preview-ready with two; the second worker is stopped after."""
+    async with system.widget(demo) as sse:
+
+        async def typed(_: int) -> None:  # what the widget does on a keystroke
+            body = {"product_id": demo.product_id, "values": {"name": f"Typed {next(_UNIQUE)}"}}
+            status, render = await widget.post("/v1/renders/preview", body)
+            assert status == 200, render
+            if render["status"] == "pending":  # the stream ends once the render settled
+                seen = [e async for e in events(sse, f"/v1/renders/{render['id']}/events")]
+                assert seen[-1][0] == "ready", seen
+
+        await closed_loop(4, max(2, plan.warmup // 10), typed)
+        figures.open_loop("preview_job.offered_20", await open_loop(20, plan.requests(20), typed),
+                          mockup_workers=1, mockup="1024 px JPEG of the demo pen's photo",
+                          measured="POST /v1/renders/preview to the `ready` server-sent event")
+
+    async def drawn_per_s(workers: int) -> None:
+        """Mockups of new designs drawn a second by ``workers`` mockup workers: the jobs queued
+        by the widget's previews while no worker runs, then the workers started; from the first
+        completion event to the last (a worker's start-up is not counted)."""
+        for replica in [r.index for r in system.stack.replicas["render"] if r.index > 0]:
+            await system.stack.kill("render", replica, signal.SIGTERM)
+        asked: list[str] = []
+
+        async def ask(_: int) -> None:
+            body = {"product_id": demo.product_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
+            status, render = await widget.post("/v1/renders/preview", body)
+            assert status == 200 and render["status"] == "pending", render
+            asked.append(render["id"])
+
+        run = await closed_loop(CONCURRENCY, plan.mockups, ask)
+        await asyncio.gather(*(system.stack.start_service("render", replica, MOCKUPS)
+                               for replica in range(1, workers + 1)))
+        await completions.wait(asked, plan.previews_within_s)
+        done = sorted(completions.completed_at[i] for i in asked if i in completions.completed_at)
+        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
+        figures.add(f"render.mockup_per_s.{workers}worker{'s' if workers > 1 else ''}",
+                    (len(done) - 1) / seconds if seconds else 0.0, "mockups/s",
+                    **_run_conditions(run), mockup_workers=workers, mockups_drawn=len(done),
+                    measured="mockup jobs queued by POST /v1/renders/preview (new designs), "
+                    "then drawn: first to last render.completed event; 1024 px JPEG mockups")
+
+    await drawn_per_s(1)
+    await drawn_per_s(2)
+    figures.add("render.mockup_per_s.scaling", figures.value("render.mockup_per_s.2workers")
+                / figures.value("render.mockup_per_s.1worker"), "ratio",
+                measured="render.mockup_per_s.2workers / render.mockup_per_s.1worker")
+    run = await open_loop(30, plan.requests(30), snapshot)
+    ready = await completions.ready(created, plan.previews_within_s)
+    figures.percentiles("preview_ready.offered_30", ready, **_run_conditions(run),
+                        previews_ready=ready.get_total_count(), mockup_workers=2,
+                        measured="snapshot 201 to render.completed event")
+    created.clear()
+    await system.stack.kill("render", 2, signal.SIGTERM)  # the later steps with one, as before
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
@@ -330,7 +416,9 @@ async def main(plan: Plan) -> None:
     workdir = Path("var/bench") / name
     try:
         print(f"Starting every service (logs in {workdir}/log)…", flush=True)
-        async with running_system(database_url, NATS, workdir, {"gateway": LIMITS}) as system:
+        async with running_system(database_url, NATS, workdir,
+                                  {"gateway": LIMITS, "render": OTHER_KINDS}) as system:
+            await system.stack.start_service("render", 1, MOCKUPS)
             await bench(system, figures, plan)
     finally:
         await drop_database(name)

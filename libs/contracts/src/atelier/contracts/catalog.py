@@ -133,10 +133,19 @@ SNAPSHOT_CREATED = evt("snapshot", "snapshot", "created", snapshot.SnapshotCreat
 SNAPSHOT_VALIDATED = evt("snapshot", "snapshot", "validated", snapshot.SnapshotValidated)
 SNAPSHOT_LOCKED = evt("snapshot", "snapshot", "locked", snapshot.SnapshotLocked)
 # --- render --------------------------------------------------------------------------------------
-RENDER_PREVIEW = job("render", "preview", render.RenderPreview)
+RENDER_PREVIEW = job("render", "preview", render.RenderPreview)  # version 1: drained, not sent
+RENDER_MOCKUP = job("render", "mockup", render.RenderJob)
+RENDER_THUMBNAIL = job("render", "thumbnail", render.RenderJob)
+RENDER_ZONE = job("render", "zone", render.RenderJob)
+RENDER_JOBS: dict[render.RenderKind, Message] = {
+    render.RenderKind.MOCKUP: RENDER_MOCKUP,
+    render.RenderKind.THUMBNAIL: RENDER_THUMBNAIL,
+    render.RenderKind.ZONE: RENDER_ZONE,
+}
 RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
 RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
-GET_PREVIEW = rpc("render", "get_preview", render.GetPreview, render.PreviewStatus)
+REQUEST_RENDER = command("render", "request", render.RequestRender, render.RenderState)
+GET_RENDER = rpc("render", "get", render.GetRender, render.RenderState)
 
 MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
@@ -164,9 +173,13 @@ MESSAGES: tuple[Message, ...] = (
     SNAPSHOT_VALIDATED,
     SNAPSHOT_LOCKED,
     RENDER_PREVIEW,
+    RENDER_MOCKUP,
+    RENDER_THUMBNAIL,
+    RENDER_ZONE,
     RENDER_COMPLETED,
     RENDER_FAILED,
-    GET_PREVIEW,
+    REQUEST_RENDER,
+    GET_RENDER,
 )
 
 # Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
@@ -174,6 +187,13 @@ MESSAGES: tuple[Message, ...] = (
 CALLS: dict[str, tuple[Message, ...]] = {
     # the shopper's and the brands' synchronous path (DESIGN §4)
     "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
+}
+
+# Who listens to which events without a durable consumer: a core NATS subscription per process,
+# so that every replica sees every event (the gateway pushes render outcomes to the widget's
+# server-sent events). A listener's NATS user may subscribe to these.
+LISTENS: dict[str, tuple[Message, ...]] = {
+    "gateway": (RENDER_COMPLETED, RENDER_FAILED),
 }
 
 SERVICES = (
@@ -216,6 +236,11 @@ def _captures(pattern: str, subject: str) -> bool:
 
 def dlq_subject(service: str) -> str:
     return f"dlq.{service}"
+
+
+def listens(service: str) -> tuple[Message, ...]:
+    """The events ``service`` listens to on core NATS (none unless it is in ``LISTENS``)."""
+    return LISTENS.get(service, ())
 
 
 def calls(service: str) -> tuple[Message, ...]:

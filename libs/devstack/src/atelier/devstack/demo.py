@@ -168,6 +168,10 @@ def instructions(gateway_url: str, demo: Demo) -> str:
     get = _curl("GET", f"{gateway_url}/v1/snapshots/SNAPSHOT_ID", widget)
     frame = _curl("POST", validate_url, widget, {"product_id": demo.frame_id,
                                                  "values": FRAME_VALUES})
+    typing = {"product_id": demo.product_id, "values": {"name": "Ada L"}}
+    preview = _curl("POST", f"{gateway_url}/v1/renders/preview", widget, typing)
+    events = _curl("GET", f"{gateway_url}/v1/renders/RENDER_ID/events", widget).replace(
+        "curl -s", "curl -sN", 1)  # -N: each event as it comes
     return "\n".join([
         f"Demo brand {demo.brand_id}",
         f"  publishable key  {demo.publishable_key}",
@@ -184,7 +188,12 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         "3. Get it (replace SNAPSHOT_ID); its preview.url is the mockup once rendered (the "
         "name engraved on the pen's photo):",
         f"   {get}",
-        f"   curl -o preview.png {gateway_url}PREVIEW_URL",
+        f"   curl -o preview.jpg {gateway_url}PREVIEW_URL",
         "4. Validate a design of the three-zone frame (snapshots work the same way):",
         f"   {frame}",
+        "5. Preview while typing, nothing saved (the same text again is answered from the "
+        "cache), then follow it as server-sent events until `ready` (replace RENDER_ID with "
+        "its id):",
+        f"   {preview}",
+        f"   {events}",
     ])

@@ -7,8 +7,9 @@ per service and an ``admin`` (user names are the server's: one environment per s
 - a service may publish only on the subjects of the streams it owns (``evt.<svc>.>``,
   ``job.<svc>.>``, ``dlq.<svc>``), on the rpc subjects it calls (``catalog.CALLS``) and on the
   JetStream API of its own durable consumers (create, info, next message, acknowledgements);
-  it may subscribe only to the rpc subjects it answers and to its own inboxes
-  (``_INBOX.<svc>.>``, ``atelier.kit.broker.inbox_prefix``), and answer the requests it got;
+  it may subscribe only to the rpc subjects it answers, to the events it listens to on core NATS
+  (``catalog.LISTENS``) and to its own inboxes (``_INBOX.<svc>.>``,
+  ``atelier.kit.broker.inbox_prefix``), and answer the requests it got;
 - ``admin`` is the deploy step and the operator (``setup`` declares streams, ``dlq replay``
   publishes to other services' subjects): the whole account. A service's own user cannot declare
   streams, as updating one could make it capture any subject.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from atelier.contracts.catalog import MESSAGES, SERVICES, calls, owned_streams
+from atelier.contracts.catalog import MESSAGES, SERVICES, calls, listens, owned_streams
 from atelier.kit.broker import inbox_prefix, namespaced
 from atelier.kit.settings import ServiceSettings, settings_class
 
@@ -88,8 +89,9 @@ def permissions(service: str, namespace: str = "") -> Permissions:
             f"$JS.ACK.{at}.>",
         ]
     served = [on_bus(m.subject) for m in MESSAGES if m.kind == "rpc" and m.owner == service]
+    heard = [on_bus(m.subject) for m in listens(service)]
     inbox = f"{inbox_prefix(service)}.>"
-    return Permissions(tuple(publish), (*served, inbox), allow_responses=bool(served))
+    return Permissions(tuple(publish), (*served, *heard, inbox), allow_responses=bool(served))
 
 
 def _subjects(subjects: tuple[str, ...], indent: str) -> str:

@@ -8,12 +8,15 @@
   exhausts ``max_deliver`` goes to ``dlq.<service>`` with its reason and is terminated. Long
   handlers keep the message alive with ``in_progress()``.
 - Request/reply (``bus.serve``, ``bus.call``) is ``atelier.kit.rpc``'s, on the same connection.
+- ``bus.listen``: a core NATS subscription to events, per process (every replica hears every
+  event, nothing is acknowledged or redelivered), for state pushed to clients while it lasts.
 - Streams are declared by their owners at setup, never by consumers.
 """
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats.js.errors
@@ -29,7 +32,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem
 from atelier.contracts.catalog import Message, Stream, dlq_subject, owned_streams, stream_for
-from atelier.kit.delivery import Consumer, Delivery, GaveUp, Handler, Units
+from atelier.kit.delivery import Consumer, Delivery, GaveUp, Handler, Units, read
 from atelier.kit.errors import Invalid
 from atelier.kit.rpc import Rpc
 from atelier.kit.settings import ServiceSettings
@@ -143,6 +146,8 @@ class Bus:
         self.metrics = metrics
         self.namespace = settings.bus_namespace
         self.consumed: list[Consumer] = []  # what every consume() registered
+        self.listened: list[tuple[Message, Callable[[Envelope], Awaitable[None]]]] = []
+        self._listening: list[Any] = []
         self.delivery = Delivery(settings, units) if units is not None else None
         self.rpc = Rpc(broker, settings, metrics, self.subject, tracer_provider, units)
         # request/reply is the rpc module's: the bus hands out its verbs
@@ -236,6 +241,33 @@ class Bus:
         async def on_message(msg: NatsMessage) -> None:
             await self._deliver(msg, consumer)
 
+    def listen(self, message: Message, hear: Callable[[Envelope], Awaitable[None]]) -> None:
+        """Hear every ``message`` published from start() on, in this process alone: a core NATS
+        subscription (no queue group, no consumer, no acknowledgement). A message missed while
+        disconnected is lost: listen only for what a reader can also ask for (a status)."""
+        if message.kind != "evt":
+            raise ValueError(f"{message.subject} is not an event")
+        self.listened.append((message, hear))
+
+    async def _start_listening(self) -> None:
+        connection = self.broker.connection
+        for message, hear in self.listened:
+
+            async def heard(msg: Any, message: Message = message,
+                            hear: Callable[[Envelope], Awaitable[None]] = hear) -> None:
+                try:
+                    envelope = read(message, msg.data)
+                except Invalid as exc:
+                    log.warning("ignored an unreadable %s: %s", message.subject, exc)
+                    return
+                try:
+                    await hear(envelope)
+                except Exception:
+                    log.exception("a listener of %s failed", message.subject)
+
+            self._listening.append(
+                await connection.subscribe(self.subject(message.subject), cb=heard))
+
     async def _deliver(self, msg: NatsMessage, consumer: Consumer) -> None:
         assert self.delivery is not None
         heartbeat = asyncio.create_task(self._keep_alive(msg))
@@ -308,11 +340,16 @@ class Bus:
     async def start(self) -> None:
         """Connect, start the durable consumers and the rpc subscriptions; all live on return."""
         await self.broker.start()
+        await self._start_listening()
         await self.rpc.start()
 
     async def stop(self) -> None:
         """Stop taking requests, let the ones in flight answer, then close."""
         await self.rpc.stop()
+        for subscription in self._listening:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        self._listening.clear()
         await self.broker.stop()
 
 

@@ -12,6 +12,7 @@ from atelier.gateway.limits import RateLimits, TokenBuckets
 from atelier.gateway.openapi import Schemas, openapi_config
 from atelier.gateway.settings import GatewaySettings
 from atelier.gateway.tokens import AdminTokens
+from atelier.gateway.watch import RenderWatch
 from atelier.kit.http import service_app
 from atelier.kit.runtime import Runtime
 
@@ -34,6 +35,8 @@ def rate_limits(runtime: Runtime, settings: GatewaySettings) -> RateLimits:
 def create_app(settings: GatewaySettings | None = None) -> Litestar:
     settings = settings or GatewaySettings()
     runtime = bootstrap(settings)
+    watch = RenderWatch()
+    watch.listen(runtime.bus)
     return service_app(
         runtime,
         http.routes(),
@@ -46,6 +49,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
             "runtime": Provide(lambda: runtime, sync_to_thread=False),
             "caller": Provide(auth.caller, sync_to_thread=False),
             "once": Provide(idempotency.once, sync_to_thread=False),
+            "watch": Provide(lambda: watch, sync_to_thread=False),
         },
         dto=Body,  # every body is read and documented by Body; handlers encode their responses
         return_dto=None,

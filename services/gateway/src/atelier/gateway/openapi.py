@@ -154,7 +154,8 @@ _KEYWORDS = {
     field.metadata.get("alias", _camel(field.name)): field.name
     for field in dataclasses.fields(Schema)
 }
-_ONE = {"items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else"}
+_ONE = {"items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
+        "contentSchema"}  # the last: a server-sent event's JSON data
 _MANY = {"allOf", "anyOf", "oneOf", "prefixItems"}
 _BY_NAME = {"properties", "patternProperties"}
 

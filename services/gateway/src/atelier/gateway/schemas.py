@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import (
@@ -128,3 +128,49 @@ class Preview(BaseModel):
 
 class Snapshot(SnapshotView):
     preview: Preview
+
+
+class RenderAsset(BaseModel):
+    kind: str = Field(description="mockup, thumbnail or zone (preview: a first view's mockup "
+                                  "drawn before kinds)")
+    view: str = Field(description="the view's key (a zone texture: the zone's)")
+    status: RenderStatus
+    url: str | None = Field(default=None, exclude_if=lambda url: url is None,
+                            description="once it is ready: immutable, cacheable")
+    content_type: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    width_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    height_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    reason: str | None = Field(default=None, exclude_if=lambda v: v is None,
+                               description="why it failed")
+
+
+class Render(BaseModel):
+    """The renders of one design: its id is the design's spec hash, so the same design is
+    rendered once. ``status``: failed when an asset failed, pending while one is pending, else
+    ready."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "0" * 64, "status": "ready", "assets": [{
+            "kind": "mockup", "view": "front", "status": "ready",
+            "url": f"/v1/assets/renders/{'0' * 64}/mockup-front.jpg",
+            "content_type": "image/jpeg", "width_px": 1024, "height_px": 427}]}]})
+
+    id: str = Field(description="the design's spec hash")
+    status: RenderStatus
+    assets: list[RenderAsset]
+
+
+
+class RenderEvent(BaseModel):
+    """One server-sent event of a render's stream: named by its status, the render as JSON."""
+
+    event: RenderStatus
+    data: Json[Render]
+
+
+class PreviewEvent(BaseModel):
+    """One server-sent event of a snapshot's stream: named by its preview's status, the preview
+    as JSON."""
+
+    event: RenderStatus
+    data: Json[Preview]

@@ -42,6 +42,15 @@ class GatewaySettings(ServiceSettings):
         description="peers whose X-Forwarded-For names the client (our balancer, never a client)",
     )
     cors_max_age_s: int = Field(default=600, ge=0, description="how long browsers keep a preflight")
+    events_limit_s: float = Field(
+        default=300.0, gt=0, description="how long a server-sent event stream of a render's "
+        "status stays open at most (the browser reconnects, and gets the status first)",
+    )
+    events_keepalive_s: float = Field(
+        default=15.0, gt=0, description="a comment on a quiet event stream this often (proxies "
+        "close idle connections), and the status asked again (an event missed while NATS was "
+        "away)",
+    )
     key_cache_ttl_s: float = Field(
         default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
         "a revoked key stops working within this time",

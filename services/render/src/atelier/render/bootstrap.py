@@ -17,10 +17,10 @@ def bootstrap(
     """``units``: the units of work to use instead of Postgres's (tests give fakes)."""
     store = store or store_from_settings(settings)
     runtime = Runtime(settings, store=store, repository=RenderRepository, units=units)
-    # a preview is stored before its row commits: one whose job then failed for good is an
+    # an output is stored before its row commits: one whose job then failed for good is an
     # orphan (the same design drawn again writes it anew), deleted once past the grace period
     results = models.RenderResult.__table__  # type: ignore[attr-defined]
     runtime.sweep_orphans(domain.RENDERS, results.c.object_key)
-    subscribers.register(runtime, store, PinnedFonts(store.get),
+    subscribers.register(runtime, settings, store, PinnedFonts(store.get),
                          Photos(store, MAX_PHOTO_SIDE_PX))
     return runtime

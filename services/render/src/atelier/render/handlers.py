@@ -1,100 +1,192 @@
-"""Use cases of the render service: request a preview, draw it, report where it stands."""
+"""Use cases of the render service: request an output of a design, draw it, report where the
+design's outputs stand."""
 
 import asyncio
 
 from atelier.contracts import Envelope
-from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_PREVIEW
+from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_JOBS
+from atelier.contracts.errors import ErrorCode, ErrorItem
 from atelier.contracts.render import (
-    PreviewStatus,
     RenderCompleted,
+    RenderedAsset,
     RenderFailed,
+    RenderJob,
+    RenderKind,
     RenderPreview,
+    RenderRequest,
+    RenderState,
     RenderStatus,
+    RequestRender,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.kit.errors import NotFound, PoisonMessage
+from atelier.contracts.spec import AnySpec, placed
+from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectStore
 from atelier.render import domain, mockup
 from atelier.render.models import RenderResult
 from atelier.render.photos import Photos
-from atelier.render.repository import RenderRepository
+from atelier.render.repository import Output, RenderRepository
+from atelier.render.settings import RenderSettings
 from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
 
-async def request_preview(
-    uow: UnitOfWork[RenderRepository], brand_id: str, event: Envelope[SnapshotCreated]
+def job_of(spec_hash: str, spec: AnySpec, asked: RenderRequest, zone_px_per_mm: float,
+           snapshot_id: str | None = None) -> RenderJob:
+    """The job drawing ``asked`` of a spec, with the view (or zone) named: the first when none
+    is. Raises ``Undrawable`` when the spec has no such view or zone."""
+    shape = placed(spec)
+    zone = asked.kind is RenderKind.ZONE
+    keys = [z.key for z in shape.zones] if zone else [v.key for v in shape.views]
+    view = asked.view or next(iter(keys), None)
+    if view is None or view not in keys:
+        raise domain.Undrawable(f"the design has no {'zone' if zone else 'view'} {view!r}")
+    fmt = domain.image_format(asked.kind, asked.format)
+    px_per_mm = asked.px_per_mm or zone_px_per_mm
+    return RenderJob(kind=asked.kind, view=view, format=fmt, px_per_mm=px_per_mm,
+                     spec_hash=spec_hash, spec=spec, snapshot_id=snapshot_id,
+                     variant=domain.variant(asked.kind, view, fmt, px_per_mm))
+
+
+def _output(brand_id: str, job: RenderJob) -> Output:
+    return Output(brand_id, job.spec_hash, job.kind.value, job.variant)
+
+
+async def _request(
+    uow: UnitOfWork[RenderRepository], brand_id: str, job: RenderJob, cause: Envelope | None
+) -> RenderResult | None:
+    """Queue ``job`` unless its output is known: None when queued, else the known row."""
+    if await uow.repository.request(_output(brand_id, job)):
+        uow.emit(RENDER_JOBS[job.kind], job, brand_id=brand_id, cause=cause)
+        return None
+    row = await uow.repository.find(_output(brand_id, job))
+    assert row is not None  # it was there to refuse the request, and rows are never deleted
+    return row
+
+
+async def request_snapshot_mockup(
+    uow: UnitOfWork[RenderRepository], settings: RenderSettings, brand_id: str,
+    event: Envelope[SnapshotCreated],
 ) -> None:
-    """Queue the preview of a new snapshot's design, or answer at once when it is known."""
+    """A new snapshot's preview: the mockup of its first view, queued, or told at once when
+    known."""
     snapshot = event.data
-    if await uow.repository.request(brand_id, snapshot.spec_hash):
-        job = RenderPreview(
-            spec_hash=snapshot.spec_hash, spec=snapshot.spec, snapshot_id=snapshot.snapshot_id
-        )
-        uow.emit(RENDER_PREVIEW, job, brand_id=brand_id, cause=event)
-    else:
-        row = await uow.repository.find(brand_id, snapshot.spec_hash)
-        assert row is not None  # it was there to refuse the request, and rows are never deleted
+    try:
+        job = job_of(snapshot.spec_hash, snapshot.spec, RenderRequest(), settings.zone_px_per_mm,
+                     snapshot.snapshot_id)
+    except domain.Undrawable as exc:
+        raise PoisonMessage(str(exc)) from exc
+    row = await _request(uow, brand_id, job, event)
+    if row is not None:
         _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
 
 
-async def render_preview(
-    uow: UnitOfWork[RenderRepository],
-    store: ObjectStore,
-    fonts: PinnedFonts,
-    photos: Photos,
-    brand_id: str,
-    job: Envelope[RenderPreview],
+async def request_render(
+    uow: UnitOfWork[RenderRepository], settings: RenderSettings, brand_id: str,
+    request: RequestRender,
+) -> RenderState:
+    """Queue an output of a design not necessarily saved (the widget's preview while typing);
+    the same output again is answered from its row, with no second job."""
+    try:
+        job = job_of(request.spec_hash, request.spec, request, settings.zone_px_per_mm)
+    except domain.Undrawable as exc:
+        raise Invalid("The render cannot be made.", [ErrorItem(
+            field="view", code=ErrorCode.INVALID_FIELD, message=str(exc))]) from exc
+    await _request(uow, brand_id, job, None)
+    return await _state(uow, brand_id, request.spec_hash)
+
+
+async def render_job(
+    uow: UnitOfWork[RenderRepository], settings: RenderSettings, store: ObjectStore,
+    fonts: PinnedFonts, photos: Photos, brand_id: str, job: Envelope[RenderJob],
 ) -> None:
-    """Draw, store and record one preview (the mockup of the design's first view); a job whose
-    render was settled does nothing. A design that cannot be drawn is poison: the kit parks the
-    job and ``give_up_preview`` records it."""
-    spec_hash = job.data.spec_hash
+    """Draw, store and record one output; a job whose output was settled does nothing. A design
+    that cannot be drawn is poison: the kit parks the job and ``give_up`` records it. A job
+    that runs past ``job_timeout_s`` fails, retryably, with the reason."""
+    output = _output(brand_id, job.data)
     # pending again (a job replayed after a retryable failure) or still pending: ours to draw
-    if not await uow.repository.take(brand_id, spec_hash):
+    if not await uow.repository.take(output):
         return
     try:
-        key = domain.preview_key(spec_hash)
-        await fonts.ensure(zone.font for zone in job.data.spec.zones)
-        view = mockup.first_view(job.data.spec)
-        photo = None if view.photo is None else await photos.get(view.photo)
-        image = await asyncio.to_thread(mockup.render, view, photo)
+        async with asyncio.timeout(settings.job_timeout_s):
+            drawn = await _draw(fonts, photos, job.data)
     except (domain.Undrawable, FontUnavailable) as exc:
         raise PoisonMessage(str(exc)) from exc
-    await store.put(key, image.png, domain.PNG)
-    if await uow.repository.ready(brand_id, spec_hash, key, domain.PNG, image.width_px,
-                                  image.height_px):
+    except TimeoutError:
+        reason = f"the render ran past its {settings.job_timeout_s:g} s"
+        await _fail(uow, brand_id, job, reason, retryable=True)
+        return
+    key = domain.object_key(job.data.spec_hash, job.data.kind.value, job.data.variant)
+    await store.put(key, drawn.data, drawn.content_type)
+    if await uow.repository.ready(output, key, drawn.content_type, drawn.width_px,
+                                  drawn.height_px):
         completed = RenderCompleted(
-            spec_hash=spec_hash, object_key=key, content_type=domain.PNG,
-            width_px=image.width_px, height_px=image.height_px, snapshot_id=job.data.snapshot_id,
+            spec_hash=job.data.spec_hash, kind=job.data.kind.value, view=job.data.view or "",
+            object_key=key, content_type=drawn.content_type, width_px=drawn.width_px,
+            height_px=drawn.height_px, snapshot_id=job.data.snapshot_id,
         )
         uow.emit(RENDER_COMPLETED, completed, brand_id=brand_id, cause=job)
 
 
-async def give_up_preview(
-    uow: UnitOfWork[RenderRepository], brand_id: str, job: Envelope[RenderPreview], reason: str,
+async def _draw(fonts: PinnedFonts, photos: Photos, job: RenderJob) -> mockup.Drawn:
+    await fonts.ensure(zone.font for zone in job.spec.zones)
+    scene = mockup.scene_of(job.spec)
+    view = mockup.view_for(scene, job.kind, job.view)
+    needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
+    photo = await photos.get(view.photo) if needs_photo else None  # type: ignore[arg-type]
+    assert job.format is not None and job.px_per_mm is not None  # job_of names both
+    return await asyncio.to_thread(mockup.DRAWERS[job.kind], view, job.view, photo, job.format,
+                                   job.px_per_mm)
+
+
+def legacy_job(settings: RenderSettings, job: RenderPreview) -> RenderJob:
+    """A version 1 preview job as the job it is now: the mockup of the spec's first view."""
+    try:
+        return job_of(job.spec_hash, job.spec, RenderRequest(), settings.zone_px_per_mm,
+                      job.snapshot_id)
+    except domain.Undrawable as exc:
+        raise PoisonMessage(str(exc)) from exc
+
+
+async def give_up(
+    uow: UnitOfWork[RenderRepository], brand_id: str, job: Envelope[RenderJob], reason: str,
     poison: bool,
 ) -> None:
     """The job was dead-lettered: the shopper's widget is told it failed instead of waiting for
     good. A design that cannot be drawn fails for good; a render given up on after transient
-    faults stays retryable (the next snapshot of the design, or ``dlq replay``, renders it)."""
-    if await uow.repository.failed(brand_id, job.data.spec_hash, reason, retryable=not poison):
-        failed = RenderFailed(spec_hash=job.data.spec_hash, reason=reason,
+    faults stays retryable (the next request of the design, or ``dlq replay``, renders it)."""
+    await _fail(uow, brand_id, job, reason, retryable=not poison)
+
+
+async def _fail(uow: UnitOfWork[RenderRepository], brand_id: str, job: Envelope[RenderJob],
+                reason: str, retryable: bool) -> None:
+    if await uow.repository.failed(_output(brand_id, job.data), reason, retryable=retryable):
+        failed = RenderFailed(spec_hash=job.data.spec_hash, kind=job.data.kind.value,
+                              view=job.data.view or "", reason=reason,
                               snapshot_id=job.data.snapshot_id)
         uow.emit(RENDER_FAILED, failed, brand_id=brand_id, cause=job)
 
 
-async def preview_status(
+async def render_state(
     uow: UnitOfWork[RenderRepository], brand_id: str, spec_hash: str
-) -> PreviewStatus:
-    async with uow:  # read inside: leaving the unit of work rolls back and expires the row
-        row = await uow.repository.find(brand_id, spec_hash)
-        if row is None:
-            raise NotFound.of("preview", "spec_hash")
-        return PreviewStatus(
-            spec_hash=spec_hash, status=RenderStatus(row.status), object_key=row.object_key,
-            reason=row.reason,
-        )
+) -> RenderState:
+    async with uow:  # read inside: leaving the unit of work rolls back and expires the rows
+        return await _state(uow, brand_id, spec_hash)
+
+
+async def _state(uow: UnitOfWork[RenderRepository], brand_id: str, spec_hash: str) -> RenderState:
+    rows = await uow.repository.of_spec(brand_id, spec_hash)
+    if not rows:
+        raise NotFound.of("render", "spec_hash")
+    assets = [RenderedAsset(
+        kind=row.kind, view=domain.view_of(row.variant), variant=row.variant,
+        status=RenderStatus(row.status), object_key=row.object_key,
+        content_type=row.content_type, width_px=row.width_px, height_px=row.height_px,
+        reason=row.reason) for row in rows]
+    statuses = {asset.status for asset in assets}
+    status = next(s for s in (RenderStatus.FAILED, RenderStatus.PENDING, RenderStatus.READY)
+                  if s in statuses)
+    return RenderState(spec_hash=spec_hash, status=status, assets=assets)
 
 
 def _emit_known_outcome(
@@ -105,17 +197,19 @@ def _emit_known_outcome(
     A pending row means its job is in flight; that job's completion carries the same spec_hash,
     which is what listeners key on.
     """
+    view = domain.view_of(row.variant)
     if row.status == RenderStatus.PENDING:
         return
     if row.status == RenderStatus.READY:
         # the table's check constraint guarantees these on ready rows
         assert row.object_key and row.content_type and row.width_px and row.height_px
         completed = RenderCompleted(
-            spec_hash=row.spec_hash, object_key=row.object_key, content_type=row.content_type,
-            width_px=row.width_px, height_px=row.height_px, snapshot_id=snapshot_id,
+            spec_hash=row.spec_hash, kind=row.kind, view=view, object_key=row.object_key,
+            content_type=row.content_type, width_px=row.width_px, height_px=row.height_px,
+            snapshot_id=snapshot_id,
         )
         uow.emit(RENDER_COMPLETED, completed, brand_id=row.brand_id, cause=cause)
     else:
-        failed = RenderFailed(spec_hash=row.spec_hash, reason=row.reason or "",
-                              snapshot_id=snapshot_id)
+        failed = RenderFailed(spec_hash=row.spec_hash, kind=row.kind, view=view,
+                              reason=row.reason or "", snapshot_id=snapshot_id)
         uow.emit(RENDER_FAILED, failed, brand_id=row.brand_id, cause=cause)

@@ -26,7 +26,8 @@ READY_HAS_OBJECT = (
 
 
 class RenderResult(Base, table=True):
-    """One render of one brand's design: requested (pending), then ready or failed. A failure is
+    """One output (a kind and variant: the mockup of a view, say) of one brand's design:
+    requested (pending), then ready or failed. A failure is
     for good when the design cannot be drawn; it is ``retryable`` when the render gave up after
     transient faults (the store was down, say): the next request of the design, or a replay of
     the dead-lettered job, tries again.
@@ -44,6 +45,7 @@ class RenderResult(Base, table=True):
     brand_id: str = Field(primary_key=True, max_length=64)
     spec_hash: str = Field(primary_key=True, max_length=64)
     kind: str = Field(primary_key=True, max_length=32)
+    variant: str = Field(primary_key=True, max_length=96)  # e.g. front.jpg (domain.variant)
     status: str = Field(max_length=16)
     object_key: str | None = Field(default=None, max_length=255)
     content_type: str | None = Field(default=None, max_length=64)

@@ -5,72 +5,96 @@ A render is pending, then settled once: ready, or failed. A failure after transi
 ``retryable``: asking again makes it pending again; any other outcome stands.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from atelier.contracts.render import RenderStatus
-from atelier.render import domain
 from atelier.render.models import RenderResult
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output of one brand's design: the row's key."""
+
+    brand_id: str
+    spec_hash: str
+    kind: str
+    variant: str
+
+    def where(self) -> tuple[ColumnElement[bool], ...]:
+        return (col(RenderResult.brand_id) == self.brand_id,
+                col(RenderResult.spec_hash) == self.spec_hash,
+                col(RenderResult.kind) == self.kind, col(RenderResult.variant) == self.variant)
 
 
 class RenderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def request(self, brand_id: str, spec_hash: str) -> bool:
-        """Ask for the preview of a design: True when it is to be drawn (new, or failed after
-        transient faults), False when it is pending or settled already."""
+    async def request(self, output: Output) -> bool:
+        """Ask for an output: True when it is to be drawn (new, or failed after transient
+        faults), False when it is pending or settled already."""
         added = await self.session.execute(
             insert(RenderResult)
-            .values(brand_id=brand_id, spec_hash=spec_hash, kind=domain.PREVIEW,
-                    status=RenderStatus.PENDING)
+            .values(brand_id=output.brand_id, spec_hash=output.spec_hash, kind=output.kind,
+                    variant=output.variant, status=RenderStatus.PENDING)
             .on_conflict_do_nothing()
             .returning(col(RenderResult.spec_hash))
         )
-        return added.first() is not None or await self._restart(
-            brand_id, spec_hash, from_pending=False)
+        return added.first() is not None or await self._restart(output, from_pending=False)
 
-    async def take(self, brand_id: str, spec_hash: str) -> bool:
-        """Whether the preview is to be drawn (still pending, or pending again after a
+    async def take(self, output: Output) -> bool:
+        """Whether the output is to be drawn (still pending, or pending again after a
         retryable failure); False once it settled."""
-        return await self._restart(brand_id, spec_hash, from_pending=True)
+        return await self._restart(output, from_pending=True)
 
-    async def find(self, brand_id: str, spec_hash: str) -> RenderResult | None:
+    async def find(self, output: Output) -> RenderResult | None:
         return await self.session.get(
-            RenderResult, {"brand_id": brand_id, "spec_hash": spec_hash, "kind": domain.PREVIEW}
+            RenderResult, {"brand_id": output.brand_id, "spec_hash": output.spec_hash,
+                           "kind": output.kind, "variant": output.variant})
+
+    async def of_spec(self, brand_id: str, spec_hash: str) -> list[RenderResult]:
+        """Every output of the design the brand asked for, oldest first."""
+        rows = await self.session.execute(
+            select(RenderResult)
+            .where(col(RenderResult.brand_id) == brand_id,
+                   col(RenderResult.spec_hash) == spec_hash)
+            .order_by(col(RenderResult.created_at), col(RenderResult.kind),
+                      col(RenderResult.variant))
         )
+        return list(rows.scalars())
 
     async def ready(
-        self, brand_id: str, spec_hash: str, object_key: str, content_type: str, width_px: int,
-        height_px: int,
+        self, output: Output, object_key: str, content_type: str, width_px: int, height_px: int
     ) -> bool:
-        """The preview was drawn and stored, now; False when it had settled already (a
+        """The output was drawn and stored, now; False when it had settled already (a
         concurrent redelivery got there first)."""
         return await self._settle(
-            brand_id, spec_hash, status=RenderStatus.READY, object_key=object_key,
+            output, status=RenderStatus.READY, object_key=object_key,
             content_type=content_type, width_px=width_px, height_px=height_px,
             rendered_at=func.now(),
         )
 
-    async def failed(self, brand_id: str, spec_hash: str, reason: str, retryable: bool) -> bool:
-        """The preview was given up on; False when it had settled already."""
-        return await self._settle(brand_id, spec_hash, status=RenderStatus.FAILED,
-                                  reason=reason, retryable=retryable)
+    async def failed(self, output: Output, reason: str, retryable: bool) -> bool:
+        """The output was given up on; False when it had settled already."""
+        return await self._settle(output, status=RenderStatus.FAILED, reason=reason,
+                                  retryable=retryable)
 
-    async def _settle(self, brand_id: str, spec_hash: str, **values: Any) -> bool:
+    async def _settle(self, output: Output, **values: Any) -> bool:
         changed = await self.session.execute(
             update(RenderResult)
-            .where(*_preview(brand_id, spec_hash), col(RenderResult.status) == RenderStatus.PENDING)
+            .where(*output.where(), col(RenderResult.status) == RenderStatus.PENDING)
             .values(**values)
             .returning(col(RenderResult.spec_hash))
         )
         return changed.first() is not None
 
-    async def _restart(self, brand_id: str, spec_hash: str, from_pending: bool) -> bool:
+    async def _restart(self, output: Output, from_pending: bool) -> bool:
         """Pending again, from a retryable failure (and from pending when ``from_pending``):
         never from a settled outcome."""
         failed = col(RenderResult.status) == RenderStatus.FAILED
@@ -79,13 +103,8 @@ class RenderRepository:
             restartable = restartable | (col(RenderResult.status) == RenderStatus.PENDING)
         changed = await self.session.execute(
             update(RenderResult)
-            .where(*_preview(brand_id, spec_hash), restartable)
+            .where(*output.where(), restartable)
             .values(status=RenderStatus.PENDING, retryable=False, reason=None)
             .returning(col(RenderResult.spec_hash))
         )
         return changed.first() is not None
-
-
-def _preview(brand_id: str, spec_hash: str) -> tuple[ColumnElement[bool], ...]:
-    return (col(RenderResult.brand_id) == brand_id, col(RenderResult.spec_hash) == spec_hash,
-            col(RenderResult.kind) == domain.PREVIEW)

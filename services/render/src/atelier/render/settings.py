@@ -1,8 +1,23 @@
 from typing import ClassVar
 
+from pydantic import Field
+
+from atelier.contracts.render import RenderKind
 from atelier.kit.settings import ServiceSettings
 
 
 class RenderSettings(ServiceSettings):
     service: ClassVar[str] = "render"
     http_port: int = 8014
+    kinds: list[RenderKind] = Field(
+        default=list(RenderKind),
+        description="the kinds of render job this process draws (ATELIER_RENDER_KINDS, e.g. "
+        '\'["mockup"]\'): one worker pool per kind, each scaled on its own consumer\'s lag',
+    )
+    job_timeout_s: float = Field(
+        default=20.0, gt=0,
+        description="a render job that runs past this fails, with the reason (retryable: the "
+        "next request of the design draws it again)",
+    )
+    zone_px_per_mm: float = Field(default=10.0, gt=0, le=100,
+                                  description="a zone texture's resolution when none is asked")

@@ -3,12 +3,11 @@ and locked by the brand."""
 
 from atelier.contracts.catalog import (
     CREATE_SNAPSHOT,
-    GET_PREVIEW,
     GET_SNAPSHOT,
     LOCK_SNAPSHOT,
     VALIDATE_SNAPSHOT,
 )
-from atelier.contracts.render import GetPreview, PreviewStatus, RenderStatus
+from atelier.contracts.render import RenderStatus
 from atelier.contracts.snapshot import (
     CreateSnapshot,
     GetSnapshot,
@@ -17,12 +16,12 @@ from atelier.contracts.snapshot import (
     SnapshotView,
     ValidateSnapshot,
 )
-from atelier.gateway import domain, schemas
+from atelier.gateway import schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.handlers.bus import call
 from atelier.gateway.handlers.designs import resolved_spec
-from atelier.kit.errors import NotFound
+from atelier.gateway.handlers.renders import snapshot_preview
 from atelier.kit.runtime import Runtime
 
 
@@ -57,15 +56,7 @@ async def snapshot(runtime: Runtime, caller: Caller, snapshot_id: str) -> schema
     view: SnapshotView = await call(
         runtime, caller, GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id)
     )
-    try:
-        status: PreviewStatus = await call(
-            runtime, caller, GET_PREVIEW, GetPreview(spec_hash=view.spec_hash)
-        )
-    except NotFound:  # render has not started on it yet
-        return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
-    ready = status.status is RenderStatus.READY and status.object_key is not None
-    url = domain.asset_url(status.object_key) if ready else None  # type: ignore[arg-type]
-    return _with_preview(view, schemas.Preview(status=status.status, url=url))
+    return _with_preview(view, await snapshot_preview(runtime, caller, view.spec_hash))
 
 
 def _with_preview(view: SnapshotView, preview: schemas.Preview) -> schemas.Snapshot:

@@ -11,7 +11,7 @@ One controller module per resource, each calling the use cases of the same name 
 
 from typing import Any
 
-from atelier.gateway.http import api_keys, assets, brands, catalog, designs, snapshots
+from atelier.gateway.http import api_keys, assets, brands, catalog, designs, renders, snapshots
 
 
 def routes() -> list[Any]:
@@ -25,6 +25,7 @@ def routes() -> list[Any]:
         snapshots.validate_snapshot, snapshots.lock_snapshot,
         designs.product_config, designs.validate, designs.normalize, designs.autofit,
         designs.create_spec, designs.spec, designs.check_spec,
-        snapshots.create_snapshot, snapshots.snapshot,
+        snapshots.create_snapshot, snapshots.snapshot, renders.snapshot_events,
+        renders.preview, renders.render, renders.render_events,
         assets.asset, assets.font,
     ]

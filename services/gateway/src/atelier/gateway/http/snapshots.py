@@ -51,8 +51,8 @@ async def lock_snapshot(
 
 
 @post("/v1/snapshots", **WIDGET, responses=IDEMPOTENT, operation_class=linked(
-    201, snapshot=("snapshot", SNAPSHOT), validate=("validate_snapshot", SNAPSHOT),
-    lock=("lock_snapshot", SNAPSHOT)))
+    201, snapshot=("snapshot", SNAPSHOT), events=("snapshot_events", SNAPSHOT),
+    validate=("validate_snapshot", SNAPSHOT), lock=("lock_snapshot", SNAPSHOT)))
 async def create_snapshot(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[schemas.Design], once: OncePerKey
 ) -> Response[schemas.Snapshot]:
