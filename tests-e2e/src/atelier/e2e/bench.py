@@ -190,6 +190,10 @@ class Figures:
     def value(self, name: str) -> float:
         return next(row["value"] for row in self.rows if row["name"] == name)
 
+    def ratio(self, name: str, numerator: str, denominator: str) -> None:
+        self.add(name, self.value(numerator) / self.value(denominator), "ratio",
+                 measured=f"{numerator} / {denominator}")
+
 
 def _run_conditions(run: Run) -> dict[str, Any]:
     if run.offered is None:
@@ -276,9 +280,8 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
                            await closed_loop(CONCURRENCY, plan.saturation, validate), zones=1)
 
         await floor(system, figures, plan, demo.product_id)
-        figures.add("validate.1zone.floor_ratio", figures.value("validate.1zone.saturation")
-                    / figures.value("floor.saturation"), "ratio",
-                    measured="validate.1zone.saturation / floor.saturation")
+        figures.ratio("validate.1zone.floor_ratio", "validate.1zone.saturation",
+                      "floor.saturation")
 
         # previews first, while the render service has no backlog
         run = await open_loop(10, plan.requests(10), snapshot)
@@ -347,9 +350,8 @@ async def renders(
 
     await drawn_per_s(1)
     await drawn_per_s(2)
-    figures.add("render.mockup_per_s.scaling", figures.value("render.mockup_per_s.2workers")
-                / figures.value("render.mockup_per_s.1worker"), "ratio",
-                measured="render.mockup_per_s.2workers / render.mockup_per_s.1worker")
+    figures.ratio("render.mockup_per_s.scaling", "render.mockup_per_s.2workers",
+                  "render.mockup_per_s.1worker")
     run = await open_loop(30, plan.requests(30), snapshot)
     ready = await completions.ready(created, plan.previews_within_s)
     figures.percentiles("preview_ready.offered_30", ready, **_run_conditions(run),
