@@ -481,3 +481,31 @@ async def test_a_value_postgres_refuses_is_poison(kit, client_bus, nats_url, nam
         "poison message: DataError: invalid input for query argument $1: 1099511627776 "
         "(value out of int32 range)")
     assert gave_up.told == [("huge", dead.headers["Atelier-Dlq-Reason"], True)]
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+async def test_a_consumer_handles_as_many_messages_at_once_as_it_is_given(
+    kit, client_bus, nats_url, namespace, concurrency: int
+) -> None:
+    """``concurrency`` 2: while one message's handler waits (as a render job waits on its
+    drawing thread), the next one is handled; 1: one after the other, as before. Each still in
+    its own unit of work, each acknowledged."""
+    runtime = kit.runtime()
+    inside, most = 0, 0
+
+    async def handler(uow: UnitOfWork, envelope: Envelope) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await asyncio.sleep(0.3)
+        inside -= 1
+        await kit.counting()(uow, envelope)
+
+    runtime.bus.consume(kit.TICKED, "count", handler, concurrency=concurrency)
+    async with running(runtime):
+        for key in ("a", "b", "c", "d"):
+            await publish(client_bus, kit, tick(kit, key).model_dump_json().encode())
+        for key in ("a", "b", "c", "d"):
+            await eventually(lambda key=key: kit.count(key))
+        await eventually(lambda: settled(nats_url, namespace, "commerce-count"))
+    assert most == concurrency

@@ -110,6 +110,50 @@ async def test_concurrent_relays_skip_each_others_rows_and_publish_each_row_once
     assert published[1:4] == ids[3:]  # the second relay took the rows the first did not hold
 
 
+async def test_one_replica_relays_at_a_time_and_another_takes_over_when_it_goes(kit) -> None:
+    """Every replica of a service runs a relay: one holds the outbox's lock and relays, the
+    others stand by (their publish is never called, no round for each commit); when the
+    relaying replica goes (its connection closed, as when its process ends), a standby takes
+    the lock within its poll and relays what is left."""
+    runtime = kit.runtime(run_relay=False)
+    published: dict[str, list[str]] = {"a": [], "b": []}
+
+    def publisher(name: str):  # noqa: ANN202
+        async def publish(subject: str, payload: bytes, headers: dict[str, str]) -> None:
+            published[name].append(headers["Nats-Msg-Id"])
+        return publish
+
+    backoff = runtime.settings.outbox_backoff
+    a = OutboxRelay(runtime.db, runtime.tables.outbox, publisher("a"), backoff=backoff,
+                    metrics=runtime.metrics, poll_s=0.1)
+    b = OutboxRelay(runtime.db, runtime.tables.outbox, publisher("b"), backoff=backoff,
+                    poll_s=0.1)
+    tasks = [asyncio.create_task(a.run())]
+    try:
+        await eventually(lambda: a.leading, timeout=10)
+        tasks.append(asyncio.create_task(b.run()))
+        first = [e.id for e in await kit.emit(runtime, "k1")]
+        first += [e.id for e in await kit.emit(runtime, "k2")]
+        await eventually(lambda: published["a"] == first, timeout=10)
+        await asyncio.sleep(0.5)  # several of the standby's polls
+        assert not b.leading and published["b"] == []
+        tasks[0].cancel()
+        await asyncio.wait({tasks[0]}, timeout=10)
+        await a.close()  # the lock goes with the connection
+        await eventually(lambda: b.leading, timeout=10)
+        later = [e.id for e in await kit.emit(runtime, "k3")]
+        await eventually(lambda: published["b"] == later, timeout=10)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=10)
+        await a.close()
+        await b.close()
+        await runtime.db.dispose()
+    assert published["a"] == first
+    assert all(row["published_at"] is not None for row in await kit.outbox_rows())
+
+
 async def test_a_cancelled_relay_stops_even_when_a_library_swallows_the_cancel(kit) -> None:
     runtime = kit.runtime(run_relay=False)
     await kit.emit(runtime, "k")

@@ -207,9 +207,12 @@ class Bus:
 
     # --- consuming -----------------------------------------------------------------------------
     def consume(
-        self, message: Message, handler_name: str, handle: Handler, gave_up: GaveUp | None = None
+        self, message: Message, handler_name: str, handle: Handler, gave_up: GaveUp | None = None,
+        *, concurrency: int = 1,
     ) -> None:
-        """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject.
+        """Register a durable pull consumer ``<service>-<handler>`` on ``message``'s subject,
+        handling up to ``concurrency`` of its messages at once in this process (more than one
+        lets a handler that waits on a thread, such as drawing, overlap another's round trips).
 
         ``handle(uow, envelope)`` runs inside the unit of work the kit opened and commits; it
         never commits itself. ``gave_up(uow, envelope, reason, poison)`` is told when a message
@@ -226,6 +229,7 @@ class Bus:
             stream=JStream(self.stream(message.subject), declare=False),
             durable=consumer.name,
             pull_sub=PullSub(batch_size=1, timeout=5.0),
+            max_workers=concurrency,
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
                 ack_wait=self.settings.ack_wait_s,

@@ -37,7 +37,13 @@ class BrokerUnavailable(Exception):
 class OutboxRelay:
     """Publishes committed outbox rows in order; woken by NOTIFY, polling as a fallback.
 
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several replicas can relay at once.
+    One replica of a service relays at a time: the one holding the outbox's advisory lock,
+    taken on the connection it listens on, so the lock goes when that replica or its connection
+    does. The others stand by (no NOTIFY, no rounds: with every replica woken by each commit,
+    all but one would run a round for nothing) and try the lock every ``poll_s``, reading the
+    outbox's gauges as they do, so each replica's ``/metrics`` stays true. Without that
+    connection a replica relays anyway, polling: rows are claimed with ``FOR UPDATE SKIP
+    LOCKED``, so replicas relaying at once are safe, only unordered between them.
 
     Who is at fault decides what a failed publication costs. When the broker is down (its
     connection not up) or does not answer in time, no row is: the round stops where it is, no
@@ -73,6 +79,13 @@ class OutboxRelay:
         self.tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        self.leading = False
+
+    @property
+    def lock_name(self) -> str:
+        """Names the advisory lock of this outbox (locks are per database: the schema says
+        which service's)."""
+        return f"atelier.relay:{self.db.schema}.{self.outbox.name}"
 
     async def run(self) -> None:
         delay = 0.1
@@ -80,7 +93,9 @@ class OutboxRelay:
         # asyncio.wait_for, used by nats-py and this loop, loses one that races a result): so a
         # cancelled relay stops at its next round instead of relaying forever
         while not _cancel_requested():
-            await self._ensure_listener()
+            if not await self._lead():
+                await self._stand_by()
+                continue
             # cleared before the round, not after: a NOTIFY during the round starts another
             self._wake.clear()
             try:
@@ -198,18 +213,46 @@ class OutboxRelay:
             self.metrics.outbox_oldest_age.set(max(float(age or 0), 0.0))
             self.metrics.outbox_parked.set(parked)
 
-    async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
+    async def _lead(self) -> bool:
+        """Whether this replica is to relay: it holds the lock (taking it when free, and
+        listening from then on), or it has no connection to hold one on."""
+        if self._listener is not None and self._listener.is_closed():
+            self._listener, self.leading = None, False  # the lock went with the connection
+        if self._listener is None:
+            try:
+                self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
+            except Exception as exc:  # polling still delivers; LISTEN only lowers latency
+                log.warning("outbox LISTEN unavailable, relaying by polling: %s", exc)
+                return True
+        if self.leading:
+            return True
         try:
-            self._listener = await asyncpg.connect(asyncpg_dsn(self.db.url))
-            await self._listener.add_listener(
-                notify_channel(self.db.schema), lambda *_: self._wake.set()
-            )
-        except Exception as exc:  # polling still delivers; LISTEN only lowers latency
-            log.warning("outbox LISTEN unavailable, polling: %s", exc)
-            self._listener = None
+            self.leading = await self._listener.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.lock_name)
+            if self.leading:
+                await self._listener.add_listener(
+                    notify_channel(self.db.schema), lambda *_: self._wake.set())
+                log.info("relaying %s (this replica holds its lock)", self.lock_name)
+        except Exception as exc:
+            log.warning("outbox lock unavailable, relaying by polling: %s", exc)
+            await self.close()
+            return True
+        return self.leading
+
+    async def _stand_by(self) -> None:
+        """Another replica relays: read the gauges, then wait to try the lock again."""
+        try:
+            async with self.db.sessions() as session, session.begin():
+                await self._measure(session)
+        except Exception as exc:
+            log.warning("outbox gauges unavailable: %s", exc)
+        await asyncio.sleep(self.poll_s)
 
     async def close(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
+        """Closing the connection gives the lock up: a standby replica relays next."""
+        listener, self._listener, self.leading = self._listener, None, False
+        if listener is not None and not listener.is_closed():
+            try:
+                await listener.close()
+            except Exception:  # a broken connection: dropped all the same
+                listener.terminate()

@@ -56,14 +56,18 @@ def rasterize(scene: Scene, px_per_mm: float, background: str | None = "#ffffff"
 
 
 def draw_onto(photo: Image.Image, scene: Scene, to_photo: Sequence[float]) -> Image.Image:
-    """The scene drawn onto a copy of ``photo`` (RGB), its millimetres mapped to the photo's
-    pixels by ``to_photo``, a row-major 3×3 projective matrix (a scale and offset, or the
-    perspective of a photo taken at an angle: Skia maps the curves and fills them under it)."""
+    """The scene drawn onto a copy of ``photo``, its millimetres mapped to the photo's pixels by
+    ``to_photo``, a row-major 3×3 projective matrix (a scale and offset, or the perspective of
+    a photo taken at an angle: Skia maps the curves and fills them under it).
+
+    The photo is opaque RGBA (RGB is converted: a caller drawing on one photo many times keeps
+    it as RGBA), the result RGBX over the very pixels Skia drew on, copied once: JPEG encodes it
+    as it is, other formats take ``.convert("RGB")``."""
     if len(to_photo) != 9:
         raise ValueError("to_photo must be the 9 numbers of a 3×3 matrix, row by row")
-    rgba = photo.convert("RGBA")  # opaque: premultiplied and straight alpha are the same
+    rgba = photo if photo.mode == "RGBA" else photo.convert("RGBA")
     size = rgba.size
-    pixels = bytearray(rgba.tobytes())
+    pixels = bytearray(rgba.tobytes())  # opaque: premultiplied and straight alpha are the same
     info = skia.ImageInfo.Make(*size, _RGBA, skia.AlphaType.kPremul_AlphaType)
     surface = skia.Surface.MakeRasterDirect(info, pixels, size[0] * 4)
     if surface is None:
@@ -71,7 +75,8 @@ def draw_onto(photo: Image.Image, scene: Scene, to_photo: Sequence[float]) -> Im
     canvas = surface.getCanvas()
     canvas.concat(skia.Matrix.MakeAll(*to_photo))
     _draw(canvas, scene)
-    return _image(surface, size, transparent=False)
+    del canvas, surface  # the pixels are the image's from here on
+    return Image.frombuffer("RGBX", size, pixels, "raw", "RGBX", 0, 1)
 
 
 def _draw(canvas: skia.Canvas, scene: Scene) -> None:

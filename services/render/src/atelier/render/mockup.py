@@ -110,10 +110,13 @@ def _on_photo(view: ViewScene, photo: Image.Image | None) -> Image.Image:
 def _encoded(image: Image.Image, fmt: ImageFormat) -> Drawn:
     out = io.BytesIO()
     if fmt == "png":
-        image.save(out, format="PNG")
+        (image.convert("RGB") if image.mode == "RGBX" else image).save(out, format="PNG")
     else:  # photo formats: no alpha; colour at full resolution, or a coloured engraving's
-        # edges bleed (4:2:0 halves the chroma) for under a millisecond saved
-        image.convert("RGB").save(out, format=fmt.upper(), quality=JPEG_QUALITY, subsampling=0)
+        # edges bleed (4:2:0 halves the chroma) for under a millisecond saved. JPEG takes a
+        # photo mockup's RGBX as it is (no copy).
+        takes = ("RGB", "RGBX") if fmt == "jpeg" else ("RGB",)
+        opaque = image if image.mode in takes else image.convert("RGB")
+        opaque.save(out, format=fmt.upper(), quality=JPEG_QUALITY, subsampling=0)
     return Drawn(out.getvalue(), CONTENT_TYPES[fmt], image.width, image.height)
 
 

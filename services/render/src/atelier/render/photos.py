@@ -1,6 +1,7 @@
 """Product photos as the mockup draws them: read from the object store under their content
 address (``photos/<sha256>``, put there by the gateway once it had checked them), decoded and
-scaled to fit the mockup once per process, and the few recent ones kept."""
+scaled to fit the mockup once per process, and the few recent ones kept (as opaque RGBA, the
+pixels Skia draws on: ``raster.draw_onto``)."""
 
 import asyncio
 import hashlib
@@ -13,7 +14,7 @@ from atelier.contracts.spec import PhotoRef, photo_object_key
 from atelier.kit.storage import ObjectNotFound, ObjectStore
 from atelier.render.domain import Undrawable
 
-KEPT = 16  # decoded photos kept: a 1024 px RGB photo is 3 MB
+KEPT = 16  # decoded photos kept: a 1024 px photo is 4 MB
 
 
 class Photos:
@@ -54,7 +55,7 @@ class Photos:
             raise Undrawable(f"the product photo {photo.sha256} is {image.size}, not "
                              f"{photo.width_px}×{photo.height_px} as recorded")
         scale = min(1.0, self._max_side / max(image.size))
-        if scale == 1:
-            return image
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        return image.resize(size, Image.Resampling.LANCZOS)
+        if scale < 1:
+            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        return image.convert("RGBA")

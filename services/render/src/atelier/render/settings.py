@@ -19,5 +19,10 @@ class RenderSettings(ServiceSettings):
         description="a render job that runs past this fails, with the reason (retryable: the "
         "next request of the design draws it again)",
     )
+    job_concurrency: int = Field(
+        default=2, ge=1, le=16,
+        description="render jobs a process draws at once: two overlap one job's drawing (on a "
+        "thread) with the other's database and broker round trips",
+    )
     zone_px_per_mm: float = Field(default=10.0, gt=0, le=100,
                                   description="a zone texture's resolution when none is asked")

@@ -83,7 +83,8 @@ def register(
     # one rpc queue group); each draws the kinds of ATELIER_RENDER_KINDS
     runtime.bus.consume(SNAPSHOT_CREATED, SNAPSHOT_CONSUMER, on_snapshot)
     for kind in settings.kinds:
-        runtime.bus.consume(RENDER_JOBS[kind], job_consumer(kind), on_job, on_given_up)
+        runtime.bus.consume(RENDER_JOBS[kind], job_consumer(kind), on_job, on_given_up,
+                            concurrency=settings.job_concurrency)
     if RenderKind.MOCKUP in settings.kinds:
         runtime.bus.consume(RENDER_PREVIEW, LEGACY_PREVIEW_CONSUMER, on_legacy_job,
                             on_legacy_given_up)
