@@ -13,8 +13,21 @@ help: ## list the targets
 uv: ## install uv (from PyPI) when it is missing
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 
+# Debian packages the tests read outputs with, independently of our code: qpdf, poppler-utils
+# and ghostscript (print PDFs), wamerican and wfrench (moderation's false positives)
+APT_PACKAGES := qpdf poppler-utils ghostscript wamerican wfrench
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: system
+system: ## install the Debian packages and the node tools the tests use (once; apt-get, npm ci)
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); }
+	@# tools/node: the glTF validator, from the committed lock
+	@[ tools/node/node_modules/.package-lock.json -nt tools/node/package-lock.json ] || \
+		npm ci --prefix tools/node --no-audit --no-fund --loglevel=error
+
 .PHONY: install
-install: uv ## install every package of the workspace from the lock
+install: uv system ## install every package of the workspace from the lock, and `system`
 	@# bytecode compiled once here: each of the many processes `run`, `test` and `bench` start
 	@# imports in ~1.5 s instead of ~5 (PYTHONDONTWRITEBYTECODE would have them compile it anew)
 	$(UV) sync --locked --all-packages --compile-bytecode
