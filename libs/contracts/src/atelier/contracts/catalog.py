@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from atelier.contracts import personalization, render, snapshot, spec
+from atelier.contracts import ingress, personalization, render, snapshot, spec
 from atelier.contracts.envelope import Envelope
 
 Kind = Literal["rpc", "evt", "job"]
@@ -147,6 +147,11 @@ RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
 REQUEST_RENDER = command("render", "request", render.RequestRender, render.RenderState)
 GET_RENDER = rpc("render", "get", render.GetRender, render.RenderState)
 
+# --- ingress -------------------------------------------------------------------------------------
+CONNECT_SHOPIFY = command("ingress", "connect_shopify", ingress.ConnectShopify,
+                          ingress.ShopifyConnection)
+WEBHOOK_RECEIVED = evt("ingress", "webhook", "received", ingress.WebhookReceived)
+
 MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
     GET_PRODUCT_CONFIG,
@@ -180,6 +185,8 @@ MESSAGES: tuple[Message, ...] = (
     RENDER_FAILED,
     REQUEST_RENDER,
     GET_RENDER,
+    CONNECT_SHOPIFY,
+    WEBHOOK_RECEIVED,
 )
 
 # Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
