@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.contracts.types import Id, Line
 
@@ -98,6 +98,10 @@ class ReleaseItem(BaseModel):
 class MapProduct(BaseModel):
     """The shop's product ``external_product_id`` is the Atelier product ``product_id``: its
     personalized lines must carry a snapshot of that product."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"external_product_id": "8123456789012",
+         "product_id": "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b"}]})
 
     platform: Annotated[str, Field(pattern=r"^shopify$")] = "shopify"
     external_product_id: ExternalId

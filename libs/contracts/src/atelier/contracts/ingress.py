@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from atelier.contracts.types import Id, Line
 
@@ -40,6 +40,9 @@ class WebhookReceived(BaseModel):
 class ConnectShopify(BaseModel):
     """Connect a Shopify shop to the calling brand: its webhooks are verified with ``secret``
     (the app's client secret) and, during a rotation, with ``previous_secret`` too."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"shop_domain": "atelier-demo.myshopify.com", "secret": "shpss_0123456789abcdef"}]})
 
     shop_domain: ShopDomain
     secret: Secret

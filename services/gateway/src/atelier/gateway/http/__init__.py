@@ -18,6 +18,7 @@ from atelier.gateway.http import (
     catalog,
     designs,
     integrations,
+    orders,
     renders,
     snapshots,
 )
@@ -38,4 +39,5 @@ def routes() -> list[Any]:
         renders.preview, renders.render, renders.render_events,
         assets.asset, assets.font,
         integrations.connect_shopify,
+        orders.orders, orders.order, orders.release_item, orders.map_product,
     ]
