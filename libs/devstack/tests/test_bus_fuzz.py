@@ -19,12 +19,12 @@ from pydantic import BaseModel
 from atelier.contracts import RpcReply, new_id
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
-    WEBHOOK_RECEIVED,
     MESSAGES,
     RENDER_JOBS,
     RENDER_PREVIEW,
     SERVICES,
     SNAPSHOT_CREATED,
+    WEBHOOK_RECEIVED,
     Message,
 )
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
