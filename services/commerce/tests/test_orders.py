@@ -99,6 +99,7 @@ async def commerce(settings_of, snapshots, brand) -> AsyncIterator[Runtime]:  # 
         async with runtime.uow(brand) as uow:
             await handlers.map_product(uow, brand, MapProduct(external_product_id=PEN,
                                                               product_id=PRODUCT))
+            await uow.commit()
         yield runtime
 
 
@@ -174,6 +175,7 @@ async def test_a_held_item_released_by_a_person_goes_to_production(
     release = ReleaseItem(order_id=order.id, item_id=pen.id, by="ops@brand")
     async with commerce.uow(brand) as uow:
         order = await handlers.release_item(uow, snapshots, brand, release)
+        await uow.commit()
     pen = next(i for i in order.items if i.id == pen.id)
     assert pen.status == "queued" and pen.hold_reason is None
     assert snapshots.locked == [(brand, mug, f"order:{order.id}")]

@@ -69,6 +69,7 @@ async def client(settings) -> AsyncIterator[AsyncTestClient]:  # noqa: ANN001
             async with runtime.uow(BRAND) as uow:
                 await handlers.connect_shopify(uow, BRAND, ConnectShopify(
                     shop_domain=SHOP, secret=SECRET, previous_secret=OLD_SECRET))
+                await uow.commit()
         finally:
             await runtime.db.dispose()
         yield client

@@ -1,5 +1,6 @@
 """Use cases of the commerce service: orders from the shops' webhooks, their personalized items
-checked before anything is produced, the brand's view of them."""
+checked before anything is produced, the brand's view of them. Each runs in the unit of work
+the kit opened for the message or command, which commits it (a handler never commits)."""
 
 import re
 from collections.abc import Awaitable, Callable
@@ -137,7 +138,6 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
     if produce:
         uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order.name, items=produce),
                  brand_id=brand_id, cause=cause)
-    await uow.commit()
 
 
 def _status_change(status: OrderStatus, event: str) -> Callable[..., Awaitable[None]]:
@@ -153,7 +153,6 @@ def _status_change(status: OrderStatus, event: str) -> Callable[..., Awaitable[N
         else:
             detail = f"{detail} (the order stays {order.status})".strip()
         await uow.repository.record(brand_id, order.id, event, detail or None)
-        await uow.commit()
 
     return change
 
@@ -183,7 +182,6 @@ async def _redact(uow: Uow, _snapshots: Snapshots, brand_id: str, delivery: Webh
     for order_id in erased:
         await uow.repository.record(brand_id, order_id, "personal_data_erased",
                                     f"Shopify {delivery.topic}")
-    await uow.commit()
 
 
 _SHOPIFY: dict[str, Callable[..., Awaitable[None]]] = {
@@ -224,14 +222,12 @@ async def release_item(uow: Uow, snapshots: Snapshots, brand_id: str, release: R
         item=ItemToProduce(item_id=item.id, snapshot_id=snapshot.id,
                            product_id=snapshot.product_id, quantity=item.quantity)),
         brand_id=brand_id)
-    await uow.commit()
     return await _order(uow, order.id)
 
 
 async def map_product(uow: Uow, brand_id: str, mapping: MapProduct) -> ProductMapping:
     await uow.repository.map_product(brand_id, mapping.platform, mapping.external_product_id,
                                      mapping.product_id)
-    await uow.commit()
     return ProductMapping(platform=mapping.platform,
                           external_product_id=mapping.external_product_id,
                           product_id=mapping.product_id)

@@ -186,7 +186,6 @@ async def connect_shopify(uow: UnitOfWork[IngressRepository], brand_id: str,
         raise Conflict("This shop is connected to another brand.", [ErrorItem(
             field="shop_domain", code=ErrorCode.CONFLICT,
             message="Disconnect it from the other brand first.")])
-    await uow.commit()
     return ShopifyConnection(shop_domain=shop.shop_domain, brand_id=brand_id,
                              rotating=shop.previous_secret is not None)
 
