@@ -24,8 +24,10 @@ from atelier.contracts.catalog import (
     RENDER_PREVIEW,
     SERVICES,
     SNAPSHOT_CREATED,
+    WEBHOOK_RECEIVED,
     Message,
 )
+from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
@@ -75,7 +77,15 @@ def render_job(kind: RenderKind) -> Callable[[], RenderJob]:
 
 
 # a valid message of every consumed message: what a consumer must still handle after the fuzz
+def webhook_received() -> WebhookReceived:
+    """A delivery commerce reads and has nothing to do with (a product was edited)."""
+    return WebhookReceived(delivery_id=new_id(), source=WebhookSource.SHOPIFY,
+                           topic="products/update", event_id=unique("evt-"),
+                           shop_domain="demo.myshopify.com", payload={"id": 1, "title": "Pen"})
+
+
 VALID: dict[str, Callable[[], BaseModel]] = {
+    WEBHOOK_RECEIVED.subject: webhook_received,
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,
     **{message.subject: render_job(kind) for kind, message in RENDER_JOBS.items()},

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from atelier.contracts import personalization, render, snapshot, spec
+from atelier.contracts import commerce, ingress, personalization, render, snapshot, spec
 from atelier.contracts.envelope import Envelope
 
 Kind = Literal["rpc", "evt", "job"]
@@ -147,6 +147,18 @@ RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
 REQUEST_RENDER = command("render", "request", render.RequestRender, render.RenderState)
 GET_RENDER = rpc("render", "get", render.GetRender, render.RenderState)
 
+# --- ingress -------------------------------------------------------------------------------------
+CONNECT_SHOPIFY = command("ingress", "connect_shopify", ingress.ConnectShopify,
+                          ingress.ShopifyConnection)
+WEBHOOK_RECEIVED = evt("ingress", "webhook", "received", ingress.WebhookReceived)
+# --- commerce ------------------------------------------------------------------------------------
+GET_ORDER = rpc("commerce", "get_order", commerce.GetOrder, commerce.Order)
+LIST_ORDERS = rpc("commerce", "list_orders", commerce.ListOrders, commerce.OrderList)
+RELEASE_ITEM = command("commerce", "release_item", commerce.ReleaseItem, commerce.Order)
+MAP_PRODUCT = command("commerce", "map_product", commerce.MapProduct, commerce.ProductMapping)
+ORDER_PAID = evt("commerce", "order", "paid", commerce.OrderPaid)
+ITEM_RELEASED = evt("commerce", "order", "item_released", commerce.ItemReleased)
+
 MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
     GET_PRODUCT_CONFIG,
@@ -180,6 +192,14 @@ MESSAGES: tuple[Message, ...] = (
     RENDER_FAILED,
     REQUEST_RENDER,
     GET_RENDER,
+    CONNECT_SHOPIFY,
+    WEBHOOK_RECEIVED,
+    GET_ORDER,
+    LIST_ORDERS,
+    RELEASE_ITEM,
+    MAP_PRODUCT,
+    ORDER_PAID,
+    ITEM_RELEASED,
 )
 
 # Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
@@ -187,6 +207,8 @@ MESSAGES: tuple[Message, ...] = (
 CALLS: dict[str, tuple[Message, ...]] = {
     # the shopper's and the brands' synchronous path (DESIGN §4)
     "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
+    # an order's personalized items: their snapshots checked and locked when it is paid
+    "commerce": (GET_SNAPSHOT, LOCK_SNAPSHOT),
 }
 
 # Who listens to which events without a durable consumer: a core NATS subscription per process,

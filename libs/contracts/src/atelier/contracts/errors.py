@@ -54,6 +54,9 @@ class ErrorCode(StrEnum):
     SPEC_INVALID = "spec_invalid"
     SPEC_HASH_MISMATCH = "spec_hash_mismatch"
     INVALID_TRANSITION = "invalid_transition"
+    # webhooks
+    INVALID_SIGNATURE = "invalid_signature"  # not signed by the provider with a secret we hold
+    NETWORK_NOT_ALLOWED = "network_not_allowed"  # from outside the provider's allow-list
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"

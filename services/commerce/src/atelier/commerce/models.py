@@ -1,4 +1,5 @@
-"""Orders as the shop sold them. Money is integer cents plus an ISO 4217 currency (DESIGN §5)."""
+"""Orders as the shop sold them. Money is integer minor units of an ISO 4217 currency (cents,
+yen, fils: DESIGN §5)."""
 
 from datetime import datetime
 
@@ -9,11 +10,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     MetaData,
     String,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -32,7 +35,9 @@ class OrderRow(Base, table=True):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("brand_id", "source", "external_id", name="orders_external"),
-        CheckConstraint("total_cents >= 0", name="orders_total_cents"),
+        # the brand's listings: by status, newest first
+        Index("orders_listing", "brand_id", "status", "created_at"),
+        CheckConstraint("total_minor >= 0", name="orders_total_minor"),
         iso_currency("orders"),
     )
 
@@ -40,9 +45,12 @@ class OrderRow(Base, table=True):
     brand_id: str = Field(max_length=64, index=True)
     source: str = Field(max_length=16)
     external_id: str = Field(max_length=255)
+    name: str | None = Field(default=None, max_length=255)
     status: str = Field(max_length=32)
     currency: str = Field(sa_column=Column(CHAR(3), nullable=False))
-    total_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # personal data: erased on the shop's customers/redact and shop/redact
+    email: str | None = Field(default=None, max_length=320)
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -54,8 +62,9 @@ class OrderItemRow(Base, table=True):
 
     __tablename__ = "order_items"
     __table_args__ = (
+        UniqueConstraint("order_id", "line_id", name="order_items_line"),
         CheckConstraint("quantity > 0", name="order_items_quantity"),
-        CheckConstraint("unit_price_cents >= 0", name="order_items_unit_price_cents"),
+        CheckConstraint("unit_price_minor >= 0", name="order_items_unit_price_minor"),
         iso_currency("order_items"),
     )
 
@@ -64,11 +73,20 @@ class OrderItemRow(Base, table=True):
     order_id: str = Field(
         sa_column=Column(String(64), ForeignKey("commerce.orders.id"), nullable=False, index=True)
     )
+    line_id: str = Field(max_length=255)
+    title: str = Field(max_length=500)
+    sku: str | None = Field(default=None, max_length=255)
+    external_product_id: str | None = Field(default=None, max_length=255)
+    product_id: str | None = Field(default=None, max_length=64)
     # lines sold without personalization have no snapshot
     snapshot_id: str | None = Field(default=None, max_length=64)
     quantity: int
-    unit_price_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    unit_price_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(sa_column=Column(CHAR(3), nullable=False))
+    status: str = Field(max_length=32)
+    hold_reason: str | None = Field(default=None, max_length=1000)
+    properties: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
 
 
 class PaymentRow(Base, table=True):
@@ -77,7 +95,7 @@ class PaymentRow(Base, table=True):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("brand_id", "provider", "external_id", name="payments_external"),
-        CheckConstraint("amount_cents >= 0", name="payments_amount_cents"),
+        CheckConstraint("amount_minor >= 0", name="payments_amount_minor"),
         iso_currency("payments"),
     )
 
@@ -88,7 +106,7 @@ class PaymentRow(Base, table=True):
     )
     provider: str = Field(max_length=16)
     external_id: str = Field(max_length=255)
-    amount_cents: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(sa_column=Column(CHAR(3), nullable=False))
     status: str = Field(max_length=32)
     created_at: datetime | None = Field(
@@ -112,3 +130,21 @@ class ProductMappingRow(Base, table=True):
     platform: str = Field(max_length=16)
     external_product_id: str = Field(max_length=255)
     product_id: str = Field(max_length=64)
+
+
+class OrderEventRow(Base, table=True):
+    """The order's timeline: every event that changed it, in order."""
+
+    __tablename__ = "order_events"
+
+    id: str = Field(primary_key=True, max_length=64)  # UUIDv7: in the order they happened
+    brand_id: str = Field(max_length=64, index=True)
+    order_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("commerce.orders.id"), nullable=False, index=True)
+    )
+    event: str = Field(max_length=64)
+    detail: str | None = Field(default=None, max_length=2000)
+    at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )

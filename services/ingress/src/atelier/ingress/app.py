@@ -1,9 +1,13 @@
 from litestar import Litestar
 
 from atelier.ingress.bootstrap import bootstrap
+from atelier.ingress.http import routes
 from atelier.ingress.settings import IngressSettings
 from atelier.kit.http import service_app
 
 
 def create_app(settings: IngressSettings | None = None) -> Litestar:
-    return service_app(bootstrap(settings or IngressSettings()))
+    settings = settings or IngressSettings()
+    runtime = bootstrap(settings)
+    return service_app(runtime, routes(runtime, settings),
+                       request_max_body_size=settings.max_body_bytes)

@@ -52,3 +52,20 @@ class WebhookEventRow(Base, table=True):
     processed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True))
     )
+
+
+class ShopifyShop(Base, table=True):
+    """A Shopify shop connected to a brand: its webhooks name the shop (``X-Shopify-Shop-Domain``)
+    and are verified with its secret, or the previous one during a rotation. A shop belongs to
+    one brand."""
+
+    __tablename__ = "shopify_shops"
+
+    shop_domain: str = Field(primary_key=True, max_length=80)
+    brand_id: str = Field(max_length=64, index=True)
+    secret: str = Field(max_length=256)
+    previous_secret: str | None = Field(default=None, max_length=256)
+    connected_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )

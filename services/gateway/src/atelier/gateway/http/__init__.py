@@ -11,7 +11,17 @@ One controller module per resource, each calling the use cases of the same name 
 
 from typing import Any
 
-from atelier.gateway.http import api_keys, assets, brands, catalog, designs, renders, snapshots
+from atelier.gateway.http import (
+    api_keys,
+    assets,
+    brands,
+    catalog,
+    designs,
+    integrations,
+    orders,
+    renders,
+    snapshots,
+)
 
 
 def routes() -> list[Any]:
@@ -28,4 +38,6 @@ def routes() -> list[Any]:
         snapshots.create_snapshot, snapshots.snapshot, renders.snapshot_events,
         renders.preview, renders.render, renders.render_events,
         assets.asset, assets.font,
+        integrations.connect_shopify,
+        orders.orders, orders.order, orders.release_item, orders.map_product,
     ]

@@ -1,0 +1,139 @@
+"""Orders as the shops sold them, and the production of their personalized items."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from atelier.contracts.types import Id, Line
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/-]+$",
+                                  examples=["8123456789012"])]
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class ItemStatus(StrEnum):
+    """A line with nothing to personalize is ``plain``; a personalized one is ``held`` (for a
+    person to look at, with the reason) or ``queued`` for production, then ``in_production``,
+    ``ready`` or ``failed``."""
+
+    PLAIN = "plain"
+    HELD = "held"
+    QUEUED = "queued"
+    IN_PRODUCTION = "in_production"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class OrderItem(BaseModel):
+    id: str
+    line_id: str = Field(description="the provider's id of the line")
+    title: str
+    sku: str | None = None
+    external_product_id: str | None = None
+    product_id: str | None = Field(default=None, description="the Atelier product it maps to")
+    snapshot_id: str | None = None
+    quantity: int
+    unit_price_minor: int
+    total_minor: int = Field(description="quantity × unit price, less the line's discounts")
+    currency: Currency
+    status: ItemStatus
+    hold_reason: str | None = None
+    properties: dict[str, str] = Field(default_factory=dict,
+                                       description="the customization as the shop sent it")
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    event: str = Field(description="paid, item_held, cancelled, refunded, shipped…")
+    detail: str | None = None
+
+
+class Order(BaseModel):
+    id: str
+    source: str
+    external_id: str
+    name: str | None = Field(default=None, description="the shop's order name: #1042")
+    status: OrderStatus
+    currency: Currency
+    total_minor: int
+    created_at: datetime
+    items: list[OrderItem]
+    timeline: list[TimelineEntry]
+
+
+class OrderList(BaseModel):
+    orders: list[Order]
+    next_before: datetime | None = Field(
+        default=None, description="pass as ?before= for the next, older page")
+
+
+class GetOrder(BaseModel):
+    order_id: Id
+
+
+class ListOrders(BaseModel):
+    status: OrderStatus | None = None
+    before: datetime | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ReleaseItem(BaseModel):
+    order_id: Id
+    item_id: Id
+    by: Line = Field(min_length=1, max_length=200, description="who checked it")
+
+
+class MapProduct(BaseModel):
+    """The shop's product ``external_product_id`` is the Atelier product ``product_id``: its
+    personalized lines must carry a snapshot of that product."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"external_product_id": "8123456789012",
+         "product_id": "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b"}]})
+
+    platform: Annotated[str, Field(pattern=r"^shopify$")] = "shopify"
+    external_product_id: ExternalId
+    product_id: Id
+
+
+class ProductMapping(BaseModel):
+    platform: str
+    external_product_id: str
+    product_id: str
+
+
+class ItemToProduce(BaseModel):
+    item_id: str
+    snapshot_id: str
+    product_id: str
+    quantity: int
+
+
+class OrderPaid(BaseModel):
+    """An order was paid: its personalized items that passed every check are to be produced
+    (held ones come later, one by one, as ``order.item_released``)."""
+
+    order_id: str
+    order_name: str | None = None
+    items: list[ItemToProduce]
+
+
+class ItemReleased(BaseModel):
+    order_id: str
+    order_name: str | None = None
+    item: ItemToProduce
+    by: str
+
+

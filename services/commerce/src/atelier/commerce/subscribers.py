@@ -1,0 +1,81 @@
+"""Bus entrypoints: the shops' webhooks (from ingress), the brands' requests (gateway)."""
+
+from atelier.commerce import handlers
+from atelier.commerce.repository import CommerceRepository
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import (
+    GET_ORDER,
+    GET_SNAPSHOT,
+    LIST_ORDERS,
+    LOCK_SNAPSHOT,
+    MAP_PRODUCT,
+    RELEASE_ITEM,
+    WEBHOOK_RECEIVED,
+)
+from atelier.contracts.commerce import (
+    GetOrder,
+    ListOrders,
+    MapProduct,
+    Order,
+    OrderList,
+    ProductMapping,
+    ReleaseItem,
+)
+from atelier.contracts.ingress import WebhookReceived
+from atelier.contracts.snapshot import GetSnapshot, LockSnapshot, SnapshotView
+from atelier.kit.broker import brand_of
+from atelier.kit.errors import NotFound
+from atelier.kit.outbox import UnitOfWork
+from atelier.kit.runtime import Runtime
+
+WEBHOOK_CONSUMER = "webhooks"
+LOCKED_BY = "commerce"
+
+
+class BusSnapshots:
+    """The snapshot service over the bus, in the order's brand: another brand's snapshot is not
+    found, as an unknown one is."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def get(self, brand_id: str, snapshot_id: str) -> SnapshotView | None:
+        try:
+            return await self.runtime.bus.call(
+                GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id), brand_id=brand_id)
+        except NotFound:
+            return None
+
+    async def lock(self, brand_id: str, snapshot_id: str, reason: str) -> None:
+        await self.runtime.bus.call(
+            LOCK_SNAPSHOT, LockSnapshot(snapshot_id=snapshot_id, by=LOCKED_BY, reason=reason),
+            brand_id=brand_id)
+
+
+def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
+    async def on_webhook(
+        uow: UnitOfWork[CommerceRepository], envelope: Envelope[WebhookReceived]
+    ) -> None:
+        await handlers.on_webhook(uow, snapshots, brand_of(envelope), envelope)
+
+    async def release(
+        uow: UnitOfWork[CommerceRepository], envelope: Envelope[ReleaseItem]
+    ) -> Order:
+        return await handlers.release_item(uow, snapshots, brand_of(envelope), envelope.data)
+
+    async def map_product(
+        uow: UnitOfWork[CommerceRepository], envelope: Envelope[MapProduct]
+    ) -> ProductMapping:
+        return await handlers.map_product(uow, brand_of(envelope), envelope.data)
+
+    async def get(envelope: Envelope[GetOrder]) -> Order:
+        return await handlers.get_order(runtime.uow(), envelope.data.order_id)
+
+    async def listing(envelope: Envelope[ListOrders]) -> OrderList:
+        return await handlers.list_orders(runtime.uow(), envelope.data)
+
+    runtime.bus.consume(WEBHOOK_RECEIVED, WEBHOOK_CONSUMER, on_webhook)
+    runtime.bus.serve_command(RELEASE_ITEM, release)
+    runtime.bus.serve_command(MAP_PRODUCT, map_product)
+    runtime.bus.serve(GET_ORDER, get)
+    runtime.bus.serve(LIST_ORDERS, listing)

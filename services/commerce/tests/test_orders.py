@@ -1,0 +1,268 @@
+"""Orders from the shops' webhooks on real Postgres and NATS: one order per provider order
+whatever the deliveries, personalized lines checked against their snapshots (a fake snapshot
+service answers as the real one does), held lines never produced, the order's life recorded."""
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from atelier.commerce import handlers
+from atelier.commerce.bootstrap import bootstrap
+from atelier.contracts import Envelope, new_id
+from atelier.contracts.catalog import ORDER_PAID, WEBHOOK_RECEIVED
+from atelier.contracts.commerce import ListOrders, MapProduct, ReleaseItem
+from atelier.contracts.ingress import WebhookReceived, WebhookSource
+from atelier.contracts.snapshot import SnapshotStatus, SnapshotView
+from atelier.kit.broker import Bus
+from atelier.kit.db import asyncpg_dsn
+from atelier.kit.errors import Invalid
+from atelier.kit.runtime import Runtime
+from atelier.kit.testing.plugin import eventually, running, unique
+
+ORDER: dict[str, Any] = json.loads((Path(__file__).parent / "shopify_orders_paid.json").read_text())
+PEN, BOX = "8123456789012", "8123456789099"  # the shop's product ids in the payload
+PRODUCT = "prod-pen"
+
+
+class FakeSnapshots:
+    """The snapshot service as commerce sees it: each brand's snapshots, locks recorded."""
+
+    def __init__(self) -> None:
+        self.by_brand: dict[str, dict[str, SnapshotView]] = {}
+        self.locked: list[tuple[str, str, str]] = []
+
+    def add(self, brand: str, product_id: str = PRODUCT) -> str:
+        snapshot_id = new_id()
+        self.by_brand.setdefault(brand, {})[snapshot_id] = SnapshotView(
+            id=snapshot_id, product_id=product_id, spec_hash="0" * 64, template_version=1,
+            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC))
+        return snapshot_id
+
+    async def get(self, brand_id: str, snapshot_id: str) -> SnapshotView | None:
+        return self.by_brand.get(brand_id, {}).get(snapshot_id)
+
+    async def lock(self, brand_id: str, snapshot_id: str, reason: str) -> None:
+        self.locked.append((brand_id, snapshot_id, reason))
+        view = self.by_brand[brand_id][snapshot_id]
+        self.by_brand[brand_id][snapshot_id] = view.model_copy(
+            update={"status": SnapshotStatus.LOCKED})
+
+
+def order_payload(snapshot: str | None, order_id: int | None = None, **changes: Any
+                  ) -> dict[str, Any]:
+    payload = copy.deepcopy(ORDER)
+    payload["id"] = order_id or int(datetime.now(UTC).timestamp() * 1e6)
+    properties = payload["line_items"][0]["properties"]
+    if snapshot is None:
+        properties.pop()
+    else:
+        properties[1]["value"] = snapshot
+    payload.update(changes)
+    return payload
+
+
+def delivery(brand: str, payload: dict[str, Any], topic: str = "orders/paid"
+             ) -> Envelope[WebhookReceived]:
+    data = WebhookReceived(delivery_id=new_id(), source=WebhookSource.SHOPIFY, topic=topic,
+                           event_id=unique("evt-"), shop_domain="demo.myshopify.com",
+                           payload=payload)
+    return Envelope[WebhookReceived](type=WEBHOOK_RECEIVED.type, producer="ingress",
+                                     brand_id=brand, data=data)
+
+
+async def publish(bus: Bus, envelope: Envelope) -> None:
+    await bus.publish_raw(WEBHOOK_RECEIVED.subject, envelope.model_dump_json().encode(),
+                          {"Nats-Msg-Id": envelope.id})
+
+
+@pytest.fixture
+def snapshots() -> FakeSnapshots:
+    return FakeSnapshots()
+
+
+@pytest.fixture
+def brand() -> str:
+    return unique("brand-")
+
+
+@pytest.fixture
+async def commerce(settings_of, snapshots, brand) -> AsyncIterator[Runtime]:  # noqa: ANN001
+    runtime = bootstrap(settings_of("commerce"), snapshots)
+    async with running(runtime):
+        async with runtime.uow(brand) as uow:
+            await handlers.map_product(uow, brand, MapProduct(external_product_id=PEN,
+                                                              product_id=PRODUCT))
+            await uow.commit()
+        yield runtime
+
+
+async def orders_of(runtime: Runtime, brand: str) -> list:
+    return (await handlers.list_orders(runtime.uow(brand), ListOrders())).orders
+
+
+async def paid_events(database_url: str, brand: str) -> list[dict]:
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await conn.fetch("SELECT payload FROM commerce.outbox WHERE subject LIKE $1",
+                                f"%{ORDER_PAID.subject}")
+    finally:
+        await conn.close()
+    events = [json.loads(row["payload"]) for row in rows]
+    return [e for e in events if e["brand_id"] == brand]
+
+
+async def test_a_paid_order_with_a_good_snapshot_goes_to_production_once(
+    commerce, client_bus, snapshots, brand, database_url, settings_of
+) -> None:
+    snapshot = snapshots.add(brand)
+    payload = order_payload(snapshot)
+    # the same order by three deliveries (topics, subscriptions), two at once, to two replicas
+    second = bootstrap(settings_of("commerce"), snapshots)
+    async with running(second):
+        await asyncio.gather(*(publish(client_bus, delivery(brand, payload)) for _ in range(2)))
+        await eventually(lambda: orders_of(commerce, brand))
+    async with running(bootstrap(settings_of("commerce"), snapshots)):  # after a restart
+        await publish(client_bus, delivery(brand, payload))
+        await asyncio.sleep(1)
+    [order] = await orders_of(commerce, brand)
+    assert order.status == "paid" and order.name == "#1042" and order.currency == "EUR"
+    assert order.total_minor == 6990
+    pen, box = sorted(order.items, key=lambda i: i.line_id)
+    assert (pen.status, pen.snapshot_id, pen.product_id) == ("queued", snapshot, PRODUCT)
+    assert (pen.quantity, pen.unit_price_minor, pen.total_minor) == (2, 2400, 4800)
+    assert pen.properties["Name"] == "Ada ❤ Charles"
+    assert box.status == "plain" and box.snapshot_id is None
+    assert snapshots.locked == [(brand, snapshot, f"order:{order.id}")]
+    [event] = await eventually(lambda: paid_events(database_url, brand))
+    assert [i["snapshot_id"] for i in event["data"]["items"]] == [snapshot]
+    assert [e.event for e in order.timeline] == ["paid"]
+
+
+@pytest.mark.parametrize("case", ["another brand's", "unknown", "another product's", "none",
+                                  "not an id"])
+async def test_a_tampered_snapshot_holds_the_item_and_nothing_is_produced(
+    commerce, client_bus, snapshots, brand, database_url, case: str
+) -> None:
+    snapshot = {"another brand's": lambda: snapshots.add("brand-other"),
+                "unknown": new_id,
+                "another product's": lambda: snapshots.add(brand, "prod-mug"),
+                "none": lambda: None,
+                "not an id": lambda: "../../etc/passwd"}[case]()
+    await publish(client_bus, delivery(brand, order_payload(snapshot)))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    pen = next(i for i in order.items if i.external_product_id == PEN)
+    assert pen.status == "held" and pen.hold_reason
+    assert snapshots.locked == []
+    assert await paid_events(database_url, brand) == []
+    assert [e.event for e in order.timeline] == ["paid", "item_held"]
+
+
+async def test_a_held_item_released_by_a_person_goes_to_production(
+    commerce, client_bus, snapshots, brand, database_url
+) -> None:
+    mug = snapshots.add(brand, "prod-mug")  # the shopper's design, on the wrong product line
+    await publish(client_bus, delivery(brand, order_payload(mug)))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    pen, box = sorted(order.items, key=lambda i: i.line_id)
+    assert pen.status == "held"
+    release = ReleaseItem(order_id=order.id, item_id=pen.id, by="ops@brand")
+    async with commerce.uow(brand) as uow:
+        order = await handlers.release_item(uow, snapshots, brand, release)
+        await uow.commit()
+    pen = next(i for i in order.items if i.id == pen.id)
+    assert pen.status == "queued" and pen.hold_reason is None
+    assert snapshots.locked == [(brand, mug, f"order:{order.id}")]
+    assert [e.event for e in order.timeline] == ["paid", "item_held", "item_released"]
+    for item_id in (pen.id, box.id):  # released already; a plain line has nothing to release
+        async with commerce.uow(brand) as uow:
+            with pytest.raises(Invalid):
+                await handlers.release_item(uow, snapshots, brand, ReleaseItem(
+                    order_id=order.id, item_id=item_id, by="ops@brand"))
+
+
+async def test_an_item_whose_snapshot_is_not_the_brands_cannot_be_released(
+    commerce, client_bus, snapshots, brand
+) -> None:
+    await publish(client_bus, delivery(brand, order_payload(snapshots.add("brand-other"))))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    pen = next(i for i in order.items if i.external_product_id == PEN)
+    async with commerce.uow(brand) as uow:
+        with pytest.raises(Invalid):
+            await handlers.release_item(uow, snapshots, brand, ReleaseItem(
+                order_id=order.id, item_id=pen.id, by="ops@brand"))
+    assert snapshots.locked == []
+
+
+async def test_the_orders_life_is_recorded_and_illegal_moves_refused(
+    commerce, client_bus, snapshots, brand
+) -> None:
+    payload = order_payload(snapshots.add(brand))
+    await publish(client_bus, delivery(brand, payload))
+    await eventually(lambda: orders_of(commerce, brand))
+    shipped = {"order_id": payload["id"], "tracking_company": "La Poste",
+               "tracking_number": "6A123"}
+    await publish(client_bus, delivery(brand, shipped, "fulfillments/create"))
+
+    async def moved() -> Any:
+        [order] = await orders_of(commerce, brand)
+        return order if order.status == "shipped" else None
+
+    await eventually(moved)
+    await publish(client_bus, delivery(brand, {"id": payload["id"], "cancel_reason": "customer"},
+                                       "orders/cancelled"))
+
+    async def recorded() -> Any:
+        [order] = await orders_of(commerce, brand)
+        return order if len(order.timeline) == 3 else None
+
+    order = await eventually(recorded)
+    assert order.status == "shipped"  # a shipped order is not cancelled
+    assert [(e.event, e.detail) for e in order.timeline] == [
+        ("paid", "#1042 via Shopify"), ("shipped", "La Poste 6A123"),
+        ("cancelled", "customer (the order stays shipped)")]
+
+
+async def test_an_event_for_an_order_not_received_yet_is_not_lost(
+    commerce, client_bus, snapshots, brand
+) -> None:
+    payload = order_payload(snapshots.add(brand))
+    await publish(client_bus, delivery(brand, {"order_id": payload["id"],
+                                               "tracking_number": "X1"}, "fulfillments/create"))
+    await asyncio.sleep(0.5)
+    await publish(client_bus, delivery(brand, payload))
+
+    async def shipped() -> Any:
+        orders = await orders_of(commerce, brand)
+        return orders and orders[0].status == "shipped"
+
+    await eventually(shipped, timeout=30)
+
+
+async def test_customers_redact_erases_the_email_and_records_it(
+    commerce, client_bus, snapshots, brand, database_url
+) -> None:
+    payload = order_payload(snapshots.add(brand))
+    await publish(client_bus, delivery(brand, payload))
+    await eventually(lambda: orders_of(commerce, brand))
+    await publish(client_bus, delivery(brand, {"customer": {"email": "ada@example.com"},
+                                               "orders_to_redact": [payload["id"]]},
+                                       "customers/redact"))
+
+    async def erased() -> Any:
+        [order] = await orders_of(commerce, brand)
+        return order.timeline[-1].event == "personal_data_erased"
+
+    await eventually(erased)
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        emails = await conn.fetch("SELECT email FROM commerce.orders WHERE brand_id = $1", brand)
+    finally:
+        await conn.close()
+    assert [row["email"] for row in emails] == [None]

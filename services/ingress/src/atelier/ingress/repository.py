@@ -1,0 +1,66 @@
+"""The ingress service's statements: stored deliveries, connected shops."""
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from atelier.contracts import new_id
+from atelier.contracts.ingress import ConnectShopify
+from atelier.ingress.models import ShopifyShop, WebhookEventRow
+
+
+class IngressRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, source: str, external_id: str, topic: str, brand_id: str,
+                     payload: bytes, headers: dict[str, str]) -> str | None:
+        """Store a delivery; None when the provider's event was stored before (a duplicate)."""
+        added = await self.session.execute(
+            insert(WebhookEventRow)
+            .values(id=new_id(), source=source, external_id=external_id, topic=topic,
+                    brand_id=brand_id, payload=payload, headers=headers)
+            .on_conflict_do_nothing(constraint="webhook_events_source_external_id")
+            .returning(col(WebhookEventRow.id))
+        )
+        return added.scalar_one_or_none()
+
+    async def delivery(self, delivery_id: str) -> WebhookEventRow | None:
+        return await self.session.get(WebhookEventRow, delivery_id)
+
+    async def mark_replayed(self, delivery_id: str) -> None:
+        await self.session.execute(
+            update(WebhookEventRow).where(col(WebhookEventRow.id) == delivery_id)
+            .values(processed_at=None))
+
+    async def connect_shop(self, brand_id: str, shop: ConnectShopify) -> bool:
+        """Connect (or re-key) a shop; False when another brand has it (this brand cannot see
+        that row, but the key is taken)."""
+        values: dict[str, Any] = {"secret": shop.secret, "previous_secret": shop.previous_secret}
+        added = await self.session.execute(
+            insert(ShopifyShop)
+            .values(shop_domain=shop.shop_domain, brand_id=brand_id, **values)
+            .on_conflict_do_nothing()
+            .returning(col(ShopifyShop.shop_domain))
+        )
+        if added.first() is not None:
+            return True
+        changed = await self.session.execute(
+            update(ShopifyShop)
+            .where(col(ShopifyShop.shop_domain) == shop.shop_domain,
+                   col(ShopifyShop.brand_id) == brand_id)
+            .values(**values)
+            .returning(col(ShopifyShop.shop_domain))
+        )
+        return changed.first() is not None
+
+
+async def find_shop(session: AsyncSession, shop_domain: str) -> ShopifyShop | None:
+    """The shop a webhook names, whichever brand has it (a session across brands: the brand is
+    what this tells)."""
+    found = await session.execute(
+        select(ShopifyShop).where(col(ShopifyShop.shop_domain) == shop_domain))
+    return found.scalar_one_or_none()

@@ -1,0 +1,124 @@
+"""A Shopify order end to end, every service its own process: the brand connects its shop and
+maps its product, the shopper's widget makes a snapshot, Shopify's signed orders/paid carries
+it in the hidden line property, and the order appears through the gateway with the item on its
+way to production and the snapshot locked; a snapshot of another brand holds the item."""
+
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from atelier.devstack.demo import Demo
+from atelier.e2e.system import System
+from atelier.kit.testing.plugin import eventually
+
+pytestmark = pytest.mark.e2e
+
+ORDER = json.loads((Path(__file__).parents[2] / "services" / "ingress" / "tests" / "payloads"
+                    / "shopify_orders_paid.json").read_text())
+SHOP_PRODUCT = "8123456789012"  # the pen's line in the payload
+
+
+def admin(system: System, demo: Demo) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=system.gateway_url, timeout=10.0,
+                             headers={"Authorization": f"Bearer {demo.secret_key}"})
+
+
+async def connect(system: System, demo: Demo) -> tuple[str, str]:
+    shop, secret = f"shop-{uuid.uuid4().hex[:10]}.myshopify.com", "shpss_" + uuid.uuid4().hex
+    async with admin(system, demo) as client:
+        connected = await client.put("/v1/admin/integrations/shopify",
+                                     json={"shop_domain": shop, "secret": secret})
+        assert connected.status_code == 200, connected.text
+        assert "secret" not in connected.text
+        mapped = await client.put("/v1/admin/integrations/shopify/products", json={
+            "external_product_id": SHOP_PRODUCT, "product_id": demo.product_id})
+        assert mapped.status_code == 200, mapped.text
+    return shop, secret
+
+
+async def snapshot_of(system: System, demo: Demo, name: str) -> str:
+    async with system.widget(demo) as widget:
+        created = await widget.post("/v1/snapshots", json={
+            "product_id": demo.product_id, "values": {"name": name}})
+        assert created.status_code == 201, created.text
+        return created.json()["id"]
+
+
+async def order_paid(system: System, shop: str, secret: str, snapshot_id: str) -> dict[str, Any]:
+    payload = copy.deepcopy(ORDER)
+    payload["id"] = int(uuid.uuid4().int % 10**13)
+    payload["line_items"][0]["properties"][1]["value"] = snapshot_id
+    body = json.dumps(payload).encode()
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    async with httpx.AsyncClient(base_url=system.stack.url("ingress"), timeout=10.0) as client:
+        answer = await client.post("/v1/webhooks/shopify/orders/paid", content=body, headers={
+            "X-Shopify-Hmac-Sha256": signature.decode(), "X-Shopify-Shop-Domain": shop,
+            "X-Shopify-Topic": "orders/paid", "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "Content-Type": "application/json"})
+    assert answer.status_code == 200 and answer.json()["status"] == "accepted", answer.text
+    return payload
+
+
+async def the_order(system: System, demo: Demo, external_id: int) -> dict[str, Any]:
+    async with admin(system, demo) as client:
+
+        async def found() -> dict[str, Any] | None:
+            listed = await client.get("/v1/orders")
+            assert listed.status_code == 200, listed.text
+            return next((o for o in listed.json()["orders"]
+                         if o["external_id"] == str(external_id)), None)
+
+        order = await eventually(found, timeout=30)
+        again = await client.get(f"/v1/orders/{order['id']}")
+        assert again.status_code == 200 and again.json() == order
+        return order
+
+
+async def test_a_paid_shopify_order_sends_the_shoppers_snapshot_to_production(
+    system: System,
+) -> None:
+    demo = await system.new_brand()
+    shop, secret = await connect(system, demo)
+    snapshot_id = await snapshot_of(system, demo, "Ada")
+    payload = await order_paid(system, shop, secret, snapshot_id)
+    order = await the_order(system, demo, payload["id"])
+    assert order["status"] == "paid" and order["total_minor"] == 6990
+    pen = next(i for i in order["items"] if i["external_product_id"] == SHOP_PRODUCT)
+    assert (pen["status"], pen["snapshot_id"], pen["product_id"]) == (
+        "queued", snapshot_id, demo.product_id)
+    async with system.widget(demo) as widget:
+        snapshot = (await widget.get(f"/v1/snapshots/{snapshot_id}")).json()
+    assert snapshot["status"] == "locked"
+
+
+async def test_another_brands_snapshot_in_the_cart_holds_the_item(system: System) -> None:
+    demo, other = await system.new_brand(), await system.new_brand()
+    shop, secret = await connect(system, demo)
+    foreign = await snapshot_of(system, other, "Not yours")
+    payload = await order_paid(system, shop, secret, foreign)
+    order = await the_order(system, demo, payload["id"])
+    pen = next(i for i in order["items"] if i["external_product_id"] == SHOP_PRODUCT)
+    assert pen["status"] == "held" and foreign in pen["hold_reason"]
+    async with admin(system, demo) as client:  # a person cannot produce it either
+        refused = await client.post(f"/v1/orders/{order['id']}/items/{pen['id']}/release")
+        assert refused.status_code == 422, refused.text
+    async with system.widget(other) as widget:
+        snapshot = (await widget.get(f"/v1/snapshots/{foreign}")).json()
+    assert snapshot["status"] == "created"  # never locked by someone else's order
+
+
+async def test_a_shop_connected_to_another_brand_cannot_be_taken(system: System) -> None:
+    demo, other = await system.new_brand(), await system.new_brand()
+    shop, _ = await connect(system, demo)
+    async with admin(system, other) as client:
+        taken = await client.put("/v1/admin/integrations/shopify", json={
+            "shop_domain": shop, "secret": "shpss_" + uuid.uuid4().hex})
+    assert taken.status_code == 409, taken.text
