@@ -1,0 +1,144 @@
+"""The brand's word rules applied to a text: which entries it contains, where, and why.
+
+An entry matches whole words (words are runs of letters and digits, in any script, after
+folding: ``folding``), or as its markers say (``ass*`` a prefix, ``*ass`` a suffix, ``*ass*``
+anywhere in a word); an entry of several words matches them in a row, whatever spaces,
+punctuation or line breaks separate them. Single letters split by spaces or punctuation
+("f.u.c.k") are also read joined, run by run, so that ordinary words are never joined. A word
+that is one of the brand's exceptions (``allowed``) is matched by no entry."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from atelier.contracts.personalization import Substitution
+from atelier.personalization.rules.words.entries import Entry, Rules, compile_rules
+from atelier.personalization.rules.words.folding import (
+    SUBSTITUTES,
+    Word,
+    fold,
+    fold_char,
+    is_lookalike,
+    word_key,
+)
+
+__all__ = ["Entry", "Hit", "Rules", "compile_rules", "find", "why"]
+
+MAX_JOINED = 30  # single letters read as one word, at most
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: Entry
+    start: int  # offsets in the value
+    end: int
+    joined: bool = False  # found by joining single letters
+    stretched: bool = False  # a letter repeated more than in the entry
+    excepted_by: str | None = None  # the exception (allowed word) that applies
+
+
+def find(value: str, rules: Rules) -> list[Hit]:
+    """Every entry the value contains, in order, exceptions included (``excepted_by``)."""
+    if not rules:
+        return []
+    words = fold(value, rules.substitutions).words
+    hits: list[Hit] = []
+    for index, word in enumerate(words):
+        excepted = rules.allowed.get(word.key)
+        hits.extend(Hit(entry, word.start, word.end, False, stretched, excepted)
+                    for entry, stretched in _matching(word.key, word.runs, rules))
+        hits.extend(_phrases(words, index, rules))
+    hits.extend(_joined(words, rules))
+    return _distinct(hits)
+
+
+def _matching(key: str, runs: tuple[int, ...], rules: Rules) -> Iterator[tuple[Entry, bool]]:
+    """The entries a word of this key and runs matches, and whether it stretches them."""
+    for entry in rules.words.get(key, ()):
+        if _covers(runs, entry.runs):
+            yield entry, runs != entry.runs
+    if rules.prefixes:
+        for length in range(1, len(key) + 1):
+            for entry in rules.prefixes.get(key[:length], ()):
+                if _covers(runs[:length], entry.runs):
+                    yield entry, runs[:length] != entry.runs
+    if rules.suffixes:
+        for length in range(1, len(key) + 1):
+            for entry in rules.suffixes.get(key[-length:], ()):
+                if _covers(runs[-length:], entry.runs):
+                    yield entry, runs[-length:] != entry.runs
+    for entry in rules.inside:
+        at = key.find(entry.key)
+        while at >= 0:
+            aligned = runs[at:at + len(entry.key)]
+            if _covers(aligned, entry.runs):
+                yield entry, aligned != entry.runs
+                break
+            at = key.find(entry.key, at + 1)
+
+
+def _covers(runs: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
+    return all(have >= need for have, need in zip(runs, wanted, strict=True))
+
+
+def _phrases(words: tuple[Word, ...], index: int, rules: Rules) -> Iterator[Hit]:
+    for entry in rules.phrases.get(words[index].key, ()):
+        span = words[index:index + len(entry.words)]
+        if len(span) == len(entry.words) and all(
+            word.key == key and _covers(word.runs, runs)
+            for word, (key, runs) in zip(span, entry.words, strict=True)
+        ):
+            excepted = next((rules.allowed[w.key] for w in span if w.key in rules.allowed), None)
+            stretched = any(w.runs != runs for w, (_, runs) in zip(span, entry.words, strict=True))
+            yield Hit(entry, span[0].start, span[-1].end, False, stretched, excepted)
+
+
+def _joined(words: tuple[Word, ...], rules: Rules) -> Iterator[Hit]:
+    """Runs of single letters, each stretch of two or more of them read as one word."""
+    single = [len(w.key) == 1 and w.runs == (1,) for w in words]
+    index = 0
+    while index < len(words):
+        if not single[index]:
+            index += 1
+            continue
+        end = index
+        while end < len(words) and single[end]:
+            end += 1
+        for first in range(index, end):
+            for last in range(min(end, first + MAX_JOINED), first + 1, -1):
+                joined = word_key("".join(w.key for w in words[first:last]), frozenset())
+                if joined is None:
+                    continue
+                key, runs, _ = joined
+                excepted = rules.allowed.get(key)
+                for entry, stretched in _matching(key, runs, rules):
+                    yield Hit(entry, words[first].start, words[last - 1].end, True, stretched,
+                              excepted)
+        index = end
+
+
+def _distinct(hits: list[Hit]) -> list[Hit]:
+    """In text order; an entry found again within a longer match of itself is dropped."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if not any(k.entry is hit.entry and k.start <= hit.start and hit.end <= k.end
+                   for k in kept):
+            kept.append(hit)
+    return kept
+
+
+def why(value: str, hit: Hit, substitutions: frozenset[Substitution]) -> list[str]:
+    """The foldings a match needed, in words a brand reads."""
+    matched = value[hit.start:hit.end]
+    symbols = {SUBSTITUTES[s][0] for s in substitutions}
+    reasons = {
+        "single letters joined": hit.joined,
+        "look-alike characters (Unicode confusables)": any(map(is_lookalike, matched)),
+        "digits or symbols read as letters": any(c in symbols for c in matched),
+        "invisible characters ignored": any(not fold_char(c) for c in matched),
+        "case, accents or width": any(
+            fold_char(c) not in ("", c) and not is_lookalike(c) and c not in symbols
+            for c in matched),
+        "repeated letters": hit.stretched,
+        f'exception "{hit.excepted_by}"': hit.excepted_by is not None,
+    }
+    return [reason for reason, applies in reasons.items() if applies]
