@@ -108,6 +108,10 @@ CASES = [
     ("connaître", ALLOW, []),
     ("connard", BLOCK, ["fr:connard"]),
     ("Putin", ALLOW, []),
+    ("vous p\u00fbtes", ALLOW, ["fr:putes"]),  # a default list's exception, as written
+    ("des putes", BLOCK, ["fr:putes"]),
+    ("assess", ALLOW, ["en:asses"]),
+    ("en retard", ALLOW, []),
     ("Bon anniversaire Cécile", ALLOW, []),
     ("Happy birthday Ada", ALLOW, []),
 ]

@@ -43,10 +43,10 @@ def find(value: str, rules: Rules) -> list[Hit]:
     words = fold(value, rules.substitutions).words
     hits: list[Hit] = []
     for index, word in enumerate(words):
-        excepted = rules.allowed.get(word.key)
+        excepted = _exception(value, word, rules)
         hits.extend(Hit(entry, word.start, word.end, False, stretched, excepted)
                     for entry, stretched in _matching(word.key, word.runs, rules))
-        hits.extend(_phrases(words, index, rules))
+        hits.extend(_phrases(value, words, index, rules))
     hits.extend(_joined(words, rules))
     return _distinct(hits)
 
@@ -80,14 +80,23 @@ def _covers(runs: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
     return all(have >= need for have, need in zip(runs, wanted, strict=True))
 
 
-def _phrases(words: tuple[Word, ...], index: int, rules: Rules) -> Iterator[Hit]:
+def _exception(value: str, word: Word, rules: Rules) -> str | None:
+    """The exception that applies to a word: the brand's, folded as entries are, or a default
+    list's, as written."""
+    excepted = rules.allowed.get(word.key)
+    if excepted is None and rules.exact:
+        excepted = rules.exact.get(value[word.start:word.end].casefold())
+    return excepted
+
+
+def _phrases(value: str, words: tuple[Word, ...], index: int, rules: Rules) -> Iterator[Hit]:
     for entry in rules.phrases.get(words[index].key, ()):
         span = words[index:index + len(entry.words)]
         if len(span) == len(entry.words) and all(
             word.key == key and _covers(word.runs, runs)
             for word, (key, runs) in zip(span, entry.words, strict=True)
         ):
-            excepted = next((rules.allowed[w.key] for w in span if w.key in rules.allowed), None)
+            excepted = next(filter(None, (_exception(value, w, rules) for w in span)), None)
             stretched = any(w.runs != runs for w, (_, runs) in zip(span, entry.words, strict=True))
             yield Hit(entry, span[0].start, span[-1].end, False, stretched, excepted)
 

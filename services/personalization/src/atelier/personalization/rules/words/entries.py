@@ -53,6 +53,9 @@ class Rules:
     inside: list[Entry] = field(default_factory=list)
     phrases: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
     allowed: dict[str, str] = field(default_factory=dict)  # key → the exception as written
+    # a default list's exceptions, matched as written (case aside): real words that fold like
+    # an entry ("pûtes", a past tense of "pouvoir", is not "putes")
+    exact: dict[str, str] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -79,7 +82,9 @@ def compile_rules(words: WordList) -> Rules:
     removed = {_folded_text(text, substitutions) for text in words.removed}
     for language in words.defaults:
         for outcome, text in default_list(language):
-            if _folded_text(text, substitutions) not in removed:
+            if outcome is WordOutcome.ALLOW:
+                rules.exact.setdefault(text.casefold(), text)
+            elif _folded_text(text, substitutions) not in removed:
                 _add(rules, text, language.value, outcome)
     for text in words.allowed:
         folded = fold(text.strip(MARKER), substitutions).words
@@ -127,8 +132,8 @@ def _folded_text(text: str, substitutions: frozenset[Substitution]) -> str:
 
 @cache
 def default_list(language: DefaultList) -> tuple[tuple[WordOutcome, str], ...]:
-    """The entries of a default list (``lists/<language>.txt``: ``block|review <entry>`` per
-    line, ``#`` comments, its source and licence in its header)."""
+    """The entries of a default list (``lists/<language>.txt``: ``block|review|allow <entry>``
+    per line, ``#`` comments, its source and licence in its header)."""
     source = resources.files(__package__).joinpath("lists", f"{language.value}.txt")
     entries = []
     for line in source.read_text("utf-8").splitlines():
