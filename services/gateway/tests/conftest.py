@@ -325,7 +325,15 @@ class FakeServices:
         size = font.max_size_mm if font and autofit else given.size_mm
         return ZoneResult(zone=zone.key, value=value, length=len(value), errors=errors,
                           font_id=font.font_id if font else None,
-                          colour=given.colour or zone.colours[0], size_mm=size, fits=True)
+                          colour=given.colour or zone.colours[0], size_mm=size, fits=True,
+                          review=self._review(brand, value))
+
+    def _review(self, brand: str, value: str) -> list[WordMatch]:
+        """The brand's review entries found as whole words (the real rules do much more)."""
+        review = self.word_lists.get(brand, WordList()).review
+        return [WordMatch(entry=word, source="brand", outcome=WordOutcome.REVIEW,
+                          kind=MatchKind.WORD, position=value.find(word), matched=word, why=[])
+                for word in value.split() if word in review]
 
     def _spec_zone(self, brand: str, zone: TextZone, result: ZoneResult) -> PlacedSpecZone:
         font = next(f for f in self._fonts(brand) if f.id == result.font_id)
@@ -375,7 +383,7 @@ class FakeServices:
         view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=spec_hash,
                             template_version=data.spec.template_version,
                             status=SnapshotStatus.CREATED, created_at=datetime.now(UTC),
-                            provenance=data.provenance)
+                            provenance=data.provenance, review=data.review)
         self.snapshots[(brand, view.id)] = view
         return view
 

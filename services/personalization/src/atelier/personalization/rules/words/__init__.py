@@ -42,38 +42,47 @@ def find(value: str, rules: Rules) -> list[Hit]:
         return []
     words = fold(value, rules.substitutions).words
     hits: list[Hit] = []
+    singles = False
     for index, word in enumerate(words):
-        excepted = _exception(value, word, rules)
-        hits.extend(Hit(entry, word.start, word.end, False, stretched, excepted)
-                    for entry, stretched in _matching(word.key, word.runs, rules))
-        hits.extend(_phrases(value, words, index, rules))
-    hits.extend(_joined(words, rules))
-    return _distinct(hits)
+        for entry, stretched in _matching(word.key, word.runs, rules):
+            hits.append(Hit(entry, word.start, word.end, False, stretched,
+                            _exception(value, word, rules)))
+        if word.key in rules.phrases:
+            hits.extend(_phrases(value, words, index, rules))
+        singles = singles or word.runs == (1,)
+    if singles:
+        hits.extend(_joined(words, rules))
+    return _distinct(hits) if len(hits) > 1 else hits
 
 
-def _matching(key: str, runs: tuple[int, ...], rules: Rules) -> Iterator[tuple[Entry, bool]]:
+def _matching(key: str, runs: tuple[int, ...], rules: Rules) -> list[tuple[Entry, bool]]:
     """The entries a word of this key and runs matches, and whether it stretches them."""
-    for entry in rules.words.get(key, ()):
-        if _covers(runs, entry.runs):
-            yield entry, runs != entry.runs
+    found = [(entry, runs != entry.runs) for entry in rules.words.get(key, ())
+             if _covers(runs, entry.runs)]
     if rules.prefixes:
         for length in range(1, len(key) + 1):
-            for entry in rules.prefixes.get(key[:length], ()):
-                if _covers(runs[:length], entry.runs):
-                    yield entry, runs[:length] != entry.runs
+            found.extend((entry, runs[:length] != entry.runs)
+                         for entry in rules.prefixes.get(key[:length], ())
+                         if _covers(runs[:length], entry.runs))
     if rules.suffixes:
         for length in range(1, len(key) + 1):
-            for entry in rules.suffixes.get(key[-length:], ()):
-                if _covers(runs[-length:], entry.runs):
-                    yield entry, runs[-length:] != entry.runs
+            found.extend((entry, runs[-length:] != entry.runs)
+                         for entry in rules.suffixes.get(key[-length:], ())
+                         if _covers(runs[-length:], entry.runs))
     for entry in rules.inside:
-        at = key.find(entry.key)
-        while at >= 0:
-            aligned = runs[at:at + len(entry.key)]
-            if _covers(aligned, entry.runs):
-                yield entry, aligned != entry.runs
-                break
-            at = key.find(entry.key, at + 1)
+        if entry.key in key:
+            found.extend(_inside(key, runs, entry))
+    return found
+
+
+def _inside(key: str, runs: tuple[int, ...], entry: Entry) -> Iterator[tuple[Entry, bool]]:
+    at = key.find(entry.key)
+    while at >= 0:
+        aligned = runs[at:at + len(entry.key)]
+        if _covers(aligned, entry.runs):
+            yield entry, aligned != entry.runs
+            return
+        at = key.find(entry.key, at + 1)
 
 
 def _covers(runs: tuple[int, ...], wanted: tuple[int, ...]) -> bool:

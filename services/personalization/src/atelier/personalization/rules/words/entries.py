@@ -30,14 +30,12 @@ class Entry:
     outcome: WordOutcome
     kind: MatchKind
     words: tuple[tuple[str, tuple[int, ...]], ...]  # each word's key and runs
+    key: str = field(init=False)  # the first word's
+    runs: tuple[int, ...] = field(init=False)
 
-    @property
-    def key(self) -> str:
-        return self.words[0][0]
-
-    @property
-    def runs(self) -> tuple[int, ...]:
-        return self.words[0][1]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.words[0][0])
+        object.__setattr__(self, "runs", self.words[0][1])
 
 
 @dataclass

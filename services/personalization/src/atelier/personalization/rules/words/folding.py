@@ -9,8 +9,9 @@ long each run is), so that "fuuuck" matches the entry "fuck" while "as" does not
 
 import itertools
 import json
+import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -82,41 +83,32 @@ class Word:
 @dataclass(frozen=True, slots=True)
 class Folded:
     text: str  # the folded text
-    origins: tuple[int, ...]  # per folded character: its offset in the value
-    words: tuple[Word, ...]
+    words: tuple[Word, ...]  # its words, where they are in the value
 
 
 def fold(value: str, substitutions: frozenset[Substitution]) -> Folded:
-    chars: list[str] = []
-    origins: list[int] = []
-    for offset, char in enumerate(value):
-        folded = fold_char(char)
-        chars.extend(folded)
-        origins.extend([offset] * len(folded))
-    text = "".join(chars)
-    return Folded(text, tuple(origins), tuple(_words(text, origins, substitutions)))
-
-
-def _words(
-    text: str, origins: list[int], substitutions: frozenset[Substitution]
-) -> Iterator[Word]:
-    symbols = _symbols(substitutions)
-    start = None
-    for index, char in enumerate(itertools.chain(text, " ")):
-        inside = char.isalnum() or char in symbols
-        if inside and start is None:
-            start = index
-        elif not inside and start is not None:
-            word = word_key(text[start:index], substitutions)
-            if word is not None:
-                key, runs, length = word
-                yield Word(key, runs, origins[start], origins[start + length - 1] + 1)
-            start = None
+    if value.isascii():  # the common case: one character for one, in place
+        text = value.lower()
+        origins: Sequence[int] = range(len(text))
+    else:
+        pieces = [fold_char(char) for char in value]
+        text = "".join(pieces)
+        origins = [offset for offset, piece in enumerate(pieces) for _ in piece]
+    words = []
+    for found in _word_pattern(substitutions).finditer(text):
+        word = word_key(found.group(), substitutions)
+        if word is not None:
+            key, runs, length = word
+            start = found.start()
+            words.append(Word(key, runs, origins[start], origins[start + length - 1] + 1))
+    return Folded(text, tuple(words))
 
 
 @cache
-def _symbols(substitutions: frozenset[Substitution]) -> frozenset[str]:
-    return frozenset(SUBSTITUTES[s][0] for s in substitutions) & SYMBOLS
+def _word_pattern(substitutions: frozenset[Substitution]) -> re.Pattern[str]:
+    """Runs of letters and digits (any script) and the substitutions' symbols."""
+    symbols = "".join(sorted({SUBSTITUTES[s][0] for s in substitutions} & SYMBOLS))
+    return re.compile(rf"(?:[^\W_]|[{re.escape(symbols)}])+" if symbols else r"[^\W_]+")
 
 
 @lru_cache(maxsize=65_536)  # the same words come back with every keystroke
@@ -125,13 +117,15 @@ def word_key(
 ) -> tuple[str, tuple[int, ...], int] | None:
     """A word's key and runs, and how many of its characters it spans (a trailing "!" is
     punctuation); None for a word with neither letters nor digits ("$$")."""
-    length = len(word.rstrip("!")) if any(c.isalpha() for c in word) else len(word)
-    word = word[:length]
-    if any(c.isalpha() for c in word):
-        word = word.translate(_reading(substitutions))
-    word = "".join(c for c in word if c.isalnum())
-    if not word:
-        return None
+    if word.isdecimal():  # a number: nothing to read or drop
+        length = len(word)
+    else:
+        letters = any(map(str.isalpha, word))
+        length = len(word.rstrip("!")) if letters else len(word)
+        word = word[:length].translate(_reading(substitutions)) if letters else word
+        word = "".join(filter(str.isalnum, word))
+        if not word:
+            return None
     groups = [(char, len(list(run))) for char, run in itertools.groupby(word)]
     return "".join(c for c, _ in groups), tuple(n for _, n in groups), length
 
