@@ -182,3 +182,12 @@ def _zone() -> TextZone:
 
 
 _FONTS = {"dejavu-sans": hashlib.sha256(SHIPPED["dejavu-sans"].path.read_bytes()).hexdigest()}
+
+
+def test_words_of_every_script_and_scripts_without_spaces() -> None:
+    cyrillic = WordList(blocked=["мир"])
+    assert check_words("Привет, МИР!", cyrillic).outcome is BLOCK
+    assert check_words("мирный", cyrillic).outcome is ALLOW  # whole words in every script
+    # Chinese is written without spaces: a run of letters is one word, so an entry is marked
+    assert check_words("你好世界", WordList(blocked=["世界"])).outcome is ALLOW
+    assert check_words("你好世界", WordList(blocked=["*世界*"])).outcome is BLOCK
