@@ -50,6 +50,8 @@ CASES = [
     ("f.u.c.k", BLOCK, ["en:*fuck*"]),
     ("f u c k", BLOCK, ["en:*fuck*"]),
     ("f-u-c-k", BLOCK, ["en:*fuck*"]),
+    ("F U U U C K", BLOCK, ["en:*fuck*"]),
+    ("s h 1 t", BLOCK, ["en:shit"]),
     ("you are a f u c k", BLOCK, ["en:*fuck*"]),
     ("S.H.I.T.", BLOCK, ["en:shit"]),
     ("a b c", ALLOW, []),

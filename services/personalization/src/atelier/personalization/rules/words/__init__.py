@@ -18,12 +18,12 @@ from atelier.personalization.rules.words.folding import (
     fold,
     fold_char,
     is_lookalike,
-    word_key,
+    reading_of,
 )
 
 __all__ = ["Entry", "Hit", "Rules", "compile_rules", "find", "why"]
 
-MAX_JOINED = 30  # single letters read as one word, at most
+MAX_STRETCH = 8  # a single letter repeated, at most, in letters read joined ("f u u u c k")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,36 +111,41 @@ def _phrases(value: str, words: tuple[Word, ...], index: int, rules: Rules) -> I
 
 
 def _joined(words: tuple[Word, ...], rules: Rules) -> Iterator[Hit]:
-    """Runs of single letters, each stretch of two or more of them read as one word."""
-    single = [len(w.key) == 1 and w.runs == (1,) for w in words]
-    index = 0
-    while index < len(words):
-        if not single[index]:
-            index += 1
+    """Runs of single letters, each stretch of two or more of them read as one word, as long as
+    it spells the beginning of an entry. A marked entry found there is found as itself: the
+    stretch that spells it."""
+    reading = reading_of(rules.substitutions)
+    single = [w.runs == (1,) for w in words]
+    for first, word in enumerate(words):
+        if not single[first]:
             continue
-        end = index
-        while end < len(words) and single[end]:
-            end += 1
-        for first in range(index, end):
-            for last in range(min(end, first + MAX_JOINED), first + 1, -1):
-                joined = word_key("".join(w.key for w in words[first:last]), frozenset())
-                if joined is None:
-                    continue
-                key, runs, _ = joined
-                excepted = rules.allowed.get(key)
-                for entry, stretched in _matching(key, runs, rules):
-                    yield Hit(entry, words[first].start, words[last - 1].end, True, stretched,
-                              excepted)
-        index = end
+        key, runs = word.key.translate(reading), [1]
+        for last in range(first + 1, len(words)):
+            if not single[last]:
+                break
+            letter = words[last].key.translate(reading)
+            if letter == key[-1]:
+                runs[-1] += 1
+                if runs[-1] > MAX_STRETCH:
+                    break
+            else:
+                key += letter
+                runs.append(1)
+            if key not in rules.stems:
+                break
+            excepted = rules.allowed.get(key)
+            for entry, stretched in _matching(key, tuple(runs), rules):
+                yield Hit(entry, word.start, words[last].end, True, stretched, excepted)
 
 
 def _distinct(hits: list[Hit]) -> list[Hit]:
     """In text order; an entry found again within a longer match of itself is dropped."""
     kept: list[Hit] = []
+    reach: dict[int, int] = {}  # by entry: the furthest end of its matches so far
     for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if not any(k.entry is hit.entry and k.start <= hit.start and hit.end <= k.end
-                   for k in kept):
+        if hit.end > reach.get(id(hit.entry), -1):
             kept.append(hit)
+            reach[id(hit.entry)] = hit.end
     return kept
 
 

@@ -55,12 +55,17 @@ class Rules:
     # an entry ("pûtes", a past tense of "pouvoir", is not "putes")
     exact: dict[str, str] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
+    # the beginnings of the one-word entries' keys: single letters are joined only as long as
+    # they spell one, which keeps a text of thousands of letters cheap
+    stems: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.entries)
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
+        if entry.kind is not MatchKind.PHRASE:
+            self.stems.update(entry.key[:n] for n in range(1, len(entry.key) + 1))
         if entry.kind is MatchKind.PHRASE:
             self.phrases[entry.key].append(entry)
         elif entry.kind is MatchKind.INSIDE:

@@ -122,7 +122,7 @@ def word_key(
     else:
         letters = any(map(str.isalpha, word))
         length = len(word.rstrip("!")) if letters else len(word)
-        word = word[:length].translate(_reading(substitutions)) if letters else word
+        word = word[:length].translate(reading_of(substitutions)) if letters else word
         word = "".join(filter(str.isalnum, word))
         if not word:
             return None
@@ -131,5 +131,6 @@ def word_key(
 
 
 @cache
-def _reading(substitutions: frozenset[Substitution]) -> dict[int, str]:
+def reading_of(substitutions: frozenset[Substitution]) -> dict[int, str]:
+    """The table that reads each substituted character as its letter."""
     return str.maketrans({SUBSTITUTES[s][0]: SUBSTITUTES[s][1] for s in substitutions})
