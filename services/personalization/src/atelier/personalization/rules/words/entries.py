@@ -64,11 +64,11 @@ class Rules:
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
-        if entry.kind is not MatchKind.PHRASE:
-            self.stems.update(entry.key[:n] for n in range(1, len(entry.key) + 1))
         if entry.kind is MatchKind.PHRASE:
             self.phrases[entry.key].append(entry)
-        elif entry.kind is MatchKind.INSIDE:
+            return
+        self.stems.update(entry.key[:n] for n in range(1, len(entry.key) + 1))
+        if entry.kind is MatchKind.INSIDE:
             self.inside.append(entry)
         else:
             index = {MatchKind.WORD: self.words, MatchKind.PREFIX: self.prefixes,
