@@ -278,8 +278,8 @@ class FakeServices:
 
     def _widget_words(self, brand: str) -> WidgetWords:
         blocked = self.word_lists.get(brand, WordList()).blocked
-        return WidgetWords(blocked=blocked, review=[], allowed=[], substitutions={},
-                           lookalikes={}, message="Not allowed.")
+        return WidgetWords(blocked=blocked, review=[], allowed=[], allowed_as_written=[],
+                           substitutions={}, lookalikes={}, message="Not allowed.")
 
     async def validate(self, brand: str, data: ValidateDesign) -> ValidationResult:
         return self._check(brand, data, autofit=False)

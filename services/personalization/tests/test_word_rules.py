@@ -172,6 +172,7 @@ def test_the_widget_gets_the_rules_in_folded_form() -> None:
         words.blocked)
     assert "enculé" not in words.blocked and "gosh" in words.review
     assert words.allowed == ["checkout"] and words.substitutions["$"] == "s"
+    assert "p\u00fbtes" in words.allowed_as_written and "assess" in words.allowed_as_written
     assert words.lookalikes == lookalikes() and words.lookalikes["\u0455"] == "s"
 
 

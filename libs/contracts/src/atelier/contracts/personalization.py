@@ -386,11 +386,13 @@ class WidgetWords(BaseModel):
     through ``substitutions`` when it has letters (a trailing ``!`` dropped), join runs of
     single letters, and match as the entries' markers say; a letter repeated in the text matches
     a letter written once or more in the entry. ``allowed`` holds the exceptions' words with
-    runs of a letter written once."""
+    runs of a letter written once; ``allowed_as_written`` the default lists' exceptions, which
+    apply to a word as typed (case-folded, NFC)."""
 
     blocked: list[str]
     review: list[str]
     allowed: list[str]
+    allowed_as_written: list[str]
     substitutions: dict[str, str] = Field(description="character → the letter it is read as")
     lookalikes: dict[str, str] = Field(description="Unicode confusables of Latin letters")
     message: str

@@ -85,6 +85,7 @@ def widget_words(words: WordList) -> WidgetWords:
         blocked=folded(WordOutcome.BLOCK),
         review=folded(WordOutcome.REVIEW),
         allowed=sorted(rules.allowed),
+        allowed_as_written=sorted(rules.exact),
         substitutions=dict(SUBSTITUTES[s] for s in sorted(rules.substitutions)),
         lookalikes=lookalikes(),
         message=rules.message,
