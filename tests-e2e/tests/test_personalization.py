@@ -137,6 +137,29 @@ async def test_the_rules_engine_over_http(system: System) -> None:
         assert all(size and size > 0 for size in sizes.values()), frame.text
 
 
+async def test_word_rules_over_http(system: System) -> None:
+    """Issue 16 through the real services: the admin check says which entry matched and why,
+    the widget config carries the rules folded, and a word for review is recorded on the
+    snapshot of a design that has it."""
+    demo = await system.new_brand()
+    async with system.widget(demo) as widget, admin(system, demo.secret_key) as brand:
+        words = await brand.put("/v1/admin/word-list", json={
+            "blocked": ["Bädword"], "review": ["gosh"], "defaults": ["en", "fr"]})
+        assert words.status_code == 200, words.text
+        checked = await brand.post("/v1/admin/word-list/check", json={"text": "a b.a.d.w.o.r.d"})
+        assert checked.status_code == 200, checked.text
+        [match] = checked.json()["matches"]
+        assert (checked.json()["outcome"], match["entry"], match["position"], match["why"]) == (
+            "block", "Bädword", 2, ["single letters joined"])
+        config = (await widget.get(f"/v1/widget/products/{demo.product_id}/config")).json()
+        assert "badword" in config["words"]["blocked"] and "gosh" in config["words"]["review"]
+        snapshot = await widget.post("/v1/snapshots", json={
+            "product_id": demo.product_id, "values": {"name": "Oh gosh"}})
+        assert snapshot.status_code == 201, snapshot.text
+        assert [(w["zone"], w["entry"], w["position"]) for w in snapshot.json()["review"]] == [
+            ("name", "gosh", 3)]
+
+
 async def test_snapshot_lifecycle_and_spec_validation(system: System) -> None:
     demo = await system.new_brand()
     async with system.widget(demo) as widget, admin(system, demo.secret_key) as brand:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, new_id
 from atelier.contracts.catalog import (
     AUTOFIT_DESIGN,
+    CHECK_WORDS,
     CREATE_PRODUCT,
     CREATE_SNAPSHOT,
     CREATE_SPEC,
@@ -39,6 +40,7 @@ from atelier.contracts.catalog import (
     Message,
 )
 from atelier.contracts.personalization import (
+    CheckWords,
     CreateProduct,
     FontInfo,
     FontList,
@@ -46,6 +48,7 @@ from atelier.contracts.personalization import (
     GetProductConfig,
     GetWordList,
     ListFonts,
+    MatchKind,
     Product,
     PublishTemplate,
     RegisterFont,
@@ -55,7 +58,11 @@ from atelier.contracts.personalization import (
     ValidationResult,
     View,
     WidgetConfig,
+    WidgetWords,
+    WordCheck,
     WordList,
+    WordMatch,
+    WordOutcome,
     ZoneInput,
     ZoneResult,
 )
@@ -122,6 +129,7 @@ class FakeServices:
         self.products: dict[tuple[str, str], list[Product]] = {}  # every template version
         self.fonts: dict[str, list[FontInfo]] = {}
         self.word_lists: dict[str, WordList] = {}
+        self.word_checks: list[WordCheck] = []
         self.specs: dict[tuple[str, str], StoredSpec] = {}
         self.snapshots: dict[tuple[str, str], SnapshotView] = {}
         self.created: list[CreateSnapshot] = []
@@ -138,6 +146,7 @@ class FakeServices:
             (LIST_FONTS, self.list_fonts),
             (SET_WORD_LIST, self.set_word_list),
             (GET_WORD_LIST, self.get_word_list),
+            (CHECK_WORDS, self.check_words),
             (GET_PRODUCT_CONFIG, self.config),
             (VALIDATE_DESIGN, self.validate),
             (NORMALIZE_DESIGN, self.normalize),
@@ -245,13 +254,32 @@ class FakeServices:
     async def get_word_list(self, brand: str, data: GetWordList) -> WordList:
         return self.word_lists.get(brand, WordList())
 
+    async def check_words(self, brand: str, data: CheckWords) -> WordCheck:
+        """Each word of the text that the brand blocks, whole."""
+        blocked = {w.casefold() for w in self.word_lists.get(brand, WordList()).blocked}
+        matches = [
+            WordMatch(entry=word, source="brand", outcome=WordOutcome.BLOCK, kind=MatchKind.WORD,
+                      position=data.text.find(word), matched=word, why=[])
+            for word in data.text.split() if word.casefold() in blocked
+        ]
+        check = WordCheck(outcome=WordOutcome.BLOCK if matches else WordOutcome.ALLOW,
+                          folded=data.text.casefold(), matches=matches)
+        self.word_checks.append(check)
+        return check
+
     # --- the widget ---
 
     async def config(self, brand: str, data: GetProductConfig) -> WidgetConfig:
         product = self._product(brand, data.product_id)
         return WidgetConfig(product_id=product.id, name=product.name,
                             template_version=product.template_version, views=product.views,
-                            zones=product.zones, fonts=self._fonts(brand))
+                            zones=product.zones, fonts=self._fonts(brand),
+                            words=self._widget_words(brand))
+
+    def _widget_words(self, brand: str) -> WidgetWords:
+        blocked = self.word_lists.get(brand, WordList()).blocked
+        return WidgetWords(blocked=blocked, review=[], allowed=[], allowed_as_written=[],
+                           substitutions={}, lookalikes={}, message="Not allowed.")
 
     async def validate(self, brand: str, data: ValidateDesign) -> ValidationResult:
         return self._check(brand, data, autofit=False)
@@ -297,7 +325,15 @@ class FakeServices:
         size = font.max_size_mm if font and autofit else given.size_mm
         return ZoneResult(zone=zone.key, value=value, length=len(value), errors=errors,
                           font_id=font.font_id if font else None,
-                          colour=given.colour or zone.colours[0], size_mm=size, fits=True)
+                          colour=given.colour or zone.colours[0], size_mm=size, fits=True,
+                          review=self._review(brand, value))
+
+    def _review(self, brand: str, value: str) -> list[WordMatch]:
+        """The brand's review entries found as whole words (the real rules do much more)."""
+        review = self.word_lists.get(brand, WordList()).review
+        return [WordMatch(entry=word, source="brand", outcome=WordOutcome.REVIEW,
+                          kind=MatchKind.WORD, position=value.find(word), matched=word, why=[])
+                for word in value.split() if word in review]
 
     def _spec_zone(self, brand: str, zone: TextZone, result: ZoneResult) -> PlacedSpecZone:
         font = next(f for f in self._fonts(brand) if f.id == result.font_id)
@@ -347,7 +383,7 @@ class FakeServices:
         view = SnapshotView(id=new_id(), product_id=data.spec.product_id, spec_hash=spec_hash,
                             template_version=data.spec.template_version,
                             status=SnapshotStatus.CREATED, created_at=datetime.now(UTC),
-                            provenance=data.provenance)
+                            provenance=data.provenance, review=data.review)
         self.snapshots[(brand, view.id)] = view
         return view
 

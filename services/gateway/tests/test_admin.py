@@ -7,6 +7,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from atelier.contracts.catalog import (
+    CHECK_WORDS,
     CREATE_PRODUCT,
     GET_PRODUCT,
     GET_WORD_LIST,
@@ -17,6 +18,7 @@ from atelier.contracts.catalog import (
     SET_WORD_LIST,
     VALIDATE_SNAPSHOT,
 )
+from atelier.contracts.personalization import WordCheck, WordList
 from atelier.kit.storage import LocalStore
 from atelier.typeset.fonts import shipped_font
 from atelier.typeset.testing import component_cycle_font, self_referencing_font
@@ -246,9 +248,22 @@ async def test_the_word_list_is_set_and_read_by_its_brand_only(
     other = await make_brand(client)
     theirs = await client.get("/v1/admin/word-list", headers=other.admin)
     assert put.status_code == got.status_code == 200
-    assert put.json() == got.json() == words
-    assert theirs.json() == {"blocked": [], "allowed": []}
+    assert put.json() == got.json() == WordList.model_validate(words).model_dump(mode="json")
+    assert theirs.json() == WordList().model_dump(mode="json")
     assert services.count(SET_WORD_LIST) == 1 and services.count(GET_WORD_LIST) == 2
+
+
+async def test_a_test_text_is_checked_against_the_brands_word_rules(
+    client: AsyncTestClient, brand: Brand, services: FakeServices
+) -> None:
+    response = await client.post("/v1/admin/word-list/check", json={"text": "oh merde"},
+                                 headers=brand.admin)
+    assert response.status_code == 200
+    assert WordCheck.model_validate(response.json()) == services.word_checks[-1]
+    assert services.count(CHECK_WORDS) == 1
+    too_long = await client.post("/v1/admin/word-list/check", json={"text": "x" * 2001},
+                                 headers=brand.admin)
+    assert too_long.status_code == 400 and services.count(CHECK_WORDS) == 1
 
 
 async def test_an_invalid_word_list_is_refused(

@@ -15,7 +15,9 @@ from atelier.contracts.catalog import (
     VALIDATE_DESIGN,
     VALIDATE_SPEC,
 )
+from atelier.contracts.personalization import WordList
 from atelier.contracts.render import RenderedAsset, RenderState, RenderStatus
+from atelier.contracts.snapshot import HeldWord
 from atelier.gateway.app import create_app
 from atelier.gateway.bootstrap import bootstrap
 from atelier.gateway.settings import GatewaySettings
@@ -110,6 +112,21 @@ async def test_snapshot_is_created_from_a_valid_design(
     assert body["template_version"] == 1 and len(body["spec_hash"]) == 64
     assert body["preview"] == {"status": "pending"}
     assert services.snapshots[(brand.id, body["id"])].spec_hash == body["spec_hash"]
+
+
+async def test_a_snapshot_records_the_words_for_review_its_design_has(
+    client: AsyncTestClient, brand: Brand, product: str, services: FakeServices
+) -> None:
+    services.word_lists[brand.id] = WordList(review=["hey"])
+    response = await client.post("/v1/snapshots", headers=brand.widget,
+                                 json={"product_id": product, "values": {"name": "A hey"}})
+    assert response.status_code == 201
+    held = [HeldWord(zone="name", entry="hey", source="brand", position=2, matched="hey")]
+    assert services.created[-1].review == held
+    assert [HeldWord.model_validate(word) for word in response.json()["review"]] == held
+    clean = await client.post("/v1/snapshots", headers=brand.widget,
+                              json={"product_id": product, "values": {"name": "Ada"}})
+    assert clean.json()["review"] == [] and services.created[-1].review == []
 
 
 async def test_invalid_design_names_the_zone_and_writes_nothing(

@@ -19,9 +19,11 @@ from atelier.contracts.catalog import (
     Message,
 )
 from atelier.contracts.personalization import (
+    DefaultList,
     GetWordList,
     PublishTemplate,
     Removal,
+    Substitution,
     ValidateDesign,
     ValidationResult,
     WordList,
@@ -136,14 +138,30 @@ async def test_the_brands_word_list_is_kept_clean_and_applied_to_its_designs_onl
     assert (await check("other", other.id, {"name": "Oh DARN"})).valid
 
 
-async def test_a_word_list_entry_is_one_word(service, client_bus, brand) -> None:
-    with pytest.raises(Invalid) as refused:
-        await client_bus.call(SET_WORD_LIST, WordList(blocked=["ok", "two words"]),
-                              brand_id=brand)
-    assert [(e.field, e.code) for e in refused.value.errors] == [
-        ("blocked.1", ErrorCode.INVALID_FIELD)
-    ]
-    assert await client_bus.call(GET_WORD_LIST, GetWordList(), brand_id=brand) == WordList()
+async def test_word_rules_are_stored_whole_and_bad_entries_refused(
+    service, client_bus, create_product, check, brand
+) -> None:
+    words = WordList(blocked=["ass hat", "darn*"], review=["*heck*"], allowed=["checked"],
+                     defaults=[DefaultList.FR], removed=["merde"],
+                     substitutions=[Substitution.ZERO_O], message="Pick other words.")
+    stored = await client_bus.call(SET_WORD_LIST, words, brand_id=brand)
+    assert stored == words == await client_bus.call(GET_WORD_LIST, GetWordList(), brand_id=brand)
+
+    product = await create_product(brand)
+    refused = await check(brand, product.id, {"name": "Ass -- Hat"})
+    assert [(e.code, e.position, e.message) for e in refused.zones[0].errors] == [
+        (ErrorCode.BLOCKED_WORD, 0, "Pick other words.")]
+    held = await check(brand, product.id, {"name": "Oh heck"})
+    assert held.valid and [(m.entry, m.position) for m in held.zones[0].review] == [("*heck*", 3)]
+    assert (await check(brand, product.id, {"name": "checked merde"})).valid  # exception, removed
+
+    with pytest.raises(Invalid) as invalid:
+        await client_bus.call(SET_WORD_LIST, WordList(blocked=["ok", "a*b", "***"],
+                                                      allowed=["*ok"]), brand_id=brand)
+    assert [(e.field, e.code) for e in invalid.value.errors] == [
+        ("blocked.1", ErrorCode.INVALID_FIELD), ("blocked.2", ErrorCode.INVALID_FIELD),
+        ("allowed.0", ErrorCode.INVALID_FIELD)]
+    assert await client_bus.call(GET_WORD_LIST, GetWordList(), brand_id=brand) == stored
 
 
 async def test_validation_does_not_touch_the_database_when_warm(

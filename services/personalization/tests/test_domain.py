@@ -59,13 +59,16 @@ def test_a_word_list_is_trimmed_nfc_and_without_repeats() -> None:
     assert cleaned == WordList(blocked=["Caf\u00e9", "heck"], allowed=["heckle"])
 
 
-def test_a_word_list_entry_is_one_short_word() -> None:
-    _, errors = domain.clean_word_list(
-        WordList(blocked=["ok", "two words"], allowed=["x" * 101, "tab\there"])
+def test_a_word_list_entry_is_short_with_markers_only_at_its_ends() -> None:
+    cleaned, errors = domain.clean_word_list(
+        WordList(blocked=["ok", "two  words", "*in*", "a*b", "*-*"],
+                 allowed=["two words", "*ok"], review=["fine*"])
     )
     assert [(e.field, e.code) for e in errors] == [
-        ("blocked.1", ErrorCode.INVALID_FIELD),
+        ("blocked.3", ErrorCode.INVALID_FIELD),
+        ("blocked.4", ErrorCode.INVALID_FIELD),
         ("allowed.0", ErrorCode.INVALID_FIELD),
         ("allowed.1", ErrorCode.INVALID_FIELD),
     ]
-    assert errors[0].message == '"two words" is more than one word: add each word on its own.'
+    assert cleaned.blocked == ["ok", "two words", "*in*"] and cleaned.review == ["fine*"]
+    assert errors[0].message.startswith('"a*b": "*" only marks')

@@ -158,11 +158,11 @@ async def test_a_word_list_applies_to_its_brands_designs_once_stored(calls, unit
     assert (await calls.validate(other.id, {"name": "Oh darn"}, OTHER)).valid
 
 
-async def test_a_word_list_entry_of_two_words_is_refused_and_nothing_changes(
+async def test_a_word_list_entry_without_letters_is_refused_and_nothing_changes(
     calls, units
 ) -> None:
     with pytest.raises(Invalid):
-        await calls.send(SET_WORD_LIST, WordList(blocked=["oh darn"]))
+        await calls.send(SET_WORD_LIST, WordList(blocked=["oh darn", "*.*"]))
     assert units.repository.word_lists == {}
     assert await calls.send(GET_WORD_LIST, GetWordList()) == WordList()
 

@@ -308,7 +308,7 @@ BLOCKED = WordList(blocked=["shit", "Ass Hat"], allowed=["Scunthorpe"])
 
 @pytest.mark.parametrize(
     "typed",
-    ["shit", "SHIT", "Shït", "ѕһіt", "sh1t", "5h1t", "shiiiit", "bullshit", "ASSHAT", "sh\u200cit"],
+    ["shit", "SHIT", "Shït", "ѕһіt", "sh1t", "5h1t", "shiiiit", "ASS, HAT", "sh\u200cit"],
 )
 def test_blocked_words_are_found_whatever_their_disguise(typed: str) -> None:
     result = validated(f"Hello {typed}", BLOCKED)
@@ -317,11 +317,12 @@ def test_blocked_words_are_found_whatever_their_disguise(typed: str) -> None:
 
 
 def test_allowed_words_and_innocent_words_pass() -> None:
-    words = WordList(blocked=["cunt", "io"], allowed=["scunthorpe"])
+    words = WordList(blocked=["*cunt*", "io"], allowed=["scunthorpe"])
     assert validated("Scunthorpe", words).errors == []
+    assert validated("Hello bullshit", BLOCKED).errors == []  # whole words only
     assert codes(validated("Scunthorpes", words)) == [("blocked_word", 0)]
     assert validated("10", words, allowed_classes=["digits"]).errors == []  # digits alone: no map
-    assert codes(validated("B10", words)) == [("blocked_word", 0)]
+    assert codes(validated("Hi I0", words)) == [("blocked_word", 3)]
 
 
 def test_the_block_list_is_skipped_when_the_zone_says_so_and_outside_validate() -> None:
@@ -467,13 +468,13 @@ def test_a_word_list_is_read_once_per_fetched_list(monkeypatch: pytest.MonkeyPat
     from atelier.personalization.rules import blocklist
 
     read: list[list[str]] = []
-    original = blocklist._skeletons
+    original = blocklist.compile_rules
 
-    def counting(blocked, allowed):  # type: ignore[no-untyped-def]
-        read.append(list(blocked))
-        return original(blocked, allowed)
+    def counting(words):  # type: ignore[no-untyped-def]
+        read.append(list(words.blocked))
+        return original(words)
 
-    monkeypatch.setattr(blocklist, "_skeletons", counting)
+    monkeypatch.setattr(blocklist, "compile_rules", counting)
     zone = a_zone("title")
     words = WordList(blocked=[f"word{i}" for i in range(4999)] + ["darn"])
     for n in range(3):  # three keystrokes: three new values, one list

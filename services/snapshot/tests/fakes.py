@@ -18,7 +18,7 @@ class FakeSnapshotRepository(SnapshotRepository):
         snapshot = SnapshotView(
             id=new_id(), product_id=spec.product_id, spec_hash=spec_hash,
             template_version=spec.template_version, status=SnapshotStatus.CREATED,
-            created_at=datetime.now(UTC), provenance=command.provenance,
+            created_at=datetime.now(UTC), provenance=command.provenance, review=command.review,
         )
         self.snapshots[snapshot.id] = (brand_id, snapshot)
         return snapshot

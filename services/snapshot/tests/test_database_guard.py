@@ -29,6 +29,7 @@ FROZEN = [
     "created_at = now() - interval '1 day'",
     "id = 'another-id'",
     "provenance = '{\"source\": \"forged\"}'::jsonb",
+    "review = '[{\"entry\": \"forged\"}]'::jsonb",
 ]
 
 

@@ -22,6 +22,7 @@ from atelier.contracts.catalog import (
 from atelier.contracts.snapshot import (
     CreateSnapshot,
     GetSnapshot,
+    HeldWord,
     LockSnapshot,
     Provenance,
     SnapshotCreated,
@@ -83,6 +84,21 @@ async def test_a_snapshot_is_stored_and_read_back(create, client_bus, a_spec) ->
     assert (created.validated_at, created.validated_by, created.locked_at, created.locked_by,
             created.lock_reason) == (None,) * 5
     assert await get(client_bus, brand, created.id) == created
+
+
+async def test_the_words_for_review_are_recorded_with_the_snapshot(
+    create, client_bus, db
+) -> None:
+    """Until orders exist (issue 14), this is what holds an order item: a snapshot whose design
+    has words for review says so, with the entry and where it was found, frozen with it."""
+    brand = unique("brand-")
+    held = [HeldWord(zone="name", entry="dick", source="en", position=5, matched="Dick")]
+    created = await create(brand, review=held)
+    assert created.review == held == (await get(client_bus, brand, created.id)).review
+    assert json.loads(await db.fetchval("SELECT review::text FROM snapshot.snapshots "
+                                        "WHERE id=$1", created.id)) == [
+        {"zone": "name", "entry": "dick", "source": "en", "position": 5, "matched": "Dick"}]
+    assert (await create(brand)).review == []
 
 
 async def test_without_a_request_key_each_creation_is_a_new_snapshot(create) -> None:

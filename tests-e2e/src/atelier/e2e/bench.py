@@ -50,6 +50,7 @@ from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
 from atelier.kit.broker import namespaced
 from atelier.kit.testing.plugin import NATS, create_database, drop_database, unique
+from atelier.personalization.rules.words.bench import checks_per_second
 from atelier.typeset.bench import lines_per_second
 
 CONCURRENCY = 32  # clients of the closed loops, and connections dialled up front
@@ -73,6 +74,7 @@ class Plan:
     previews_within_s: float  # how long the previews of a snapshot step may take to come
     mockups: int  # mockups asked for by each render throughput step
     typeset_lines: int
+    moderation_checks: int
     fuzz_examples: int  # schemathesis's examples per operation and phase
     out: Path
 
@@ -82,10 +84,12 @@ class Plan:
 
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
-            previews_within_s=300, mockups=600, typeset_lines=2000, fuzz_examples=100,
+            previews_within_s=300, mockups=600, typeset_lines=2000, moderation_checks=20_000,
+            fuzz_examples=100,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
-             previews_within_s=60, mockups=12, typeset_lines=200, fuzz_examples=2,
+             previews_within_s=60, mockups=12, typeset_lines=200, moderation_checks=500,
+             fuzz_examples=2,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -103,6 +107,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "preview_ready.offered_30.p95": ("≤", 250),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
+    # issue 16: moderation never shows in validation latency
+    "moderation.check_per_s": ("≥", 20_000),
 }
 
 _UNIQUE = itertools.count()  # every value sent is new: nothing the services remember flatters
@@ -397,6 +403,14 @@ async def floor(system: System, figures: Figures, plan: Plan, product_id: str) -
                               await open_loop(rate, plan.requests(rate), echo), **path)
 
 
+def moderation(figures: Figures, plan: Plan) -> None:
+    """The word rules of a three-zone design, in this process (issue 16)."""
+    print("Word rules (this process, one core):", flush=True)
+    figures.add("moderation.check_per_s", checks_per_second(plan.moderation_checks), "checks/s",
+                zones=3, lists="English and French default lists", designs="each new",
+                measured="CPU time of this process (one core), normalized values")
+
+
 async def main(plan: Plan) -> None:
     print("Typesetting engine (this process, one core), the machine's gauge:", flush=True)
     gauge = lines_per_second(plan.typeset_lines)
@@ -413,6 +427,7 @@ async def main(plan: Plan) -> None:
     figures = Figures(conditions)
     figures.add("typeset.lines_per_second", gauge, "lines/s",
                 font="dejavu-sans", scripts="Latin, Greek, Hebrew, Arabic, mixed")
+    moderation(figures, plan)
     name = unique("atelier_bench_")
     database_url = await create_database(name)
     workdir = Path("var/bench") / name

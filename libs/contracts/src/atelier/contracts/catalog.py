@@ -114,6 +114,9 @@ SET_WORD_LIST = command(
 GET_WORD_LIST = rpc(
     "personalization", "get_word_list", personalization.GetWordList, personalization.WordList
 )
+CHECK_WORDS = rpc(
+    "personalization", "check_words", personalization.CheckWords, personalization.WordCheck
+)
 TEMPLATE_PUBLISHED = evt(
     "personalization", "template", "published", personalization.TemplatePublished
 )
@@ -172,6 +175,7 @@ MESSAGES: tuple[Message, ...] = (
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
     GET_WORD_LIST,
+    CHECK_WORDS,
     TEMPLATE_PUBLISHED,
     CREATE_SPEC,
     SPEC_CREATED,

@@ -268,20 +268,134 @@ class FontList(BaseModel):
     fonts: list[FontInfo]
 
 
+class WordOutcome(StrEnum):
+    """What a matched entry does: ``block`` refuses the text while it is typed (with the brand's
+    message), ``review`` accepts it but holds an order item of it for a person to release before
+    production, ``allow`` is an exception (a whole word that no entry may match)."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    ALLOW = "allow"
+
+
+class DefaultList(StrEnum):
+    """A default list a brand can switch on (a selection from a freely licensed list; its source
+    is recorded with it, see the README)."""
+
+    EN = "en"
+    FR = "fr"
+
+
+class Substitution(StrEnum):
+    """A digit or symbol read as the letter it stands for, in a word that has letters."""
+
+    FOUR_A = "4=a"
+    THREE_E = "3=e"
+    ZERO_O = "0=o"
+    ONE_I = "1=i"
+    FIVE_S = "5=s"
+    SEVEN_T = "7=t"
+    BANG_I = "!=i"
+    DOLLAR_S = "$=s"
+    AT_A = "@=a"
+
+
+# an entry: a word, a phrase of words, or a word with markers (``*ass*``, ``ass*``, ``*ass``)
+WordEntry = Annotated[str, Field(max_length=100, pattern=NO_CONTROLS)]
+WORD_LIST_EXAMPLE: dict[str, Any] = {
+    "blocked": ["darn", "heck*", "oh my word"], "review": ["*dang*"], "allowed": ["hecking"],
+    "defaults": ["en", "fr"], "removed": ["damn"], "message": "Please choose other words.",
+}
+
+
 class WordList(BaseModel):
-    """The brand's blocked words, matched case-, accent- and homoglyph-insensitively as whole
-    words; ``allowed`` lists exceptions (words that contain a blocked one but are fine)."""
+    """The brand's word rules. Entries match whole words, case-, accent- and look-alike-
+    insensitively (Unicode's confusables), repeated letters and single letters split by spaces
+    or punctuation (``f.u.c.k``) included; ``word*`` matches words starting with it, ``*word``
+    words ending with it, ``*word*`` words containing it; an entry of several words matches them
+    across any run of spaces and punctuation. ``allowed`` lists exceptions (whole words), which no
+    entry matches."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"blocked": ["darn"], "allowed": ["darning"]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WORD_LIST_EXAMPLE]})
 
-    # each a word of at most 100 characters, no controls: refused with its position when stored
-    blocked: list[str] = Field(default_factory=list, max_length=5000)
-    allowed: list[str] = Field(default_factory=list, max_length=5000)
+    blocked: list[WordEntry] = Field(default_factory=list, max_length=5000,
+                                     description="refused while typing")
+    review: list[WordEntry] = Field(
+        default_factory=list, max_length=5000,
+        description="accepted; an order item of it is held for a person to release")
+    allowed: list[WordEntry] = Field(default_factory=list, max_length=5000,
+                                     description="exceptions: whole words no entry matches")
+    defaults: list[DefaultList] = Field(default_factory=list, max_length=len(DefaultList),
+                                        description="default lists switched on")
+    removed: list[WordEntry] = Field(
+        default_factory=list, max_length=5000,
+        description="entries of the default lists this brand does not want")
+    substitutions: list[Substitution] = Field(
+        default_factory=lambda: list(Substitution), max_length=len(Substitution),
+        description="digits and symbols read as letters (all by default)")
+    message: Line | None = Field(default=None, min_length=1, max_length=200,
+                                 description="shown when a blocked word is typed")
 
 
 class GetWordList(BaseModel):
     pass
+
+
+class MatchKind(StrEnum):
+    WORD = "word"  # a whole word
+    PREFIX = "prefix"  # ``word*``
+    SUFFIX = "suffix"  # ``*word``
+    INSIDE = "inside"  # ``*word*``
+    PHRASE = "phrase"  # several whole words
+
+
+class WordMatch(BaseModel):
+    """An entry found in a text, and why."""
+
+    entry: str = Field(description="the entry as written in its list")
+    source: str = Field(description="brand, or the default list (en, fr)")
+    outcome: WordOutcome = Field(description="allow: an exception (``excepted_by``) applies")
+    kind: MatchKind
+    position: int = Field(description="grapheme index in the text as typed")
+    matched: str = Field(description="the text as typed that matched")
+    why: list[str] = Field(description="the foldings the match needed, e.g. look-alike letters")
+    excepted_by: str | None = Field(default=None, description="the exception that applies")
+
+
+class CheckWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "f.u.c.k and a classic bass"}]})
+
+    text: str = Field(max_length=2000)
+
+
+class WordCheck(BaseModel):
+    """What the brand's rules make of a test text: the outcome (the strictest of the matches
+    that no exception covers) and every match, exceptions included."""
+
+    outcome: WordOutcome
+    folded: str = Field(description="the text as the rules compare it")
+    matches: list[WordMatch]
+
+
+class WidgetWords(BaseModel):
+    """The brand's word rules in folded form, for the widget to give the server's verdict:
+    fold the text (characters other than ASCII: case-folded, NFKD, marks and format characters
+    dropped, then each character found in ``lookalikes`` replaced; ASCII: lower-cased), split it
+    into words of letters, digits and the ``substitutions`` symbols, read a word's characters
+    through ``substitutions`` when it has letters (a trailing ``!`` dropped), join runs of
+    single letters, and match as the entries' markers say; a letter repeated in the text matches
+    a letter written once or more in the entry. ``allowed`` holds the exceptions' words with
+    runs of a letter written once; ``allowed_as_written`` the default lists' exceptions, which
+    apply to a word as typed (case-folded, NFC)."""
+
+    blocked: list[str]
+    review: list[str]
+    allowed: list[str]
+    allowed_as_written: list[str]
+    substitutions: dict[str, str] = Field(description="character → the letter it is read as")
+    lookalikes: dict[str, str] = Field(description="Unicode confusables of Latin letters")
+    message: str
 
 
 class GetProductConfig(BaseModel):
@@ -289,8 +403,8 @@ class GetProductConfig(BaseModel):
 
 
 class WidgetConfig(BaseModel):
-    """Everything the widget needs to validate as the server does (except the brand's word list,
-    which is never sent to browsers)."""
+    """Everything the widget needs to validate as the server does, the brand's word rules in
+    folded form included."""
 
     product_id: str
     name: str
@@ -298,6 +412,7 @@ class WidgetConfig(BaseModel):
     views: list[View]
     zones: list[TextZone]
     fonts: list[FontInfo]
+    words: WidgetWords
 
 
 class ZoneInput(BaseModel):
@@ -352,6 +467,9 @@ class ZoneResult(BaseModel):
     size_mm: float | None = Field(default=None, description="chosen or auto-fitted size")
     fits: bool | None = Field(default=None, description="None when it could not be measured")
     errors: list[ErrorItem] = Field(default_factory=list)
+    review: list[WordMatch] = Field(
+        default_factory=list,
+        description="review entries found: accepted, but an order item of it is held")
 
 
 class ValidationResult(BaseModel):

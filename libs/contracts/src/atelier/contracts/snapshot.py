@@ -30,6 +30,18 @@ class Provenance(BaseModel):
     correlation_id: str | None = None
 
 
+class HeldWord(BaseModel):
+    """A word of the design that the brand's word rules send to review (issue 16), recorded
+    when the snapshot is created: an order item of a snapshot with any is held until a person
+    releases it, before production."""
+
+    zone: str = Field(max_length=64, description="the zone's key")
+    entry: Line = Field(max_length=100, description="the entry of the word rules that matched")
+    source: str = Field(max_length=16, description="brand, or the default list (en, fr)")
+    position: int = Field(ge=0, le=10_000, description="grapheme index in the zone's text")
+    matched: Line = Field(max_length=10_000, description="the text that matched")
+
+
 class CreateSnapshot(BaseModel):
     """Freeze a resolved design (the rules engine's, never the client's). The snapshot service
     names it by its own hash of the spec's canonical form, and the spec service stores the spec
@@ -37,6 +49,9 @@ class CreateSnapshot(BaseModel):
 
     spec: AnySpec
     provenance: Provenance = Field(default_factory=lambda: Provenance(source="api"))
+    review: list[HeldWord] = Field(
+        default_factory=list, max_length=200,
+        description="words for review the rules engine found in the design (the gateway's)")
 
 
 class GetSnapshot(BaseModel):
@@ -62,6 +77,8 @@ class SnapshotView(BaseModel):
     status: SnapshotStatus
     created_at: datetime
     provenance: Provenance | None = None
+    review: list[HeldWord] = Field(
+        default_factory=list, description="words for review: an order item of it is held")
     validated_at: datetime | None = None
     validated_by: str | None = None
     locked_at: datetime | None = None

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.personalization import ValidationResult
+from atelier.contracts.snapshot import HeldWord
 from atelier.contracts.spec import FONT_OBJECTS, PHOTO_OBJECTS, font_object_key
 
 KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, useless to attack
@@ -149,3 +150,13 @@ def design_errors(result: ValidationResult) -> list[ErrorItem]:
         for error in zone.errors
     ]
     return [*by_zone, *result.errors]
+
+
+def held_words(result: ValidationResult) -> list[HeldWord]:
+    """The words for review of a valid design, zone by zone: recorded with its snapshot."""
+    return [
+        HeldWord(zone=zone.zone, entry=match.entry, source=match.source,
+                 position=match.position, matched=match.matched)
+        for zone in result.zones
+        for match in zone.review
+    ]

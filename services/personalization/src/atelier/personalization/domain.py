@@ -17,8 +17,6 @@ from atelier.contracts.personalization import Product, TextZone, View, WordList,
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
 from atelier.typeset import FontRefused
 
-MAX_WORD_LENGTH = 100
-
 
 # --- products ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -128,28 +126,34 @@ def font_family(data: bytes, filename: str) -> str:
 
 # --- word lists ----------------------------------------------------------------------------------
 def clean_word_list(words: WordList) -> tuple[WordList, list[ErrorItem]]:
-    """NFC, trimmed, without blanks or repeats (ignoring case); each entry must be one word,
-    because the rules engine matches whole words."""
+    """Each list NFC, trimmed, without blanks or repeats (ignoring case); an entry has letters or
+    digits, ``*`` only at its ends (and not in an exception, which is a whole word)."""
     errors: list[ErrorItem] = []
     lists = {}
-    for name in ("blocked", "allowed"):
+    for name in ("blocked", "review", "allowed", "removed"):
         entries: dict[str, str] = {}
         for index, raw in enumerate(getattr(words, name)):
-            word = unicodedata.normalize("NFC", raw).strip()
-            error = _word_error(word, f"{name}.{index}")
+            entry = " ".join(unicodedata.normalize("NFC", raw).split())
+            error = _entry_error(entry, name)
             if error is not None:
-                errors.append(error)
-            elif word:
-                entries.setdefault(word.casefold(), word)
+                errors.append(ErrorItem(field=f"{name}.{index}", code=ErrorCode.INVALID_FIELD,
+                                        message=error))
+            elif entry:
+                entries.setdefault(entry.casefold(), entry)
         lists[name] = list(entries.values())
-    return WordList(**lists), errors
+    cleaned = words.model_copy(update={
+        **lists, "defaults": list(dict.fromkeys(words.defaults)),
+        "substitutions": list(dict.fromkeys(words.substitutions))})
+    return cleaned, errors
 
 
-def _word_error(word: str, field: str) -> ErrorItem | None:
-    if len(word) > MAX_WORD_LENGTH:
-        message = f"An entry has at most {MAX_WORD_LENGTH} characters."
-    elif any(char.isspace() for char in word):
-        message = f'"{word}" is more than one word: add each word on its own.'
-    else:
-        return None
-    return ErrorItem(field=field, code=ErrorCode.INVALID_FIELD, message=message)
+def _entry_error(entry: str, name: str) -> str | None:
+    bare = entry.strip("*")
+    if "*" in bare or (name == "allowed" and bare != entry):
+        return (f'"{entry}": "*" only marks where a word may go on ("ass*", "*ass", "*ass*"), '
+                "and an exception is a whole word.")
+    if entry and not any(char.isalnum() for char in bare):
+        return f'"{entry}" has no letter or digit: it would match everything.'
+    if name == "allowed" and len(bare.split()) > 1:
+        return f'"{entry}" is more than one word: an exception is a whole word.'
+    return None

@@ -6,6 +6,7 @@ import hashlib
 from atelier.contracts import ErrorCode, ErrorItem, new_id
 from atelier.contracts.catalog import TEMPLATE_PUBLISHED
 from atelier.contracts.personalization import (
+    CheckWords,
     CreateProduct,
     FontInfo,
     FontList,
@@ -20,6 +21,7 @@ from atelier.contracts.personalization import (
     ValidationResult,
     View,
     WidgetConfig,
+    WordCheck,
     WordList,
 )
 from atelier.contracts.spec import font_object_key
@@ -149,6 +151,7 @@ async def get_config(catalog: Catalog, brand_id: str, product_id: str) -> Widget
         views=template.views,
         zones=template.zones,
         fonts=await catalog.font_infos(brand_id, template.font_ids),
+        words=rules.widget_words(await catalog.word_list(brand_id)),
     )
 
 
@@ -260,3 +263,8 @@ async def set_word_list(
 async def get_word_list(uow: UnitOfWork[PersonalizationRepository], brand_id: str) -> WordList:
     async with uow:
         return await uow.repository.word_list(brand_id)
+
+
+async def check_words(catalog: Catalog, brand_id: str, command: CheckWords) -> WordCheck:
+    """Which of the brand's entries a test text matches, and why."""
+    return rules.check_words(command.text, await catalog.word_list(brand_id))

@@ -95,13 +95,18 @@ class PhotoRow(Base, table=True):
 
 
 class WordListRow(Base, table=True):
-    """A brand's blocked words and the exceptions to them."""
+    """A brand's word rules (``atelier.contracts.personalization.WordList``)."""
 
     __tablename__ = "word_lists"
 
     brand_id: str = Field(primary_key=True, max_length=64)
     blocked: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    review: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     allowed: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    defaults: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    removed: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    substitutions: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime | None = server_timestamp()
 
 

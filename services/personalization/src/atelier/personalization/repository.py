@@ -117,10 +117,11 @@ class PersonalizationRepository:
     # --- word lists ----------------------------------------------------------------------------
     async def word_list(self, brand_id: str) -> WordList:
         row = await self.session.get(WordListRow, brand_id)
-        return WordList() if row is None else WordList(blocked=row.blocked, allowed=row.allowed)
+        return WordList() if row is None else WordList.model_validate(
+            row.model_dump(exclude={"brand_id", "updated_at"}))
 
     async def set_word_list(self, brand_id: str, words: WordList) -> None:
-        values = {"blocked": words.blocked, "allowed": words.allowed}
+        values = words.model_dump(mode="json")
         await self.session.execute(
             insert(WordListRow)
             .values(brand_id=brand_id, **values)

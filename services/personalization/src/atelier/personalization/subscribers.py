@@ -3,6 +3,7 @@
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
     AUTOFIT_DESIGN,
+    CHECK_WORDS,
     CREATE_PRODUCT,
     GET_PRODUCT,
     GET_PRODUCT_CONFIG,
@@ -16,6 +17,7 @@ from atelier.contracts.catalog import (
     VALIDATE_DESIGN,
 )
 from atelier.contracts.personalization import (
+    CheckWords,
     CreateProduct,
     FontInfo,
     FontList,
@@ -30,6 +32,7 @@ from atelier.contracts.personalization import (
     ValidateDesign,
     ValidationResult,
     WidgetConfig,
+    WordCheck,
     WordList,
 )
 from atelier.kit.broker import brand_of
@@ -123,5 +126,9 @@ def register_word_lists(runtime: Runtime, catalog: Catalog) -> None:
     async def get_word_list(envelope: Envelope[GetWordList]) -> WordList:
         return await handlers.get_word_list(runtime.uow(), brand_of(envelope))
 
+    async def check_words(envelope: Envelope[CheckWords]) -> WordCheck:
+        return await handlers.check_words(catalog, brand_of(envelope), envelope.data)
+
     runtime.bus.serve_command(SET_WORD_LIST, set_word_list)
     runtime.bus.serve(GET_WORD_LIST, get_word_list)
+    runtime.bus.serve(CHECK_WORDS, check_words)

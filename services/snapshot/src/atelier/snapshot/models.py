@@ -26,6 +26,7 @@ class SnapshotRow(Base, table=True):
     spec: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     provenance: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    review: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from atelier.contracts import new_id
-from atelier.contracts.snapshot import CreateSnapshot, Provenance, SnapshotStatus, SnapshotView
+from atelier.contracts.snapshot import (
+    CreateSnapshot,
+    HeldWord,
+    Provenance,
+    SnapshotStatus,
+    SnapshotView,
+)
 from atelier.snapshot.models import SnapshotRow
 
 
@@ -30,6 +36,7 @@ class SnapshotRepository:
                 spec=spec.model_dump(mode="json"),
                 status=SnapshotStatus.CREATED.value,
                 provenance=command.provenance.model_dump(mode="json"),
+                review=[word.model_dump(mode="json") for word in command.review],
             )
             .returning(SnapshotRow)
         )
@@ -79,6 +86,7 @@ def view_of(row: SnapshotRow) -> SnapshotView:
         status=SnapshotStatus(row.status),
         created_at=row.created_at,
         provenance=Provenance.model_validate(row.provenance),
+        review=[HeldWord.model_validate(word) for word in row.review],
         validated_at=row.validated_at,
         validated_by=row.validated_by,
         locked_at=row.locked_at,

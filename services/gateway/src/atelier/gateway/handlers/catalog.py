@@ -5,6 +5,7 @@ import asyncio
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.catalog import (
+    CHECK_WORDS,
     CREATE_PRODUCT,
     GET_PRODUCT,
     GET_WORD_LIST,
@@ -15,6 +16,7 @@ from atelier.contracts.catalog import (
     SET_WORD_LIST,
 )
 from atelier.contracts.personalization import (
+    CheckWords,
     CreateProduct,
     FontInfo,
     FontList,
@@ -25,6 +27,7 @@ from atelier.contracts.personalization import (
     PublishTemplate,
     RegisterFont,
     SetViewPhoto,
+    WordCheck,
     WordList,
 )
 from atelier.contracts.spec import photo_object_key
@@ -105,3 +108,7 @@ async def set_word_list(runtime: Runtime, caller: Caller, words: WordList) -> Wo
 
 async def word_list(runtime: Runtime, caller: Caller) -> WordList:
     return await call(runtime, caller, GET_WORD_LIST, GetWordList())
+
+
+async def check_words(runtime: Runtime, caller: Caller, command: CheckWords) -> WordCheck:
+    return await call(runtime, caller, CHECK_WORDS, command)

@@ -45,10 +45,18 @@ async def check_design(
 async def resolved_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> DesignSpec:
     """The design as the rules engine resolves it (normalized, auto-fitted, fonts pinned): never
     the client's own spec. An invalid design is refused here, before anything is written."""
+    spec, _ = await resolved(runtime, caller, design)
+    return spec
+
+
+async def resolved(
+    runtime: Runtime, caller: Caller, design: schemas.Design
+) -> tuple[DesignSpec, ValidationResult]:
+    """``resolved_spec``, and the validation it comes from (its words for review)."""
     result = await check_design(runtime, caller, design)
     if not result.valid or result.design is None:
         raise Invalid("The design is not valid.", domain.design_errors(result))
-    return result.design
+    return result.design, result
 
 
 async def create_spec(runtime: Runtime, caller: Caller, design: schemas.Design) -> StoredSpec:

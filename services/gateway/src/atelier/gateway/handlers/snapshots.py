@@ -16,11 +16,11 @@ from atelier.contracts.snapshot import (
     SnapshotView,
     ValidateSnapshot,
 )
-from atelier.gateway import schemas
+from atelier.gateway import domain, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.domain import KeyKind
 from atelier.gateway.handlers.bus import call
-from atelier.gateway.handlers.designs import resolved_spec
+from atelier.gateway.handlers.designs import resolved
 from atelier.gateway.handlers.renders import snapshot_preview
 from atelier.kit.runtime import Runtime
 
@@ -42,13 +42,14 @@ async def create_snapshot(
 ) -> schemas.Snapshot:
     """Validate, then snapshot the resolved design in one call (the snapshot service hashes it
     and the spec service stores the spec from its event); an invalid design writes nothing.
+    The words for review the rules found are recorded with it (an order item of it is held).
     Under the client's Idempotency-Key, a retry that gets past the gateway's record (the first
     timed out, say) gets the first snapshot from the snapshot service: the call carries the
     request's key."""
-    spec = await resolved_spec(runtime, caller, design)
-    view: SnapshotView = await call(
-        runtime, caller, CREATE_SNAPSHOT, CreateSnapshot(spec=spec, provenance=provenance(caller))
-    )
+    spec, result = await resolved(runtime, caller, design)
+    command = CreateSnapshot(spec=spec, provenance=provenance(caller),
+                             review=domain.held_words(result))
+    view: SnapshotView = await call(runtime, caller, CREATE_SNAPSHOT, command)
     return _with_preview(view, schemas.Preview(status=RenderStatus.PENDING))
 
 

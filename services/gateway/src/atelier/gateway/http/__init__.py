@@ -30,6 +30,7 @@ def routes() -> list[Any]:
         catalog.create_product, catalog.product, catalog.publish_template,
         catalog.set_view_photo,
         catalog.upload_font, catalog.fonts, catalog.set_word_list, catalog.word_list,
+        catalog.check_words,
         brands.brand, brands.set_allowed_origins,
         api_keys.api_keys, api_keys.create_api_key, api_keys.revoke_api_key,
         snapshots.validate_snapshot, snapshots.lock_snapshot,

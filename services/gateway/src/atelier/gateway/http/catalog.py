@@ -8,7 +8,15 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody, Parameter
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.personalization import CreateProduct, FontInfo, FontList, Product, WordList
+from atelier.contracts.personalization import (
+    CheckWords,
+    CreateProduct,
+    FontInfo,
+    FontList,
+    Product,
+    WordCheck,
+    WordList,
+)
 from atelier.contracts.types import NO_CONTROLS, PG_INTEGER_MAX
 from atelier.gateway import domain, photos, schemas
 from atelier.gateway.handlers import catalog as handlers
@@ -139,10 +147,18 @@ async def fonts(runtime: AppRuntime, caller: KeyCaller) -> Response[FontList]:
 async def set_word_list(
     runtime: AppRuntime, caller: KeyCaller, data: JSONBody[WordList]
 ) -> Response[WordList]:
-    """Replace the brand's blocked words (never sent to browsers)."""
+    """Replace the brand's word rules (sent to the widget in folded form)."""
     return json_response(await handlers.set_word_list(runtime, caller, data))
 
 
 @get("/v1/admin/word-list", **ADMIN, responses=KEYED)
 async def word_list(runtime: AppRuntime, caller: KeyCaller) -> Response[WordList]:
     return json_response(await handlers.word_list(runtime, caller))
+
+
+@post("/v1/admin/word-list/check", **ADMIN, responses=WITH_BODY, status_code=200)
+async def check_words(
+    runtime: AppRuntime, caller: KeyCaller, data: JSONBody[CheckWords]
+) -> Response[WordCheck]:
+    """Which entries of the brand's word rules a test text matches, and why (nothing stored)."""
+    return json_response(await handlers.check_words(runtime, caller, data))

@@ -3,8 +3,9 @@
 Per zone, in order (the steps of the rules specification): 1 unpaired surrogates (the zone stops
 there), 2 line breaks and NFC, 3 the character policy and trimming (`normalize`), 4 lines, length
 and characters (`characters`), 5 font, colour and size (`choice`), 6 glyph coverage (`glyphs`),
-7 the brand's block-list (`blocklist`), 8 the measured fit or auto-fit (`fit`); `design` runs them
-and resolves the design. Every error's position is a grapheme index in the text as typed.
+7 the brand's word rules (`blocklist`, matched by `words`), 8 the measured fit or auto-fit
+(`fit`); `design` runs them and resolves the design. Every error's position is a grapheme index
+in the text as typed.
 
 Decisions the specification leaves open:
 - NFC is applied once more after invisible characters are stripped (and trimming), so that "a",
@@ -24,9 +25,11 @@ Decisions the specification leaves open:
 - A zone's font that is missing from `fonts` is `font_not_allowed` (say, a brand font deleted
   since the template was published); an unoffered font skips size range and glyph coverage.
 - `glyph_missing` names shipped fonts by family and a brand font as "the chosen font".
-- Block-list words also take "@", "$" and inner joiners (so "a$$" and "f<ZWNJ>oo" are one word),
-  numbers of any kind (N*); entries are read as one word (spaces and punctuation dropped) and an
-  entry with an empty skeleton is ignored. More Cyrillic/Greek look-alikes than the minimum list.
+- Word rules (issue 16): entries match whole words (``*`` markers for prefix, suffix, in-word),
+  phrases across any spaces and punctuation, single letters joined ("f.u.c.k"); folding drops
+  format characters (joiners too), marks and case, maps Unicode's confusables of Latin letters
+  and the brand's digit/symbol substitutions. A zone refused by a blocked entry reports no
+  review entries; a review entry is recorded on its zone's result.
 - `does_not_fit` points at the start of the first overflowing line (too wide, past the line
   limit or below the box), in the layout at the asked size or at the smallest size.
 - The auto-fitted size is rounded down to 0.1 mm (a smaller size still fits), never below the
@@ -42,9 +45,11 @@ from atelier.contracts.personalization import (
     WordList,
     ZoneInput,
 )
+from atelier.personalization.rules.blocklist import check_words, widget_words
 from atelier.personalization.rules.design import check_design, resolve_design
 
-__all__ = ["autofit_design", "normalize_design", "validate_design"]
+__all__ = ["autofit_design", "check_words", "normalize_design", "validate_design",
+           "widget_words"]
 
 
 def normalize_design(

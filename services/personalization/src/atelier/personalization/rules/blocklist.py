@@ -1,97 +1,92 @@
-"""Step 7 of the rules: the brand's blocked words, matched on skeletons so that case, accents,
-look-alike letters from other scripts, digits for letters and stretched letters do not get a
-word past the list ("Shït", "ѕһіt", "sh1t" and "shiiit" all have the skeleton "shit")."""
-
-import itertools
-import unicodedata
-from functools import lru_cache
-
-import regex
+"""Step 7 of the rules: the brand's word rules (``words``). A ``block`` entry found refuses the
+zone, at its first grapheme, with the brand's message (which never echoes the entry); a
+``review`` entry is recorded on the zone's result, so that an order item of the design is held
+for a person to release; an exception (``allowed``) stops both."""
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.personalization import WordList
-from atelier.personalization.rules.memo import ByIdentity
-from atelier.personalization.rules.normalize import JOINERS, Text
-
-# "@" and "$" belong to words so that "a$$" reaches the digit and symbol map; a joiner inside a
-# word must not split it in two (it is invisible, and dropped from the skeleton).
-WORD = regex.compile(r"[\p{L}\p{M}\p{N}@$][\p{L}\p{M}\p{N}@$\u200c\u200d]*")
-# Cyrillic and Greek letters (lower case: skeletons are case-folded) that look like Latin ones.
-# fmt: off
-CONFUSABLES = str.maketrans(
-    {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-        "ѕ": "s", "ј": "j", "ԁ": "d", "в": "b", "н": "h", "һ": "h", "к": "k", "м": "m",
-        "т": "t", "ӏ": "l", "ԛ": "q", "ԝ": "w",
-        "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "ρ": "p",
-        "β": "b", "ζ": "z", "χ": "x", "υ": "u",
-    }
+from atelier.contracts.personalization import (
+    InvisiblePolicy,
+    WidgetWords,
+    WordCheck,
+    WordList,
+    WordMatch,
+    WordOutcome,
 )
-# fmt: on
-LOOKALIKE_DIGITS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
-_READ_AS_LETTERS = str.maketrans(LOOKALIKE_DIGITS)
-MESSAGE = "This text contains a word that is not allowed."  # never echoes the blocked entry
+from atelier.personalization.rules.memo import ByIdentity
+from atelier.personalization.rules.normalize import Text, normalize
+from atelier.personalization.rules.words import Hit, Rules, compile_rules, find, why
+from atelier.personalization.rules.words.entries import folded_entry
+from atelier.personalization.rules.words.folding import SUBSTITUTES, fold, lookalikes
+
+STRICTEST_FIRST = (WordOutcome.BLOCK, WordOutcome.REVIEW, WordOutcome.ALLOW)
+
+# The catalog hands out one object per fetched list: a list is read once, not folded entry by
+# entry on every request (it may hold 3 × 5000 entries and the default lists).
+_BY_LIST: ByIdentity[Rules] = ByIdentity(64)
 
 
-@lru_cache(maxsize=65_536)  # the same words come back with every keystroke
-def skeleton(word: str) -> str:
-    """NFKD, without marks, case-folded, look-alikes mapped, runs of a letter collapsed. Digits
-    and symbols read as letters only in a word that mixes them with letters ("b00b", not
-    "2007")."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", word).casefold())
-    bare = "".join(
-        char
-        for char in folded
-        if not unicodedata.category(char).startswith("M") and char not in JOINERS
-    ).translate(CONFUSABLES)
-    if any(char.isalpha() for char in bare) and any(char in LOOKALIKE_DIGITS for char in bare):
-        bare = bare.translate(_READ_AS_LETTERS)
-    return "".join(char for char, _ in itertools.groupby(bare))
+def rules_of(words: WordList) -> Rules:
+    rules = _BY_LIST.get(id(words), (words,))
+    if rules is None:
+        rules = compile_rules(words)
+        _BY_LIST.put(id(words), (words,), rules)
+    return rules
 
 
-def blocked_words(key: str, text: Text, words: WordList) -> list[ErrorItem]:
-    """One error per blocked word, at its first grapheme."""
-    blocked, allowed = _skeletons_of(words)
-    if not blocked:
-        return []
-    return [
-        ErrorItem(
-            field=key,
-            code=ErrorCode.BLOCKED_WORD,
-            message=MESSAGE,
-            position=text.position_at(match.start()),
-        )
-        for match in WORD.finditer(text.value)
-        if _is_blocked(skeleton(match.group()), blocked, allowed)
-    ]
+def word_rules(key: str, text: Text, words: WordList) -> tuple[list[ErrorItem], list[WordMatch]]:
+    """The zone's errors (one per place a blocked entry starts) and, when it has none, the
+    review entries it holds."""
+    rules = rules_of(words)
+    hits = [hit for hit in find(text.value, rules) if hit.excepted_by is None]
+    blocked = dict.fromkeys(text.position_at(hit.start) for hit in hits
+                            if hit.entry.outcome is WordOutcome.BLOCK)
+    if blocked:
+        return [ErrorItem(field=key, code=ErrorCode.BLOCKED_WORD, message=rules.message,
+                          position=position) for position in blocked], []
+    return [], [word_match(text, hit, rules) for hit in hits
+                if hit.entry.outcome is WordOutcome.REVIEW]
 
 
-def _is_blocked(word: str, blocked: tuple[str, ...], allowed: frozenset[str]) -> bool:
-    return word not in allowed and any(entry in word for entry in blocked)
-
-
-Skeletons = tuple[tuple[str, ...], frozenset[str]]
-# The catalog hands out one object per fetched list: a list is read once, not hashed word by word
-# on every request (it may hold 2 × 5000 words).
-_BY_LIST: ByIdentity[Skeletons] = ByIdentity(64)
-
-
-def _skeletons_of(words: WordList) -> Skeletons:
-    skeletons = _BY_LIST.get(id(words), (words,))
-    if skeletons is None:
-        skeletons = _skeletons(words.blocked, words.allowed)
-        _BY_LIST.put(id(words), (words,), skeletons)
-    return skeletons
-
-
-def _skeletons(blocked: list[str], allowed: list[str]) -> Skeletons:
-    """The list's skeletons. An entry is read as one word (its spaces and punctuation dropped);
-    one with no letter or digit left would match everything, so it is ignored."""
-    return (
-        tuple(entry for entry in dict.fromkeys(map(_entry_skeleton, blocked)) if entry),
-        frozenset(map(_entry_skeleton, allowed)),
+def word_match(text: Text, hit: Hit, rules: Rules) -> WordMatch:
+    return WordMatch(
+        entry=hit.entry.text,
+        source=hit.entry.source,
+        outcome=WordOutcome.ALLOW if hit.excepted_by is not None else hit.entry.outcome,
+        kind=hit.entry.kind,
+        position=text.position_at(hit.start),
+        matched=text.value[hit.start:hit.end],
+        why=why(text.value, hit, rules.substitutions),
+        excepted_by=hit.excepted_by,
     )
 
 
-def _entry_skeleton(entry: str) -> str:
-    return skeleton("".join(WORD.findall(entry)))
+def check_words(typed: str, words: WordList) -> WordCheck:
+    """Every match in a test text, exceptions included, and the outcome a zone would get (its
+    invisible characters stripped, as a zone's are by default)."""
+    text = normalize(typed, InvisiblePolicy.STRIP, "text", "The text")
+    rules = rules_of(words)
+    matches = [word_match(text, hit, rules) for hit in find(text.value, rules)]
+    outcomes = {match.outcome for match in matches} | {WordOutcome.ALLOW}
+    return WordCheck(
+        outcome=next(o for o in STRICTEST_FIRST if o in outcomes),
+        folded=fold(text.value, rules.substitutions).text,
+        matches=matches,
+    )
+
+
+def widget_words(words: WordList) -> WidgetWords:
+    """The rules in folded form (``WidgetWords`` says how the widget applies them)."""
+    rules = rules_of(words)
+
+    def folded(outcome: WordOutcome) -> list[str]:
+        return list(dict.fromkeys(folded_entry(e) for e in rules.entries if e.outcome is outcome))
+
+    return WidgetWords(
+        blocked=folded(WordOutcome.BLOCK),
+        review=folded(WordOutcome.REVIEW),
+        allowed=sorted(rules.allowed),
+        allowed_as_written=sorted(rules.exact),
+        substitutions=dict(SUBSTITUTES[s] for s in sorted(rules.substitutions)),
+        lookalikes=lookalikes(),
+        message=rules.message,
+    )

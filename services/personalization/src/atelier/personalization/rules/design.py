@@ -13,7 +13,7 @@ from atelier.contracts.personalization import (
 )
 from atelier.contracts.spec import DesignSpec, FontRef, PlacedSpecZone, SpecView, fitted_placement
 from atelier.personalization.domain import placed
-from atelier.personalization.rules.blocklist import blocked_words
+from atelier.personalization.rules.blocklist import word_rules
 from atelier.personalization.rules.characters import check_characters, required_error
 from atelier.personalization.rules.choice import choose
 from atelier.personalization.rules.fit import measure, spec_zone
@@ -63,7 +63,8 @@ def _check_choice_and_fit(
     if pinned is not None:
         result.errors.extend(missing_glyphs(zone.key, pinned, text))
     if words is not None and zone.rules.block_list:
-        result.errors.extend(blocked_words(zone.key, text, words))
+        errors, result.review = word_rules(zone.key, text, words)
+        result.errors.extend(errors)
     if result.errors or choice.font is None or pinned is None:
         return  # measuring text that will be refused anyway would only add noise
     fit = measure(zone, text, choice.font, pinned, choice.colour, choice.size_mm)
