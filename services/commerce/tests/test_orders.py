@@ -19,7 +19,7 @@ from atelier.contracts import Envelope, new_id
 from atelier.contracts.catalog import ORDER_PAID, WEBHOOK_RECEIVED
 from atelier.contracts.commerce import ListOrders, MapProduct, ReleaseItem
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
-from atelier.contracts.snapshot import SnapshotStatus, SnapshotView
+from atelier.contracts.snapshot import HeldWord, SnapshotStatus, SnapshotView
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import Invalid
@@ -38,11 +38,12 @@ class FakeSnapshots:
         self.by_brand: dict[str, dict[str, SnapshotView]] = {}
         self.locked: list[tuple[str, str, str]] = []
 
-    def add(self, brand: str, product_id: str = PRODUCT) -> str:
+    def add(self, brand: str, product_id: str = PRODUCT, review: list[HeldWord] | None = None
+            ) -> str:
         snapshot_id = new_id()
         self.by_brand.setdefault(brand, {})[snapshot_id] = SnapshotView(
             id=snapshot_id, product_id=product_id, spec_hash="0" * 64, template_version=1,
-            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC))
+            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC), review=review or [])
         return snapshot_id
 
     async def get(self, brand_id: str, snapshot_id: str) -> SnapshotView | None:
@@ -162,6 +163,24 @@ async def test_a_tampered_snapshot_holds_the_item_and_nothing_is_produced(
     assert snapshots.locked == []
     assert await paid_events(database_url, brand) == []
     assert [e.event for e in order.timeline] == ["paid", "item_held"]
+
+
+async def test_words_for_review_hold_the_item_until_a_person_releases_it(
+    commerce, client_bus, snapshots, brand, database_url
+) -> None:
+    word = HeldWord(zone="name", entry="dick", source="en", position=0, matched="Dick")
+    snapshot = snapshots.add(brand, review=[word])
+    await publish(client_bus, delivery(brand, order_payload(snapshot)))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    pen = next(i for i in order.items if i.external_product_id == PEN)
+    assert pen.status == "held" and "'Dick' in name (dick, en)" in (pen.hold_reason or "")
+    assert snapshots.locked == [] and await paid_events(database_url, brand) == []
+    async with commerce.uow(brand) as uow:
+        order = await handlers.release_item(uow, snapshots, brand, ReleaseItem(
+            order_id=order.id, item_id=pen.id, by="ops@brand"))
+        await uow.commit()
+    assert next(i for i in order.items if i.id == pen.id).status == "queued"
+    assert snapshots.locked == [(brand, snapshot, f"order:{order.id}")]
 
 
 async def test_a_held_item_released_by_a_person_goes_to_production(

@@ -67,8 +67,9 @@ class Verdict:
 async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, line: domain.Line,
                    product_id: str | None) -> Verdict:
     """Whether a line is to be produced: its snapshot must exist, be the brand's, be of the
-    product the line sells, and it is locked for good; anything else holds the line for a
-    person, with the reason, and nothing of it is produced."""
+    product the line sells and hold no words the brand's rules send to review, and it is
+    locked for good; anything else holds the line for a person, with the reason, and nothing
+    of it is produced."""
     snapshot_id = line.snapshot_id
     if snapshot_id is None:
         if product_id is None:
@@ -86,6 +87,10 @@ async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, line: dom
     if snapshot.product_id != product_id:
         return Verdict(ItemStatus.HELD, f"snapshot {snapshot_id} is of product "
                        f"{snapshot.product_id}, the line sells {product_id}")
+    if snapshot.review:  # the brand's word rules asked a person to look first
+        words = ", ".join(f"{w.matched!r} in {w.zone} ({w.entry}, {w.source})"
+                          for w in snapshot.review)
+        return Verdict(ItemStatus.HELD, f"words for review: {words}")
     if snapshot.status != SnapshotStatus.LOCKED:
         await snapshots.lock(brand_id, snapshot_id, f"order:{order_id}")
     return Verdict(ItemStatus.QUEUED)
