@@ -285,3 +285,17 @@ def test_a_process_draws_only_the_kinds_of_its_pool(units, store) -> None:
     # the mockup pool also drains the jobs of version 1 (job.render.preview)
     assert sorted(name for _, name in mockups.bus.consumers) == [
         "render-mockup", "render-preview", "render-snapshot-created"]
+
+
+async def test_a_version_1_design_whose_stacked_zones_make_no_artboard_is_refused(
+    render, units
+) -> None:
+    """Each zone within the bounds, but stacked they pass the largest artboard: a 422 with the
+    reason (it was a 500)."""
+    zone = a_spec().zones[0]
+    tall = zone.model_copy(update={"height_mm": 900.0})
+    spec = a_spec().model_copy(update={"zones": [tall.model_copy(update={"key": f"z{i}"})
+                                                 for i in range(20)]})
+    with pytest.raises(Invalid, match="cannot be made"):
+        await request(render, "9a" * 32, spec)
+    assert units.emitted == []

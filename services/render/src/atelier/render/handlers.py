@@ -35,7 +35,10 @@ def job_of(spec_hash: str, spec: AnySpec, asked: RenderRequest, zone_px_per_mm: 
            snapshot_id: str | None = None) -> RenderJob:
     """The job drawing ``asked`` of a spec, with the view (or zone) named: the first when none
     is. Raises ``Undrawable`` when the spec has no such view or zone."""
-    shape = placed(spec)
+    try:
+        shape = placed(spec)
+    except ValueError as exc:  # a version 1 spec whose stacked zones make no artboard
+        raise domain.Undrawable(f"the design cannot be laid out: {exc}") from None
     zone = asked.kind is RenderKind.ZONE
     keys = [z.key for z in shape.zones] if zone else [v.key for v in shape.views]
     view = asked.view or next(iter(keys), None)
