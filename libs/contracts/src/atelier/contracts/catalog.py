@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from atelier.contracts import personalization, render, snapshot, spec
+from atelier.contracts import manufacturing, personalization, render, snapshot, spec
 from atelier.contracts.envelope import Envelope
 
 Kind = Literal["rpc", "evt", "job"]
@@ -146,6 +146,16 @@ RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
 RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
 REQUEST_RENDER = command("render", "request", render.RequestRender, render.RenderState)
 GET_RENDER = rpc("render", "get", render.GetRender, render.RenderState)
+# --- manufacturing -------------------------------------------------------------------------------
+EXPORT_PACK = command("manufacturing", "export_pack", manufacturing.ExportPack,
+                      manufacturing.WorkOrderView)
+REGENERATE_WORK_ORDER = command("manufacturing", "regenerate", manufacturing.RegenerateWorkOrder,
+                                manufacturing.WorkOrderView)
+GET_WORK_ORDER = rpc("manufacturing", "get_work_order", manufacturing.GetWorkOrder,
+                     manufacturing.WorkOrderView)
+MANUFACTURING_EXPORT = job("manufacturing", "export", manufacturing.ExportJob)
+BUNDLE_READY = evt("manufacturing", "bundle", "ready", manufacturing.BundleReady)
+BUNDLE_FAILED = evt("manufacturing", "bundle", "failed", manufacturing.BundleFailed)
 
 MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
@@ -180,6 +190,12 @@ MESSAGES: tuple[Message, ...] = (
     RENDER_FAILED,
     REQUEST_RENDER,
     GET_RENDER,
+    EXPORT_PACK,
+    REGENERATE_WORK_ORDER,
+    GET_WORK_ORDER,
+    MANUFACTURING_EXPORT,
+    BUNDLE_READY,
+    BUNDLE_FAILED,
 )
 
 # Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
@@ -187,6 +203,9 @@ MESSAGES: tuple[Message, ...] = (
 CALLS: dict[str, tuple[Message, ...]] = {
     # the shopper's and the brands' synchronous path (DESIGN §4)
     "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
+    # a snapshot's state and its spec, when an export is asked for (the snapshot service owns
+    # both; the spec service keeps the spec)
+    "manufacturing": (GET_SNAPSHOT, GET_SPEC),
 }
 
 # Who listens to which events without a durable consumer: a core NATS subscription per process,

@@ -54,6 +54,10 @@ class ErrorCode(StrEnum):
     SPEC_INVALID = "spec_invalid"
     SPEC_HASH_MISMATCH = "spec_hash_mismatch"
     INVALID_TRANSITION = "invalid_transition"
+    # production
+    SNAPSHOT_NOT_VALIDATED = "snapshot_not_validated"  # only validated or locked ones are made
+    UNKNOWN_PROFILE = "unknown_profile"
+    NOT_REGENERABLE = "not_regenerable"  # a work order still pending or generating
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"

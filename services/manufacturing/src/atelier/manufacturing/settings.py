@@ -1,8 +1,24 @@
 from typing import ClassVar
 
+from pydantic import Field
+
 from atelier.kit.settings import ServiceSettings
 
 
 class ManufacturingSettings(ServiceSettings):
     service: ClassVar[str] = "manufacturing"
     http_port: int = 8015
+    default_profile: str = Field(
+        default="standard", description="the output profile of a product that names none")
+    product_profiles: dict[str, str] = Field(
+        default_factory=dict,
+        description="product id → output profile name (ATELIER_MANUFACTURING_PRODUCT_PROFILES, "
+        'e.g. \'{"0193…": "laser"}\')',
+    )
+    job_timeout_s: float = Field(
+        default=120.0, gt=0,
+        description="an export that runs past this fails, with the reason (regenerate it)")
+    job_concurrency: int = Field(
+        default=2, ge=1, le=16,
+        description="export jobs a process makes at once: two overlap one's drawing (on a "
+        "thread) with the other's storage and database round trips")
