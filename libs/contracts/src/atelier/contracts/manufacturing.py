@@ -53,7 +53,9 @@ class ExportPack(BaseModel):
     """Produce a snapshot's bundle with a profile (none: the product's, or the platform's
     default). Only a validated or locked snapshot is produced."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"snapshot_id": "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b", "profile": "laser",
+         "order_id": "1001", "item_id": "1", "sku": "MUG-11OZ"}]})
 
     snapshot_id: Id
     profile: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")

@@ -11,7 +11,16 @@ One controller module per resource, each calling the use cases of the same name 
 
 from typing import Any
 
-from atelier.gateway.http import api_keys, assets, brands, catalog, designs, renders, snapshots
+from atelier.gateway.http import (
+    api_keys,
+    assets,
+    brands,
+    catalog,
+    designs,
+    manufacturing,
+    renders,
+    snapshots,
+)
 
 
 def routes() -> list[Any]:
@@ -28,4 +37,6 @@ def routes() -> list[Any]:
         snapshots.create_snapshot, snapshots.snapshot, renders.snapshot_events,
         renders.preview, renders.render, renders.render_events,
         assets.asset, assets.font,
+        manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
+        manufacturing.download,
     ]
