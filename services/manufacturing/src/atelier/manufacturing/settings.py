@@ -15,6 +15,10 @@ class ManufacturingSettings(ServiceSettings):
         description="product id → output profile name (ATELIER_MANUFACTURING_PRODUCT_PROFILES, "
         'e.g. \'{"0193…": "laser"}\')',
     )
+    export_jobs: bool = Field(
+        default=True,
+        description="whether this process makes bundles (ATELIER_MANUFACTURING_EXPORT_JOBS); "
+        "false: it only answers requests, and other processes draw (the benchmark's workers)")
     job_timeout_s: float = Field(
         default=120.0, gt=0,
         description="an export that runs past this fails, with the reason (regenerate it)")

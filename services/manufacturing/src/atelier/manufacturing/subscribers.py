@@ -56,8 +56,9 @@ def register(runtime: Runtime, settings: ManufacturingSettings, store: ObjectSto
                           poison: bool) -> None:
         await handlers.give_up(uow, brand_of(envelope), envelope, reason)
 
-    runtime.bus.consume(MANUFACTURING_EXPORT, EXPORT_CONSUMER, on_job, on_given_up,
-                        concurrency=settings.job_concurrency)
+    if settings.export_jobs:
+        runtime.bus.consume(MANUFACTURING_EXPORT, EXPORT_CONSUMER, on_job, on_given_up,
+                            concurrency=settings.job_concurrency)
     runtime.bus.serve_command(EXPORT_PACK, export_pack)
     runtime.bus.serve_command(REGENERATE_WORK_ORDER, regenerate)
     runtime.bus.serve(GET_WORK_ORDER, get)
