@@ -21,6 +21,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a ZIP can say
 MANIFEST = "manifest.json"
 PROOF = "proof.pdf"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+COMPRESSED = (".png", ".pdf")  # stored as they are: deflating them again gains nothing
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def _zip(contents: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         for name in sorted(contents):
             entry = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.compress_type = (zipfile.ZIP_STORED if name.endswith(COMPRESSED)
+                                   else zipfile.ZIP_DEFLATED)
             entry.create_system = 3  # unix, whatever the machine
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, contents[name], compresslevel=6)

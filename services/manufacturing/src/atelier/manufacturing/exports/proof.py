@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -21,7 +22,15 @@ MOCKUP_PX_PER_MM = 6.0
 MAX_MOCKUP_PX = 1200
 MARGIN_MM = 15.0
 LINE_MM = 4.5
+JPEG_QUALITY = 90  # the mockup goes in as JPEG, as it is (no second encoding in the PDF)
 FONT = "dejavu-sans"  # a shopper's text in any script the platform ships a font for
+
+
+def _jpeg(image: Image.Image) -> io.BytesIO:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
+    out.seek(0)
+    return out
 
 
 def _font() -> str:
@@ -50,7 +59,7 @@ def serialize(scene: ProductScene, profile: OutputProfile, title: str) -> bytes:
     room = (y - MARGIN_MM) / views  # each view's share of the page
     for view in scene.views:
         scale = min(MOCKUP_PX_PER_MM, MAX_MOCKUP_PX / max(view.width_mm, view.height_mm))
-        image = rasterize(view.scene(), scale)
+        image = ImageReader(_jpeg(rasterize(view.scene(), scale)))
         lines = 2 + len(view.zones)
         fit = min((width - 2 * MARGIN_MM) / view.width_mm,
                   (room - (lines + 1) * LINE_MM) / view.height_mm, 1.0)
@@ -60,7 +69,7 @@ def serialize(scene: ProductScene, profile: OutputProfile, title: str) -> bytes:
                         f"view {view.key}: {view.width_mm:g} x {view.height_mm:g} mm"
                         f" (shown at {fit:.0%})")
         y -= LINE_MM + shown_h
-        page.drawImage(ImageReader(image), MARGIN_MM * mm, y * mm, shown_w * mm, shown_h * mm)
+        page.drawImage(image, MARGIN_MM * mm, y * mm, shown_w * mm, shown_h * mm)
         page.rect(MARGIN_MM * mm, y * mm, shown_w * mm, shown_h * mm, stroke=1, fill=0)
         y -= LINE_MM
         page.setFont(_font(), 8)
