@@ -140,3 +140,31 @@ async def test_bad_input_is_refused_and_nothing_is_queued(system: System) -> Non
             assert response.headers["content-type"].startswith("application/problem+json")
             assert code in {e["code"] for e in response.json()["errors"]}, response.text
     assert await work_orders(system, demo.brand_id) == 0
+
+
+async def test_a_brands_profile_for_its_product_shapes_the_bundle(system: System) -> None:
+    demo = await system.new_brand()
+    async with admin(system, demo) as client:
+        glass = {"formats": ["svg", "dxf"], "mirror": True, "file_name": "{order}-{sku}"}
+        made = await client.put("/v1/manufacturing/profiles/glass", json=glass)
+        assert made.status_code == 200, made.text
+        assert made.json()["name"] == "glass" and made.json()["mirror"] is True
+        unknown = await client.put(f"/v1/manufacturing/products/{demo.product_id}/profile",
+                                   json={"profile": "nope"})
+        assert (unknown.status_code, unknown.json()["errors"][0]["code"]) == (
+            422, "unknown_profile")
+        chosen = await client.put(f"/v1/manufacturing/products/{demo.product_id}/profile",
+                                  json={"profile": "glass"})
+        assert chosen.status_code == 200, chosen.text
+        listed = (await client.get("/v1/manufacturing/profiles")).json()
+        assert listed["products"] == {demo.product_id: "glass"}
+        assert {"glass", "standard", "laser"} <= {p["name"] for p in listed["profiles"]}
+
+        snapshot_id = await validated(system, demo)
+        queued = await client.post("/v1/manufacturing/export-pack", json={
+            "snapshot_id": snapshot_id, "order_id": "1002", "sku": "PEN"})
+        assert queued.status_code == 202 and queued.json()["profile"] == "glass"
+        order = await settled(client, queued.json()["id"])
+    assert order["status"] == "ready" and order["bundle_name"] == "1002-PEN.zip"
+    assert {f["name"] for f in order["files"]} >= {"1002-PEN-barrel.svg", "1002-PEN-barrel.dxf"}
+    assert not any(f["name"].endswith(".png") for f in order["files"])

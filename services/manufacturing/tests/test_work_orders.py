@@ -21,15 +21,21 @@ from atelier.contracts.catalog import (
     GET_SNAPSHOT,
     GET_SPEC,
     GET_WORK_ORDER,
+    LIST_PROFILES,
     MANUFACTURING_EXPORT,
     REGENERATE_WORK_ORDER,
+    SET_PRODUCT_PROFILE,
+    SET_PROFILE,
     Message,
 )
 from atelier.contracts.errors import ErrorCode
 from atelier.contracts.manufacturing import (
     ExportPack,
     GetWorkOrder,
+    ListProfiles,
+    OutputProfile,
     RegenerateWorkOrder,
+    SetProductProfile,
     WorkOrderStatus,
     WorkOrderView,
 )
@@ -43,6 +49,7 @@ from atelier.kit.telemetry import Metrics
 from atelier.kit.testing.fakes import InMemoryStore
 from atelier.kit.testing.plugin import eventually, running, unique
 from atelier.manufacturing.bootstrap import bootstrap
+from atelier.manufacturing.domain import PROFILES
 
 from .conftest import a_design, a_zone
 
@@ -210,3 +217,31 @@ async def test_a_design_that_cannot_be_made_fails_with_the_reason(
     assert failed.reason is not None and "object store" in failed.reason
     [event] = await outbox(db, brand, BUNDLE_FAILED)
     assert (event.data.work_order_id, event.data.reason) == (queued.id, failed.reason)
+
+
+async def test_a_brands_own_profile_is_its_products_and_overrides_the_platforms(
+    manufacturing, snapshots, client_bus, db
+) -> None:
+    brand = unique("brand-")
+    glass = OutputProfile(name="glass", formats=("svg", "dxf"), mirror=True,
+                          file_name="{order}-{sku}")
+    assert await client_bus.call(SET_PROFILE, glass, brand_id=brand) == glass
+    with pytest.raises(Invalid) as unknown:  # a product gets only a profile the brand knows
+        await client_bus.call(SET_PRODUCT_PROFILE, SetProductProfile(
+            product_id="p-1", profile="nope"), brand_id=brand)
+    assert unknown.value.errors[0].code is ErrorCode.UNKNOWN_PROFILE
+    await client_bus.call(SET_PRODUCT_PROFILE, SetProductProfile(
+        product_id="p-1", profile="glass"), brand_id=brand)
+    listed = await client_bus.call(LIST_PROFILES, ListProfiles(), brand_id=brand)
+    assert {p.name for p in listed.profiles} == {"glass", *PROFILES}
+    assert listed.products == {"p-1": "glass"}
+    others = await client_bus.call(LIST_PROFILES, ListProfiles(), brand_id=unique("brand-"))
+    assert {p.name for p in others.profiles} == set(PROFILES) and others.products == {}
+
+    snapshot_id = snapshots.add(brand, a_design())  # of product p-1, no profile named
+    queued = await client_bus.call(EXPORT_PACK, ExportPack(
+        snapshot_id=snapshot_id, order_id="1001", sku="GLASS-1"), brand_id=brand)
+    assert queued.profile == "glass"
+    ready = await settled(client_bus, brand, queued.id)
+    assert ready.bundle_name == "1001-GLASS-1.zip"
+    assert {f.name.rsplit(".", 1)[-1] for f in ready.files} == {"svg", "dxf", "pdf", "txt"}

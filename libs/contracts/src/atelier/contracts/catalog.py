@@ -153,6 +153,12 @@ REGENERATE_WORK_ORDER = command("manufacturing", "regenerate", manufacturing.Reg
                                 manufacturing.WorkOrderView)
 GET_WORK_ORDER = rpc("manufacturing", "get_work_order", manufacturing.GetWorkOrder,
                      manufacturing.WorkOrderView)
+SET_PROFILE = command("manufacturing", "set_profile", manufacturing.OutputProfile,
+                      manufacturing.OutputProfile)
+SET_PRODUCT_PROFILE = command("manufacturing", "set_product_profile",
+                              manufacturing.SetProductProfile, manufacturing.ProductProfile)
+LIST_PROFILES = rpc("manufacturing", "list_profiles", manufacturing.ListProfiles,
+                    manufacturing.ProfileList)
 MANUFACTURING_EXPORT = job("manufacturing", "export", manufacturing.ExportJob)
 BUNDLE_READY = evt("manufacturing", "bundle", "ready", manufacturing.BundleReady)
 BUNDLE_FAILED = evt("manufacturing", "bundle", "failed", manufacturing.BundleFailed)
@@ -193,6 +199,9 @@ MESSAGES: tuple[Message, ...] = (
     EXPORT_PACK,
     REGENERATE_WORK_ORDER,
     GET_WORK_ORDER,
+    SET_PROFILE,
+    SET_PRODUCT_PROFILE,
+    LIST_PROFILES,
     MANUFACTURING_EXPORT,
     BUNDLE_READY,
     BUNDLE_FAILED,

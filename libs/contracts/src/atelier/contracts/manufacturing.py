@@ -5,16 +5,17 @@ shop takes as they are (SVG, DXF, PDF, PNG per view), a manifest and a one-page 
 output profile says.
 """
 
+import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from atelier.contracts.spec import AnySpec
 from atelier.contracts.types import Id, Line
 
 ExportFormat = Literal["svg", "dxf", "pdf", "png"]
-NAME_FIELDS = ("order", "item", "sku", "snapshot", "view", "zone")
+NAME_FIELDS = ("order", "item", "sku", "snapshot")
 
 
 class ColourMode(StrEnum):
@@ -22,12 +23,17 @@ class ColourMode(StrEnum):
     CMYK = "cmyk"
 
 
-class OutputProfile(BaseModel):
+PROFILE_NAME = r"^[a-z][a-z0-9_-]{0,31}$"
+
+
+class ProfileSettings(BaseModel):
     """What a product's bundle holds and how its files are drawn."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [
+        {"formats": ["svg", "dxf", "pdf"], "dpi": 300, "colour_mode": "rgb",
+         "crop_marks": False, "mirror": True, "tolerance_mm": 0.01,
+         "file_name": "{order}-{item}-{sku}"}]})
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     formats: tuple[ExportFormat, ...] = Field(min_length=1, max_length=4)
     dpi: int = Field(default=300, ge=72, le=1200, description="of the PNG, recorded in it")
     colour_mode: ColourMode = ColourMode.RGB
@@ -38,8 +44,44 @@ class OutputProfile(BaseModel):
                                 description="the most a flattened curve (DXF) strays from it")
     file_name: str = Field(
         default="{snapshot}", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_{}.-]+$",
-        description="the ZIP's name without .zip; fields: {order} {item} {sku} {snapshot}",
+        description="the ZIP's name without .zip (the files in it: <name>-<view>.<format>); "
+        "fields: {order} {item} {sku} {snapshot}",
     )
+
+    @field_validator("file_name")
+    @classmethod
+    def _known_fields(cls, template: str) -> str:
+        rest = re.sub("|".join(f"{{{name}}}" for name in NAME_FIELDS), "", template)
+        if "{" in rest or "}" in rest:
+            raise ValueError(f"the template may name only {', '.join(NAME_FIELDS)} in braces")
+        return template
+
+
+class OutputProfile(ProfileSettings):
+    name: str = Field(pattern=PROFILE_NAME)
+
+
+class ListProfiles(BaseModel):
+    pass
+
+
+class ProfileList(BaseModel):
+    """The platform's profiles and the brand's own (which override one of the same name)."""
+
+    profiles: list[OutputProfile]
+    products: dict[str, str] = Field(description="product id → its profile's name")
+
+
+class SetProductProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: Id
+    profile: str = Field(pattern=PROFILE_NAME)
+
+
+class ProductProfile(BaseModel):
+    product_id: str
+    profile: str
 
 
 class WorkOrderStatus(StrEnum):
@@ -58,7 +100,7 @@ class ExportPack(BaseModel):
          "order_id": "1001", "item_id": "1", "sku": "MUG-11OZ"}]})
 
     snapshot_id: Id
-    profile: str | None = Field(default=None, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
+    profile: str | None = Field(default=None, pattern=PROFILE_NAME)
     order_id: Id | None = None
     item_id: Id | None = None
     sku: Line | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")

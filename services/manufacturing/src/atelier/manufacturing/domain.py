@@ -22,15 +22,14 @@ class UnknownProfile(LookupError):
     pass
 
 
-def profile_for(name: str | None, product_id: str, product_profiles: dict[str, str],
-                default: str) -> OutputProfile:
-    """The profile asked for by name; without one, the product's, else the default."""
-    chosen = name or product_profiles.get(product_id) or default
+def profile_for(name: str, brand_profiles: dict[str, OutputProfile]) -> OutputProfile:
+    """The profile of that name: the brand's own, else the platform's."""
+    known = {**PROFILES, **brand_profiles}
     try:
-        return PROFILES[chosen]
+        return known[name]
     except KeyError:
         raise UnknownProfile(
-            f"no output profile {chosen!r}; known: {', '.join(sorted(PROFILES))}") from None
+            f"no output profile {name!r}; known: {', '.join(sorted(known))}") from None
 
 
 def object_key(brand_id: str, work_order_id: str, name: str) -> str:

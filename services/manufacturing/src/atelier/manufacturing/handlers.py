@@ -22,6 +22,9 @@ from atelier.contracts.manufacturing import (
     ExportJob,
     ExportPack,
     OutputProfile,
+    ProductProfile,
+    ProfileList,
+    SetProductProfile,
     WorkOrderStatus,
     WorkOrderView,
 )
@@ -54,12 +57,9 @@ async def export_pack(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand
             field="snapshot_id", code=ErrorCode.SNAPSHOT_NOT_VALIDATED,
             message=f"The snapshot is {snapshot.status.value}: validate it (or lock it) "
             "first.")])
-    try:
-        profile = domain.profile_for(request.profile, snapshot.product_id,
-                                     settings.product_profiles, settings.default_profile)
-    except domain.UnknownProfile as exc:
-        raise Invalid("The output profile is not known.", [ErrorItem(
-            field="profile", code=ErrorCode.UNKNOWN_PROFILE, message=str(exc))]) from None
+    name = (request.profile or await uow.repository.product_profile(brand_id, snapshot.product_id)
+            or settings.default_profile)
+    profile = await _profile(uow, brand_id, name)
     row = WorkOrderRow(
         id=new_id(), brand_id=brand_id, order_id=request.order_id, order_item_id=request.item_id,
         snapshot_id=snapshot.id, spec_hash=snapshot.spec_hash, sku=request.sku,
@@ -68,6 +68,36 @@ async def export_pack(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand
     uow.repository.add(row)
     await _queue(uow, ask, brand_id, row)
     return _view(row, None)
+
+
+async def _profile(uow: Uow, brand_id: str, name: str) -> OutputProfile:
+    try:
+        return domain.profile_for(name, await uow.repository.profiles(brand_id))
+    except domain.UnknownProfile as exc:
+        raise Invalid("The output profile is not known.", [ErrorItem(
+            field="profile", code=ErrorCode.UNKNOWN_PROFILE, message=str(exc))]) from None
+
+
+async def set_profile(uow: Uow, brand_id: str, profile: OutputProfile) -> OutputProfile:
+    """The brand's own profile (one of a platform profile's name overrides it for the brand)."""
+    await uow.repository.put_profile(brand_id, profile)
+    return profile
+
+
+async def set_product_profile(uow: Uow, brand_id: str, request: SetProductProfile
+                              ) -> ProductProfile:
+    """The profile a product's exports get when they name none: one the brand knows."""
+    await _profile(uow, brand_id, request.profile)
+    await uow.repository.put_product_profile(brand_id, request.product_id, request.profile)
+    return ProductProfile(product_id=request.product_id, profile=request.profile)
+
+
+async def profiles(uow: Uow, brand_id: str) -> ProfileList:
+    async with uow:
+        own = await uow.repository.profiles(brand_id)
+        products = await uow.repository.product_profiles(brand_id)
+    known = {**domain.PROFILES, **own}
+    return ProfileList(profiles=[known[name] for name in sorted(known)], products=products)
 
 
 async def regenerate(uow: Uow, ask: Ask, brand_id: str, work_order_id: str) -> WorkOrderView:

@@ -75,3 +75,31 @@ class BundleRow(Base, table=True):
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+class OutputProfileRow(Base, table=True):
+    """A brand's own output profile (one of the platform's name: the brand's wins)."""
+
+    __tablename__ = "output_profiles"
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(primary_key=True, max_length=32)
+    profile: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class ProductProfileRow(Base, table=True):
+    """The profile a product's bundles are made with when an export names none."""
+
+    __tablename__ = "product_profiles"
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    product_id: str = Field(primary_key=True, max_length=64)
+    profile: str = Field(max_length=32)
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )

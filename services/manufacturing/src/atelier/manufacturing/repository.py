@@ -12,8 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from atelier.contracts.manufacturing import WorkOrderStatus
-from atelier.manufacturing.models import BundleRow, WorkOrderRow
+from atelier.contracts.manufacturing import OutputProfile, WorkOrderStatus
+from atelier.manufacturing.models import (
+    BundleRow,
+    OutputProfileRow,
+    ProductProfileRow,
+    WorkOrderRow,
+)
 
 PENDING, GENERATING = WorkOrderStatus.PENDING.value, WorkOrderStatus.GENERATING.value
 READY, FAILED = WorkOrderStatus.READY.value, WorkOrderStatus.FAILED.value
@@ -67,6 +72,41 @@ class ManufacturingRepository:
     async def again(self, brand_id: str, work_order_id: str) -> bool:
         """Pending again, from ready or failed (regenerated)."""
         return await self._move(brand_id, work_order_id, (READY, FAILED), PENDING, reason=None)
+
+    # --- output profiles ---------------------------------------------------------------------
+
+    async def profiles(self, brand_id: str) -> dict[str, OutputProfile]:
+        """The brand's own profiles by name."""
+        rows = await self.session.execute(
+            select(OutputProfileRow).where(col(OutputProfileRow.brand_id) == brand_id))
+        return {row.name: OutputProfile.model_validate(row.profile) for row in rows.scalars()}
+
+    async def put_profile(self, brand_id: str, profile: OutputProfile) -> None:
+        values = {"brand_id": brand_id, "name": profile.name,
+                  "profile": profile.model_dump(mode="json")}
+        await self.session.execute(
+            insert(OutputProfileRow).values(**values).on_conflict_do_update(
+                index_elements=[col(OutputProfileRow.brand_id), col(OutputProfileRow.name)],
+                set_={"profile": values["profile"], "updated_at": func.now()}))
+
+    async def product_profiles(self, brand_id: str) -> dict[str, str]:
+        rows = await self.session.execute(
+            select(ProductProfileRow).where(col(ProductProfileRow.brand_id) == brand_id))
+        return {row.product_id: row.profile for row in rows.scalars()}
+
+    async def product_profile(self, brand_id: str, product_id: str) -> str | None:
+        row = await self.session.get(ProductProfileRow, {"brand_id": brand_id,
+                                                         "product_id": product_id})
+        return row.profile if row is not None else None
+
+    async def put_product_profile(self, brand_id: str, product_id: str, profile: str) -> None:
+        await self.session.execute(
+            insert(ProductProfileRow)
+            .values(brand_id=brand_id, product_id=product_id, profile=profile)
+            .on_conflict_do_update(
+                index_elements=[col(ProductProfileRow.brand_id),
+                                col(ProductProfileRow.product_id)],
+                set_={"profile": profile, "updated_at": func.now()}))
 
     async def _move(self, brand_id: str, work_order_id: str, sources: tuple[str, ...],
                     status: str, **values: Any) -> bool:

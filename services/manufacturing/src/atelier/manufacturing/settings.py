@@ -9,12 +9,7 @@ class ManufacturingSettings(ServiceSettings):
     service: ClassVar[str] = "manufacturing"
     http_port: int = 8015
     default_profile: str = Field(
-        default="standard", description="the output profile of a product that names none")
-    product_profiles: dict[str, str] = Field(
-        default_factory=dict,
-        description="product id → output profile name (ATELIER_MANUFACTURING_PRODUCT_PROFILES, "
-        'e.g. \'{"0193…": "laser"}\')',
-    )
+        default="standard", description="the output profile of a product the brand gave none")
     export_jobs: bool = Field(
         default=True,
         description="whether this process makes bundles (ATELIER_MANUFACTURING_EXPORT_JOBS); "

@@ -6,15 +6,23 @@ from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
     EXPORT_PACK,
     GET_WORK_ORDER,
+    LIST_PROFILES,
     MANUFACTURING_EXPORT,
     REGENERATE_WORK_ORDER,
+    SET_PRODUCT_PROFILE,
+    SET_PROFILE,
     Message,
 )
 from atelier.contracts.manufacturing import (
     ExportJob,
     ExportPack,
     GetWorkOrder,
+    ListProfiles,
+    OutputProfile,
+    ProductProfile,
+    ProfileList,
     RegenerateWorkOrder,
+    SetProductProfile,
     WorkOrderView,
 )
 from atelier.kit.broker import brand_of
@@ -48,6 +56,16 @@ def register(runtime: Runtime, settings: ManufacturingSettings, store: ObjectSto
         return await handlers.work_order(runtime.uow(), brand_of(envelope),
                                          envelope.data.work_order_id)
 
+    async def set_profile(uow: Uow, envelope: Envelope[OutputProfile]) -> OutputProfile:
+        return await handlers.set_profile(uow, brand_of(envelope), envelope.data)
+
+    async def set_product_profile(uow: Uow, envelope: Envelope[SetProductProfile]
+                                  ) -> ProductProfile:
+        return await handlers.set_product_profile(uow, brand_of(envelope), envelope.data)
+
+    async def profiles(envelope: Envelope[ListProfiles]) -> ProfileList:
+        return await handlers.profiles(runtime.uow(), brand_of(envelope))
+
     async def on_job(uow: Uow, envelope: Envelope[ExportJob]) -> None:
         await handlers.export_job(uow, runtime.uow, settings, store, fonts, brand_of(envelope),
                                   envelope)
@@ -62,3 +80,6 @@ def register(runtime: Runtime, settings: ManufacturingSettings, store: ObjectSto
     runtime.bus.serve_command(EXPORT_PACK, export_pack)
     runtime.bus.serve_command(REGENERATE_WORK_ORDER, regenerate)
     runtime.bus.serve(GET_WORK_ORDER, get)
+    runtime.bus.serve_command(SET_PROFILE, set_profile)
+    runtime.bus.serve_command(SET_PRODUCT_PROFILE, set_product_profile)
+    runtime.bus.serve(LIST_PROFILES, profiles)

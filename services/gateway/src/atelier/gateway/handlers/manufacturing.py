@@ -6,16 +6,29 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.catalog import EXPORT_PACK, GET_WORK_ORDER, REGENERATE_WORK_ORDER
+from atelier.contracts.catalog import (
+    EXPORT_PACK,
+    GET_WORK_ORDER,
+    LIST_PROFILES,
+    REGENERATE_WORK_ORDER,
+    SET_PRODUCT_PROFILE,
+    SET_PROFILE,
+)
 from atelier.contracts.manufacturing import (
     ExportPack,
     GetWorkOrder,
+    ListProfiles,
+    OutputProfile,
+    ProductProfile,
+    ProfileList,
+    ProfileSettings,
     RegenerateWorkOrder,
+    SetProductProfile,
     WorkOrderView,
 )
 from atelier.gateway import domain, schemas
 from atelier.gateway.auth import Caller
-from atelier.gateway.handlers.bus import call
+from atelier.gateway.handlers.bus import call, command
 from atelier.gateway.settings import GatewaySettings
 from atelier.kit.errors import Forbidden, NotFound
 from atelier.kit.runtime import Runtime
@@ -66,6 +79,22 @@ async def download(runtime: Runtime, key: str, expires: int, signature: str) -> 
         return await runtime.store.get(key)
     except (ObjectNotFound, ValueError):
         raise NotFound.of("download", "key") from None
+
+
+async def profiles(runtime: Runtime, caller: Caller) -> ProfileList:
+    return await call(runtime, caller, LIST_PROFILES, ListProfiles())
+
+
+async def set_profile(runtime: Runtime, caller: Caller, name: str,
+                      settings: ProfileSettings) -> OutputProfile:
+    profile = command(OutputProfile, name=name, **settings.model_dump())
+    return await call(runtime, caller, SET_PROFILE, profile)
+
+
+async def set_product_profile(runtime: Runtime, caller: Caller, product_id: str,
+                              choice: schemas.ProductProfileChoice) -> ProductProfile:
+    return await call(runtime, caller, SET_PRODUCT_PROFILE,
+                      SetProductProfile(product_id=product_id, profile=choice.profile))
 
 
 def _settings(runtime: Runtime) -> GatewaySettings:

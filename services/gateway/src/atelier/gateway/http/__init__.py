@@ -38,5 +38,6 @@ def routes() -> list[Any]:
         renders.preview, renders.render, renders.render_events,
         assets.asset, assets.font,
         manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
-        manufacturing.download,
+        manufacturing.download, manufacturing.profiles, manufacturing.set_profile,
+        manufacturing.set_product_profile,
     ]

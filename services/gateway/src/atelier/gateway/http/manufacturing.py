@@ -3,11 +3,18 @@ work orders, and downloads by short-lived signed links."""
 
 from typing import Annotated
 
-from litestar import Response, get, post
+from litestar import Response, get, post, put
 from litestar.openapi.spec import Example
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, PathParameter
 
-from atelier.contracts.manufacturing import ExportPack
+from atelier.contracts.manufacturing import (
+    PROFILE_NAME,
+    ExportPack,
+    OutputProfile,
+    ProductProfile,
+    ProfileList,
+    ProfileSettings,
+)
 from atelier.gateway import domain, schemas
 from atelier.gateway.handlers import manufacturing as handlers
 from atelier.gateway.http.assets import AssetKey
@@ -15,6 +22,7 @@ from atelier.gateway.http.common import (
     ADMIN,
     IDEMPOTENT,
     KEYED,
+    WITH_BODY,
     AppRuntime,
     KeyCaller,
     PathId,
@@ -25,6 +33,8 @@ from atelier.gateway.http.idempotency import OncePerKey
 from atelier.gateway.openapi import linked
 
 WORK_ORDER = {"work_order_id": "$response.body#/id"}
+ProfileName = Annotated[str, PathParameter(pattern=PROFILE_NAME,
+                                           examples=[Example(value="glass")])]
 PRIVATE_FILE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -75,3 +85,29 @@ async def download(
     return Response(content=data, media_type=domain.media_type_of(key, data),
                     headers={**PRIVATE_FILE,
                              "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@get("/v1/manufacturing/profiles", **ADMIN, responses=KEYED)
+async def profiles(runtime: AppRuntime, caller: KeyCaller) -> Response[ProfileList]:
+    """The output profiles the brand's exports may name (the platform's and its own), and the
+    profile of each of its products."""
+    return json_response(await handlers.profiles(runtime, caller))
+
+
+@put("/v1/manufacturing/profiles/{name:str}", **ADMIN, responses=WITH_BODY)
+async def set_profile(
+    runtime: AppRuntime, caller: KeyCaller, name: ProfileName,
+    data: JSONBody[ProfileSettings],
+) -> Response[OutputProfile]:
+    """Make or replace one of the brand's output profiles (one with a platform profile's name
+    overrides it for the brand)."""
+    return json_response(await handlers.set_profile(runtime, caller, name, data))
+
+
+@put("/v1/manufacturing/products/{product_id:str}/profile", **ADMIN, responses=WITH_BODY)
+async def set_product_profile(
+    runtime: AppRuntime, caller: KeyCaller, product_id: PathId,
+    data: JSONBody[schemas.ProductProfileChoice],
+) -> Response[ProductProfile]:
+    """The profile a product's exports get when they name none."""
+    return json_response(await handlers.set_product_profile(runtime, caller, product_id, data))
