@@ -245,3 +245,26 @@ async def test_a_brands_own_profile_is_its_products_and_overrides_the_platforms(
     ready = await settled(client_bus, brand, queued.id)
     assert ready.bundle_name == "1001-GLASS-1.zip"
     assert {f.name.rsplit(".", 1)[-1] for f in ready.files} == {"svg", "dxf", "pdf", "txt"}
+
+
+async def test_a_job_redelivered_after_its_order_is_ready_makes_nothing_again(
+    manufacturing, snapshots, client_bus, db
+) -> None:
+    brand = unique("brand-")
+    queued = await client_bus.call(EXPORT_PACK, ExportPack(
+        snapshot_id=snapshots.add(brand, a_design())), brand_id=brand)
+    await settled(client_bus, brand, queued.id)
+    [job] = await outbox(db, brand, MANUFACTURING_EXPORT)
+    # past JetStream's dedup window, only the work order's state tells it from a new job
+    await client_bus.publish_raw(MANUFACTURING_EXPORT.subject, job.model_dump_json().encode(),
+                                 {"Nats-Msg-Id": f"{job.id}-late"})
+
+    async def handled_twice() -> bool:
+        js = client_bus.broker.connection.jetstream()
+        info = await js.consumer_info(client_bus.stream(MANUFACTURING_EXPORT.subject),
+                                      "manufacturing-export")
+        return info.delivered.consumer_seq >= 2 and not info.num_ack_pending
+
+    await eventually(handled_twice)
+    assert len(await outbox(db, brand, BUNDLE_READY)) == 1
+    assert (await order_of(client_bus, brand, queued.id)).status is WorkOrderStatus.READY
