@@ -8,11 +8,13 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
+from atelier.contracts.spec import DesignSpec, SpecView
 from atelier.manufacturing.exports.bundle import Meta, bundle_name, make_bundle
 from atelier.typeset.product import product_scene
 
-from .conftest import EVERY_FORMAT, a_design
+from .conftest import EVERY_FORMAT, a_design, a_zone
 
 META = Meta(spec_hash="ab" * 32, snapshot_id="snap-1", order_id="1001", item_id="item-7",
             sku="MUG-11oz")
@@ -66,3 +68,27 @@ def test_a_bundle_made_twice_in_two_processes_is_byte_identical() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1 and len(digests.pop()) == 64
+
+
+def test_the_proof_is_one_page_with_every_views_mockup_and_measurements(tmp_path: Path) -> None:
+    views = [SpecView(key=f"side{i}", width_mm=80, height_mm=50) for i in range(10)]
+    zones = [a_zone(f"z{i}_{j}", "Ada").model_copy(update={"view": f"side{i}"})
+             for i in range(10) for j in range(3)]
+    crowded = DesignSpec(product_id="p-1", template_version=1, views=views, zones=zones)
+    for spec in (a_design(), crowded):
+        made = make_bundle(product_scene(spec), EVERY_FORMAT, META)
+        path = tmp_path / "proof.pdf"
+        path.write_bytes(zipfile.ZipFile(io.BytesIO(made.data)).read("proof.pdf"))
+        subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Pages:           1" in info
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        for view in product_scene(spec).views:  # on the page, every view and zone
+            assert f"view {view.key}: 80 x 50 mm" in text
+            for zone in view.zones:
+                assert f"{zone.key} (" in text and "box 60 x 14 mm" in text
+        images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True,
+                                text=True, check=True).stdout
+        assert len(images.splitlines()) - 2 == len(spec.views)

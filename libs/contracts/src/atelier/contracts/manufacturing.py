@@ -37,9 +37,10 @@ class ProfileSettings(BaseModel):
     formats: tuple[ExportFormat, ...] = Field(min_length=1, max_length=4)
     dpi: int = Field(default=300, ge=72, le=1200, description="of the PNG, recorded in it")
     colour_mode: ColourMode = ColourMode.RGB
-    crop_marks: bool = False
-    mirror: bool = Field(default=False, description="mirrored left to right, for engraving "
-                         "the back of glass or acrylic")
+    # strict: a JSON true or false, not 0 or "yes" (the published schema says boolean)
+    crop_marks: bool = Field(default=False, strict=True)
+    mirror: bool = Field(default=False, strict=True, description="mirrored left to right, for "
+                         "engraving the back of glass or acrylic")
     tolerance_mm: float = Field(default=0.01, ge=0.001, le=0.5,
                                 description="the most a flattened curve (DXF) strays from it")
     file_name: str = Field(

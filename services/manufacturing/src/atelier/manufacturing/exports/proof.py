@@ -22,6 +22,7 @@ MOCKUP_PX_PER_MM = 6.0
 MAX_MOCKUP_PX = 1200
 MARGIN_MM = 15.0
 LINE_MM = 4.5
+TEXT_SHARE = 0.6
 JPEG_QUALITY = 90  # the mockup goes in as JPEG, as it is (no second encoding in the PDF)
 FONT = "dejavu-sans"  # a shopper's text in any script the platform ships a font for
 
@@ -55,24 +56,26 @@ def serialize(scene: ProductScene, profile: OutputProfile, title: str) -> bytes:
                     f"{', crop marks' if profile.crop_marks else ''}")
     y -= 2 * LINE_MM
     spec_zones = {zone.key: zone for zone in scene.spec.zones}
-    views = len(scene.views)
-    room = (y - MARGIN_MM) / views  # each view's share of the page
+    # every view: its title, its mockup, a line per zone and a gap; when they crowd the page
+    # (ten views, many zones) the lines shrink so that the text takes at most 60 % of it
+    lines = sum(3 + len(view.zones) for view in scene.views)
+    room = y - MARGIN_MM
+    line = min(LINE_MM, TEXT_SHARE * room / lines)
+    image_room = (room - lines * line) / len(scene.views)
     for view in scene.views:
         scale = min(MOCKUP_PX_PER_MM, MAX_MOCKUP_PX / max(view.width_mm, view.height_mm))
         image = ImageReader(_jpeg(rasterize(view.scene(), scale)))
-        lines = 2 + len(view.zones)
-        fit = min((width - 2 * MARGIN_MM) / view.width_mm,
-                  (room - (lines + 1) * LINE_MM) / view.height_mm, 1.0)
+        fit = min((width - 2 * MARGIN_MM) / view.width_mm, image_room / view.height_mm, 1.0)
         shown_w, shown_h = view.width_mm * fit, view.height_mm * fit
-        page.setFont(_font(), 10)
+        page.setFont(_font(), 10 * line / LINE_MM)
         page.drawString(MARGIN_MM * mm, y * mm,
                         f"view {view.key}: {view.width_mm:g} x {view.height_mm:g} mm"
                         f" (shown at {fit:.0%})")
-        y -= LINE_MM + shown_h
+        y -= line + shown_h
         page.drawImage(image, MARGIN_MM * mm, y * mm, shown_w * mm, shown_h * mm)
         page.rect(MARGIN_MM * mm, y * mm, shown_w * mm, shown_h * mm, stroke=1, fill=0)
-        y -= LINE_MM
-        page.setFont(_font(), 8)
+        y -= line
+        page.setFont(_font(), 8 * line / LINE_MM)
         for placed in view.zones:
             zone = spec_zones[placed.key]
             page.drawString(MARGIN_MM * mm, y * mm, (
@@ -80,8 +83,8 @@ def serialize(scene: ProductScene, profile: OutputProfile, title: str) -> bytes:
                 f"{zone.size_mm:g} mm, {zone.colour}; box {zone.width_mm:g} x {zone.height_mm:g}"
                 f" mm at ({zone.x_mm:g}, {zone.y_mm:g}) mm, turned {zone.rotation_deg:g} deg,"
                 f" bleed {zone.bleed_mm:g} mm"))
-            y -= LINE_MM
-        y -= LINE_MM
+            y -= line
+        y -= line
     page.showPage()
     page.save()
     return out.getvalue()
