@@ -3,6 +3,7 @@ stored and announced; regenerated to the same bytes; bad input refused with noth
 design that cannot be made parked with the reason. The snapshot and spec services are played
 by fake responders on the same bus namespace (services never import each other)."""
 
+import asyncio
 import hashlib
 import io
 import json
@@ -268,3 +269,48 @@ async def test_a_job_redelivered_after_its_order_is_ready_makes_nothing_again(
     await eventually(handled_twice)
     assert len(await outbox(db, brand, BUNDLE_READY)) == 1
     assert (await order_of(client_bus, brand, queued.id)).status is WorkOrderStatus.READY
+
+
+class HeldStore(InMemoryStore):
+    """A store whose writes wait until ``release`` is set: the bundle made, not yet stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await self.release.wait()
+        await super().put(key, data, content_type)
+
+
+async def test_an_order_shows_generating_while_its_bundle_is_made(
+    settings_of, snapshots, client_bus
+) -> None:
+    store = HeldStore()
+    async with running(bootstrap(settings_of("manufacturing"), store)):
+        brand = unique("brand-")
+        queued = await client_bus.call(EXPORT_PACK, ExportPack(
+            snapshot_id=snapshots.add(brand, a_design())), brand_id=brand)
+
+        async def generating() -> bool:
+            order = await order_of(client_bus, brand, queued.id)
+            return order.status is WorkOrderStatus.GENERATING
+
+        await eventually(generating)
+        store.release.set()
+        assert (await settled(client_bus, brand, queued.id)).status is WorkOrderStatus.READY
+
+
+async def test_an_export_past_its_time_fails_with_the_reason(
+    settings_of, snapshots, client_bus, db
+) -> None:
+    settings = settings_of("manufacturing", job_timeout_s=0.001)
+    async with running(bootstrap(settings, InMemoryStore())):
+        brand = unique("brand-")
+        queued = await client_bus.call(EXPORT_PACK, ExportPack(
+            snapshot_id=snapshots.add(brand, a_design())), brand_id=brand)
+        failed = await settled(client_bus, brand, queued.id)
+    assert failed.status is WorkOrderStatus.FAILED
+    assert failed.reason == "the export ran past its 0.001 s"
+    [event] = await outbox(db, brand, BUNDLE_FAILED)
+    assert event.data.reason == failed.reason
