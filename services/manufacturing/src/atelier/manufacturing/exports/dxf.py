@@ -19,12 +19,13 @@ from ezdxf.document import Drawing
 from atelier.contracts.manufacturing import OutputProfile
 from atelier.contracts.spec import Layer
 from atelier.manufacturing.exports import layers
+from atelier.typeset.product import ViewScene
 from atelier.typeset.scene import Contour, Path, Point, Segment
 
 ACI = {Layer.CUT: 1, Layer.ENGRAVE: 7, Layer.PRINT: 5}  # AutoCAD colour index: red, white, blue
 
 
-def serialize(view: layers.ViewScene, profile: OutputProfile) -> bytes:
+def serialize(view: ViewScene, profile: OutputProfile) -> bytes:
     doc = _document()
     msp = doc.modelspace()
     for layer, glyphs in layers.by_layer(view, profile):
