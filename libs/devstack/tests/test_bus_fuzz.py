@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from atelier.contracts import RpcReply, new_id
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
+    MANUFACTURING_EXPORT,
     MESSAGES,
     RENDER_JOBS,
     RENDER_PREVIEW,
@@ -26,6 +27,7 @@ from atelier.contracts.catalog import (
     SNAPSHOT_CREATED,
     Message,
 )
+from atelier.contracts.manufacturing import ExportJob, OutputProfile
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
@@ -74,11 +76,20 @@ def render_job(kind: RenderKind) -> Callable[[], RenderJob]:
     return job
 
 
+def export_job() -> ExportJob:
+    """A job of a work order manufacturing does not have: a valid message it passes over."""
+    created = snapshot_created()
+    return ExportJob(work_order_id=new_id(), snapshot_id=created.snapshot_id,
+                     spec_hash=created.spec_hash, spec=created.spec,
+                     profile=OutputProfile(name="laser", formats=("svg", "dxf")))
+
+
 # a valid message of every consumed message: what a consumer must still handle after the fuzz
 VALID: dict[str, Callable[[], BaseModel]] = {
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,
     **{message.subject: render_job(kind) for kind, message in RENDER_JOBS.items()},
+    MANUFACTURING_EXPORT.subject: export_job,
 }
 
 
