@@ -47,6 +47,8 @@ async def test_an_export_is_queued_and_its_bundle_downloaded_by_a_signed_link(
     assert bundle.content.startswith(b"PK") and bundle.headers["content-type"] == "application/zip"
     assert bundle.headers["cache-control"] == "private, no-store"
     assert bundle.headers["content-disposition"] == f'attachment; filename="{snapshot_id}.zip"'
+    key = urlsplit(url).path.removeprefix("/v1/downloads/")
+    assert (await client.get(f"/v1/assets/{key}")).status_code == 404  # never a public asset
 
     again = await client.post(f"/v1/manufacturing/work-orders/{queued.json()['id']}/export",
                               headers=brand.admin)
