@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from atelier.contracts import RpcReply, new_id
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
+    MANUFACTURING_EXPORT,
     MESSAGES,
     RENDER_JOBS,
     RENDER_PREVIEW,
@@ -28,6 +29,7 @@ from atelier.contracts.catalog import (
     Message,
 )
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
+from atelier.contracts.manufacturing import ExportJob, OutputProfile
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
@@ -76,6 +78,14 @@ def render_job(kind: RenderKind) -> Callable[[], RenderJob]:
     return job
 
 
+def export_job() -> ExportJob:
+    """A job of a work order manufacturing does not have: a valid message it passes over."""
+    created = snapshot_created()
+    return ExportJob(work_order_id=new_id(), snapshot_id=created.snapshot_id,
+                     spec_hash=created.spec_hash, spec=created.spec,
+                     profile=OutputProfile(name="laser", formats=("svg", "dxf")))
+
+
 # a valid message of every consumed message: what a consumer must still handle after the fuzz
 def webhook_received() -> WebhookReceived:
     """A delivery commerce reads and has nothing to do with (a product was edited)."""
@@ -89,6 +99,7 @@ VALID: dict[str, Callable[[], BaseModel]] = {
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,
     **{message.subject: render_job(kind) for kind, message in RENDER_JOBS.items()},
+    MANUFACTURING_EXPORT.subject: export_job,
 }
 
 

@@ -4,6 +4,7 @@ prints are pasted as they are: they must say exactly what the gateway's API expe
 import json
 import shlex
 
+from atelier.contracts.manufacturing import ExportPack
 from atelier.contracts.personalization import (
     CharacterClass,
     CreateProduct,
@@ -77,7 +78,7 @@ def test_validate_snapshot_get_and_download_commands() -> None:
 
 
 def test_a_preview_while_typing_and_its_events() -> None:
-    *_, preview, events = commands()
+    preview, events = commands()[5:7]
     assert preview[:5] == ["curl", "-s", "-X", "POST", "http://127.0.0.1:8000/v1/renders/preview"]
     assert body(preview).product_id == "p-1" and headers(preview)["X-Atelier-Key"] == "pk_test_1"
     assert events[:3] == ["curl", "-sN", "http://127.0.0.1:8000/v1/renders/RENDER_ID/events"]
@@ -85,7 +86,7 @@ def test_a_preview_while_typing_and_its_events() -> None:
 
 
 def test_the_frame_is_validated_with_a_value_for_each_zone() -> None:
-    frame = commands()[-3]
+    frame = commands()[4]
     assert frame[:5] == ["curl", "-s", "-X", "POST",
                          "http://127.0.0.1:8000/v1/personalization/validate"]
     assert body(frame) == ValidateDesign(product_id="f-1", values=FRAME_VALUES)
@@ -96,3 +97,19 @@ def test_the_secret_key_and_both_products_are_shown() -> None:
     text = instructions("http://127.0.0.1:8000", DEMO)
     assert "sk_test_1" in text
     assert "'Engraved Pen' p-1" in text and "'Photo Frame' f-1" in text
+
+
+def test_the_production_bundle_commands() -> None:
+    approve, export, work_order, download = commands()[7:]
+    assert approve[:5] == ["curl", "-s", "-X", "POST",
+                           "http://127.0.0.1:8000/v1/admin/snapshots/SNAPSHOT_ID/validate"]
+    assert export[:5] == ["curl", "-s", "-X", "POST",
+                          "http://127.0.0.1:8000/v1/manufacturing/export-pack"]
+    assert ExportPack.model_validate(json.loads(export[export.index("-d") + 1])) == ExportPack(
+        snapshot_id="SNAPSHOT_ID")
+    assert headers(export)["Idempotency-Key"]
+    assert work_order[:3] == ["curl", "-s",
+                              "http://127.0.0.1:8000/v1/manufacturing/work-orders/WORK_ORDER_ID"]
+    for command in (approve, export, work_order):
+        assert headers(command)["Authorization"] == "Bearer sk_test_1"
+    assert download == ["curl", "-o", "bundle.zip", "http://127.0.0.1:8000DOWNLOAD_URL"]

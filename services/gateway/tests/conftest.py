@@ -20,16 +20,19 @@ from atelier.contracts.catalog import (
     CREATE_PRODUCT,
     CREATE_SNAPSHOT,
     CREATE_SPEC,
+    EXPORT_PACK,
     GET_PRODUCT,
     GET_PRODUCT_CONFIG,
     GET_RENDER,
     GET_SNAPSHOT,
     GET_SPEC,
     GET_WORD_LIST,
+    GET_WORK_ORDER,
     LIST_FONTS,
     LOCK_SNAPSHOT,
     NORMALIZE_DESIGN,
     PUBLISH_TEMPLATE,
+    REGENERATE_WORK_ORDER,
     REGISTER_FONT,
     REQUEST_RENDER,
     SET_VIEW_PHOTO,
@@ -38,6 +41,13 @@ from atelier.contracts.catalog import (
     VALIDATE_SNAPSHOT,
     VALIDATE_SPEC,
     Message,
+)
+from atelier.contracts.manufacturing import (
+    ExportPack,
+    GetWorkOrder,
+    RegenerateWorkOrder,
+    WorkOrderStatus,
+    WorkOrderView,
 )
 from atelier.contracts.personalization import (
     CheckWords,
@@ -134,6 +144,7 @@ class FakeServices:
         self.snapshots: dict[tuple[str, str], SnapshotView] = {}
         self.created: list[CreateSnapshot] = []
         self.renders: dict[str, RenderState] = {}
+        self.work_orders: dict[tuple[str, str], WorkOrderView] = {}
         self.calls: list[tuple[str, str | None]] = []
 
     def register(self, bus: Bus) -> None:
@@ -160,6 +171,9 @@ class FakeServices:
             (LOCK_SNAPSHOT, self.lock_snapshot),
             (REQUEST_RENDER, self.request_render),
             (GET_RENDER, self.get_render),
+            (EXPORT_PACK, self.export_pack),
+            (GET_WORK_ORDER, self.get_work_order),
+            (REGENERATE_WORK_ORDER, self.regenerate),
         ):
             if message.mutates:  # the kit's request keys on the fake too: a retry replays
                 bus.serve_command(message, self._command(message, handle))
@@ -405,6 +419,33 @@ class FakeServices:
         view = view.model_copy(update=changes)
         self.snapshots[(brand, snapshot_id)] = view
         return view
+
+    # --- manufacturing: a work order is ready at once, its bundle in the shared store ---
+
+    async def export_pack(self, brand: str, data: ExportPack) -> WorkOrderView:
+        snapshot = await self.get_snapshot(brand, GetSnapshot(snapshot_id=data.snapshot_id))
+        if snapshot.status is SnapshotStatus.CREATED:
+            raise Conflict("Only a validated or locked snapshot is produced.", [ErrorItem(
+                field="snapshot_id", code=ErrorCode.SNAPSHOT_NOT_VALIDATED, message="validate")])
+        order_id = new_id()
+        key = f"bundles/{brand}/{order_id}/{snapshot.id}.zip"
+        await self.store.put(key, b"PK\x05\x06" + bytes(18), "application/zip")
+        self.work_orders[(brand, order_id)] = WorkOrderView(
+            id=order_id, snapshot_id=snapshot.id, spec_hash=snapshot.spec_hash,
+            profile=data.profile or "standard", status=WorkOrderStatus.READY,
+            bundle_name=f"{snapshot.id}.zip", object_key=key)
+        return self.work_orders[(brand, order_id)].model_copy(
+            update={"status": WorkOrderStatus.PENDING, "object_key": None, "bundle_name": None})
+
+    async def get_work_order(self, brand: str, data: GetWorkOrder) -> WorkOrderView:
+        try:
+            return self.work_orders[(brand, data.work_order_id)]
+        except KeyError:
+            raise NotFound.of("work order", "work_order_id") from None
+
+    async def regenerate(self, brand: str, data: RegenerateWorkOrder) -> WorkOrderView:
+        order = await self.get_work_order(brand, GetWorkOrder(work_order_id=data.work_order_id))
+        return order.model_copy(update={"status": WorkOrderStatus.PENDING, "object_key": None})
 
     async def validate_snapshot(self, brand: str, data: ValidateSnapshot) -> SnapshotView:
         return self._transition(brand, data.snapshot_id, {SnapshotStatus.CREATED},

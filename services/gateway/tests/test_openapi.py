@@ -45,10 +45,11 @@ def test_request_bodies_are_documented(document: dict[str, Any]) -> None:
     assert fonts["font/sfnt"]["schema"]["type"] == "string"
     without = [(m, p) for m, p, op in operations(document)
                if m in ("PUT", "POST") and "requestBody" not in op]
-    # the lifecycle's approval, a key's revocation and a held item's release are the only
-    # writes that carry nothing
+    # the lifecycle's approval, a key's revocation, a held item's release and a bundle made
+    # again are the only writes that carry nothing
     assert sorted(without) == [("POST", "/v1/admin/keys/{key_id}/revoke"),
                                ("POST", "/v1/admin/snapshots/{snapshot_id}/validate"),
+                               ("POST", "/v1/manufacturing/work-orders/{work_order_id}/export"),
                                ("POST", "/v1/orders/{order_id}/items/{item_id}/release")]
 
 
@@ -128,11 +129,13 @@ def test_who_may_call_each_operation_is_published(document: dict[str, Any]) -> N
                                     "description": schemes["widgetKey"]["description"]}
     assert {schemes[name]["scheme"] for name in ("secretKey", "brandUser", "platform")} == \
         {"bearer"}
-    public = {("GET", "/v1/assets/{key}"), ("GET", "/v1/fonts/{font_id}")}
+    # a download's signed link is its own credential
+    public = {("GET", "/v1/assets/{key}"), ("GET", "/v1/fonts/{font_id}"),
+              ("GET", "/v1/downloads/{key}")}
     for method, path, op in operations(document):
         if (method, path) in public:
             assert "security" not in op
-        elif path.startswith(("/v1/admin/", "/v1/orders")):  # the brand's own business
+        elif path.startswith(("/v1/admin/", "/v1/orders", "/v1/manufacturing/")):  # the brand's
             assert op["security"] == [{"secretKey": []}, {"brandUser": []}], path
         elif path.startswith("/v1/platform/"):
             assert op["security"] == [{"platform": []}]

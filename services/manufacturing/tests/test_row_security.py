@@ -1,4 +1,4 @@
-"""Row-level security walls off each brand's work orders and bundles (DESIGN §8)."""
+"""Row-level security walls off each brand's work orders, bundles and profiles (DESIGN §8)."""
 
 from atelier.kit.testing.checks import assert_brand_isolation
 

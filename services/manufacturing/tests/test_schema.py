@@ -4,7 +4,8 @@ from atelier.manufacturing.bootstrap import bootstrap
 
 
 async def test_migration_creates_the_tenant_tables_of_the_models(database_url) -> None:
-    await assert_service_schema(database_url, models.Base.metadata, {"work_orders", "bundles"})
+    await assert_service_schema(database_url, models.Base.metadata,
+                                {"work_orders", "bundles", "output_profiles", "product_profiles"})
 
 
 async def test_runtime_starts_is_ready_and_stops(settings_of) -> None:

@@ -37,11 +37,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import nats
 import uvloop
 from hdrh.histogram import HdrHistogram
 
-from atelier.devstack.demo import ORIGIN, Demo
+from atelier.devstack import photos
+from atelier.devstack.demo import FRAME, ORIGIN, Demo
 from atelier.e2e.client import events
 from atelier.e2e.floor import PATH, running_floor
 from atelier.e2e.fuzz import Credentials, fuzz
@@ -63,6 +65,11 @@ LIMITS = {f"ATELIER_GATEWAY_{name}": "1000000000" for name in (
 # that they can be stopped and started without the requests noticing.
 OTHER_KINDS = {"ATELIER_RENDER_KINDS": '["thumbnail", "zone"]'}
 MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]'}
+# Manufacturing likewise: replica 0 answers the requests, the workers (replicas 1, 2) make the
+# bundles.
+REQUESTS_ONLY = {"ATELIER_MANUFACTURING_EXPORT_JOBS": "false"}
+BUNDLE_WORKER = {"ATELIER_MANUFACTURING_EXPORT_JOBS": "true"}
+TWO_ZONES = {**FRAME, "name": "Two-zone frame", "zones": FRAME["zones"][:2]}
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class Plan:
     mockups: int  # mockups asked for by each render throughput step
     typeset_lines: int
     moderation_checks: int
+    bundles: int  # items made by each production-bundle step
     fuzz_examples: int  # schemathesis's examples per operation and phase
     out: Path
 
@@ -85,11 +93,11 @@ class Plan:
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
             previews_within_s=300, mockups=600, typeset_lines=2000, moderation_checks=20_000,
-            fuzz_examples=100,
+            bundles=100, fuzz_examples=100,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
              previews_within_s=60, mockups=12, typeset_lines=200, moderation_checks=500,
-             fuzz_examples=2,
+             bundles=4, fuzz_examples=2,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -105,6 +113,9 @@ TARGETS: dict[str, tuple[str, float]] = {
     "render.mockup_per_s.1worker": ("≥", 50),
     "render.mockup_per_s.scaling": ("≥", 1.7),
     "preview_ready.offered_30.p95": ("≤", 250),
+    # issue 13
+    "bundle.item_2zones.p95": ("≤", 300),
+    "bundle.per_s.scaling": ("≥", 1.7),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
     # issue 16: moderation never shows in validation latency
@@ -304,6 +315,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
         figures.saturation("snapshot.saturation", await closed_loop(
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
+    await bundles(system, figures, plan, demo)
     await fuzz_step(system, figures, plan, demo)
 
 
@@ -365,6 +377,77 @@ async def renders(
                         measured="snapshot 201 to render.completed event")
     created.clear()
     await system.stack.kill("render", 2, signal.SIGTERM)  # the later steps with one, as before
+
+
+async def bundles(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Production bundles of a two-zone item with every format (the default profile: SVG, DXF,
+    PDF and PNG, a proof and a manifest in a ZIP). Latency: one export at a time with one worker,
+    from POST /v1/manufacturing/export-pack to the bundle.ready event. Throughput: exports queued
+    while no worker runs, then one worker, then two (as KEDA would add one): first to last
+    bundle.ready event (a worker's start-up is not counted); and their ratio."""
+    admin = {"Authorization": f"Bearer {demo.secret_key}"}
+    async with httpx.AsyncClient(base_url=system.gateway_url, headers=admin,
+                                 timeout=30.0) as client:
+        product = (await client.post("/v1/admin/products", json=TWO_ZONES)).json()
+        uploaded = await client.put(f"/v1/admin/products/{product['id']}/views/print/photo",
+                                    content=photos.frame_photo(),
+                                    headers={"Content-Type": "image/png"})
+        assert uploaded.status_code == 200, uploaded.text
+
+        async def validated(n: int) -> str:
+            values = {k: v for k, v in frame_values(n).items() if k in ("title", "date")}
+            async with system.widget(demo) as widget:
+                made = await widget.post("/v1/snapshots", json={"product_id": product["id"],
+                                                                 "values": values})
+            assert made.status_code == 201, made.text
+            snapshot_id: str = made.json()["id"]
+            assert (await client.post(f"/v1/admin/snapshots/{snapshot_id}/validate")
+                    ).status_code == 200
+            return snapshot_id
+
+        made = Completions()
+        nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
+        await nc.subscribe(namespaced(system.namespace, "evt.manufacturing.bundle.ready"),
+                           cb=made.on_completed)
+
+        async def export(snapshot_id: str) -> None:
+            made.created(snapshot_id)
+            queued = await client.post("/v1/manufacturing/export-pack",
+                                       json={"snapshot_id": snapshot_id})
+            assert queued.status_code == 202, queued.text
+
+        await system.stack.start_service("manufacturing", 1, BUNDLE_WORKER)
+        one_by_one = [await validated(next(_UNIQUE)) for _ in range(plan.bundles)]
+        for snapshot_id in one_by_one:
+            await export(snapshot_id)
+            await made.wait([snapshot_id], plan.previews_within_s)
+        figures.percentiles("bundle.item_2zones", await made.ready(one_by_one, 0),
+                            zones=2, formats="svg dxf pdf png, proof, manifest, zip",
+                            workers=1, measured="POST export-pack to the bundle.ready event, "
+                            "one export at a time")
+
+        for workers in (1, 2):
+            for replica in [r.index for r in system.stack.replicas["manufacturing"]
+                            if r.index > 0]:
+                await system.stack.kill("manufacturing", replica, signal.SIGTERM)
+            queued = [await validated(next(_UNIQUE)) for _ in range(plan.bundles)]
+            for snapshot_id in queued:
+                await export(snapshot_id)
+            await asyncio.gather(*(system.stack.start_service("manufacturing", replica,
+                                                              BUNDLE_WORKER)
+                                   for replica in range(1, workers + 1)))
+            await made.wait(queued, plan.previews_within_s)
+            done = sorted(made.completed_at[i] for i in queued if i in made.completed_at)
+            seconds = done[-1] - done[0] if len(done) > 1 else 0.0
+            figures.add(f"bundle.per_s.{workers}worker{'s' if workers > 1 else ''}",
+                        (len(done) - 1) / seconds if seconds else 0.0, "bundles/s",
+                        workers=workers, bundles_made=len(done), zones=2,
+                        measured="export jobs queued while no worker ran, then made: first to "
+                        "last bundle.ready event")
+        figures.ratio("bundle.per_s.scaling", "bundle.per_s.2workers", "bundle.per_s.1worker")
+        for replica in [r.index for r in system.stack.replicas["manufacturing"] if r.index > 0]:
+            await system.stack.kill("manufacturing", replica, signal.SIGTERM)
+        await nc.close()
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
@@ -434,7 +517,8 @@ async def main(plan: Plan) -> None:
     try:
         print(f"Starting every service (logs in {workdir}/log)…", flush=True)
         async with running_system(database_url, NATS, workdir,
-                                  {"gateway": LIMITS, "render": OTHER_KINDS}) as system:
+                                  {"gateway": LIMITS, "render": OTHER_KINDS,
+                                   "manufacturing": REQUESTS_ONLY}) as system:
             await system.stack.start_service("render", 1, MOCKUPS)
             await bench(system, figures, plan)
     finally:

@@ -13,7 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from atelier.contracts import commerce, ingress, personalization, render, snapshot, spec
+from atelier.contracts import (
+    commerce,
+    ingress,
+    manufacturing,
+    personalization,
+    render,
+    snapshot,
+    spec,
+)
 from atelier.contracts.envelope import Envelope
 
 Kind = Literal["rpc", "evt", "job"]
@@ -149,6 +157,22 @@ RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
 RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
 REQUEST_RENDER = command("render", "request", render.RequestRender, render.RenderState)
 GET_RENDER = rpc("render", "get", render.GetRender, render.RenderState)
+# --- manufacturing -------------------------------------------------------------------------------
+EXPORT_PACK = command("manufacturing", "export_pack", manufacturing.ExportPack,
+                      manufacturing.WorkOrderView)
+REGENERATE_WORK_ORDER = command("manufacturing", "regenerate", manufacturing.RegenerateWorkOrder,
+                                manufacturing.WorkOrderView)
+GET_WORK_ORDER = rpc("manufacturing", "get_work_order", manufacturing.GetWorkOrder,
+                     manufacturing.WorkOrderView)
+SET_PROFILE = command("manufacturing", "set_profile", manufacturing.OutputProfile,
+                      manufacturing.OutputProfile)
+SET_PRODUCT_PROFILE = command("manufacturing", "set_product_profile",
+                              manufacturing.SetProductProfile, manufacturing.ProductProfile)
+LIST_PROFILES = rpc("manufacturing", "list_profiles", manufacturing.ListProfiles,
+                    manufacturing.ProfileList)
+MANUFACTURING_EXPORT = job("manufacturing", "export", manufacturing.ExportJob)
+BUNDLE_READY = evt("manufacturing", "bundle", "ready", manufacturing.BundleReady)
+BUNDLE_FAILED = evt("manufacturing", "bundle", "failed", manufacturing.BundleFailed)
 
 # --- ingress -------------------------------------------------------------------------------------
 CONNECT_SHOPIFY = command("ingress", "connect_shopify", ingress.ConnectShopify,
@@ -204,6 +228,15 @@ MESSAGES: tuple[Message, ...] = (
     MAP_PRODUCT,
     ORDER_PAID,
     ITEM_RELEASED,
+    EXPORT_PACK,
+    REGENERATE_WORK_ORDER,
+    GET_WORK_ORDER,
+    SET_PROFILE,
+    SET_PRODUCT_PROFILE,
+    LIST_PROFILES,
+    MANUFACTURING_EXPORT,
+    BUNDLE_READY,
+    BUNDLE_FAILED,
 )
 
 # Who calls which rpc subjects. A caller's NATS user may publish on these and on no other rpc
@@ -213,6 +246,9 @@ CALLS: dict[str, tuple[Message, ...]] = {
     "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
     # an order's personalized items: their snapshots checked and locked when it is paid
     "commerce": (GET_SNAPSHOT, LOCK_SNAPSHOT),
+    # a snapshot's state and its spec, when an export is asked for (the snapshot service owns
+    # both; the spec service keeps the spec)
+    "manufacturing": (GET_SNAPSHOT, GET_SPEC),
 }
 
 # Who listens to which events without a durable consumer: a core NATS subscription per process,

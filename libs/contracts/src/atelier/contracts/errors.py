@@ -57,6 +57,12 @@ class ErrorCode(StrEnum):
     # webhooks
     INVALID_SIGNATURE = "invalid_signature"  # not signed by the provider with a secret we hold
     NETWORK_NOT_ALLOWED = "network_not_allowed"  # from outside the provider's allow-list
+    # production
+    SNAPSHOT_NOT_VALIDATED = "snapshot_not_validated"  # only validated or locked ones are made
+    UNKNOWN_PROFILE = "unknown_profile"
+    NOT_REGENERABLE = "not_regenerable"  # a work order still pending or generating
+    DOWNLOAD_LINK_EXPIRED = "download_link_expired"
+    DOWNLOAD_LINK_INVALID = "download_link_invalid"  # altered, or not signed by this platform
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"

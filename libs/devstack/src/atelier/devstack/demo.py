@@ -172,6 +172,11 @@ def instructions(gateway_url: str, demo: Demo) -> str:
     preview = _curl("POST", f"{gateway_url}/v1/renders/preview", widget, typing)
     events = _curl("GET", f"{gateway_url}/v1/renders/RENDER_ID/events", widget).replace(
         "curl -s", "curl -sN", 1)  # -N: each event as it comes
+    admin = {"Authorization": f"Bearer {demo.secret_key}"}
+    approve = _curl("POST", f"{gateway_url}/v1/admin/snapshots/SNAPSHOT_ID/validate", admin)
+    export = _curl("POST", f"{gateway_url}/v1/manufacturing/export-pack",
+                   {**admin, "Idempotency-Key": str(uuid.uuid4())}, {"snapshot_id": "SNAPSHOT_ID"})
+    work_order = _curl("GET", f"{gateway_url}/v1/manufacturing/work-orders/WORK_ORDER_ID", admin)
     return "\n".join([
         f"Demo brand {demo.brand_id}",
         f"  publishable key  {demo.publishable_key}",
@@ -196,4 +201,11 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         "its id):",
         f"   {preview}",
         f"   {events}",
+        "6. Production files: approve the snapshot (secret key), export its pack (SVG, DXF, PDF, "
+        "PNG, a proof and a manifest in a ZIP), follow its work order (its id is in the answer) "
+        "until `ready`, then download the bundle by its download_url (good for 5 minutes):",
+        f"   {approve}",
+        f"   {export}",
+        f"   {work_order}",
+        f"   curl -o bundle.zip '{gateway_url}DOWNLOAD_URL'",
     ])

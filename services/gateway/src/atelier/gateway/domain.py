@@ -1,6 +1,7 @@
 """API keys, origins, request fingerprints and ETags. Pure: no I/O, no framework."""
 
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ KEY_PREFIX_LENGTH = 12  # what admins see of a key: enough to tell keys apart, u
 # the only objects served without a key: content-addressed previews, brand fonts, which the
 # shopper's browser loads to draw what the server measures, and product photos
 PUBLIC_ASSETS = ("renders/", FONT_OBJECTS, PHOTO_OBJECTS)
+# private objects, served only by a short-lived signed URL: production bundles
+DOWNLOADS = ("bundles/",)
 FONT_UPLOAD_TYPES = frozenset(
     {"font/ttf", "font/otf", "font/sfnt", "application/font-sfnt", "application/octet-stream"}
 )
@@ -160,3 +163,35 @@ def held_words(result: ValidationResult) -> list[HeldWord]:
         for zone in result.zones
         for match in zone.review
     ]
+def is_download(key: str) -> bool:
+    return key.startswith(DOWNLOADS)
+
+
+def download_signature(secret: str, key: str, expires: int) -> str:
+    """HMAC-SHA256 of the object key and the link's expiry (Unix seconds), hex."""
+    message = f"{key}\n{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def download_url(secret: str, key: str, expires: int) -> str:
+    """The gateway's own signed link to a private object (for a store without signed URLs)."""
+    return (f"/v1/downloads/{key}?expires={expires}"
+            f"&signature={download_signature(secret, key, expires)}")
+
+
+class DownloadRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_download(secret: str, key: str, expires: int, signature: str, now: float) -> None:
+    """Raises ``DownloadRefused`` for a link that was altered (any part: key, expiry or
+    signature; compared in constant time) or is past its expiry."""
+    expected = download_signature(secret, key, expires)
+    if not is_download(key) or not hmac.compare_digest(expected, signature):
+        raise DownloadRefused("download_link_invalid",
+                              "This download link is not valid: ask for a new one.")
+    if now >= expires:
+        raise DownloadRefused("download_link_expired",
+                              "This download link has expired: ask for a new one.")

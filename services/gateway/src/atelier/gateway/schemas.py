@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json
 
 from atelier.contracts import ErrorItem
+from atelier.contracts.manufacturing import PROFILE_NAME, WorkOrderView
 from atelier.contracts.personalization import (
     EXAMPLE_PLACED_ZONE,
     EXAMPLE_VIEW,
@@ -174,3 +175,16 @@ class PreviewEvent(BaseModel):
 
     event: RenderStatus
     data: Json[Preview]
+
+
+class WorkOrder(WorkOrderView):
+    download_url: str | None = Field(
+        default=None, description="once ready: the bundle (ZIP), by a short-lived signed URL")
+    download_expires_at: datetime | None = Field(default=None,
+                                                 description="when the download URL stops working")
+
+
+class ProductProfileChoice(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"profile": "laser"}]})
+
+    profile: str = Field(pattern=PROFILE_NAME, description="a platform profile or the brand's")

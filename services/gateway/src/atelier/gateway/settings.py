@@ -1,3 +1,4 @@
+import secrets
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
@@ -51,6 +52,14 @@ class GatewaySettings(ServiceSettings):
         "close idle connections), and the status asked again (an event missed while NATS was "
         "away)",
     )
+    download_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_hex(32)),
+        description="signs the gateway's download links to private objects (bundles) when the "
+        "object store has no signed URLs of its own (the local directory); unset, a random "
+        "one per process: set the same on every gateway replica",
+    )
+    download_ttl_s: int = Field(default=300, ge=10, le=7 * 24 * 3600,
+                                description="how long a download link to a bundle works")
     key_cache_ttl_s: float = Field(
         default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
         "a revoked key stops working within this time",

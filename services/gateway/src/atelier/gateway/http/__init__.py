@@ -18,6 +18,7 @@ from atelier.gateway.http import (
     catalog,
     designs,
     integrations,
+    manufacturing,
     orders,
     renders,
     snapshots,
@@ -41,4 +42,7 @@ def routes() -> list[Any]:
         assets.asset, assets.font,
         integrations.connect_shopify,
         orders.orders, orders.order, orders.release_item, orders.map_product,
+        manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
+        manufacturing.download, manufacturing.profiles, manufacturing.set_profile,
+        manufacturing.set_product_profile,
     ]
