@@ -7,8 +7,10 @@ import base64
 import copy
 import hashlib
 import hmac
+import io
 import json
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +92,31 @@ async def test_a_paid_shopify_order_sends_the_shoppers_snapshot_to_production(
     snapshot_id = await snapshot_of(system, demo, "Ada")
     payload = await order_paid(system, shop, secret, snapshot_id)
     order = await the_order(system, demo, payload["id"])
-    assert order["status"] == "paid" and order["total_minor"] == 6990
+    assert order["total_minor"] == 6990
     pen = next(i for i in order["items"] if i["external_product_id"] == SHOP_PRODUCT)
-    assert (pen["status"], pen["snapshot_id"], pen["product_id"]) == (
-        "queued", snapshot_id, demo.product_id)
+    assert (pen["snapshot_id"], pen["product_id"]) == (snapshot_id, demo.product_id)
     async with system.widget(demo) as widget:
         snapshot = (await widget.get(f"/v1/snapshots/{snapshot_id}")).json()
     assert snapshot["status"] == "locked"
+    async with admin(system, demo) as client:  # the bundle made, the order ready
+
+        async def ready() -> dict[str, Any] | None:
+            now = (await client.get(f"/v1/orders/{order['id']}")).json()
+            return now if now["status"] == "ready" else None
+
+        done = await eventually(ready, timeout=60)
+        assert [e["event"] for e in done["timeline"]] == [
+            "paid", "in_production", "item_ready", "ready"]
+        bundles = await client.get(f"/v1/manufacturing/bundles/{order['id']}")
+        assert bundles.status_code == 200, bundles.text
+        [work_order] = bundles.json()["work_orders"]
+        assert (work_order["item_id"], work_order["status"]) == (pen["id"], "ready")
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=10.0) as anyone:
+        zipped = await anyone.get(work_order["download_url"])
+    archive = zipfile.ZipFile(io.BytesIO(zipped.content))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert (manifest["snapshot_id"], manifest["order_id"], manifest["item_id"]) == (
+        snapshot_id, order["id"], pen["id"])
 
 
 async def test_another_brands_snapshot_in_the_cart_holds_the_item(system: System) -> None:

@@ -12,13 +12,21 @@ from typing import Any
 
 import asyncpg
 import pytest
+from pydantic import BaseModel
 
 from atelier.commerce import handlers
 from atelier.commerce.bootstrap import bootstrap
 from atelier.contracts import Envelope, new_id
-from atelier.contracts.catalog import ORDER_PAID, WEBHOOK_RECEIVED
+from atelier.contracts.catalog import (
+    BUNDLE_FAILED,
+    BUNDLE_READY,
+    ORDER_PAID,
+    WEBHOOK_RECEIVED,
+    Message,
+)
 from atelier.contracts.commerce import ListOrders, MapProduct, ReleaseItem
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
+from atelier.contracts.manufacturing import BundleFailed, BundleReady
 from atelier.contracts.snapshot import HeldWord, SnapshotStatus, SnapshotView
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
@@ -133,7 +141,8 @@ async def test_a_paid_order_with_a_good_snapshot_goes_to_production_once(
         await publish(client_bus, delivery(brand, payload))
         await asyncio.sleep(1)
     [order] = await orders_of(commerce, brand)
-    assert order.status == "paid" and order.name == "#1042" and order.currency == "EUR"
+    assert order.status == "in_production" and order.name == "#1042"
+    assert order.currency == "EUR"
     assert order.total_minor == 6990
     pen, box = sorted(order.items, key=lambda i: i.line_id)
     assert (pen.status, pen.snapshot_id, pen.product_id) == ("queued", snapshot, PRODUCT)
@@ -143,7 +152,7 @@ async def test_a_paid_order_with_a_good_snapshot_goes_to_production_once(
     assert snapshots.locked == [(brand, snapshot, f"order:{order.id}")]
     [event] = await eventually(lambda: paid_events(database_url, brand))
     assert [i["snapshot_id"] for i in event["data"]["items"]] == [snapshot]
-    assert [e.event for e in order.timeline] == ["paid"]
+    assert [e.event for e in order.timeline] == ["paid", "in_production"]
 
 
 @pytest.mark.parametrize("case", ["another brand's", "unknown", "another product's", "none",
@@ -239,12 +248,13 @@ async def test_the_orders_life_is_recorded_and_illegal_moves_refused(
 
     async def recorded() -> Any:
         [order] = await orders_of(commerce, brand)
-        return order if len(order.timeline) == 3 else None
+        return order if len(order.timeline) == 4 else None
 
     order = await eventually(recorded)
     assert order.status == "shipped"  # a shipped order is not cancelled
     assert [(e.event, e.detail) for e in order.timeline] == [
-        ("paid", "#1042 via Shopify"), ("shipped", "La Poste 6A123"),
+        ("paid", "#1042 via Shopify"), ("in_production", "1 item(s) sent to production"),
+        ("shipped", "La Poste 6A123"),
         ("cancelled", "customer (the order stays shipped)")]
 
 
@@ -285,3 +295,38 @@ async def test_customers_redact_erases_the_email_and_records_it(
     finally:
         await conn.close()
     assert [row["email"] for row in emails] == [None]
+
+
+def bundle_event(brand: str, kind: Message, data: BaseModel) -> Envelope:
+    return Envelope[type(data)](  # type: ignore[misc,operator]
+        type=kind.type, producer="manufacturing", brand_id=brand, data=data)
+
+
+async def test_the_order_is_ready_once_its_items_bundles_are_and_a_failure_is_recorded(
+    commerce, client_bus, snapshots, brand
+) -> None:
+    payload = order_payload(snapshots.add(brand))
+    await publish(client_bus, delivery(brand, payload))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    pen = next(i for i in order.items if i.external_product_id == PEN)
+    failed = BundleFailed(work_order_id=new_id(), snapshot_id=pen.snapshot_id or "",
+                          reason="a font is not the pinned one", order_id=order.id,
+                          item_id=pen.id)
+    ready = BundleReady(work_order_id=new_id(), snapshot_id=pen.snapshot_id or "",
+                        spec_hash="0" * 64, object_key="bundles/x.zip", bundle_name="1042.zip",
+                        sha256="0" * 64, size=1, order_id=order.id, item_id=pen.id)
+    for message, data in ((BUNDLE_FAILED, failed), (BUNDLE_READY, ready)):
+        event = bundle_event(brand, message, data)
+        await client_bus.publish_raw(message.subject, event.model_dump_json().encode(),
+                                     {"Nats-Msg-Id": event.id})
+
+        async def moved(expected: str = "failed" if message is BUNDLE_FAILED else "ready") -> Any:
+            [now] = await orders_of(commerce, brand)
+            item = next(i for i in now.items if i.id == pen.id)
+            return now if item.status == expected else None
+
+        order = await eventually(moved)
+    assert order.status == "ready"
+    assert [e.event for e in order.timeline] == [
+        "paid", "in_production", "production_failed", "item_ready", "ready"]
+    assert "a font is not the pinned one" in (order.timeline[2].detail or "")

@@ -173,6 +173,8 @@ LIST_PROFILES = rpc("manufacturing", "list_profiles", manufacturing.ListProfiles
 MANUFACTURING_EXPORT = job("manufacturing", "export", manufacturing.ExportJob)
 BUNDLE_READY = evt("manufacturing", "bundle", "ready", manufacturing.BundleReady)
 BUNDLE_FAILED = evt("manufacturing", "bundle", "failed", manufacturing.BundleFailed)
+GET_BUNDLES = rpc("manufacturing", "get_bundles", manufacturing.GetBundles,
+                  manufacturing.BundleList)
 
 # --- ingress -------------------------------------------------------------------------------------
 CONNECT_SHOPIFY = command("ingress", "connect_shopify", ingress.ConnectShopify,
@@ -231,6 +233,7 @@ MESSAGES: tuple[Message, ...] = (
     EXPORT_PACK,
     REGENERATE_WORK_ORDER,
     GET_WORK_ORDER,
+    GET_BUNDLES,
     SET_PROFILE,
     SET_PRODUCT_PROFILE,
     LIST_PROFILES,

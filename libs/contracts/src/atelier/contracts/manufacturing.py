@@ -166,3 +166,14 @@ class BundleFailed(BaseModel):
     reason: str
     order_id: str | None = None
     item_id: str | None = None
+
+
+class GetBundles(BaseModel):
+    order_id: Id
+
+
+class BundleList(BaseModel):
+    """The work orders of a shop order's items (each with its bundle once ready)."""
+
+    order_id: str
+    work_orders: list[WorkOrderView]

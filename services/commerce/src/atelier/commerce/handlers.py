@@ -143,6 +143,9 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
     if produce:
         uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order.name, items=produce),
                  brand_id=brand_id, cause=cause)
+        await uow.repository.set_order_status(order_id, OrderStatus.IN_PRODUCTION.value)
+        await uow.repository.record(brand_id, order_id, "in_production",
+                                    f"{len(produce)} item(s) sent to production")
 
 
 def _status_change(status: OrderStatus, event: str) -> Callable[..., Awaitable[None]]:
@@ -187,6 +190,31 @@ async def _redact(uow: Uow, _snapshots: Snapshots, brand_id: str, delivery: Webh
     for order_id in erased:
         await uow.repository.record(brand_id, order_id, "personal_data_erased",
                                     f"Shopify {delivery.topic}")
+
+
+async def on_bundle(uow: Uow, brand_id: str, order_id: str | None, item_id: str | None,
+                    ready: bool, detail: str) -> None:
+    """An item's production bundle was made (or failed, with the reason: a person can have it
+    made again, ``POST /v1/manufacturing/work-orders/{id}/export``); the order is ready once
+    every item sent to production is."""
+    if order_id is None or item_id is None:
+        return  # an export asked by hand, of no order
+    order = await uow.repository.order(order_id, for_update=True)
+    items = await uow.repository.items([order_id]) if order else []
+    item = next((i for i in items if i.id == item_id), None)
+    if order is None or item is None:
+        return
+    status = ItemStatus.READY if ready else ItemStatus.FAILED
+    await uow.repository.set_item(item.id, status=status.value,
+                                  hold_reason=None if ready else detail[:1000])
+    await uow.repository.record(brand_id, order.id, "item_ready" if ready else
+                                "production_failed", f"{item.title}: {detail}")
+    produced = [i for i in items if i.status != ItemStatus.PLAIN]
+    done = all(i.status == ItemStatus.READY or i.id == item.id for i in produced)
+    if ready and done and OrderStatus.READY in _NEXT[OrderStatus(order.status)]:
+        await uow.repository.set_order_status(order.id, OrderStatus.READY.value)
+        await uow.repository.record(brand_id, order.id, "ready",
+                                    "every personalized item's production files are ready")
 
 
 _SHOPIFY: dict[str, Callable[..., Awaitable[None]]] = {

@@ -4,6 +4,8 @@ from atelier.commerce import handlers
 from atelier.commerce.repository import CommerceRepository
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
+    BUNDLE_FAILED,
+    BUNDLE_READY,
     GET_ORDER,
     GET_SNAPSHOT,
     LIST_ORDERS,
@@ -22,6 +24,7 @@ from atelier.contracts.commerce import (
     ReleaseItem,
 )
 from atelier.contracts.ingress import WebhookReceived
+from atelier.contracts.manufacturing import BundleFailed, BundleReady
 from atelier.contracts.snapshot import GetSnapshot, LockSnapshot, SnapshotView
 from atelier.kit.broker import brand_of
 from atelier.kit.errors import NotFound
@@ -29,6 +32,7 @@ from atelier.kit.outbox import UnitOfWork
 from atelier.kit.runtime import Runtime
 
 WEBHOOK_CONSUMER = "webhooks"
+BUNDLE_READY_CONSUMER, BUNDLE_FAILED_CONSUMER = "bundle-ready", "bundle-failed"
 LOCKED_BY = "commerce"
 
 
@@ -74,7 +78,21 @@ def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
     async def listing(envelope: Envelope[ListOrders]) -> OrderList:
         return await handlers.list_orders(runtime.uow(), envelope.data)
 
+    async def on_ready(uow: UnitOfWork[CommerceRepository], envelope: Envelope[BundleReady]
+                       ) -> None:
+        bundle = envelope.data
+        await handlers.on_bundle(uow, brand_of(envelope), bundle.order_id, bundle.item_id,
+                                 True, bundle.bundle_name)
+
+    async def on_failed(uow: UnitOfWork[CommerceRepository], envelope: Envelope[BundleFailed]
+                        ) -> None:
+        failed = envelope.data
+        await handlers.on_bundle(uow, brand_of(envelope), failed.order_id, failed.item_id,
+                                 False, failed.reason)
+
     runtime.bus.consume(WEBHOOK_RECEIVED, WEBHOOK_CONSUMER, on_webhook)
+    runtime.bus.consume(BUNDLE_READY, BUNDLE_READY_CONSUMER, on_ready)
+    runtime.bus.consume(BUNDLE_FAILED, BUNDLE_FAILED_CONSUMER, on_failed)
     runtime.bus.serve_command(RELEASE_ITEM, release)
     runtime.bus.serve_command(MAP_PRODUCT, map_product)
     runtime.bus.serve(GET_ORDER, get)

@@ -184,6 +184,13 @@ class WorkOrder(WorkOrderView):
                                                  description="when the download URL stops working")
 
 
+class Bundles(BaseModel):
+    """A shop order's production bundles, an item each."""
+
+    order_id: str
+    work_orders: list[WorkOrder]
+
+
 class ProductProfileChoice(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"profile": "laser"}]})
 

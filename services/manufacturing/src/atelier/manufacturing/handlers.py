@@ -14,10 +14,12 @@ from atelier.contracts.catalog import (
     MANUFACTURING_EXPORT,
     Message,
 )
+from atelier.contracts.commerce import ItemToProduce
 from atelier.contracts.errors import ErrorCode, ErrorItem
 from atelier.contracts.manufacturing import (
     BundleFailed,
     BundleFile,
+    BundleList,
     BundleReady,
     ExportJob,
     ExportPack,
@@ -68,6 +70,25 @@ async def export_pack(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand
     uow.repository.add(row)
     await _queue(uow, ask, brand_id, row)
     return _view(row, None)
+
+
+async def produce_items(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand_id: str,
+                        order_id: str, items: list[ItemToProduce]) -> None:
+    """A paid order's items (or one a person released): a work order each, queued as an
+    export asked by hand is, unless the item has one already (one bundle per item, however
+    often the order's event comes)."""
+    made = {row.order_item_id for row in await uow.repository.of_order(brand_id, order_id)}
+    for item in items:
+        if item.item_id not in made:
+            await export_pack(uow, settings, ask, brand_id, ExportPack(
+                snapshot_id=item.snapshot_id, order_id=order_id, item_id=item.item_id))
+
+
+async def bundles_of(uow: Uow, brand_id: str, order_id: str) -> BundleList:
+    async with uow:
+        rows = await uow.repository.of_order(brand_id, order_id)
+        return BundleList(order_id=order_id, work_orders=[
+            _view(row, await uow.repository.bundle(brand_id, row.id)) for row in rows])
 
 
 async def _profile(uow: Uow, brand_id: str, name: str) -> OutputProfile:

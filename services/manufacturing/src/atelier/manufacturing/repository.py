@@ -39,6 +39,14 @@ class ManufacturingRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def of_order(self, brand_id: str, order_id: str) -> list[WorkOrderRow]:
+        """The work orders of a shop order's items, oldest first."""
+        found = await self.session.execute(
+            select(WorkOrderRow).where(col(WorkOrderRow.brand_id) == brand_id,
+                                       col(WorkOrderRow.order_id) == order_id)
+            .order_by(col(WorkOrderRow.id)))
+        return list(found.scalars())
+
     async def bundle(self, brand_id: str, work_order_id: str) -> BundleRow | None:
         return (await self.session.execute(
             select(BundleRow).where(col(BundleRow.brand_id) == brand_id,

@@ -5,17 +5,23 @@ from typing import Any
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
     EXPORT_PACK,
+    GET_BUNDLES,
     GET_WORK_ORDER,
+    ITEM_RELEASED,
     LIST_PROFILES,
     MANUFACTURING_EXPORT,
+    ORDER_PAID,
     REGENERATE_WORK_ORDER,
     SET_PRODUCT_PROFILE,
     SET_PROFILE,
     Message,
 )
+from atelier.contracts.commerce import ItemReleased, OrderPaid
 from atelier.contracts.manufacturing import (
+    BundleList,
     ExportJob,
     ExportPack,
+    GetBundles,
     GetWorkOrder,
     ListProfiles,
     OutputProfile,
@@ -34,6 +40,8 @@ from atelier.manufacturing.settings import ManufacturingSettings
 from atelier.typeset.pinned import PinnedFonts
 
 EXPORT_CONSUMER = "export"  # manufacturing-export: the consumer KEDA scales the workers on
+ORDER_PAID_CONSUMER = "order-paid"
+ITEM_RELEASED_CONSUMER = "item-released"
 
 
 def register(runtime: Runtime, settings: ManufacturingSettings, store: ObjectStore,
@@ -74,6 +82,22 @@ def register(runtime: Runtime, settings: ManufacturingSettings, store: ObjectSto
                           poison: bool) -> None:
         await handlers.give_up(uow, brand_of(envelope), envelope, reason)
 
+    async def on_order_paid(uow: Uow, envelope: Envelope[OrderPaid]) -> None:
+        await handlers.produce_items(uow, settings, asker(envelope), brand_of(envelope),
+                                     envelope.data.order_id, envelope.data.items)
+
+    async def on_item_released(uow: Uow, envelope: Envelope[ItemReleased]) -> None:
+        await handlers.produce_items(uow, settings, asker(envelope), brand_of(envelope),
+                                     envelope.data.order_id, [envelope.data.item])
+
+    async def bundles(envelope: Envelope[GetBundles]) -> BundleList:
+        return await handlers.bundles_of(runtime.uow(), brand_of(envelope),
+                                         envelope.data.order_id)
+
+    # a shop order's items are queued by every process (they only queue jobs)
+    runtime.bus.consume(ORDER_PAID, ORDER_PAID_CONSUMER, on_order_paid)
+    runtime.bus.consume(ITEM_RELEASED, ITEM_RELEASED_CONSUMER, on_item_released)
+    runtime.bus.serve(GET_BUNDLES, bundles)
     if settings.export_jobs:
         runtime.bus.consume(MANUFACTURING_EXPORT, EXPORT_CONSUMER, on_job, on_given_up,
                             concurrency=settings.job_concurrency)

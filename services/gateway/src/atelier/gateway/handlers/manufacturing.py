@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.catalog import (
     EXPORT_PACK,
+    GET_BUNDLES,
     GET_WORK_ORDER,
     LIST_PROFILES,
     REGENERATE_WORK_ORDER,
@@ -15,7 +16,9 @@ from atelier.contracts.catalog import (
     SET_PROFILE,
 )
 from atelier.contracts.manufacturing import (
+    BundleList,
     ExportPack,
+    GetBundles,
     GetWorkOrder,
     ListProfiles,
     OutputProfile,
@@ -49,6 +52,20 @@ async def regenerate(runtime: Runtime, caller: Caller, work_order_id: str) -> sc
 async def work_order(runtime: Runtime, caller: Caller, work_order_id: str) -> schemas.WorkOrder:
     view: WorkOrderView = await call(runtime, caller, GET_WORK_ORDER,
                                      GetWorkOrder(work_order_id=work_order_id))
+    return await _with_download(runtime, view)
+
+
+async def bundles(runtime: Runtime, caller: Caller, order_id: str) -> schemas.Bundles:
+    """The production bundles of a shop order's items (an order the brand has: none else)."""
+    found: BundleList = await call(runtime, caller, GET_BUNDLES, GetBundles(order_id=order_id))
+    if not found.work_orders:
+        raise NotFound.of("order's bundles", "order_id")
+    return schemas.Bundles(order_id=order_id, work_orders=[
+        await _with_download(runtime, view) for view in found.work_orders])
+
+
+async def _with_download(runtime: Runtime, view: WorkOrderView) -> schemas.WorkOrder:
+    """The work order, with a short-lived signed link to its bundle once it is ready."""
     order = schemas.WorkOrder(**dict(view))
     if view.object_key is None:
         return order

@@ -43,6 +43,6 @@ def routes() -> list[Any]:
         integrations.connect_shopify,
         orders.orders, orders.order, orders.release_item, orders.map_product,
         manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
-        manufacturing.download, manufacturing.profiles, manufacturing.set_profile,
-        manufacturing.set_product_profile,
+        manufacturing.bundles, manufacturing.download, manufacturing.profiles,
+        manufacturing.set_profile, manufacturing.set_product_profile,
     ]

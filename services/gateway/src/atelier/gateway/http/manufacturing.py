@@ -50,6 +50,15 @@ async def export_pack(
     return await once(lambda: handlers.export_pack(runtime, caller, data), data, 202)
 
 
+@get("/v1/manufacturing/bundles/{order_id:str}", **ADMIN, responses=KEYED)
+async def bundles(
+    runtime: AppRuntime, caller: KeyCaller, order_id: PathId
+) -> Response[schemas.Bundles]:
+    """A shop order's production bundles (`GET /v1/orders/{id}` names the order): each
+    personalized item's work order, with a short-lived download URL once ready."""
+    return json_response(await handlers.bundles(runtime, caller, order_id))
+
+
 @get("/v1/manufacturing/work-orders/{work_order_id:str}", **ADMIN, responses=KEYED)
 async def work_order(
     runtime: AppRuntime, caller: KeyCaller, work_order_id: PathId
