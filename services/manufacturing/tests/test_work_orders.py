@@ -19,19 +19,25 @@ from atelier.contracts.catalog import (
     BUNDLE_FAILED,
     BUNDLE_READY,
     EXPORT_PACK,
+    GET_BUNDLES,
     GET_SNAPSHOT,
     GET_SPEC,
     GET_WORK_ORDER,
+    ITEM_RELEASED,
     LIST_PROFILES,
     MANUFACTURING_EXPORT,
+    ORDER_PAID,
     REGENERATE_WORK_ORDER,
     SET_PRODUCT_PROFILE,
     SET_PROFILE,
     Message,
 )
+from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid
 from atelier.contracts.errors import ErrorCode
 from atelier.contracts.manufacturing import (
+    BundleList,
     ExportPack,
+    GetBundles,
     GetWorkOrder,
     ListProfiles,
     OutputProfile,
@@ -314,3 +320,37 @@ async def test_an_export_past_its_time_fails_with_the_reason(
     assert failed.reason == "the export ran past its 0.001 s"
     [event] = await outbox(db, brand, BUNDLE_FAILED)
     assert event.data.reason == failed.reason
+
+
+async def test_a_paid_orders_items_get_one_bundle_each_however_often_it_comes(
+    manufacturing, snapshots, client_bus, db
+) -> None:
+    """``order.paid`` twice (another envelope: a replay, or a second emission) and its held
+    item released later: a work order per item, never two, listed by the order."""
+    brand, order_id = unique("brand-"), unique("order-")
+    first, second = (snapshots.add(brand, a_design(), SnapshotStatus.LOCKED) for _ in range(2))
+    items = [ItemToProduce(item_id=f"item-{n}", snapshot_id=s, product_id="p-1", quantity=1)
+             for n, s in enumerate((first, second))]
+    paid = OrderPaid(order_id=order_id, order_name="#1042", items=items[:1])
+    released = ItemReleased(order_id=order_id, item=items[1], by="ops@brand")
+    for message, data in ((ORDER_PAID, paid), (ORDER_PAID, paid), (ITEM_RELEASED, released)):
+        event = Envelope[type(data)](  # type: ignore[misc,operator]
+            type=message.type, producer="commerce", brand_id=brand, data=data)
+        await client_bus.publish_raw(message.subject, event.model_dump_json().encode(),
+                                     {"Nats-Msg-Id": event.id})
+
+    async def both_ready() -> BundleList | None:
+        found: BundleList = await client_bus.call(GET_BUNDLES, GetBundles(order_id=order_id),
+                                                  brand_id=brand)
+        statuses = [w.status for w in found.work_orders]
+        return found if statuses == [WorkOrderStatus.READY] * 2 else None
+
+    found = await eventually(both_ready, timeout=30)
+    await asyncio.sleep(1)  # the second order.paid had its chance
+    assert sorted(w.item_id or "" for w in found.work_orders) == ["item-0", "item-1"]
+    count = await db.fetchval(
+        "SELECT count(*) FROM manufacturing.work_orders WHERE brand_id=$1", brand)
+    assert count == 2
+    events = await outbox(db, brand, BUNDLE_READY)
+    assert sorted((e.data.order_id, e.data.item_id) for e in events) == [
+        (order_id, "item-0"), (order_id, "item-1")]
