@@ -24,7 +24,7 @@ from atelier.contracts.catalog import (
     WEBHOOK_RECEIVED,
     Message,
 )
-from atelier.contracts.commerce import ListOrders, MapProduct, ReleaseItem
+from atelier.contracts.commerce import ListOrders, MapProduct, OrderStatus, ReleaseItem
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady
 from atelier.contracts.snapshot import HeldWord, SnapshotStatus, SnapshotView
@@ -330,3 +330,27 @@ async def test_the_order_is_ready_once_its_items_bundles_are_and_a_failure_is_re
     assert [e.event for e in order.timeline] == [
         "paid", "in_production", "production_failed", "item_ready", "ready"]
     assert "a font is not the pinned one" in (order.timeline[2].detail or "")
+
+
+async def test_the_brands_orders_are_listed_newest_first_a_page_at_a_time(
+    commerce, client_bus, snapshots, brand
+) -> None:
+    for n in range(3):
+        await publish(client_bus, delivery(brand, order_payload(None, name=f"#{n}")))
+        await asyncio.sleep(0.05)  # one after the other
+
+    async def three() -> Any:
+        listed = await orders_of(commerce, brand)
+        return listed if len(listed) == 3 else None
+
+    await eventually(three)
+    names, before = [], None
+    while True:
+        page = await handlers.list_orders(commerce.uow(brand), ListOrders(before=before, limit=1))
+        names += [order.name for order in page.orders]
+        if page.next_before is None or not page.orders:
+            break
+        before = page.next_before
+    assert names == ["#2", "#1", "#0"]
+    assert (await handlers.list_orders(commerce.uow(brand), ListOrders(
+        status=OrderStatus.SHIPPED))).orders == []

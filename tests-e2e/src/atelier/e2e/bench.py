@@ -23,12 +23,16 @@ the live gateway (``atelier.e2e.fuzz``): the requests it sent and how many got a
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
 import os
 import platform
 import re
+import secrets
 import signal
 import sys
 import time
@@ -116,6 +120,9 @@ TARGETS: dict[str, tuple[str, float]] = {
     # issue 13
     "bundle.item_2zones.p95": ("≤", 300),
     "bundle.per_s.scaling": ("≥", 1.7),
+    # issue 14
+    "webhook.ack.offered_100.p99": ("≤", 50),
+    "order.paid_to_bundle.p95": ("≤", 2000),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
     # issue 16: moderation never shows in validation latency
@@ -316,6 +323,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
     await bundles(system, figures, plan, demo)
+    await orders(system, figures, plan, demo)
     await fuzz_step(system, figures, plan, demo)
 
 
@@ -448,6 +456,87 @@ async def bundles(system: System, figures: Figures, plan: Plan, demo: Demo) -> N
         for replica in [r.index for r in system.stack.replicas["manufacturing"] if r.index > 0]:
             await system.stack.kill("manufacturing", replica, signal.SIGTERM)
         await nc.close()
+
+
+SHOP_PRODUCT, OTHER_PRODUCT = "8123456789012", "8123456789099"
+
+
+def shopify_order(order_id: int, lines: list[tuple[str, str | None]]) -> bytes:
+    """A Shopify ``orders/paid`` body: a line per (shop product, snapshot or None)."""
+    return json.dumps({
+        "id": order_id, "name": f"#B{order_id}", "currency": "EUR", "total_price": "48.00",
+        "email": "shopper@example.com",
+        "line_items": [{
+            "id": order_id * 10 + n, "title": "Engraved Pen", "price": "24.00", "quantity": 1,
+            "product_id": int(product), "sku": "PEN", "discount_allocations": [],
+            "properties": [{"name": "_atelier_snapshot", "value": snapshot}] if snapshot else [],
+        } for n, (product, snapshot) in enumerate(lines)]}).encode()
+
+
+async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Shopify's orders/paid, signed, to the ingress service: the acknowledgement at 100 a
+    second (orders of plain products: nothing to produce), then orders of two personalized items
+    at 2 a second, each from its webhook's scheduled start to the bundle.ready events of both
+    its items (one bundle worker)."""
+    shop, secret = f"bench-{next(_UNIQUE)}.myshopify.com", f"shpss_{secrets.token_hex(16)}"
+    admin = {"Authorization": f"Bearer {demo.secret_key}"}
+    async with httpx.AsyncClient(base_url=system.gateway_url, headers=admin,
+                                 timeout=30.0) as client:
+        for path, body in (("/v1/admin/integrations/shopify",
+                            {"shop_domain": shop, "secret": secret}),
+                           ("/v1/admin/integrations/shopify/products",
+                            {"external_product_id": SHOP_PRODUCT,
+                             "product_id": demo.product_id})):
+            answer = await client.put(path, json=body)
+            assert answer.status_code == 200, answer.text
+    async with LoadClient.open(system.stack.url("ingress"), CONCURRENCY, {}) as ingress:
+
+        async def deliver(body: bytes) -> None:
+            signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256)
+                                         .digest()).decode()
+            status, answer = await ingress.post_raw(
+                "/v1/webhooks/shopify/orders/paid", body, {
+                    "X-Shopify-Hmac-Sha256": signature,
+                    "X-Shopify-Shop-Domain": shop, "X-Shopify-Topic": "orders/paid",
+                    "X-Shopify-Event-Id": f"bench-{next(_UNIQUE)}"})
+            assert status == 200 and answer["status"] == "accepted", answer
+
+        async def plain(_: int) -> None:
+            await deliver(shopify_order(10**9 + next(_UNIQUE), [(OTHER_PRODUCT, None)]))
+
+        await closed_loop(4, max(2, plan.warmup // 10), plain)
+        figures.open_loop("webhook.ack.offered_100", await open_loop(
+            100, plan.requests(100), plain), measured="signed orders/paid to ingress's 200 "
+            "(verified, stored, its event in the outbox); plain lines, nothing produced")
+
+        count = plan.requests(2)
+        async with system.widget(demo) as widget:
+            async def snapshot() -> str:
+                made = await widget.post("/v1/snapshots", json={
+                    "product_id": demo.product_id, "values": {"name": f"Ord {next(_UNIQUE)}"}})
+                assert made.status_code == 201, made.text
+                return str(made.json()["id"])
+
+            pairs = [(await snapshot(), await snapshot()) for _ in range(count)]
+        await asyncio.sleep(2)  # their previews drawn, out of the way
+        made = Completions()
+        nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
+        await nc.subscribe(namespaced(system.namespace, "evt.manufacturing.bundle.ready"),
+                           cb=made.on_completed)
+        await system.stack.start_service("manufacturing", 1, BUNDLE_WORKER)
+
+        async def paid(n: int) -> None:
+            first, second = pairs[n]
+            await deliver(shopify_order(2 * 10**9 + next(_UNIQUE),
+                                        [(SHOP_PRODUCT, first), (SHOP_PRODUCT, second)]))
+            await made.wait([first, second], plan.previews_within_s)
+            assert first in made.completed_at and second in made.completed_at, pairs[n]
+
+        figures.open_loop("order.paid_to_bundle", await open_loop(2, count, paid), items=2,
+                          bundle_workers=1, measured="signed orders/paid (two personalized "
+                          "items) to both items' bundle.ready events")
+        await nc.close()
+        await system.stack.kill("manufacturing", 1, signal.SIGTERM)
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:

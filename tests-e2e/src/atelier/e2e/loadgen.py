@@ -118,18 +118,22 @@ class LoadClient:
                 return connection
         return await self._dial()
 
-    def encode(self, method: str, path: str, body: bytes | None = None) -> bytes:
+    def encode(self, method: str, path: str, body: bytes | None = None,
+               headers: dict[str, str] | None = None) -> bytes:
         lines = f"{method} {path} HTTP/1.1\r\n{self._head}"
+        lines += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         if body is None:
             return f"{lines}\r\n".encode()
         lines += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         return lines.encode() + body
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        """A request that fails with its connection is an error: it may have been processed."""
+    async def request(self, method: str, path: str, body: bytes | None = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """A request that fails with its connection is an error: it may have been processed.
+        ``headers``: this request's own, beside the client's."""
         connection = await self._connection()
         try:
-            answer = await connection.exchange(self.encode(method, path, body))
+            answer = await connection.exchange(self.encode(method, path, body, headers))
         except BaseException:
             # given up on (a timeout) with its answer still to come: that answer must not be
             # taken for the next request's, so the connection goes
@@ -142,6 +146,12 @@ class LoadClient:
     async def post(self, path: str, document: Any) -> tuple[int, Any]:
         status, body = await self.request("POST", path, json.dumps(document).encode())
         return status, json.loads(body) if body else None
+
+    async def post_raw(self, path: str, body: bytes, headers: dict[str, str]
+                       ) -> tuple[int, Any]:
+        """``body`` as it is (a webhook's signed bytes), with headers of its own."""
+        status, answer = await self.request("POST", path, body, headers)
+        return status, json.loads(answer) if answer else None
 
     async def get(self, path: str) -> tuple[int, Any]:
         status, body = await self.request("GET", path)

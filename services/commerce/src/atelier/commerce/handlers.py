@@ -272,11 +272,11 @@ async def get_order(uow: Uow, order_id: str) -> Order:
 
 
 async def list_orders(uow: Uow, query: ListOrders) -> OrderList:
-    async with uow:
+    async with uow:  # read inside: leaving the unit of work rolls back and expires the rows
         rows = await uow.repository.orders(query.status and query.status.value, query.before,
                                            query.limit)
         orders = await _views(uow, rows)
-    older = rows[-1].created_at if len(rows) == query.limit else None
+    older = orders[-1].created_at if len(orders) == query.limit else None
     return OrderList(orders=orders, next_before=older)
 
 
