@@ -7,6 +7,7 @@ from litestar import Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 
+from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.commerce import MapProduct, Order, OrderList, OrderStatus, ProductMapping
 from atelier.gateway.handlers import orders as handlers
 from atelier.gateway.http.common import (
@@ -20,6 +21,10 @@ from atelier.gateway.http.common import (
     problems,
 )
 from atelier.gateway.http.idempotency import OncePerKey
+from atelier.kit.errors import Invalid
+
+# an instant with its offset, as next_before is written
+INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
 
 @get("/v1/orders", **ADMIN, responses=KEYED)
@@ -27,14 +32,26 @@ async def orders(
     runtime: AppRuntime, caller: KeyCaller,
     status: Annotated[OrderStatus | None, QueryParameter(
         description="only orders in this status", examples=[Example(value="paid")])] = None,
-    before: Annotated[datetime | None, QueryParameter(
-        description="only orders created before this (the previous page's next_before)",
-        examples=[Example(value="2026-12-07T10:14:03Z")])] = None,
+    before: Annotated[str | None, QueryParameter(
+        description="only orders created before this instant, ISO 8601 with its offset (the "
+        "previous page's next_before)", pattern=INSTANT, max_length=40,
+        examples=[Example(value="2026-12-07T10:14:03.123456+00:00")])] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200, description="at most this many",
                                          examples=[Example(value=50)])] = 50,
 ) -> Response[OrderList]:
     """The brand's orders, newest first, with their items and timelines."""
-    return json_response(await handlers.orders(runtime, caller, status, before, limit))
+    return json_response(await handlers.orders(runtime, caller, status, _instant(before), limit))
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # the shape, but no such instant (a 13th month): a rule, so a 422
+        message = "Give an instant such as 2026-12-07T10:14:03+00:00 (next_before as it came)."
+        raise Invalid("before is not an instant.", [ErrorItem(
+            field="before", code=ErrorCode.INVALID_FIELD, message=message)]) from None
 
 
 @get("/v1/orders/{order_id:str}", **ADMIN, responses=KEYED)
