@@ -265,3 +265,28 @@ async def test_deliveries_from_outside_the_allow_list_are_403(settings_of, datab
     assert (shopify.status_code, stripe_answer.status_code) == (403, 403)
     assert stripe_answer.json()["errors"][0]["code"] == "network_not_allowed"
     assert await stored(database_url, *ids) == []
+
+
+async def test_customers_redact_blanks_the_stored_bodies_about_the_shopper(
+    client, database_url
+) -> None:
+    orders = [dict(json.loads(ORDER), id=10_000 + n) for n in range(2)]
+    others = dict(json.loads(ORDER), id=20_000, email="someone@else.example",
+                  customer={"email": "someone@else.example"})
+    ids = [fresh() for _ in range(3)]
+    for event_id, order in zip(ids, [*orders, others], strict=True):
+        body = json.dumps(order).encode()
+        answer = await client.post("/v1/webhooks/shopify/orders/paid", content=body,
+                                   headers=shopify_headers(body, event_id=event_id))
+        assert answer.status_code == 200
+    redact = json.dumps({"shop_domain": SHOP, "customer": {"id": 7012938457,
+                         "email": "ada@example.com"}, "orders_to_redact": [10_000]}).encode()
+    request_id = fresh()
+    answer = await client.post("/v1/webhooks/shopify/customers/redact", content=redact,
+                               headers=shopify_headers(redact, event_id=request_id))
+    assert answer.status_code == 200 and answer.json()["status"] == "accepted"
+    rows = {r["external_id"]: r["payload"] for r in await stored(database_url, *ids,
+                                                                 request_id)}
+    assert rows[ids[0]] == rows[ids[1]] == b'{"redacted": true}'  # by order id, by email
+    assert json.loads(rows[ids[2]])["id"] == 20_000  # another shopper's: kept
+    assert json.loads(rows[request_id])["orders_to_redact"] == [10_000]  # the request stays

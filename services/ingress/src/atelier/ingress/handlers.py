@@ -176,8 +176,25 @@ async def _store(runtime: Runtime, source: WebhookSource, topic: str, event_id: 
         uow.emit(WEBHOOK_RECEIVED, WebhookReceived(
             delivery_id=delivery_id, source=source, topic=topic, event_id=event_id,
             shop_domain=shop_domain, payload=payload), brand_id=brand_id)
+        if shop_domain is not None and topic in ("customers/redact", "shop/redact"):
+            await _redact(uow, shop_domain, topic, payload)
         await uow.commit()
     return Receipt("accepted", delivery_id)
+
+
+async def _redact(uow: UnitOfWork[IngressRepository], shop_domain: str, topic: str,
+                  payload: dict[str, Any]) -> None:
+    """Shopify's privacy requests: the raw bodies of what the shop sent about the shopper (or,
+    for shop/redact, everything it sent) blanked in the same transaction as the request is
+    stored; commerce erases what it holds from the event."""
+    orders = payload.get("orders_to_redact")
+    order_ids = [str(o) for o in orders] if isinstance(orders, list) else []
+    customer = payload.get("customer")
+    email = customer.get("email") if isinstance(customer, dict) else None
+    blanked = await uow.repository.redact(shop_domain, order_ids,
+                                          email if isinstance(email, str) else None,
+                                          everything=topic == "shop/redact")
+    log.info("%s for %s: %d stored deliveries blanked", topic, shop_domain, blanked)
 
 
 async def connect_shopify(uow: UnitOfWork[IngressRepository], brand_id: str,

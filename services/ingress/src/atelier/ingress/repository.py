@@ -1,5 +1,6 @@
 """The ingress service's statements: stored deliveries, connected shops."""
 
+import json
 from typing import Any
 
 from sqlalchemy import select, update
@@ -10,6 +11,22 @@ from sqlmodel import col
 from atelier.contracts import new_id
 from atelier.contracts.ingress import ConnectShopify
 from atelier.ingress.models import ShopifyShop, WebhookEventRow
+
+REDACTED = b'{"redacted": true}'  # what is left of a body after a privacy request
+
+
+def _about(payload: bytes, order_ids: set[str], email: str | None) -> bool:
+    """Whether a stored body is about one of ``order_ids`` or the shopper with ``email``."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    customer = body.get("customer")
+    customer = customer if isinstance(customer, dict) else {}
+    return (str(body.get("id")) in order_ids or str(body.get("order_id")) in order_ids
+            or (email is not None and email in (body.get("email"), customer.get("email"))))
 
 
 class IngressRepository:
@@ -35,6 +52,27 @@ class IngressRepository:
         await self.session.execute(
             update(WebhookEventRow).where(col(WebhookEventRow.id) == delivery_id)
             .values(processed_at=None))
+
+    async def redact(self, shop_domain: str, order_ids: list[str], email: str | None,
+                     everything: bool) -> int:
+        """Blank the raw bodies of the shop's stored deliveries about ``order_ids`` or the
+        shopper with ``email`` (all of them when ``everything``: shop/redact), keeping the rows
+        (which event came, when) with a note of why; the redaction requests themselves stay.
+        How many were blanked. The bodies are read here, not by the database: any JSON a
+        signature covered is read (jsonb refuses some, a NUL escape say)."""
+        shop = col(WebhookEventRow.headers)["x-shopify-shop-domain"].astext == shop_domain
+        rows = await self.session.stream(
+            select(col(WebhookEventRow.id), col(WebhookEventRow.payload))
+            .where(col(WebhookEventRow.source) == "shopify", shop,
+                   col(WebhookEventRow.topic).not_in(("customers/redact", "shop/redact")),
+                   col(WebhookEventRow.payload) != REDACTED))
+        chosen = [row.id async for row in rows
+                  if everything or _about(row.payload, set(order_ids), email)]
+        if chosen:
+            await self.session.execute(update(WebhookEventRow)
+                                       .where(col(WebhookEventRow.id).in_(chosen))
+                                       .values(payload=REDACTED))
+        return len(chosen)
 
     async def connect_shop(self, brand_id: str, shop: ConnectShopify) -> bool:
         """Connect (or re-key) a shop; False when another brand has it (this brand cannot see
