@@ -122,10 +122,11 @@ def frame_values(n: int) -> dict[str, str]:
 
 
 class Completions:
-    """Render completion events by snapshot id (to time snapshot-to-preview-ready) and by spec
-    hash (a preview's render id)."""
+    """Render completion events of ``kinds`` (a preview: the mockup) by snapshot id (to time
+    snapshot-to-preview-ready) and by spec hash (a preview's render id)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: tuple[str, ...] = ("mockup", "preview")) -> None:
+        self.kinds = kinds
         self.completed_at: dict[str, float] = {}
         self.created_at: dict[str, float] = {}
         self.events: dict[str, asyncio.Event] = {}
@@ -135,6 +136,8 @@ class Completions:
 
     async def on_completed(self, msg: Any) -> None:
         data = json.loads(msg.data)["data"]
+        if data["kind"] not in self.kinds:  # a snapshot's thumbnail, say: not its preview
+            return
         for key in (data.get("snapshot_id"), data["spec_hash"]):
             if key and key not in self.completed_at:
                 self.completed_at[key] = time.perf_counter()

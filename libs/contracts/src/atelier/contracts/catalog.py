@@ -137,10 +137,14 @@ RENDER_PREVIEW = job("render", "preview", render.RenderPreview)  # version 1: dr
 RENDER_MOCKUP = job("render", "mockup", render.RenderJob)
 RENDER_THUMBNAIL = job("render", "thumbnail", render.RenderJob)
 RENDER_ZONE = job("render", "zone", render.RenderJob)
+RENDER_GLB = job("render", "glb", render.RenderJob)
+RENDER_USDZ = job("render", "usdz", render.RenderJob)
 RENDER_JOBS: dict[render.RenderKind, Message] = {
     render.RenderKind.MOCKUP: RENDER_MOCKUP,
     render.RenderKind.THUMBNAIL: RENDER_THUMBNAIL,
     render.RenderKind.ZONE: RENDER_ZONE,
+    render.RenderKind.GLB: RENDER_GLB,
+    render.RenderKind.USDZ: RENDER_USDZ,
 }
 RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
 RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
@@ -176,6 +180,8 @@ MESSAGES: tuple[Message, ...] = (
     RENDER_MOCKUP,
     RENDER_THUMBNAIL,
     RENDER_ZONE,
+    RENDER_GLB,
+    RENDER_USDZ,
     RENDER_COMPLETED,
     RENDER_FAILED,
     REQUEST_RENDER,

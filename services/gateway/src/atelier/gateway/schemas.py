@@ -131,14 +131,16 @@ class Snapshot(SnapshotView):
 
 
 class RenderAsset(BaseModel):
-    kind: str = Field(description="mockup, thumbnail or zone (preview: a first view's mockup "
-                                  "drawn before kinds)")
-    view: str = Field(description="the view's key (a zone texture: the zone's)")
+    kind: str = Field(description="mockup, thumbnail, zone, glb or usdz (preview: a first "
+                                  "view's mockup drawn before kinds)")
+    view: str = Field(description="the view's key (a zone texture: the zone's; a 3D model: "
+                                  "empty, it is the whole product)")
     status: RenderStatus
     url: str | None = Field(default=None, exclude_if=lambda url: url is None,
                             description="once it is ready: immutable, cacheable")
     content_type: str | None = Field(default=None, exclude_if=lambda v: v is None)
-    width_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    width_px: int | None = Field(default=None, exclude_if=lambda v: v is None,
+                                 description="of an image (a 3D model: its largest texture)")
     height_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
     reason: str | None = Field(default=None, exclude_if=lambda v: v is None,
                                description="why it failed")

@@ -7,6 +7,7 @@ from atelier.contracts import Envelope
 from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_JOBS
 from atelier.contracts.errors import ErrorCode, ErrorItem
 from atelier.contracts.render import (
+    MODEL_KINDS,
     RenderCompleted,
     RenderedAsset,
     RenderFailed,
@@ -23,7 +24,7 @@ from atelier.contracts.spec import AnySpec, placed
 from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectStore
-from atelier.render import domain, mockup
+from atelier.render import domain, mockup, threed
 from atelier.render.models import RenderResult
 from atelier.render.photos import Photos
 from atelier.render.repository import Output, RenderRepository
@@ -34,15 +35,22 @@ from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 def job_of(spec_hash: str, spec: AnySpec, asked: RenderRequest, zone_px_per_mm: float,
            snapshot_id: str | None = None) -> RenderJob:
     """The job drawing ``asked`` of a spec, with the view (or zone) named: the first when none
-    is. Raises ``Undrawable`` when the spec has no such view or zone."""
+    is; a 3D model names none. Raises ``Undrawable`` when the spec has no such view or zone, or
+    its product no 3D model."""
     shape = placed(spec)
+    fmt = domain.image_format(asked.kind, asked.format)
+    px_per_mm = asked.px_per_mm or zone_px_per_mm
+    if asked.kind in MODEL_KINDS:
+        if shape.model is None:
+            raise domain.Undrawable("the product has no 3D model")
+        return RenderJob(kind=asked.kind, spec_hash=spec_hash, spec=spec,
+                         snapshot_id=snapshot_id,
+                         variant=domain.variant(asked.kind, "", None, px_per_mm))
     zone = asked.kind is RenderKind.ZONE
     keys = [z.key for z in shape.zones] if zone else [v.key for v in shape.views]
     view = asked.view or next(iter(keys), None)
     if view is None or view not in keys:
         raise domain.Undrawable(f"the design has no {'zone' if zone else 'view'} {view!r}")
-    fmt = domain.image_format(asked.kind, asked.format)
-    px_per_mm = asked.px_per_mm or zone_px_per_mm
     return RenderJob(kind=asked.kind, view=view, format=fmt, px_per_mm=px_per_mm,
                      spec_hash=spec_hash, spec=spec, snapshot_id=snapshot_id,
                      variant=domain.variant(asked.kind, view, fmt, px_per_mm))
@@ -64,21 +72,31 @@ async def _request(
     return row
 
 
-async def request_snapshot_mockup(
+def snapshot_requests(settings: RenderSettings, spec: AnySpec) -> list[RenderRequest]:
+    """What every snapshot gets (``snapshot_kinds``: its first view's mockup and thumbnail, and
+    its product's 3D model when the product has one)."""
+    has_model = placed(spec).model is not None
+    return [RenderRequest(kind=kind) for kind in settings.snapshot_kinds
+            if has_model or kind not in MODEL_KINDS]
+
+
+async def request_snapshot_renders(
     uow: UnitOfWork[RenderRepository], settings: RenderSettings, brand_id: str,
     event: Envelope[SnapshotCreated],
 ) -> None:
-    """A new snapshot's preview: the mockup of its first view, queued, or told at once when
+    """A new snapshot's renders (``snapshot_requests``), each queued, or told at once when
     known."""
     snapshot = event.data
     try:
-        job = job_of(snapshot.spec_hash, snapshot.spec, RenderRequest(), settings.zone_px_per_mm,
-                     snapshot.snapshot_id)
+        jobs = [job_of(snapshot.spec_hash, snapshot.spec, asked, settings.zone_px_per_mm,
+                       snapshot.snapshot_id)
+                for asked in snapshot_requests(settings, snapshot.spec)]
     except domain.Undrawable as exc:
         raise PoisonMessage(str(exc)) from exc
-    row = await _request(uow, brand_id, job, event)
-    if row is not None:
-        _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
+    for job in jobs:
+        row = await _request(uow, brand_id, job, event)
+        if row is not None:
+            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
 
 
 async def request_render(
@@ -90,8 +108,9 @@ async def request_render(
     try:
         job = job_of(request.spec_hash, request.spec, request, settings.zone_px_per_mm)
     except domain.Undrawable as exc:
+        field = "kind" if request.kind in MODEL_KINDS else "view"
         raise Invalid("The render cannot be made.", [ErrorItem(
-            field="view", code=ErrorCode.INVALID_FIELD, message=str(exc))]) from exc
+            field=field, code=ErrorCode.INVALID_FIELD, message=str(exc))]) from exc
     await _request(uow, brand_id, job, None)
     return await _state(uow, brand_id, request.spec_hash)
 
@@ -131,6 +150,8 @@ async def render_job(
 async def _draw(fonts: PinnedFonts, photos: Photos, job: RenderJob) -> mockup.Drawn:
     await fonts.ensure(zone.font for zone in job.spec.zones)
     scene = mockup.scene_of(job.spec)
+    if job.kind in threed.SERIALIZERS:
+        return await asyncio.to_thread(threed.modelled, job.kind, scene)
     view = mockup.view_for(scene, job.kind, job.view)
     needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
     photo = await photos.get(view.photo) if needs_photo else None  # type: ignore[arg-type]
