@@ -24,12 +24,12 @@ from atelier.contracts.spec import DesignSpec
 from atelier.kit.errors import Invalid
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.fakes import FakeUnits, envelope
+from atelier.kit.testing.readers3d import assert_valid_glb, usd_errors
 from atelier.render.bootstrap import bootstrap
 from atelier.render.settings import RenderSettings
 
 from .conftest import StoreDown, a_spec
 from .fakes import FakeRenderRepository
-from .readers import assert_valid_glb, usd_errors
 from .test_model3d import mug
 
 BRAND = "brand-3d"

@@ -2,6 +2,7 @@
 readers (the Khronos glTF validator, usd-core's validation framework, pygltflib), at the
 product's true size, with the 2D mockup's pixels on the zone."""
 
+import dataclasses
 import hashlib
 import io
 import math
@@ -12,19 +13,26 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops
 
-from atelier.contracts.model3d import BoxShape, CylinderShape, Finish, PlateShape, ProductModel
+from atelier.contracts.model3d import (
+    BoxShape,
+    CylinderShape,
+    Finish,
+    PlateShape,
+    ProductModel,
+    UploadedModel,
+)
 from atelier.contracts.spec import Align, DesignSpec, Layer, PlacedSpecZone, SpecView
-from atelier.render import glb, mockup, model3d, usdz
-from atelier.render.domain import Undrawable
-
-from .conftest import SANS, mockup_png
-from .readers import (
+from atelier.kit.testing.readers3d import (
     assert_valid_glb,
     base_colour_texture,
     point_at_uv,
     primitives,
     usd_errors,
 )
+from atelier.render import glb, mockup, model3d, uploaded, usdz
+from atelier.render.domain import Undrawable
+
+from .conftest import SANS, mockup_png
 
 TRUE_SIZE_M = 1e-4  # ± 0.1 mm
 
@@ -203,3 +211,40 @@ def test_a_view_larger_than_its_face_cannot_be_drawn() -> None:
     too_tall: ProductModel = PlateShape(kind="plate", width_mm=80, height_mm=20)
     with pytest.raises(Undrawable, match="does not fit on its face"):
         built(tag().model_copy(update={"model": too_tall}))
+
+
+def uploaded_tag_glb() -> bytes:
+    """A brand's GLB: the tag, its front face's material named after the zone ``name`` (and
+    untextured), its body in the finish's colour."""
+    model = built(tag())
+    front = next(part for part in model.parts if part.name == "view_front")
+    named = dataclasses.replace(front, material=model3d.Material("name", "#C0A060", 1.0, 0.3))
+    return glb.serialize(dataclasses.replace(
+        model, parts=tuple(named if part is front else part for part in model.parts)))
+
+
+def test_an_uploaded_glb_shows_each_zone_on_the_uv_region_of_its_material() -> None:
+    spec = tag().model_copy(update={"model": UploadedModel(kind="glb", sha256="0" * 64,
+                                                           size_bytes=1)})
+    built_again = uploaded.uploaded_model(mockup.scene_of(spec), uploaded_tag_glb())
+    data = glb.serialize(built_again)
+    assert_valid_glb(data)
+    assert usd_errors(usdz.serialize(built_again)) == []
+    zone_part = next(p for p in primitives(data) if p.material == "zone_name")
+    assert zone_part.uvs is not None
+    assert (zone_part.uvs.min(), zone_part.uvs.max()) == (0, 1)  # the whole print box
+    # the zone's print box (60 × 20 mm) drawn over the material's colour, at 10 px/mm
+    texture = base_colour_texture(data, "zone_name")
+    assert texture.size == (600, 200)
+    assert texture.convert("RGB").getpixel((0, 0)) == (0xC0, 0xA0, 0x60)
+    body = next(p for p in primitives(data) if p.material != "zone_name")
+    assert body.uvs is None  # the other materials keep their own colour, untextured
+
+
+def test_an_uploaded_glb_naming_no_zone_cannot_be_drawn() -> None:
+    spec = tag().model_copy(update={"model": UploadedModel(kind="glb", sha256="0" * 64,
+                                                           size_bytes=1)})
+    with pytest.raises(Undrawable, match="named after a zone"):
+        uploaded.uploaded_model(mockup.scene_of(spec), glb.serialize(built(tag())))
+    with pytest.raises(Undrawable, match="cannot be read"):
+        uploaded.uploaded_model(mockup.scene_of(spec), b"glTF not really")

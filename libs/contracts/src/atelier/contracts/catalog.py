@@ -108,6 +108,10 @@ LIST_FONTS = rpc("personalization", "list_fonts", personalization.ListFonts,
 SET_VIEW_PHOTO = command(
     "personalization", "set_view_photo", personalization.SetViewPhoto, personalization.Product
 )
+SET_PRODUCT_MODEL = command(
+    "personalization", "set_product_model", personalization.SetProductModel,
+    personalization.Product,
+)
 SET_WORD_LIST = command(
     "personalization", "set_word_list", personalization.WordList, personalization.WordList
 )
@@ -162,6 +166,7 @@ MESSAGES: tuple[Message, ...] = (
     REGISTER_FONT,
     LIST_FONTS,
     SET_VIEW_PHOTO,
+    SET_PRODUCT_MODEL,
     SET_WORD_LIST,
     GET_WORD_LIST,
     TEMPLATE_PUBLISHED,

@@ -11,7 +11,7 @@ names a face, the first view goes on ``front``.
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from atelier.contracts.types import Finite
 
@@ -93,6 +93,8 @@ class UploadedModel(BaseModel):
 ParametricShape = PlateShape | CylinderShape | BoxShape
 ProductModel = Annotated[PlateShape | CylinderShape | BoxShape | UploadedModel,
                          Field(discriminator="kind")]
+PRODUCT_MODEL: TypeAdapter[PlateShape | CylinderShape | BoxShape | UploadedModel] = \
+    TypeAdapter(ProductModel)
 
 FACES: dict[str, tuple[str, ...]] = {
     "plate": ("front", "back"),

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json
 
 from atelier.contracts import ErrorItem
+from atelier.contracts.model3d import BoxShape, CylinderShape, PlateShape, ProductModel
 from atelier.contracts.personalization import (
     EXAMPLE_PLACED_ZONE,
     EXAMPLE_VIEW,
@@ -107,6 +108,20 @@ class Template(Request):
         default_factory=list, max_length=10,
         description="the product's sides; none: one view, front, with the zones stacked")
     zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
+    model: ProductModel | None = Field(
+        default=None, description="the product's 3D model (a parametric shape in millimetres, "
+        "or a GLB uploaded with PUT /v1/admin/products/{id}/model/glb); none: no 3D or AR")
+
+
+class Shape(Request):
+    """A parametric 3D model of the product, sized in millimetres."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"shape": {"kind": "cylinder", "diameter_mm": 82, "height_mm": 95}},
+        {"shape": {"kind": "plate", "width_mm": 60, "height_mm": 30, "thickness_mm": 2,
+                   "finish": {"colour": "#C0A060", "metallic": 1, "roughness": 0.35}}}]})
+
+    shape: Annotated[PlateShape | CylinderShape | BoxShape, Field(discriminator="kind")]
 
 
 class Lock(Request):

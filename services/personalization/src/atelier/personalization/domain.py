@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.model3d import ProductModel, UploadedModel
 from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
 from atelier.typeset import FontRefused
@@ -31,6 +32,7 @@ class Template:
     version: int
     views: list[View]
     zones: list[TextZone]
+    model: ProductModel | None = None
 
     @cached_property
     def font_ids(self) -> list[str]:
@@ -38,7 +40,7 @@ class Template:
 
     def product(self) -> Product:
         return Product(id=self.product_id, name=self.name, template_version=self.version,
-                       views=self.views, zones=self.zones)
+                       views=self.views, zones=self.zones, model=self.model)
 
 
 def placed(views: list[View], zones: list[TextZone]) -> tuple[list[View], list[TextZone]]:
@@ -75,6 +77,15 @@ def unknown_photos(views: list[View], known: Collection[str]) -> list[ErrorItem]
         for index, view in enumerate(views)
         if view.photo is not None and view.photo.sha256 not in known
     ]
+
+
+def unknown_model(model: ProductModel | None, known: Collection[str]) -> list[ErrorItem]:
+    """An error when the model is a GLB the brand never uploaded."""
+    if not isinstance(model, UploadedModel) or model.sha256 in known:
+        return []
+    return [ErrorItem(field="model.sha256", code=ErrorCode.INVALID_FIELD,
+                      message="No GLB with this hash was uploaded: upload it with PUT "
+                              "/v1/admin/products/{id}/model/glb.")]
 
 
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:

@@ -2,10 +2,12 @@
 design's outputs stand."""
 
 import asyncio
+import hashlib
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_JOBS
 from atelier.contracts.errors import ErrorCode, ErrorItem
+from atelier.contracts.model3d import ProductModel, UploadedModel, model_object_key
 from atelier.contracts.render import (
     MODEL_KINDS,
     RenderCompleted,
@@ -23,7 +25,7 @@ from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import AnySpec, placed
 from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
-from atelier.kit.storage import ObjectStore
+from atelier.kit.storage import ObjectNotFound, ObjectStore
 from atelier.render import domain, mockup, threed
 from atelier.render.models import RenderResult
 from atelier.render.photos import Photos
@@ -128,7 +130,7 @@ async def render_job(
         return
     try:
         async with asyncio.timeout(settings.job_timeout_s):
-            drawn = await _draw(fonts, photos, job.data)
+            drawn = await _draw(store, fonts, photos, job.data)
     except (domain.Undrawable, FontUnavailable) as exc:
         raise PoisonMessage(str(exc)) from exc
     except TimeoutError:
@@ -147,11 +149,27 @@ async def render_job(
         uow.emit(RENDER_COMPLETED, completed, brand_id=brand_id, cause=job)
 
 
-async def _draw(fonts: PinnedFonts, photos: Photos, job: RenderJob) -> mockup.Drawn:
+async def _uploaded_glb(store: ObjectStore, model: ProductModel | None) -> bytes | None:
+    """The bytes of the GLB a model names (the gateway checked and stored them), or None."""
+    if not isinstance(model, UploadedModel):
+        return None
+    key = model_object_key(model.sha256)
+    try:
+        data = await store.get(key)
+    except ObjectNotFound:
+        raise domain.Undrawable(f"the uploaded model {key} is not in the object store") from None
+    if hashlib.sha256(data).hexdigest() != model.sha256:
+        raise domain.Undrawable(f"{key} does not hash to its key")
+    return data
+
+
+async def _draw(store: ObjectStore, fonts: PinnedFonts, photos: Photos,
+                job: RenderJob) -> mockup.Drawn:
     await fonts.ensure(zone.font for zone in job.spec.zones)
     scene = mockup.scene_of(job.spec)
     if job.kind in threed.SERIALIZERS:
-        return await asyncio.to_thread(threed.modelled, job.kind, scene)
+        uploaded = await _uploaded_glb(store, placed(job.spec).model)
+        return await asyncio.to_thread(threed.modelled, job.kind, scene, uploaded)
     view = mockup.view_for(scene, job.kind, job.view)
     needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
     photo = await photos.get(view.photo) if needs_photo else None  # type: ignore[arg-type]

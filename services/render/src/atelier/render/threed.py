@@ -10,6 +10,7 @@ from atelier.render import glb, usdz
 from atelier.render.domain import Undrawable
 from atelier.render.mockup import Drawn, undrawable_on_failure
 from atelier.render.model3d import Model3D, parametric_model
+from atelier.render.uploaded import uploaded_model
 from atelier.typeset.product import ProductScene
 
 Serializer = Callable[[Model3D], bytes]
@@ -19,20 +20,24 @@ SERIALIZERS: dict[RenderKind, tuple[Serializer, str]] = {
 }
 
 
-def model_of(scene: ProductScene, model: ProductModel) -> Model3D:
+def model_of(scene: ProductScene, model: ProductModel, uploaded: bytes | None) -> Model3D:
+    """The product's model with the design on it: a parametric shape built, or the uploaded
+    GLB's bytes (``uploaded``) read."""
     if model.kind == "glb":
-        raise Undrawable("uploaded GLB models are not drawn yet")
+        if uploaded is None:
+            raise Undrawable("the uploaded GLB was not given")
+        return uploaded_model(scene, uploaded)
     return parametric_model(scene, model)
 
 
 @undrawable_on_failure
-def modelled(kind: RenderKind, scene: ProductScene) -> Drawn:
-    """The design's product in 3D as ``kind``. Its size in pixels is its largest texture's (a
-    model without one: 1 × 1)."""
+def modelled(kind: RenderKind, scene: ProductScene, uploaded: bytes | None = None) -> Drawn:
+    """The design's product in 3D as ``kind`` (``uploaded``: the GLB's bytes, when the model
+    is one). Its size in pixels is its largest texture's (a model without one: 1 × 1)."""
     model = scene.spec.model
     if model is None:
         raise Undrawable("the product has no 3D model")
-    built = model_of(scene, model)
+    built = model_of(scene, model, uploaded)
     serialize, content_type = SERIALIZERS[kind]
     textures = [part.material.texture_px for part in built.parts if part.material.texture]
     width, height = max(textures, key=lambda size: size[0] * size[1], default=(1, 1))

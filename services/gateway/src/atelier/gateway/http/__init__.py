@@ -19,6 +19,8 @@ def routes() -> list[Any]:
         brands.create_brand,
         catalog.create_product, catalog.product, catalog.publish_template,
         catalog.set_view_photo,
+        catalog.set_shape,
+        catalog.set_glb,
         catalog.upload_font, catalog.fonts, catalog.set_word_list, catalog.word_list,
         brands.brand, brands.set_allowed_origins,
         api_keys.api_keys, api_keys.create_api_key, api_keys.revoke_api_key,

@@ -1,6 +1,7 @@
-"""Independent readers of the 3D outputs: the Khronos glTF validator (node, installed by
-``make install`` in tools/node), usd-core's validation framework, and pygltflib to read a GLB's
-meshes and textures back."""
+"""Independent readers of 3D outputs, for the render service's and the e2e tests: the Khronos
+glTF validator (node, installed by ``make install`` in tools/node), usd-core's validation
+framework, and pygltflib to read a GLB's meshes and textures back. Test-only: its libraries
+(usd-core, pygltflib, numpy) come with the render service, which the workspace installs."""
 
 import io
 import json
@@ -15,7 +16,8 @@ import pygltflib as gltf
 from numpy.typing import NDArray
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[3]
+# the repository's root: the first parent with the node tools
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "tools" / "node").is_dir())
 GLTF_VALIDATOR = ROOT / "tools" / "node" / "validate-gltf.mjs"
 # usd-core's validators of stage metadata (up axis, metres per unit, default prim), geometry,
 # materials and the USDZ package's layout (alignment, no compression, encapsulation)
@@ -42,7 +44,7 @@ def assert_valid_glb(data: bytes) -> dict[str, Any]:
 
 def usd_errors(data: bytes) -> list[str]:
     """What usd-core's validation framework finds wrong with a USDZ (errors only)."""
-    from pxr import Usd, UsdValidation
+    from pxr import Usd, UsdValidation  # noqa: PLC0415 (a heavy import, for 3D tests only)
 
     registry = UsdValidation.ValidationRegistry()
     names = [meta.name for meta in registry.GetAllValidatorMetadata()
@@ -112,6 +114,5 @@ def point_at_uv(primitive: Primitive, u: float, v: float) -> NDArray[np.float64]
         wb, wc = np.linalg.solve(m, np.array([u, v]) - ta)
         if wb >= -1e-9 and wc >= -1e-9 and wb + wc <= 1 + 1e-9:
             pa, pb, pc = (primitive.positions[i].astype(np.float64) for i in (a, b, c))
-            result: NDArray[np.float64] = pa + wb * (pb - pa) + wc * (pc - pa)
-            return result
+            return np.asarray(pa + wb * (pb - pa) + wc * (pc - pa), np.float64)
     raise AssertionError(f"no triangle shows uv ({u}, {v})")
