@@ -26,6 +26,8 @@ MAX_MODEL_TRIANGLES = 90_000
 MAX_TEXTURE_PX = 2048
 
 ShapeMm = Annotated[Finite, Field(gt=0, le=MAX_SHAPE_MM)]
+# a fraction: strict, so that JSON's false is not taken for 0
+Fraction = Annotated[Finite, Field(strict=True, ge=0, le=1)]
 
 
 def model_object_key(sha256: str) -> str:
@@ -39,8 +41,8 @@ class Finish(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     colour: str = Field(default="#FFFFFF", pattern=HEX_COLOUR)
-    metallic: Finite = Field(default=0.0, ge=0, le=1)
-    roughness: Finite = Field(default=0.5, ge=0, le=1)
+    metallic: Fraction = 0.0
+    roughness: Fraction = 0.5
 
 
 class PlateShape(BaseModel):
