@@ -85,9 +85,12 @@ def texture_px_per_mm(width_mm: float, height_mm: float) -> float:
     return min(TEXTURE_PX_PER_MM, MAX_TEXTURE_PX / max(width_mm, height_mm))
 
 
+PNG_COMPRESSION = 1  # zlib's fastest: a third of the default's time, for some 20 % more bytes
+
+
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.save(out, format="PNG", compress_level=PNG_COMPRESSION)
     return out.getvalue()
 
 
@@ -104,8 +107,9 @@ def textured_material(name: str, scene: Scene, engraved: Scene, finish: Finish) 
     texture = Image.alpha_composite(base, drawn).convert("RGB")
     metallic_roughness = None
     if engraved.paths:
-        ink = np.asarray(rasterize(engraved, px, background=None).getchannel("A"),
-                         dtype=np.float32) / 255
+        # everything engraved (the usual case): the drawn scene's coverage is the engraving's
+        coverage = drawn if engraved.paths == scene.paths else rasterize(engraved, px, None)
+        ink = np.asarray(coverage.getchannel("A"), dtype=np.float32) / 255
         rough = finish.roughness + (ENGRAVED_ROUGHNESS - finish.roughness) * ink
         metal = finish.metallic * (1 - ink)
         channels = [np.full(ink.shape, 255, np.uint8), np.rint(rough * 255).astype(np.uint8),
