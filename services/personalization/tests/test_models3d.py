@@ -51,3 +51,15 @@ async def test_an_uploaded_glb_is_recorded_and_may_then_be_named(calls, units) -
     again = await calls.send(PUBLISH_TEMPLATE, PublishTemplate(
         product_id=product.id, views=product.views, zones=product.zones, model=GLB))
     assert (again.template_version, again.model) == (3, GLB)
+
+
+async def test_a_shape_too_small_for_a_view_is_refused(calls) -> None:  # noqa: F811
+    product = await create(calls)  # its front view is 140 × 14 mm
+    pen_sized = CylinderShape(kind="cylinder", diameter_mm=10, height_mm=140)
+    with pytest.raises(Invalid) as refused:
+        await calls.send(SET_PRODUCT_MODEL, SetProductModel(product_id=product.id,
+                                                            model=pen_sized))
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("model", ErrorCode.INVALID_FIELD)
+    assert "The view 'front' (140 × 14 mm) does not fit on the cylinder's side" in error.message
+    assert (await calls.send(GET_PRODUCT, GetProduct(product_id=product.id))) == product

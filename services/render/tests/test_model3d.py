@@ -209,7 +209,7 @@ def test_a_view_larger_than_its_face_cannot_be_drawn() -> None:
     with pytest.raises(Undrawable, match="does not fit on the cylinder's side"):
         built(too_wide)
     too_tall: ProductModel = PlateShape(kind="plate", width_mm=80, height_mm=20)
-    with pytest.raises(Undrawable, match="does not fit on its face"):
+    with pytest.raises(Undrawable, match="does not fit on the front face"):
         built(tag().model_copy(update={"model": too_tall}))
 
 

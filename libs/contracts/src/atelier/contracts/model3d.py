@@ -4,11 +4,13 @@ millimetres (a plate, a cylinder, a box), or a GLB the brand uploaded, pinned by
 are named after the zones they show.
 
 Where the design goes on a parametric shape: each view's artboard is laid on the face its key
-names (``FACES``), centred on it, millimetre for millimetre; a cylinder has one face, ``front``,
+names (``faces``), centred on it, millimetre for millimetre; a cylinder has one face, ``front``,
 around which the artboard is wrapped (centred on the side facing the viewer). When no view
-names a face, the first view goes on ``front``.
+names a face, the first view goes on ``front`` (``views_on_faces``). A view must fit on its face
+(``unfit_views``).
 """
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -98,8 +100,38 @@ ProductModel = Annotated[PlateShape | CylinderShape | BoxShape | UploadedModel,
 PRODUCT_MODEL: TypeAdapter[PlateShape | CylinderShape | BoxShape | UploadedModel] = \
     TypeAdapter(ProductModel)
 
-FACES: dict[str, tuple[str, ...]] = {
-    "plate": ("front", "back"),
-    "cylinder": ("front",),
-    "box": ("front", "back", "left", "right", "top", "bottom"),
-}
+FIT_MM = 1e-6  # a view as large as its face fits
+
+
+def faces(shape: ParametricShape) -> dict[str, tuple[float, float]]:
+    """The faces a view may lie on, each with the room it offers (width, height) in mm: a
+    cylinder's ``front`` is its whole side, unrolled."""
+    if isinstance(shape, CylinderShape):
+        return {"front": (math.pi * shape.diameter_mm, shape.height_mm)}
+    if isinstance(shape, PlateShape):
+        return {"front": (shape.width_mm, shape.height_mm),
+                "back": (shape.width_mm, shape.height_mm)}
+    w, h, d = shape.width_mm, shape.height_mm, shape.depth_mm
+    return {"front": (w, h), "back": (w, h), "left": (d, h), "right": (d, h), "top": (w, d),
+            "bottom": (w, d)}
+
+
+def views_on_faces(shape: ParametricShape, view_keys: list[str]) -> dict[str, str]:
+    """Face → the key of the view on it: each view on the face its key names; when none does,
+    the first view on ``front``."""
+    named = {key: key for key in view_keys if key in faces(shape)}
+    return named or ({"front": view_keys[0]} if view_keys else {})
+
+
+def unfit_views(shape: ParametricShape, views: list[tuple[str, float, float]]) -> list[str]:
+    """Why each view (key, width, height in mm) that does not fit on its face does not."""
+    sizes = {key: (width, height) for key, width, height in views}
+    room = faces(shape)
+    problems = []
+    for face, key in views_on_faces(shape, [key for key, _, _ in views]).items():
+        (width, height), (fw, fh) = sizes[key], room[face]
+        if width > fw + FIT_MM or height > fh + FIT_MM:
+            where = "the cylinder's side" if shape.kind == "cylinder" else f"the {face} face"
+            problems.append(f"the view {key!r} ({width:g} × {height:g} mm) does not fit on "
+                            f"{where} ({fw:g} × {fh:g} mm)")
+    return problems

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
-from atelier.contracts.model3d import ProductModel, UploadedModel
+from atelier.contracts.model3d import ProductModel, UploadedModel, unfit_views
 from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
 from atelier.typeset import FontRefused
@@ -86,6 +86,16 @@ def unknown_model(model: ProductModel | None, known: Collection[str]) -> list[Er
     return [ErrorItem(field="model.sha256", code=ErrorCode.INVALID_FIELD,
                       message="No GLB with this hash was uploaded: upload it with PUT "
                               "/v1/admin/products/{id}/model/glb.")]
+
+
+def unfit_model(model: ProductModel | None, views: list[View]) -> list[ErrorItem]:
+    """One error per view too large for the face of the parametric model it goes on."""
+    if model is None or isinstance(model, UploadedModel):
+        return []
+    return [ErrorItem(field="model", code=ErrorCode.INVALID_FIELD,
+                      message=f"{problem[0].upper()}{problem[1:]}: make the shape larger or the "
+                              "view smaller.")
+            for problem in unfit_views(model, [(v.key, v.width_mm, v.height_mm) for v in views])]
 
 
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:

@@ -132,9 +132,14 @@ async def publish(
 ) -> Template:
     """Insert the product's current template version and announce it, in the command's
     transaction; the catalog serves it once that committed. Without views, the zones are
-    stacked on one (``domain.placed``), so that a template always says where its zones are."""
-    template = Template(product.id, product.name, product.current_template_version,
-                        *domain.placed(views, zones), model)
+    stacked on one (``domain.placed``), so that a template always says where its zones are.
+    A parametric model must have room on its faces for the views."""
+    views, zones = domain.placed(views, zones)
+    errors = domain.unfit_model(model, views)
+    if errors:
+        raise Invalid("A view does not fit on the product's 3D model.", errors)
+    template = Template(product.id, product.name, product.current_template_version, views,
+                        zones, model)
     await uow.repository.add_template(brand_id, template)
     uow.emit(TEMPLATE_PUBLISHED,
              TemplatePublished(product_id=template.product_id, version=template.version),

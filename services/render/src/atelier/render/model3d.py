@@ -24,13 +24,15 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from atelier.contracts.model3d import (
-    FACES,
+    FIT_MM,
     MAX_TEXTURE_PX,
     BoxShape,
     CylinderShape,
     Finish,
     ParametricShape,
     PlateShape,
+    unfit_views,
+    views_on_faces,
 )
 from atelier.contracts.spec import Layer
 from atelier.render.domain import Undrawable
@@ -41,7 +43,6 @@ from atelier.typeset.scene import Scene
 TEXTURE_PX_PER_MM = 10.0  # the 2D mockup's resolution on white: the same pixels
 ENGRAVED_ROUGHNESS = 0.9
 SEGMENTS = 96  # around a whole cylinder
-FIT_MM = 1e-6  # an artboard as large as its face fits
 MM = 1e-3  # metres
 
 Vec = tuple[float, float, float]
@@ -197,12 +198,6 @@ def _cross(a: Vec, b: Vec) -> Vec:
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
-def _fits(view: ViewScene, width: float, height: float, where: str) -> None:
-    if view.width_mm > width + FIT_MM or view.height_mm > height + FIT_MM:
-        raise Undrawable(f"the view {view.key!r} ({view.width_mm:g} × {view.height_mm:g} mm) "
-                         f"does not fit on {where} ({width:g} × {height:g} mm)")
-
-
 def _flat_face(face: _Face, view: ViewScene | None, body: _Mesh, art: _Mesh) -> None:
     """The face, with the view's artboard centred on it (into ``art``) and the frame around it
     (into ``body``)."""
@@ -210,7 +205,6 @@ def _flat_face(face: _Face, view: ViewScene | None, body: _Mesh, art: _Mesh) -> 
     if view is None:
         body.grid(face.at(-fw / 2, -fh / 2, fw, fh), 1, 1)
         return
-    _fits(view, fw, fh, "its face")
     aw, ah = view.width_mm, view.height_mm
     art.grid(face.at(-aw / 2, -ah / 2, aw, ah), 1, 1)
     frame = [(-fw / 2, -fh / 2, fw, (fh - ah) / 2), (-fw / 2, ah / 2, fw, (fh - ah) / 2),
@@ -267,7 +261,6 @@ def _cylinder(shape: CylinderShape, view: ViewScene | None, body: _Mesh, art: _M
     if view is None:
         body.grid(side(-math.pi, math.pi, 0, h), SEGMENTS, 1)
         return
-    _fits(view, 2 * math.pi * r, h, "the cylinder's side")
     half = view.width_mm / (2 * r)  # the artboard's half width as an angle
     y0, y1 = (h - view.height_mm) / 2, (h + view.height_mm) / 2
     art.grid(side(-half, half, y0, y1), segments(2 * half), 1)
@@ -278,15 +271,14 @@ def _cylinder(shape: CylinderShape, view: ViewScene | None, body: _Mesh, art: _M
             body.grid(side(-math.pi, math.pi, bottom, top), SEGMENTS, 1)
 
 
-def _views_on_faces(scene: ProductScene, faces: tuple[str, ...]) -> dict[str, ViewScene]:
-    named = {view.key: view for view in scene.views if view.key in faces}
-    return named or {"front": scene.views[0]}
-
-
 def parametric_model(scene: ProductScene, shape: ParametricShape) -> Model3D:
     """The shape with the design on it. Raises ``Undrawable`` when a view is larger than its
     face."""
-    views = _views_on_faces(scene, FACES[shape.kind])
+    unfit = unfit_views(shape, [(v.key, v.width_mm, v.height_mm) for v in scene.views])
+    if unfit:
+        raise Undrawable("; ".join(unfit))
+    views = {face: scene.view(key) for face, key in
+             views_on_faces(shape, [view.key for view in scene.views]).items()}
     body = _Mesh.empty()
     parts: list[Part] = []
     if isinstance(shape, CylinderShape):
