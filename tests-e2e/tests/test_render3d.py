@@ -16,7 +16,8 @@ from atelier.devstack.demo import Demo
 from atelier.e2e.client import ready_preview
 from atelier.e2e.system import System
 from atelier.kit.broker import namespaced, namespaced_stream
-from atelier.kit.testing.readers3d import assert_valid_glb, usd_errors
+from atelier.kit.testing.glbs import a_glb
+from atelier.kit.testing.readers3d import assert_valid_glb, base_colour_texture, usd_errors
 
 pytestmark = pytest.mark.e2e
 KINDS = {"mockup", "thumbnail", "glb", "usdz"}
@@ -49,8 +50,9 @@ def jobs_handled(metrics: str) -> float:
                and ("job.render.glb" in line or "job.render.usdz" in line))
 
 
-async def snapshot(widget: httpx.AsyncClient, demo: Demo, name: str) -> dict:
-    created = await widget.post("/v1/snapshots", json={"product_id": demo.mug_id,
+async def snapshot(widget: httpx.AsyncClient, demo: Demo, name: str,
+                   product_id: str | None = None) -> dict:
+    created = await widget.post("/v1/snapshots", json={"product_id": product_id or demo.mug_id,
                                                        "values": {"name": name}})
     assert created.status_code == 201, created.text
     return created.json()
@@ -97,6 +99,31 @@ async def test_a_snapshot_yields_mockup_thumbnail_glb_and_usdz_and_again_a_cache
                 assert info.delivered.stream_seq == before[kind].stream_seq  # no new job
         finally:
             await nc.close()
+
+
+async def test_an_uploaded_glb_shows_the_zone_on_the_material_named_after_it(
+    system: System,
+) -> None:
+    demo = await system.new_brand()
+    admin = {"Authorization": f"Bearer {demo.secret_key}", "Content-Type": "model/gltf-binary"}
+    async with httpx.AsyncClient(base_url=system.gateway_url, headers=admin) as client:
+        path = f"/v1/admin/products/{demo.tag_id}/model/glb"
+        refused = await client.put(path, content=a_glb(material="steel"))
+        assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == \
+            "invalid_model"
+        uploaded = await client.put(path, content=a_glb(material="name", triangles=8))
+        assert uploaded.status_code == 200, uploaded.text
+        assert uploaded.json()["model"]["kind"] == "glb"
+    async with system.widget(demo) as widget:
+        created = await snapshot(widget, demo, "Rex", demo.tag_id)
+        render = await settled(widget, created["spec_hash"], KINDS)
+        urls = {a["kind"]: a["url"] for a in render["assets"]}
+        glb = (await widget.get(urls["glb"])).content
+        assert_valid_glb(glb)
+        texture = base_colour_texture(glb, "zone_name")  # the zone's 50 × 14 mm print box
+        assert texture.size == (500, 140)
+        assert texture.convert("L").getextrema()[0] < 100  # the engraved name is drawn on it
+        assert usd_errors((await widget.get(urls["usdz"])).content) == []
 
 
 async def test_two_3d_workers_share_the_jobs_and_one_killed_mid_job_loses_none(
