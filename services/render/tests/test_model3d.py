@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pygltflib
 import pytest
 from PIL import Image, ImageChops
 
@@ -22,6 +23,7 @@ from atelier.contracts.model3d import (
     UploadedModel,
 )
 from atelier.contracts.spec import Align, DesignSpec, Layer, PlacedSpecZone, SpecView
+from atelier.kit.testing.glbs import a_glb
 from atelier.kit.testing.readers3d import (
     assert_valid_glb,
     base_colour_texture,
@@ -248,3 +250,18 @@ def test_an_uploaded_glb_naming_no_zone_cannot_be_drawn() -> None:
         uploaded.uploaded_model(mockup.scene_of(spec), glb.serialize(built(tag())))
     with pytest.raises(Undrawable, match="cannot be read"):
         uploaded.uploaded_model(mockup.scene_of(spec), b"glTF not really")
+
+
+def test_an_uploaded_glb_is_flattened_with_its_node_transforms() -> None:
+    """The brand's node scales its mesh by 2 and moves it: the model's parts are where the
+    GLB's scene puts them."""
+    doc = pygltflib.GLTF2.load_from_bytes(a_glb(material="name", triangles=4))
+    doc.nodes[0].scale, doc.nodes[0].translation = [2.0, 2.0, 2.0], [0.0, 0.5, 0.0]
+    moved = b"".join(doc.save_to_bytes())
+    spec = tag().model_copy(update={"model": UploadedModel(kind="glb", sha256="0" * 64,
+                                                           size_bytes=1)})
+    [part] = uploaded.uploaded_model(mockup.scene_of(spec), moved).parts
+    assert part.positions.min(axis=0) == pytest.approx([0, 0.5, 0])
+    assert part.positions.max(axis=0) == pytest.approx([0.2, 0.6, 0])  # 10 × 5 cm, doubled
+    assert part.normals[0] == pytest.approx([0, 0, 1])  # no normals given: from the faces
+    assert_valid_glb(glb.serialize(uploaded.uploaded_model(mockup.scene_of(spec), moved)))
