@@ -4,6 +4,8 @@ design's outputs stand."""
 import asyncio
 import hashlib
 
+from pydantic import ValidationError
+
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_JOBS
 from atelier.contracts.errors import ErrorCode, ErrorItem
@@ -22,7 +24,7 @@ from atelier.contracts.render import (
     RequestRender,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import AnySpec, placed
+from atelier.contracts.spec import AnySpec, DesignSpec, placed
 from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectNotFound, ObjectStore
@@ -34,12 +36,22 @@ from atelier.render.settings import RenderSettings
 from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
 
+def _placed(spec: AnySpec) -> DesignSpec:
+    """The spec in the version 2 shape; ``Undrawable`` for a version 1 spec whose zones stack
+    past any artboard."""
+    try:
+        return placed(spec)
+    except ValidationError as exc:
+        raise domain.Undrawable(f"the design cannot be laid out: {exc.errors()[0]['msg']}") \
+            from None
+
+
 def job_of(spec_hash: str, spec: AnySpec, asked: RenderRequest, zone_px_per_mm: float,
            snapshot_id: str | None = None) -> RenderJob:
     """The job drawing ``asked`` of a spec, with the view (or zone) named: the first when none
     is; a 3D model names none. Raises ``Undrawable`` when the spec has no such view or zone, or
     its product no 3D model."""
-    shape = placed(spec)
+    shape = _placed(spec)
     fmt = domain.image_format(asked.kind, asked.format)
     px_per_mm = asked.px_per_mm or zone_px_per_mm
     if asked.kind in MODEL_KINDS:
@@ -77,7 +89,7 @@ async def _request(
 def snapshot_requests(settings: RenderSettings, spec: AnySpec) -> list[RenderRequest]:
     """What every snapshot gets (``snapshot_kinds``: its first view's mockup and thumbnail, and
     its product's 3D model when the product has one)."""
-    has_model = placed(spec).model is not None
+    has_model = isinstance(spec, DesignSpec) and spec.model is not None  # version 2 only
     return [RenderRequest(kind=kind) for kind in settings.snapshot_kinds
             if has_model or kind not in MODEL_KINDS]
 
@@ -168,7 +180,7 @@ async def _draw(store: ObjectStore, fonts: PinnedFonts, photos: Photos,
     await fonts.ensure(zone.font for zone in job.spec.zones)
     scene = mockup.scene_of(job.spec)
     if job.kind in threed.SERIALIZERS:
-        uploaded = await _uploaded_glb(store, placed(job.spec).model)
+        uploaded = await _uploaded_glb(store, scene.spec.model)
         return await asyncio.to_thread(threed.modelled, job.kind, scene, uploaded)
     view = mockup.view_for(scene, job.kind, job.view)
     needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
