@@ -4,7 +4,9 @@ server-sent events, for a preview and for a snapshot.
 
 The system here starts with no mockup worker (its render process draws thumbnails and zone
 textures only, ATELIER_RENDER_KINDS), so that a render is seen pending for sure; a mockup pool
-is then started on its own."""
+is then started on its own. Its snapshots are rendered as their mockup alone
+(ATELIER_RENDER_SNAPSHOT_KINDS; test_render3d.py follows all of a snapshot's renders), so
+that a snapshot and a preview of one design share one render."""
 
 import io
 from collections.abc import AsyncIterator
@@ -18,8 +20,9 @@ from atelier.e2e.system import System, running_system
 from atelier.kit.db import asyncpg_dsn
 
 pytestmark = pytest.mark.e2e
-NO_MOCKUPS = {"ATELIER_RENDER_KINDS": '["thumbnail", "zone"]'}
-MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]'}
+MOCKUP_SNAPSHOTS = {"ATELIER_RENDER_SNAPSHOT_KINDS": '["mockup"]'}
+NO_MOCKUPS = {"ATELIER_RENDER_KINDS": '["thumbnail", "zone"]', **MOCKUP_SNAPSHOTS}
+MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]', **MOCKUP_SNAPSHOTS}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import json
 import shlex
 
 from atelier.contracts.manufacturing import ExportPack
+from atelier.contracts.model3d import CylinderShape, PlateShape
 from atelier.contracts.personalization import (
     CharacterClass,
     CreateProduct,
@@ -13,14 +14,28 @@ from atelier.contracts.personalization import (
     ValidateDesign,
 )
 from atelier.contracts.spec import Align, Layer
-from atelier.devstack.demo import FRAME, FRAME_VALUES, PRODUCT, Demo, instructions
+from atelier.devstack.demo import (
+    FRAME,
+    FRAME_VALUES,
+    MUG,
+    PRODUCT,
+    TAG,
+    Demo,
+    instructions,
+)
 
 DEMO = Demo(brand_id="b-1", publishable_key="pk_test_1", secret_key="sk_test_1",
-            product_id="p-1", frame_id="f-1")
+            product_id="p-1", frame_id="f-1", mug_id="m-1", tag_id="t-1")
 
 
 def commands() -> list[list[str]]:
-    text = instructions("http://127.0.0.1:8000", DEMO)
+    """The curl commands of steps 1 to 6 (the pen and the frame, then production files)."""
+    text = instructions("http://127.0.0.1:8000", DEMO).split("\n7. ")[0]
+    return [shlex.split(line) for line in text.splitlines() if line.strip().startswith("curl")]
+
+
+def commands_3d() -> list[list[str]]:
+    text = instructions("http://127.0.0.1:8000", DEMO).split("\n7. ")[1]
     return [shlex.split(line) for line in text.splitlines() if line.strip().startswith("curl")]
 
 
@@ -113,3 +128,24 @@ def test_the_production_bundle_commands() -> None:
     for command in (approve, export, work_order):
         assert headers(command)["Authorization"] == "Bearer sk_test_1"
     assert download == ["curl", "-o", "bundle.zip", "http://127.0.0.1:8000DOWNLOAD_URL"]
+
+
+def test_the_mug_and_the_tag_have_3d_models_their_views_fit() -> None:
+    mug, tag = CreateProduct.model_validate(MUG), CreateProduct.model_validate(TAG)
+    assert isinstance(mug.model, CylinderShape) and isinstance(tag.model, PlateShape)
+    wrap, front = mug.views[0], tag.views[0]
+    assert wrap.width_mm <= 3.14159 * mug.model.diameter_mm and wrap.height_mm <= 95
+    assert (front.width_mm, front.height_mm) <= (tag.model.width_mm, tag.model.height_mm)
+    assert (mug.zones[0].layer, tag.zones[0].layer) == (Layer.PRINT, Layer.ENGRAVE)
+
+
+def test_where_to_fetch_the_glb_and_the_usdz_is_printed() -> None:
+    glb, usdz, render, fetch_glb, fetch_usdz = commands_3d()
+    assert glb[4] == "http://127.0.0.1:8000/v1/renders/preview?kind=glb"
+    assert body(glb).product_id == "m-1" and headers(glb)["X-Atelier-Key"] == "pk_test_1"
+    assert usdz[4] == "http://127.0.0.1:8000/v1/renders/preview?kind=usdz"
+    assert body(usdz).product_id == "t-1"
+    assert render[:3] == ["curl", "-s", "http://127.0.0.1:8000/v1/renders/RENDER_ID"]
+    assert (fetch_glb[2], fetch_usdz[2]) == ("mug.glb", "tag.usdz")
+    text = instructions("http://127.0.0.1:8000", DEMO)
+    assert "'Mug' m-1" in text and "'Brass Tag' t-1" in text

@@ -42,7 +42,8 @@ def test_a_service_publishes_its_own_subjects_and_the_rpc_it_calls() -> None:
 def test_consumer_api_is_only_that_of_its_own_durables() -> None:
     render = permissions("render")
     api = [s for s in render.publish if s.startswith("$JS")]
-    pools = ("render-mockup", "render-thumbnail", "render-zone", "render-preview")
+    pools = ("render-mockup", "render-thumbnail", "render-zone", "render-glb", "render-usdz",
+             "render-preview")
     assert api and all(
         "EVT_SNAPSHOT.render-snapshot-created" in s
         or any(f"JOB_RENDER.{pool}" in s for pool in pools)

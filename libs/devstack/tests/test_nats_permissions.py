@@ -201,15 +201,21 @@ async def test_render_consumes_works_and_answers_under_its_permissions(
     await gateway.broker.connection.subscribe(RENDER_COMPLETED.subject, cb=hear)
     event = a_snapshot()
     async with running(render_bootstrap(as_user("render", storage_dir=str(tmp_path)))):
-        await publish(snapshot, SNAPSHOT_CREATED, event)  # consumed, then a job of its own
-        [done] = await eventually(lambda: stored(admin, RENDER_COMPLETED), timeout=30)
-        assert Envelope[RenderCompleted].model_validate_json(done).data.spec_hash == (
-            event.data.spec_hash)
+        await publish(snapshot, SNAPSHOT_CREATED, event)  # consumed, then jobs of its own
+
+        async def both() -> list[bytes]:  # its mockup and its thumbnail
+            found = await stored(admin, RENDER_COMPLETED)
+            return found if len(found) == 2 else []
+
+        done = await eventually(both, timeout=30)
+        completed = [Envelope[RenderCompleted].model_validate_json(d).data for d in done]
+        assert {c.kind for c in completed} == {"mockup", "thumbnail"}
+        assert {c.spec_hash for c in completed} == {event.data.spec_hash}
         state = await gateway.call(
             GET_RENDER, GetRender(spec_hash=event.data.spec_hash), brand_id="brand-nats"
         )
         assert state.status == RenderStatus.READY
-        assert await eventually(lambda: heard == [done])
+        assert await eventually(lambda: sorted(heard) == sorted(done))
     js = admin.jetstream()
     for stream, durable in nats_config.consumers("render"):  # every message acknowledged
         info = await js.consumer_info(stream, durable)

@@ -111,15 +111,18 @@ def test_deploy_base_has_deployment_service_and_setup_job_per_service() -> None:
         owner = {"secretRef": {"name": "atelier-database-owner"}}
         assert job["envFrom"][-1] == owner and owner not in container["envFrom"]
     scaled = by_kind["ScaledObject"]
-    # a render pool per kind (render-pools/ derive render-thumbnail and render-zone from the
-    # render Deployment), each scaled on its own consumer's lag
-    assert set(scaled) == {"render", "render-thumbnail", "render-zone", "manufacturing"}
-    for name, consumer in (("render", "render-mockup"), ("render-thumbnail", "render-thumbnail"),
-                           ("render-zone", "render-zone")):
-        trigger = scaled[name]["spec"]["triggers"][0]
-        assert trigger["type"] == "nats-jetstream"
-        assert (trigger["metadata"]["stream"], trigger["metadata"]["consumer"]) == (
-            "JOB_RENDER", consumer)
+    # a render pool per kind (render-pools/ derive render-thumbnail, render-zone and render-3d
+    # from the render Deployment), each scaled on its own kinds' consumers' lag
+    assert set(scaled) == {"render", "render-thumbnail", "render-zone", "render-3d",
+                           "manufacturing"}
+    for name, consumers in (("render", ["render-mockup"]),
+                            ("render-thumbnail", ["render-thumbnail"]),
+                            ("render-zone", ["render-zone"]),
+                            ("render-3d", ["render-glb", "render-usdz"])):
+        triggers = scaled[name]["spec"]["triggers"]
+        assert {t["type"] for t in triggers} == {"nats-jetstream"}
+        assert [(t["metadata"]["stream"], t["metadata"]["consumer"]) for t in triggers] == [
+            ("JOB_RENDER", consumer) for consumer in consumers]
     render_kinds = {e["name"]: e["value"] for e in by_kind["Deployment"]["render"]["spec"][
         "template"]["spec"]["containers"][0]["env"]}["ATELIER_RENDER_KINDS"]
     assert render_kinds == '["mockup"]'
@@ -132,7 +135,8 @@ def test_overlays_render(overlay: str) -> None:
                               capture_output=True, text=True, check=True).stdout
     docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    pools = {"render-thumbnail": '["thumbnail"]', "render-zone": '["zone"]'}
+    pools = {"render-thumbnail": '["thumbnail"]', "render-zone": '["zone"]',
+             "render-3d": '["glb", "usdz"]'}
     assert set(deployments) == set(SERVICES) | set(pools)
     for name, kinds in pools.items():  # each its own pods, drawing its own kind
         pod = deployments[name]["spec"]["template"]

@@ -35,6 +35,7 @@ from atelier.contracts.catalog import (
     REGENERATE_WORK_ORDER,
     REGISTER_FONT,
     REQUEST_RENDER,
+    SET_PRODUCT_MODEL,
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
@@ -62,6 +63,7 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetProductModel,
     SetViewPhoto,
     TextZone,
     ValidateDesign,
@@ -153,6 +155,7 @@ class FakeServices:
             (GET_PRODUCT, self.get_product),
             (PUBLISH_TEMPLATE, self.publish_template),
             (SET_VIEW_PHOTO, self.set_view_photo),
+            (SET_PRODUCT_MODEL, self.set_product_model),
             (REGISTER_FONT, self.register_font),
             (LIST_FONTS, self.list_fonts),
             (SET_WORD_LIST, self.set_word_list),
@@ -212,7 +215,7 @@ class FakeServices:
     async def create_product(self, brand: str, data: CreateProduct) -> Product:
         views = data.views or [View(key="front", label="Front", width_mm=100, height_mm=100)]
         product = Product(id=new_id(), name=data.name, template_version=1, views=views,
-                          zones=data.zones)
+                          zones=data.zones, model=data.model)
         self.products[(brand, product.id)] = [product]
         return product
 
@@ -228,7 +231,7 @@ class FakeServices:
         versions = self._versions(brand, data.product_id)
         product = versions[-1].model_copy(
             update={"template_version": len(versions) + 1, "views": data.views,
-                    "zones": data.zones}
+                    "zones": data.zones, "model": data.model}
         )
         versions.append(product)
         return product
@@ -239,6 +242,15 @@ class FakeServices:
                  for v in versions[-1].views]
         product = versions[-1].model_copy(
             update={"template_version": len(versions) + 1, "views": views})
+        versions.append(product)
+        return product
+
+    async def set_product_model(self, brand: str, data: SetProductModel) -> Product:
+        versions = self._versions(brand, data.product_id)
+        if versions[-1].model == data.model:
+            return versions[-1]
+        product = versions[-1].model_copy(
+            update={"template_version": len(versions) + 1, "model": data.model})
         versions.append(product)
         return product
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from atelier.contracts.personalization import WordList
 from atelier.personalization.domain import Template
-from atelier.personalization.models import FontRow, PhotoRow, ProductRow
+from atelier.personalization.models import FontRow, ModelRow, PhotoRow, ProductRow
 from atelier.personalization.repository import PersonalizationRepository
 
 
@@ -19,6 +19,7 @@ class FakePersonalizationRepository(PersonalizationRepository):
         self.font_rows: list[FontRow] = []
         self.word_lists: dict[str, WordList] = {}
         self.photos: dict[tuple[str, str], PhotoRow] = {}
+        self.models: dict[tuple[str, str], ModelRow] = {}
 
     def _product(self, brand_id: str, product_id: str) -> ProductRow | None:
         product = self.products.get(product_id)
@@ -64,6 +65,12 @@ class FakePersonalizationRepository(PersonalizationRepository):
 
     async def photo_hashes(self, brand_id: str, hashes: Collection[str]) -> set[str]:
         return {sha for sha in hashes if (brand_id, sha) in self.photos}
+
+    async def add_model(self, model: ModelRow) -> None:
+        self.models.setdefault((model.brand_id, model.sha256), model)
+
+    async def model_hashes(self, brand_id: str, hashes: Collection[str]) -> set[str]:
+        return {sha for sha in hashes if (brand_id, sha) in self.models}
 
     async def word_list(self, brand_id: str) -> WordList:
         return self.word_lists.get(brand_id, WordList())

@@ -13,9 +13,12 @@ from atelier.contracts.catalog import (
     GET_RENDER,
     RENDER_COMPLETED,
     RENDER_FAILED,
+    RENDER_GLB,
     RENDER_JOBS,
     RENDER_MOCKUP,
     RENDER_PREVIEW,
+    RENDER_THUMBNAIL,
+    RENDER_USDZ,
     RENDER_ZONE,
     REQUEST_RENDER,
     SNAPSHOT_CREATED,
@@ -93,8 +96,11 @@ async def test_a_snapshot_queues_a_mockup_that_is_drawn_stored_and_announced(
     assert (job.spec_hash, job.snapshot_id, job.kind, job.view, job.variant) == (
         spec_hash, "snap-1", RenderKind.MOCKUP, "front", MOCKUP_KEY)
     assert row(units, spec_hash).status == RenderStatus.PENDING
+    [thumbnail] = units.emitted_data(RENDER_THUMBNAIL)  # and its thumbnail; no 3D model: the
+    assert (thumbnail.kind, thumbnail.view) == (RenderKind.THUMBNAIL, "front")  # product has
+    assert not units.emitted_data(RENDER_GLB) and not units.emitted_data(RENDER_USDZ)  # none
 
-    outcome = await deliver_job(render, units)
+    outcome = await deliver_job(render, units, kind=RenderKind.MOCKUP)
     assert outcome.verdict == "ack"
     key = f"renders/{spec_hash}/mockup-front.jpg"
     image = Image.open(io.BytesIO(await store.get(key)))
@@ -107,9 +113,9 @@ async def test_a_snapshot_queues_a_mockup_that_is_drawn_stored_and_announced(
 
     state = await render.bus.handle(
         GET_RENDER, envelope(GET_RENDER, GetRender(spec_hash=spec_hash), brand_id=BRAND))
-    [asset] = state.assets
-    assert (state.status, asset.kind, asset.view, asset.object_key) == (
-        RenderStatus.READY, "mockup", "front", key)
+    [asset] = [a for a in state.assets if a.kind == "mockup"]
+    assert (state.status, asset.status, asset.view, asset.object_key) == (
+        RenderStatus.PENDING, RenderStatus.READY, "front", key)  # the thumbnail is pending
 
 
 async def test_a_job_of_version_1_is_still_drawn_as_the_first_views_mockup(

@@ -43,6 +43,9 @@ from atelier.typeset.testing import component_cycle_font, self_referencing_font
 
 from .conftest import StoreDown, a_spec
 
+# these tests follow a snapshot's mockup alone (test_jobs3d.py follows all its renders)
+MOCKUP_ONLY = {"snapshot_kinds": ["mockup"]}
+
 
 def hash_of(spec: DesignSpecV1) -> str:
     # stands in for the spec service's canonical hash: render only needs a stable SHA-256
@@ -89,7 +92,7 @@ async def consumer_done(bus: Bus, subject: str, durable: str, handled: int) -> b
 
 @pytest.fixture
 async def db(settings_of) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(asyncpg_dsn(settings_of("render").database_url))
+    conn = await asyncpg.connect(asyncpg_dsn(settings_of("render", **MOCKUP_ONLY).database_url))
     try:
         yield conn
     finally:
@@ -98,7 +101,7 @@ async def db(settings_of) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 async def render(settings_of) -> AsyncIterator[Runtime]:
-    async with running(bootstrap(settings_of("render"))) as runtime:
+    async with running(bootstrap(settings_of("render", **MOCKUP_ONLY))) as runtime:
         yield runtime
 
 
@@ -292,7 +295,7 @@ async def test_a_stored_font_whose_glyphs_recurse_fails_at_once(
 
 async def gave_up_on(settings_of, client_bus, db, brand: str, event, store: StoreDown) -> None:
     """Run render against the unreachable store until it gives up on ``event``'s preview."""
-    settings = settings_of("render", max_deliver=2, retry_base_delay_s=0.05)
+    settings = settings_of("render", max_deliver=2, retry_base_delay_s=0.05, **MOCKUP_ONLY)
     async with running(bootstrap(settings, store)):
         await publish(client_bus, SNAPSHOT_CREATED.subject, event)
         await eventually(lambda: settled(db, brand, event.data.spec_hash, "failed"))
@@ -316,7 +319,7 @@ async def test_a_preview_given_up_on_transient_faults_fails_and_the_next_request
 
     store.up = True  # the store is back; the same design is asked for again
     second = snapshot_event(brand, a_spec())
-    async with running(bootstrap(settings_of("render"), store)):
+    async with running(bootstrap(settings_of("render", **MOCKUP_ONLY), store)):
         await publish(client_bus, SNAPSHOT_CREATED.subject, second)
         await eventually(lambda: settled(db, brand, spec_hash, "ready"))
     row = await result(db, brand, spec_hash)
@@ -349,7 +352,7 @@ async def test_a_replayed_dead_letter_renders_a_preview_given_up_on(
     await gave_up_on(settings_of, client_bus, db, brand, event, store)
 
     store.up = True
-    async with running(bootstrap(settings_of("render"), store)) as runtime:
+    async with running(bootstrap(settings_of("render", **MOCKUP_ONLY), store)) as runtime:
         js = runtime.bus.broker.connection.jetstream()
         [replayed] = await dlq.replay(js, "render", runtime.bus.namespace)
         assert replayed.consumer == "render-mockup"
@@ -361,7 +364,8 @@ async def test_a_replayed_dead_letter_renders_a_preview_given_up_on(
 async def test_replicas_share_the_mockup_queue(settings_of, client_bus, db) -> None:
     brand = unique("brand-")
     events = [snapshot_event(brand, a_spec(text=f"Name {i}")) for i in range(6)]
-    async with running(bootstrap(settings_of("render"))), running(bootstrap(settings_of("render"))):
+    settings = settings_of("render", **MOCKUP_ONLY)
+    async with running(bootstrap(settings)), running(bootstrap(settings)):
         for event in events:
             await publish(client_bus, SNAPSHOT_CREATED.subject, event)
         for event in events:

@@ -8,12 +8,13 @@ render service's completion event at 10 snapshots a second (and at 30 with two r
 and a preview while the shopper types at 20 a second: the widget's POST /v1/renders/preview of a
 new design, then its server-sent events until `ready` (a 1024 px mockup of the demo pen, drawn
 and encoded). The render workers' throughput: mockups drawn a second by one worker, then by two
-(a second mockup-pool process started, as KEDA would), and their ratio. Saturation in a closed
-loop of ``CONCURRENCY`` clients: one-zone validations and snapshots a second. And in the same
-run the floor (``atelier.e2e.floor``): the same client against a bare Litestar route making one NATS
-request to an echo responder, at the same offered rates and at saturation, so that each figure
-can be read beside what the architecture itself costs on this machine that day. The typesetting
-engine's throughput gauges the machine's speed.
+(a second mockup-pool process started, as KEDA would), and their ratio. The demo mug's GLB
+and USDZ while the shopper types, and the 3D workers' GLBs a second with one then two.
+Saturation in a closed loop of ``CONCURRENCY`` clients: one-zone validations and snapshots a
+second. And in the same run the floor (``atelier.e2e.floor``): the same client against a bare
+Litestar route making one NATS request to an echo responder, at the same offered rates and at
+saturation, so that each figure can be read beside what the architecture itself costs on this
+machine that day. The typesetting engine's throughput gauges the machine's speed.
 
 Prints a table of every figure beside its target and the floor, and writes the figures to
 ``var/bench/latest.json`` (``--quick``: every step with tiny counts, to ``var/bench/quick.json``).
@@ -74,6 +75,8 @@ MOCKUPS = {"ATELIER_RENDER_KINDS": '["mockup"]'}
 REQUESTS_ONLY = {"ATELIER_MANUFACTURING_EXPORT_JOBS": "false"}
 BUNDLE_WORKER = {"ATELIER_MANUFACTURING_EXPORT_JOBS": "true"}
 TWO_ZONES = {**FRAME, "name": "Two-zone frame", "zones": FRAME["zones"][:2]}
+THREE_D = {"ATELIER_RENDER_KINDS": '["glb", "usdz"]'}  # the render-3d pool
+THREE_D_REPLICAS = (3, 4)  # after the mockup workers' 1 and 2
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Plan:
     warmup: int  # closed-loop requests before each kind's first step, not measured
     previews_within_s: float  # how long the previews of a snapshot step may take to come
     mockups: int  # mockups asked for by each render throughput step
+    models: int  # GLBs asked for by each 3D throughput step
     typeset_lines: int
     moderation_checks: int
     bundles: int  # items made by each production-bundle step
@@ -96,12 +100,12 @@ class Plan:
 
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
-            previews_within_s=300, mockups=600, typeset_lines=2000, moderation_checks=20_000,
-            bundles=100, fuzz_examples=100,
+            previews_within_s=300, mockups=600, models=150, typeset_lines=2000,
+            moderation_checks=20_000, bundles=100, fuzz_examples=100,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
-             previews_within_s=60, mockups=12, typeset_lines=200, moderation_checks=500,
-             bundles=4, fuzz_examples=2,
+             previews_within_s=60, mockups=12, models=6, typeset_lines=200,
+             moderation_checks=500, bundles=4, fuzz_examples=2,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -123,6 +127,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     # issue 14
     "webhook.ack.offered_100.p99": ("≤", 50),
     "order.paid_to_bundle.p95": ("≤", 2000),
+    # issue 17: the demo mug (a cylinder, one zone) in 3D
+    "glb.p95": ("≤", 300),
+    "usdz.p95": ("≤", 500),
+    "render3d.per_s.scaling": ("≥", 1.7),
     # issue 11: no request of the schemathesis run gets a server error
     "fuzz.server_errors": ("≤", 0),
     # issue 16: moderation never shows in validation latency
@@ -146,10 +154,11 @@ def frame_values(n: int) -> dict[str, str]:
 
 
 class Completions:
-    """Render completion events by snapshot id (to time snapshot-to-preview-ready) and by spec
-    hash (a preview's render id)."""
+    """Render completion events of ``kinds`` (a preview: the mockup) by snapshot id (to time
+    snapshot-to-preview-ready) and by spec hash (a preview's render id)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: tuple[str, ...] = ("mockup", "preview")) -> None:
+        self.kinds = kinds
         self.completed_at: dict[str, float] = {}
         self.created_at: dict[str, float] = {}
         self.events: dict[str, asyncio.Event] = {}
@@ -159,6 +168,8 @@ class Completions:
 
     async def on_completed(self, msg: Any) -> None:
         data = json.loads(msg.data)["data"]
+        if data["kind"] not in self.kinds:  # a snapshot's thumbnail, say: not its preview
+            return
         for key in (data.get("snapshot_id"), data["spec_hash"]):
             if key and key not in self.completed_at:
                 self.completed_at[key] = time.perf_counter()
@@ -315,6 +326,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
                             measured="snapshot 201 to render.completed event")
         created.clear()
         await renders(system, figures, plan, demo, widget, completions, snapshot, created)
+        await models(system, figures, plan, demo, widget, nc)
         figures.open_loop("snapshot.offered_50",
                           await open_loop(50, plan.requests(50), snapshot), distinct_designs=True)
         # the saturation step starts with no preview of the previous step left to draw
@@ -537,6 +549,72 @@ async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> No
                           "items) to both items' bundle.ready events")
         await nc.close()
         await system.stack.kill("manufacturing", 1, signal.SIGTERM)
+
+async def models(
+    system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient, nc: Any,
+) -> None:
+    """The demo mug's GLB and USDZ while the shopper types (one 3D worker, at 2 new designs a
+    second), then the 3D workers' throughput with one then two (GLBs queued while none runs);
+    the 3D workers are stopped after."""
+    glbs = Completions(kinds=("glb",))
+    await nc.subscribe(namespaced(system.namespace, "evt.render.render.completed"),
+                       cb=glbs.on_completed)
+
+    async def stop_three_d() -> None:
+        running = {r.index for r in system.stack.replicas["render"]}
+        for replica in [r for r in THREE_D_REPLICAS if r in running]:
+            await system.stack.kill("render", replica, signal.SIGTERM)
+
+    async def three_d_workers(count: int) -> None:
+        await stop_three_d()
+        await asyncio.gather(*(system.stack.start_service("render", replica, THREE_D)
+                               for replica in THREE_D_REPLICAS[:count]))
+
+    await three_d_workers(1)
+    async with system.widget(demo) as sse:
+        for kind in ("glb", "usdz"):
+
+            async def typed(_: int, kind: str = kind) -> None:
+                body = {"product_id": demo.mug_id, "values": {"name": f"3D {next(_UNIQUE)}"}}
+                status, render = await widget.post(f"/v1/renders/preview?kind={kind}", body)
+                assert status == 200, render
+                if render["status"] == "pending":
+                    seen = [e async for e in events(sse, f"/v1/renders/{render['id']}/events")]
+                    assert seen[-1][0] == "ready", seen
+
+            await closed_loop(1, max(2, plan.warmup // 10), typed)
+            figures.open_loop(kind, await open_loop(2, plan.requests(2), typed), workers_3d=1,
+                              model="the demo mug: a cylinder 82 mm across, one printed zone",
+                              measured=f"POST /v1/renders/preview?kind={kind} of a new design "
+                              "to the `ready` server-sent event")
+
+    async def drawn_per_s(workers: int) -> None:
+        """GLBs of new designs drawn a second by ``workers`` 3D workers: queued while none
+        runs, then the workers started; from the first completion event to the last."""
+        await stop_three_d()
+        asked: list[str] = []
+
+        async def ask(_: int) -> None:
+            body = {"product_id": demo.mug_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
+            status, render = await widget.post("/v1/renders/preview?kind=glb", body)
+            assert status == 200 and render["status"] == "pending", render
+            asked.append(render["id"])
+
+        run = await closed_loop(CONCURRENCY, plan.models, ask)
+        await three_d_workers(workers)
+        await glbs.wait(asked, plan.previews_within_s)
+        done = sorted(glbs.completed_at[i] for i in asked if i in glbs.completed_at)
+        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
+        figures.add(f"render3d.per_s.{workers}worker{'s' if workers > 1 else ''}",
+                    (len(done) - 1) / seconds if seconds else 0.0, "models/s",
+                    **_run_conditions(run), workers_3d=workers, models_drawn=len(done),
+                    measured="GLB jobs of the demo mug queued by POST /v1/renders/preview"
+                    "?kind=glb (new designs), then drawn: first to last render.completed event")
+
+    await drawn_per_s(1)
+    await drawn_per_s(2)
+    figures.ratio("render3d.per_s.scaling", "render3d.per_s.2workers", "render3d.per_s.1worker")
+    await stop_three_d()
 
 
 async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:

@@ -22,8 +22,9 @@ import schemathesis
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
-# the font upload's body is the file's bytes, sent as they are
+# the font and 3D model uploads' bodies are the files' bytes, sent as they are
 schemathesis.serializer.alias("font/sfnt", "application/octet-stream")
+schemathesis.serializer.alias("model/gltf-binary", "application/octet-stream")
 
 OPENAPI = Path(__file__).resolve().parents[4] / "proto-schemas" / "openapi" / "gateway.json"
 CHECKS = (

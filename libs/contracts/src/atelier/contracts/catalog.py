@@ -116,6 +116,10 @@ LIST_FONTS = rpc("personalization", "list_fonts", personalization.ListFonts,
 SET_VIEW_PHOTO = command(
     "personalization", "set_view_photo", personalization.SetViewPhoto, personalization.Product
 )
+SET_PRODUCT_MODEL = command(
+    "personalization", "set_product_model", personalization.SetProductModel,
+    personalization.Product,
+)
 SET_WORD_LIST = command(
     "personalization", "set_word_list", personalization.WordList, personalization.WordList
 )
@@ -148,10 +152,14 @@ RENDER_PREVIEW = job("render", "preview", render.RenderPreview)  # version 1: dr
 RENDER_MOCKUP = job("render", "mockup", render.RenderJob)
 RENDER_THUMBNAIL = job("render", "thumbnail", render.RenderJob)
 RENDER_ZONE = job("render", "zone", render.RenderJob)
+RENDER_GLB = job("render", "glb", render.RenderJob)
+RENDER_USDZ = job("render", "usdz", render.RenderJob)
 RENDER_JOBS: dict[render.RenderKind, Message] = {
     render.RenderKind.MOCKUP: RENDER_MOCKUP,
     render.RenderKind.THUMBNAIL: RENDER_THUMBNAIL,
     render.RenderKind.ZONE: RENDER_ZONE,
+    render.RenderKind.GLB: RENDER_GLB,
+    render.RenderKind.USDZ: RENDER_USDZ,
 }
 RENDER_COMPLETED = evt("render", "render", "completed", render.RenderCompleted)
 RENDER_FAILED = evt("render", "render", "failed", render.RenderFailed)
@@ -199,6 +207,7 @@ MESSAGES: tuple[Message, ...] = (
     REGISTER_FONT,
     LIST_FONTS,
     SET_VIEW_PHOTO,
+    SET_PRODUCT_MODEL,
     SET_WORD_LIST,
     GET_WORD_LIST,
     CHECK_WORDS,
@@ -218,6 +227,8 @@ MESSAGES: tuple[Message, ...] = (
     RENDER_MOCKUP,
     RENDER_THUMBNAIL,
     RENDER_ZONE,
+    RENDER_GLB,
+    RENDER_USDZ,
     RENDER_COMPLETED,
     RENDER_FAILED,
     REQUEST_RENDER,

@@ -50,6 +50,8 @@ class ErrorCode(StrEnum):
     FONT_NOT_DRAWABLE = "font_not_drawable"  # a font, but its outlines recurse or explode
     INVALID_IMAGE = "invalid_image"  # not a PNG, JPEG or WebP, or damaged (truncated, corrupt)
     IMAGE_TOO_MANY_PIXELS = "image_too_many_pixels"  # past the side or area limit, bombs too
+    INVALID_MODEL = "invalid_model"  # not a self-contained glTF 2.0 binary, or names no zone
+    MODEL_TOO_LARGE = "model_too_large"  # past the bytes, triangles or texture size allowed
     # specs and snapshots
     SPEC_INVALID = "spec_invalid"
     SPEC_HASH_MISMATCH = "spec_hash_mismatch"

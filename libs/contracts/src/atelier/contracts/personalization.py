@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from atelier.contracts.errors import ErrorItem
+from atelier.contracts.model3d import ProductModel
 from atelier.contracts.spec import (
     HEX_COLOUR,
     KEY,
@@ -192,6 +193,10 @@ class CreateProduct(BaseModel):
         default_factory=list, max_length=10,
         description="the product's sides; none: one view, front, with the zones stacked")
     zones: list[TextZone] = Field(min_length=1, max_length=20)
+    model: ProductModel | None = Field(
+        default=None, exclude_if=lambda model: model is None,
+        description="the product's 3D model: a parametric shape in millimetres, or a GLB "
+        "uploaded with PUT /v1/admin/products/{id}/model/glb; none: no 3D or AR")
 
     @model_validator(mode="after")
     def _keys(self) -> "CreateProduct":
@@ -207,6 +212,10 @@ class PublishTemplate(BaseModel):
     product_id: Id
     views: list[View] = Field(default_factory=list, max_length=10)
     zones: list[TextZone] = Field(min_length=1, max_length=20)
+    model: ProductModel | None = Field(
+        default=None, exclude_if=lambda model: model is None,
+        description="the product's 3D model: a parametric shape in millimetres, or a GLB "
+        "uploaded with PUT /v1/admin/products/{id}/model/glb; none: no 3D or AR")
 
     @model_validator(mode="after")
     def _keys(self) -> "PublishTemplate":
@@ -226,6 +235,17 @@ class SetViewPhoto(BaseModel):
     size_bytes: int = Field(ge=1)
 
 
+class SetProductModel(BaseModel):
+    """The product's 3D model: published as its next template version with the model replaced
+    (views and zones kept). An uploaded GLB was checked and stored by the gateway
+    (``models/<sha256>``) and is recorded as the brand's. The same model again changes
+    nothing."""
+
+    product_id: Id
+    model: ProductModel
+    triangles: int | None = Field(default=None, ge=0, description="of an uploaded GLB")
+
+
 class GetProduct(BaseModel):
     product_id: Id
     version: Version | None = Field(default=None,
@@ -238,6 +258,10 @@ class Product(BaseModel):
     template_version: int
     views: list[View]
     zones: list[TextZone]
+    model: ProductModel | None = Field(
+        default=None, exclude_if=lambda model: model is None,
+        description="the product's 3D model: a parametric shape in millimetres, or a GLB "
+        "uploaded with PUT /v1/admin/products/{id}/model/glb; none: no 3D or AR")
 
 
 class TemplatePublished(BaseModel):
@@ -413,6 +437,10 @@ class WidgetConfig(BaseModel):
     zones: list[TextZone]
     fonts: list[FontInfo]
     words: WidgetWords
+    model: ProductModel | None = Field(
+        default=None, exclude_if=lambda model: model is None,
+        description="the product's 3D model: a parametric shape in millimetres, or a GLB "
+        "uploaded with PUT /v1/admin/products/{id}/model/glb; none: no 3D or AR")
 
 
 class ZoneInput(BaseModel):

@@ -1,5 +1,5 @@
-"""Renders of design specs (render service): mockups, thumbnails and zone textures, each a kind
-of job with its own subject and worker pool."""
+"""Renders of design specs (render service): mockups, thumbnails, zone textures and 3D models
+(GLB, USDZ), each a kind of job with its own subject and worker pool."""
 
 from enum import StrEnum
 from typing import Literal
@@ -19,6 +19,12 @@ class RenderKind(StrEnum):
     MOCKUP = "mockup"  # a view drawn on its product photo, in a photo format (JPEG, or WebP)
     THUMBNAIL = "thumbnail"  # the first view's mockup in a 200 × 200 square
     ZONE = "zone"  # one zone's texture, transparent where nothing is drawn (PNG RGBA)
+    GLB = "glb"  # the product's 3D model with the design on it (glTF binary: web, Android)
+    USDZ = "usdz"  # the same model as a USDZ package (iOS AR Quick Look)
+
+
+# the kinds drawn in 3D: of a product that has a 3D model (``DesignSpec.model``)
+MODEL_KINDS = (RenderKind.GLB, RenderKind.USDZ)
 
 
 ImageFormat = Literal["jpeg", "webp", "png"]
@@ -26,7 +32,8 @@ ImageFormat = Literal["jpeg", "webp", "png"]
 
 class RenderRequest(BaseModel):
     """What to render of a spec. ``view``: the view's key (mockup, thumbnail; none: the first
-    view) or the zone's key (zone, required). ``format``: of a mockup (none: JPEG).
+    view) or the zone's key (zone; none: the first zone); none of a 3D model (glb, usdz: the
+    whole product). ``format``: of a mockup (none: JPEG).
     ``px_per_mm``: of a zone texture (none: the render service's default)."""
 
     kind: RenderKind = RenderKind.MOCKUP

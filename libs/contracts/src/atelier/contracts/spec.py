@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from atelier.contracts.errors import ErrorItem
+from atelier.contracts.model3d import ProductModel
 from atelier.contracts.types import ID_EXAMPLE, Finite, Id, Version
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
@@ -213,6 +214,11 @@ class DesignSpec(BaseModel):
     template_version: Version
     views: list[SpecView] = Field(min_length=1, max_length=10)
     zones: list[PlacedSpecZone] = Field(min_length=1)
+    # left out when absent: a spec without a model serializes, and so hashes, as it did before
+    # models existed
+    model: ProductModel | None = Field(
+        default=None, exclude_if=lambda model: model is None,
+        description="the product's 3D model (absent: the product has none)")
 
     @model_validator(mode="after")
     def _zones_on_views(self) -> "DesignSpec":

@@ -1,7 +1,8 @@
 """The demo ``make run`` seeds through the gateway's public API: a brand, an engravable pen and a
 printed photo frame (three zones), each with a view placed on a photo of the product (drawn by
-the project: ``photos``), then ready-to-paste curl commands that go from validation to the
-snapshot's preview, a mockup of the product."""
+the project: ``photos``), a printed mug (a cylinder) and an engraved brass tag (a plate) with
+3D models, then ready-to-paste curl commands that go from validation to the snapshot's preview,
+a mockup of the product, and to the GLB and USDZ of a mug and a tag."""
 
 import json
 import shlex
@@ -99,6 +100,37 @@ FRAME = {
         },
     ],
 }
+
+def _one_zone(key: str, width_mm: float, height_mm: float, layer: str, colours: list[str],
+              view: str, x_mm: float, y_mm: float, max_size_mm: float) -> dict:
+    return {"key": key, "label": key.title(), "width_mm": width_mm, "height_mm": height_mm,
+            "safe_mm": 1, "layer": layer, "colours": colours, "align": "center",
+            "fonts": [{"font_id": "dejavu-sans", "min_size_mm": 3, "max_size_mm": max_size_mm},
+                      {"font_id": "dejavu-serif", "min_size_mm": 3,
+                       "max_size_mm": max_size_mm}],
+            "rules": {"max_length": 20, "max_lines": 1},
+            "placement": {"view": view, "x_mm": x_mm, "y_mm": y_mm}}
+
+
+# 3D: a mug whose printed wrap (200 x 80 mm) goes around an 82 mm cylinder, and a brass tag
+# whose front is engraved (a rougher, darker material where the text is)
+MUG = {
+    "name": "Mug",
+    "views": [{"key": "front", "label": "Wrap", "width_mm": 200, "height_mm": 80}],
+    "zones": [_one_zone("name", 120, 30, "print", [INK, "#7C2D12", "#1E3A8A"], "front", 100,
+                        40, 20)],
+    "model": {"kind": "cylinder", "diameter_mm": 82, "height_mm": 95,
+              "finish": {"colour": "#FFFFFF", "metallic": 0, "roughness": 0.25}},
+}
+TAG = {
+    "name": "Brass Tag",
+    "views": [{"key": "front", "label": "Front", "width_mm": 56, "height_mm": 26}],
+    "zones": [_one_zone("name", 50, 14, "engrave", ["#3B2F1E"], "front", 28, 13, 10)],
+    "model": {"kind": "plate", "width_mm": 60, "height_mm": 30, "thickness_mm": 2,
+              "finish": {"colour": "#C9A55C", "metallic": 1, "roughness": 0.3}},
+}
+MUG_VALUES = {"name": "Ada"}
+TAG_VALUES = {"name": "Rex"}
 ORIGIN = "http://localhost:8000"
 PEN_VALUES = {"name": "Ada Lovelace"}
 FRAME_VALUES = {"title": "Our first home", "date": "12.06.2024",
@@ -116,6 +148,8 @@ class Demo:
     secret_key: str
     product_id: str  # the Engraved Pen
     frame_id: str  # the Photo Frame
+    mug_id: str  # the Mug (a cylinder in 3D)
+    tag_id: str  # the Brass Tag (a plate in 3D)
 
 
 def _created(response: httpx.Response, what: str) -> dict:
@@ -135,10 +169,10 @@ async def seed(gateway_url: str, platform_token: str) -> Demo:
             "creating the demo brand",
         )
         admin = {"Authorization": f"Bearer {brand['secret_key']}"}
-        pen, frame = [
+        pen, frame, mug, tag = [
             _created(await client.post("/v1/admin/products", json=product, headers=admin),
                      f"creating the demo product {product['name']!r}")
-            for product in (PRODUCT, FRAME)
+            for product in (PRODUCT, FRAME, MUG, TAG)
         ]
         for product, view, photo in ((pen, "barrel", photos.pen_photo()),
                                      (frame, "print", photos.frame_photo())):
@@ -146,7 +180,8 @@ async def seed(gateway_url: str, platform_token: str) -> Demo:
                 f"/v1/admin/products/{product['id']}/views/{view}/photo", content=photo,
                 headers={**admin, "Content-Type": "image/png"}),
                 f"uploading the photo of {product['name']!r}")
-    return Demo(brand["id"], brand["publishable_key"], brand["secret_key"], pen["id"], frame["id"])
+    return Demo(brand["id"], brand["publishable_key"], brand["secret_key"], pen["id"], frame["id"],
+                mug["id"], tag["id"])
 
 
 def _curl(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> str:
@@ -177,6 +212,11 @@ def instructions(gateway_url: str, demo: Demo) -> str:
     export = _curl("POST", f"{gateway_url}/v1/manufacturing/export-pack",
                    {**admin, "Idempotency-Key": str(uuid.uuid4())}, {"snapshot_id": "SNAPSHOT_ID"})
     work_order = _curl("GET", f"{gateway_url}/v1/manufacturing/work-orders/WORK_ORDER_ID", admin)
+    mug = _curl("POST", f"{gateway_url}/v1/renders/preview?kind=glb", widget,
+                {"product_id": demo.mug_id, "values": MUG_VALUES})
+    tag = _curl("POST", f"{gateway_url}/v1/renders/preview?kind=usdz", widget,
+                {"product_id": demo.tag_id, "values": TAG_VALUES})
+    render = _curl("GET", f"{gateway_url}/v1/renders/RENDER_ID", widget)
     return "\n".join([
         f"Demo brand {demo.brand_id}",
         f"  publishable key  {demo.publishable_key}",
@@ -185,6 +225,10 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         "photo of the pen)",
         f"Demo product 'Photo Frame' {demo.frame_id} (text zones 'title', 'date', 'dedication', "
         "on a photo of the frame taken at an angle)",
+        f"Demo product 'Mug' {demo.mug_id} (printed zone 'name' on a 200 x 80 mm wrap; in 3D "
+        "a cylinder 82 mm across)",
+        f"Demo product 'Brass Tag' {demo.tag_id} (engraved zone 'name'; in 3D a 60 x 30 x "
+        "2 mm brass plate)",
         "",
         "1. Validate a design:",
         f"   {validate}",
@@ -208,4 +252,13 @@ def instructions(gateway_url: str, demo: Demo) -> str:
         f"   {export}",
         f"   {work_order}",
         f"   curl -o bundle.zip '{gateway_url}DOWNLOAD_URL'",
+        "7. The mug and the tag in 3D: every snapshot of them gets a GLB (web viewers, Android "
+        "Scene Viewer) and a USDZ (iPhone AR Quick Look); a design not saved asks for one "
+        "(kind=glb or kind=usdz). Once `GET /v1/renders/RENDER_ID` (or its events) says ready, "
+        "fetch the asset's url:",
+        f"   {mug}",
+        f"   {tag}",
+        f"   {render}",
+        f"   curl -o mug.glb {gateway_url}GLB_URL",
+        f"   curl -o tag.usdz {gateway_url}USDZ_URL",
     ])

@@ -189,5 +189,9 @@ def _schema(
                 else OpenAPIType(value)
         elif keyword == "format":
             value = OpenAPIFormat(value)
+        elif keyword == "discriminator":  # its mapping names the components, as $ref does
+            value = {**value, "mapping": {
+                tag: f"#/components/schemas/{ref.removeprefix('#/$defs/')}"
+                for tag, ref in value.get("mapping", {}).items()}}
         attributes[_KEYWORDS[keyword]] = value
     return Schema(**attributes)

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json
 
 from atelier.contracts import ErrorItem
 from atelier.contracts.manufacturing import PROFILE_NAME, WorkOrderView
+from atelier.contracts.model3d import BoxShape, CylinderShape, PlateShape, ProductModel
 from atelier.contracts.personalization import (
     EXAMPLE_PLACED_ZONE,
     EXAMPLE_VIEW,
@@ -108,6 +109,20 @@ class Template(Request):
         default_factory=list, max_length=10,
         description="the product's sides; none: one view, front, with the zones stacked")
     zones: list[TextZone] = Field(min_length=1, max_length=20, description="the new version")
+    model: ProductModel | None = Field(
+        default=None, description="the product's 3D model (a parametric shape in millimetres, "
+        "or a GLB uploaded with PUT /v1/admin/products/{id}/model/glb); none: no 3D or AR")
+
+
+class Shape(Request):
+    """A parametric 3D model of the product, sized in millimetres."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"shape": {"kind": "cylinder", "diameter_mm": 82, "height_mm": 95}},
+        {"shape": {"kind": "plate", "width_mm": 60, "height_mm": 30, "thickness_mm": 2,
+                   "finish": {"colour": "#C0A060", "metallic": 1, "roughness": 0.35}}}]})
+
+    shape: Annotated[PlateShape | CylinderShape | BoxShape, Field(discriminator="kind")]
 
 
 class Lock(Request):
@@ -132,14 +147,16 @@ class Snapshot(SnapshotView):
 
 
 class RenderAsset(BaseModel):
-    kind: str = Field(description="mockup, thumbnail or zone (preview: a first view's mockup "
-                                  "drawn before kinds)")
-    view: str = Field(description="the view's key (a zone texture: the zone's)")
+    kind: str = Field(description="mockup, thumbnail, zone, glb or usdz (preview: a first "
+                                  "view's mockup drawn before kinds)")
+    view: str = Field(description="the view's key (a zone texture: the zone's; a 3D model: "
+                                  "empty, it is the whole product)")
     status: RenderStatus
     url: str | None = Field(default=None, exclude_if=lambda url: url is None,
                             description="once it is ready: immutable, cacheable")
     content_type: str | None = Field(default=None, exclude_if=lambda v: v is None)
-    width_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
+    width_px: int | None = Field(default=None, exclude_if=lambda v: v is None,
+                                 description="of an image (a 3D model: its largest texture)")
     height_px: int | None = Field(default=None, exclude_if=lambda v: v is None)
     reason: str | None = Field(default=None, exclude_if=lambda v: v is None,
                                description="why it failed")

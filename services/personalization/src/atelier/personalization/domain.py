@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.model3d import ProductModel, UploadedModel, unfit_views
 from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
 from atelier.typeset import FontRefused
@@ -29,6 +30,7 @@ class Template:
     version: int
     views: list[View]
     zones: list[TextZone]
+    model: ProductModel | None = None
 
     @cached_property
     def font_ids(self) -> list[str]:
@@ -36,7 +38,7 @@ class Template:
 
     def product(self) -> Product:
         return Product(id=self.product_id, name=self.name, template_version=self.version,
-                       views=self.views, zones=self.zones)
+                       views=self.views, zones=self.zones, model=self.model)
 
 
 def placed(views: list[View], zones: list[TextZone]) -> tuple[list[View], list[TextZone]]:
@@ -73,6 +75,25 @@ def unknown_photos(views: list[View], known: Collection[str]) -> list[ErrorItem]
         for index, view in enumerate(views)
         if view.photo is not None and view.photo.sha256 not in known
     ]
+
+
+def unknown_model(model: ProductModel | None, known: Collection[str]) -> list[ErrorItem]:
+    """An error when the model is a GLB the brand never uploaded."""
+    if not isinstance(model, UploadedModel) or model.sha256 in known:
+        return []
+    return [ErrorItem(field="model.sha256", code=ErrorCode.INVALID_FIELD,
+                      message="No GLB with this hash was uploaded: upload it with PUT "
+                              "/v1/admin/products/{id}/model/glb.")]
+
+
+def unfit_model(model: ProductModel | None, views: list[View]) -> list[ErrorItem]:
+    """One error per view too large for the face of the parametric model it goes on."""
+    if model is None or isinstance(model, UploadedModel):
+        return []
+    return [ErrorItem(field="model", code=ErrorCode.INVALID_FIELD,
+                      message=f"{problem[0].upper()}{problem[1:]}: make the shape larger or the "
+                              "view smaller.")
+            for problem in unfit_views(model, [(v.key, v.width_mm, v.height_mm) for v in views])]
 
 
 def fonts_used(zones: Iterable[TextZone]) -> list[str]:

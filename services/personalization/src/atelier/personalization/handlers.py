@@ -5,6 +5,7 @@ import hashlib
 
 from atelier.contracts import ErrorCode, ErrorItem, new_id
 from atelier.contracts.catalog import TEMPLATE_PUBLISHED
+from atelier.contracts.model3d import ProductModel, UploadedModel
 from atelier.contracts.personalization import (
     CheckWords,
     CreateProduct,
@@ -14,6 +15,7 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetProductModel,
     SetViewPhoto,
     TemplatePublished,
     TextZone,
@@ -32,7 +34,7 @@ from atelier.personalization import domain, rules
 from atelier.personalization.catalog import Catalog
 from atelier.personalization.domain import Template
 from atelier.personalization.fonts import brand_font_info, shipped_font_info
-from atelier.personalization.models import FontRow, PhotoRow, ProductRow
+from atelier.personalization.models import FontRow, ModelRow, PhotoRow, ProductRow
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.typeset import FontRefused
 from atelier.typeset.fonts import SHIPPED
@@ -49,11 +51,12 @@ async def create_product(
     """A new product with its first template, published."""
     await check_fonts(uow, brand_id, command.zones)
     await check_photos(uow, brand_id, command.views)
+    await check_model(uow, brand_id, command.model)
     product = ProductRow(id=new_id(), brand_id=brand_id, name=command.name,
                          current_template_version=FIRST_VERSION)
     await uow.repository.add_product(product)
-    return (await publish(uow, catalog, brand_id, product, command.views,
-                          command.zones)).product()
+    return (await publish(uow, catalog, brand_id, product, command.views, command.zones,
+                          command.model)).product()
 
 
 async def publish_template(
@@ -66,8 +69,9 @@ async def publish_template(
         raise NotFound.of("product", "product_id")
     await check_fonts(uow, brand_id, command.zones)
     await check_photos(uow, brand_id, command.views)
-    return (await publish(uow, catalog, brand_id, product, command.views,
-                          command.zones)).product()
+    await check_model(uow, brand_id, command.model)
+    return (await publish(uow, catalog, brand_id, product, command.views, command.zones,
+                          command.model)).product()
 
 
 async def set_view_photo(
@@ -96,18 +100,48 @@ async def set_view_photo(
     views = domain.with_photo(latest.views, command.view, command.photo)
     if views is None:  # a version published meanwhile dropped the view
         raise NotFound.of("view", "view")
-    return (await publish(uow, catalog, brand_id, product, views, latest.zones)).product()
+    return (await publish(uow, catalog, brand_id, product, views, latest.zones,
+                          latest.model)).product()
+
+
+async def set_product_model(
+    uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
+    command: SetProductModel,
+) -> Product:
+    """Record an uploaded GLB (the gateway checked and stored it) and publish the product's
+    next version with the model; the current version when it has that model already."""
+    current = await catalog.template(brand_id, command.product_id)
+    if current.model == command.model:
+        return current.product()  # the same model again: nothing to publish
+    if isinstance(command.model, UploadedModel):
+        await uow.repository.add_model(ModelRow(
+            brand_id=brand_id, sha256=command.model.sha256,
+            size_bytes=command.model.size_bytes, triangles=command.triangles or 0))
+    product = await uow.repository.next_version(brand_id, command.product_id)
+    if product is None:
+        raise NotFound.of("product", "product_id")
+    latest = await uow.repository.template(brand_id, product.id,
+                                           product.current_template_version - 1)
+    assert latest is not None  # versions are never deleted
+    return (await publish(uow, catalog, brand_id, product, latest.views, latest.zones,
+                          command.model)).product()
 
 
 async def publish(
     uow: UnitOfWork[PersonalizationRepository], catalog: Catalog, brand_id: str,
     product: ProductRow, views: list[View], zones: list[TextZone],
+    model: ProductModel | None = None,
 ) -> Template:
     """Insert the product's current template version and announce it, in the command's
     transaction; the catalog serves it once that committed. Without views, the zones are
-    stacked on one (``domain.placed``), so that a template always says where its zones are."""
-    template = Template(product.id, product.name, product.current_template_version,
-                        *domain.placed(views, zones))
+    stacked on one (``domain.placed``), so that a template always says where its zones are.
+    A parametric model must have room on its faces for the views."""
+    views, zones = domain.placed(views, zones)
+    errors = domain.unfit_model(model, views)
+    if errors:
+        raise Invalid("A view does not fit on the product's 3D model.", errors)
+    template = Template(product.id, product.name, product.current_template_version, views,
+                        zones, model)
     await uow.repository.add_template(brand_id, template)
     uow.emit(TEMPLATE_PUBLISHED,
              TemplatePublished(product_id=template.product_id, version=template.version),
@@ -138,6 +172,17 @@ async def check_photos(
         raise Invalid("A view names a photo that was never uploaded.", errors)
 
 
+async def check_model(
+    uow: UnitOfWork[PersonalizationRepository], brand_id: str, model: ProductModel | None
+) -> None:
+    """A GLB the template names is one the brand uploaded."""
+    known = await uow.repository.model_hashes(brand_id, {model.sha256}) \
+        if isinstance(model, UploadedModel) else set()
+    errors = domain.unknown_model(model, known)
+    if errors:
+        raise Invalid("The template names a 3D model that was never uploaded.", errors)
+
+
 async def get_product(catalog: Catalog, brand_id: str, query: GetProduct) -> Product:
     return (await catalog.template(brand_id, query.product_id, query.version)).product()
 
@@ -152,6 +197,7 @@ async def get_config(catalog: Catalog, brand_id: str, product_id: str) -> Widget
         zones=template.zones,
         fonts=await catalog.font_infos(brand_id, template.font_ids),
         words=rules.widget_words(await catalog.word_list(brand_id)),
+        model=template.model,
     )
 
 
@@ -168,6 +214,7 @@ async def validate_design(
         await catalog.font_hashes(brand_id, template),
         await catalog.word_list(brand_id),
         template.views,
+        template.model,
     )
 
 

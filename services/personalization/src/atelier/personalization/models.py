@@ -60,6 +60,8 @@ class TemplateRow(Base, table=True):
     # None: published before views existed (its zones are stacked on one view when read)
     views: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONB))
     zones: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    # None: the product has no 3D model
+    model: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     published_at: datetime | None = server_timestamp()
 
 
@@ -91,6 +93,19 @@ class PhotoRow(Base, table=True):
     height_px: int
     content_type: str = Field(max_length=32)
     size_bytes: int
+    created_at: datetime | None = server_timestamp()
+
+
+class ModelRow(Base, table=True):
+    """A 3D model (GLB) a brand uploaded; its bytes live in object storage under
+    ``models/<sha256>``, checked by the gateway before they were stored."""
+
+    __tablename__ = "models"
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    sha256: str = Field(primary_key=True, max_length=64)
+    size_bytes: int
+    triangles: int
     created_at: datetime | None = server_timestamp()
 
 

@@ -8,10 +8,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from atelier.contracts.model3d import PRODUCT_MODEL
 from atelier.contracts.personalization import TextZone, View, WordList
 from atelier.personalization.domain import Template, placed
 from atelier.personalization.models import (
     FontRow,
+    ModelRow,
     PhotoRow,
     ProductRow,
     TemplateRow,
@@ -34,7 +36,8 @@ class PersonalizationRepository:
     async def template(self, brand_id: str, product_id: str, version: int) -> Template | None:
         row = (
             await self.session.execute(
-                select(col(ProductRow.name), col(TemplateRow.views), col(TemplateRow.zones))
+                select(col(ProductRow.name), col(TemplateRow.views), col(TemplateRow.zones),
+                       col(TemplateRow.model))
                 .join(TemplateRow, and_(col(TemplateRow.product_id) == col(ProductRow.id),
                                         col(TemplateRow.brand_id) == col(ProductRow.brand_id)))
                 .where(
@@ -46,10 +49,11 @@ class PersonalizationRepository:
         ).first()
         if row is None:
             return None
-        name, views, zones = row
+        name, views, zones, model = row
         return Template(product_id, name, version, *placed(
             [View.model_validate(v) for v in views or ()],
-            [TextZone.model_validate(z) for z in zones]))
+            [TextZone.model_validate(z) for z in zones]),
+            None if model is None else PRODUCT_MODEL.validate_python(model))
 
     async def add_product(self, product: ProductRow) -> None:
         self.session.add(product)
@@ -71,7 +75,9 @@ class PersonalizationRepository:
         self.session.add(TemplateRow(
             product_id=template.product_id, version=template.version, brand_id=brand_id,
             views=[view.model_dump(mode="json") for view in template.views],
-            zones=[zone.model_dump(mode="json") for zone in template.zones]))
+            zones=[zone.model_dump(mode="json") for zone in template.zones],
+            model=None if template.model is None else PRODUCT_MODEL.dump_python(
+                template.model, mode="json")))
         await self.session.flush()
 
     # --- brand fonts ---------------------------------------------------------------------------
@@ -98,6 +104,19 @@ class PersonalizationRepository:
         stored = await self.font_by_hash(font.brand_id, font.sha256)
         assert stored is not None
         return stored
+
+    # --- uploaded 3D models --------------------------------------------------------------------
+    async def add_model(self, model: ModelRow) -> None:
+        """Record the GLB; an upload of the same bytes again is the same model."""
+        await self.session.execute(
+            insert(ModelRow).values(**model.model_dump(exclude={"created_at"}))
+            .on_conflict_do_nothing())
+
+    async def model_hashes(self, brand_id: str, hashes: Collection[str]) -> set[str]:
+        """Those of ``hashes`` that are GLBs the brand uploaded."""
+        found = await self.session.scalars(select(col(ModelRow.sha256)).where(
+            col(ModelRow.brand_id) == brand_id, col(ModelRow.sha256).in_(hashes)))
+        return set(found.all())
 
     # --- product photos ------------------------------------------------------------------------
     async def add_photo(self, photo: PhotoRow) -> None:

@@ -12,6 +12,7 @@ from atelier.contracts.catalog import (
     NORMALIZE_DESIGN,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    SET_PRODUCT_MODEL,
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
@@ -28,6 +29,7 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetProductModel,
     SetViewPhoto,
     ValidateDesign,
     ValidationResult,
@@ -78,8 +80,15 @@ def register_products(runtime: Runtime, catalog: Catalog) -> None:
     ) -> Product:
         return await handlers.set_view_photo(uow, catalog, brand_of(envelope), envelope.data)
 
+    async def set_product_model(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[SetProductModel]
+    ) -> Product:
+        return await handlers.set_product_model(uow, catalog, brand_of(envelope),
+                                                envelope.data)
+
     runtime.bus.serve_command(CREATE_PRODUCT, create_product)
     runtime.bus.serve_command(SET_VIEW_PHOTO, set_view_photo)
+    runtime.bus.serve_command(SET_PRODUCT_MODEL, set_product_model)
     runtime.bus.serve_command(PUBLISH_TEMPLATE, publish_template)
     runtime.bus.serve(GET_PRODUCT, get_product)
     runtime.bus.serve(GET_PRODUCT_CONFIG, get_config)

@@ -2,11 +2,16 @@
 design's outputs stand."""
 
 import asyncio
+import hashlib
+
+from pydantic import ValidationError
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import RENDER_COMPLETED, RENDER_FAILED, RENDER_JOBS
 from atelier.contracts.errors import ErrorCode, ErrorItem
+from atelier.contracts.model3d import ProductModel, UploadedModel, model_object_key
 from atelier.contracts.render import (
+    MODEL_KINDS,
     RenderCompleted,
     RenderedAsset,
     RenderFailed,
@@ -19,11 +24,11 @@ from atelier.contracts.render import (
     RequestRender,
 )
 from atelier.contracts.snapshot import SnapshotCreated
-from atelier.contracts.spec import AnySpec, placed
+from atelier.contracts.spec import AnySpec, DesignSpec, placed
 from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
-from atelier.kit.storage import ObjectStore
-from atelier.render import domain, mockup
+from atelier.kit.storage import ObjectNotFound, ObjectStore
+from atelier.render import domain, mockup, threed
 from atelier.render.models import RenderResult
 from atelier.render.photos import Photos
 from atelier.render.repository import Output, RenderRepository
@@ -31,21 +36,35 @@ from atelier.render.settings import RenderSettings
 from atelier.typeset.pinned import FontUnavailable, PinnedFonts
 
 
+def _placed(spec: AnySpec) -> DesignSpec:
+    """The spec in the version 2 shape; ``Undrawable`` for a version 1 spec whose zones stack
+    past any artboard."""
+    try:
+        return placed(spec)
+    except ValidationError as exc:
+        raise domain.Undrawable(f"the design cannot be laid out: {exc.errors()[0]['msg']}") \
+            from None
+
+
 def job_of(spec_hash: str, spec: AnySpec, asked: RenderRequest, zone_px_per_mm: float,
            snapshot_id: str | None = None) -> RenderJob:
     """The job drawing ``asked`` of a spec, with the view (or zone) named: the first when none
-    is. Raises ``Undrawable`` when the spec has no such view or zone."""
-    try:
-        shape = placed(spec)
-    except ValueError as exc:  # a version 1 spec whose stacked zones make no artboard
-        raise domain.Undrawable(f"the design cannot be laid out: {exc}") from None
+    is; a 3D model names none. Raises ``Undrawable`` when the spec has no such view or zone, or
+    its product no 3D model."""
+    shape = _placed(spec)
+    fmt = domain.image_format(asked.kind, asked.format)
+    px_per_mm = asked.px_per_mm or zone_px_per_mm
+    if asked.kind in MODEL_KINDS:
+        if shape.model is None:
+            raise domain.Undrawable("the product has no 3D model")
+        return RenderJob(kind=asked.kind, spec_hash=spec_hash, spec=spec,
+                         snapshot_id=snapshot_id,
+                         variant=domain.variant(asked.kind, "", None, px_per_mm))
     zone = asked.kind is RenderKind.ZONE
     keys = [z.key for z in shape.zones] if zone else [v.key for v in shape.views]
     view = asked.view or next(iter(keys), None)
     if view is None or view not in keys:
         raise domain.Undrawable(f"the design has no {'zone' if zone else 'view'} {view!r}")
-    fmt = domain.image_format(asked.kind, asked.format)
-    px_per_mm = asked.px_per_mm or zone_px_per_mm
     return RenderJob(kind=asked.kind, view=view, format=fmt, px_per_mm=px_per_mm,
                      spec_hash=spec_hash, spec=spec, snapshot_id=snapshot_id,
                      variant=domain.variant(asked.kind, view, fmt, px_per_mm))
@@ -67,21 +86,31 @@ async def _request(
     return row
 
 
-async def request_snapshot_mockup(
+def snapshot_requests(settings: RenderSettings, spec: AnySpec) -> list[RenderRequest]:
+    """What every snapshot gets (``snapshot_kinds``: its first view's mockup and thumbnail, and
+    its product's 3D model when the product has one)."""
+    has_model = isinstance(spec, DesignSpec) and spec.model is not None  # version 2 only
+    return [RenderRequest(kind=kind) for kind in settings.snapshot_kinds
+            if has_model or kind not in MODEL_KINDS]
+
+
+async def request_snapshot_renders(
     uow: UnitOfWork[RenderRepository], settings: RenderSettings, brand_id: str,
     event: Envelope[SnapshotCreated],
 ) -> None:
-    """A new snapshot's preview: the mockup of its first view, queued, or told at once when
+    """A new snapshot's renders (``snapshot_requests``), each queued, or told at once when
     known."""
     snapshot = event.data
     try:
-        job = job_of(snapshot.spec_hash, snapshot.spec, RenderRequest(), settings.zone_px_per_mm,
-                     snapshot.snapshot_id)
+        jobs = [job_of(snapshot.spec_hash, snapshot.spec, asked, settings.zone_px_per_mm,
+                       snapshot.snapshot_id)
+                for asked in snapshot_requests(settings, snapshot.spec)]
     except domain.Undrawable as exc:
         raise PoisonMessage(str(exc)) from exc
-    row = await _request(uow, brand_id, job, event)
-    if row is not None:
-        _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
+    for job in jobs:
+        row = await _request(uow, brand_id, job, event)
+        if row is not None:
+            _emit_known_outcome(uow, row, snapshot.snapshot_id, event)
 
 
 async def request_render(
@@ -93,8 +122,9 @@ async def request_render(
     try:
         job = job_of(request.spec_hash, request.spec, request, settings.zone_px_per_mm)
     except domain.Undrawable as exc:
+        field = "kind" if request.kind in MODEL_KINDS else "view"
         raise Invalid("The render cannot be made.", [ErrorItem(
-            field="view", code=ErrorCode.INVALID_FIELD, message=str(exc))]) from exc
+            field=field, code=ErrorCode.INVALID_FIELD, message=str(exc))]) from exc
     await _request(uow, brand_id, job, None)
     return await _state(uow, brand_id, request.spec_hash)
 
@@ -112,7 +142,7 @@ async def render_job(
         return
     try:
         async with asyncio.timeout(settings.job_timeout_s):
-            drawn = await _draw(fonts, photos, job.data)
+            drawn = await _draw(store, fonts, photos, job.data)
     except (domain.Undrawable, FontUnavailable) as exc:
         raise PoisonMessage(str(exc)) from exc
     except TimeoutError:
@@ -131,9 +161,27 @@ async def render_job(
         uow.emit(RENDER_COMPLETED, completed, brand_id=brand_id, cause=job)
 
 
-async def _draw(fonts: PinnedFonts, photos: Photos, job: RenderJob) -> mockup.Drawn:
+async def _uploaded_glb(store: ObjectStore, model: ProductModel | None) -> bytes | None:
+    """The bytes of the GLB a model names (the gateway checked and stored them), or None."""
+    if not isinstance(model, UploadedModel):
+        return None
+    key = model_object_key(model.sha256)
+    try:
+        data = await store.get(key)
+    except ObjectNotFound:
+        raise domain.Undrawable(f"the uploaded model {key} is not in the object store") from None
+    if hashlib.sha256(data).hexdigest() != model.sha256:
+        raise domain.Undrawable(f"{key} does not hash to its key")
+    return data
+
+
+async def _draw(store: ObjectStore, fonts: PinnedFonts, photos: Photos,
+                job: RenderJob) -> mockup.Drawn:
     await fonts.ensure(zone.font for zone in job.spec.zones)
     scene = mockup.scene_of(job.spec)
+    if job.kind in threed.SERIALIZERS:
+        uploaded = await _uploaded_glb(store, scene.spec.model)
+        return await asyncio.to_thread(threed.modelled, job.kind, scene, uploaded)
     view = mockup.view_for(scene, job.kind, job.view)
     needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
     photo = await photos.get(view.photo) if needs_photo else None  # type: ignore[arg-type]

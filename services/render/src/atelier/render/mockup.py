@@ -52,7 +52,7 @@ class Drawn:
     height_px: int
 
 
-def _undrawable_on_failure(draw: Callable[P, T]) -> Callable[P, T]:
+def undrawable_on_failure(draw: Callable[P, T]) -> Callable[P, T]:
     """Drawing is a pure function of the spec, its fonts and its photo, so whatever makes it
     fail (a glyph that recurses, a path that cannot be filled) would make it fail again: it is
     the design's fault, ``Undrawable``, never a transient one (memory aside)."""
@@ -69,7 +69,7 @@ def _undrawable_on_failure(draw: Callable[P, T]) -> Callable[P, T]:
     return drawn
 
 
-@_undrawable_on_failure
+@undrawable_on_failure
 def scene_of(spec: DesignSpecV1 | DesignSpec) -> ProductScene:
     """Raises ``Undrawable`` when a zone's font is not known to the engine, or its text cannot
     be laid out."""
@@ -120,13 +120,13 @@ def _encoded(image: Image.Image, fmt: ImageFormat) -> Drawn:
     return Drawn(out.getvalue(), CONTENT_TYPES[fmt], image.width, image.height)
 
 
-@_undrawable_on_failure
+@undrawable_on_failure
 def mockup(view: ViewScene, _zone: str | None, photo: Image.Image | None, fmt: ImageFormat,
            _px_per_mm: float) -> Drawn:
     return _encoded(_on_photo(view, photo), fmt)
 
 
-@_undrawable_on_failure
+@undrawable_on_failure
 def thumbnail(view: ViewScene, _zone: str | None, photo: Image.Image | None, fmt: ImageFormat,
               _px_per_mm: float) -> Drawn:
     square = ImageOps.pad(_on_photo(view, photo), (THUMBNAIL_PX, THUMBNAIL_PX),
@@ -134,7 +134,7 @@ def thumbnail(view: ViewScene, _zone: str | None, photo: Image.Image | None, fmt
     return _encoded(square, fmt)
 
 
-@_undrawable_on_failure
+@undrawable_on_failure
 def zone_texture(view: ViewScene, zone: str | None, _photo: Image.Image | None,
                  fmt: ImageFormat, px_per_mm: float) -> Drawn:
     placed = next((z for z in view.zones if z.key == zone), None) or view.zones[0]

@@ -2,7 +2,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from atelier.contracts.render import RenderKind
+from atelier.contracts.render import MODEL_KINDS, RenderKind
 from atelier.kit.settings import ServiceSettings
 
 
@@ -13,6 +13,12 @@ class RenderSettings(ServiceSettings):
         default=list(RenderKind),
         description="the kinds of render job this process draws (ATELIER_RENDER_KINDS, e.g. "
         '\'["mockup"]\'): one worker pool per kind, each scaled on its own consumer\'s lag',
+    )
+    snapshot_kinds: list[RenderKind] = Field(
+        default=[RenderKind.MOCKUP, RenderKind.THUMBNAIL, *MODEL_KINDS],
+        description="what every new snapshot is rendered as (ATELIER_RENDER_SNAPSHOT_KINDS): its "
+        "first view's mockup and thumbnail, its first zone's texture, its 3D model (GLB, USDZ: "
+        "of a product that has one)",
     )
     job_timeout_s: float = Field(
         default=20.0, gt=0,

@@ -43,7 +43,7 @@ def register(
     async def on_snapshot(
         uow: UnitOfWork[RenderRepository], envelope: Envelope[SnapshotCreated]
     ) -> None:
-        await handlers.request_snapshot_mockup(uow, settings, brand_of(envelope), envelope)
+        await handlers.request_snapshot_renders(uow, settings, brand_of(envelope), envelope)
 
     async def on_job(uow: UnitOfWork[RenderRepository], envelope: Envelope[RenderJob]) -> None:
         await handlers.render_job(uow, settings, store, fonts, photos, brand_of(envelope),

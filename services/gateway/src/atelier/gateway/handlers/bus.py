@@ -19,10 +19,10 @@ async def call(runtime: Runtime, caller: Caller, message: Message, data: BaseMod
     )
 
 
-def command(model: type[M], **fields: Any) -> M:
+def command(message: type[M], **fields: Any) -> M:
     """A bus message built from a checked body and the path: a rule across them (unique zone
     keys, say) that still fails is the client's error, not ours."""
     try:
-        return model(**fields)
+        return message(**fields)
     except ValidationError as exc:
         raise Invalid("The request has invalid fields.", errors_of(exc)) from exc

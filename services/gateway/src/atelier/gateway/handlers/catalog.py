@@ -12,9 +12,11 @@ from atelier.contracts.catalog import (
     LIST_FONTS,
     PUBLISH_TEMPLATE,
     REGISTER_FONT,
+    SET_PRODUCT_MODEL,
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
 )
+from atelier.contracts.model3d import model_object_key
 from atelier.contracts.personalization import (
     CheckWords,
     CreateProduct,
@@ -26,12 +28,13 @@ from atelier.contracts.personalization import (
     Product,
     PublishTemplate,
     RegisterFont,
+    SetProductModel,
     SetViewPhoto,
     WordCheck,
     WordList,
 )
 from atelier.contracts.spec import photo_object_key
-from atelier.gateway import domain, photos, schemas
+from atelier.gateway import domain, models3d, photos, schemas
 from atelier.gateway.auth import Caller
 from atelier.gateway.handlers.bus import call, command
 from atelier.kit.errors import Invalid, NotFound
@@ -54,7 +57,7 @@ async def publish_template(
     runtime: Runtime, caller: Caller, product_id: str, template: schemas.Template
 ) -> Product:
     publish = command(PublishTemplate, product_id=product_id, views=template.views,
-                      zones=template.zones)
+                      zones=template.zones, model=template.model)
     return await call(runtime, caller, PUBLISH_TEMPLATE, publish)
 
 
@@ -77,6 +80,30 @@ async def set_view_photo(
     set_photo = SetViewPhoto(product_id=product_id, view=view, photo=photo.ref,
                              content_type=photo.content_type, size_bytes=len(data))
     return await call(runtime, caller, SET_VIEW_PHOTO, set_photo)
+
+
+async def set_shape(
+    runtime: Runtime, caller: Caller, product_id: str, shape: schemas.Shape
+) -> Product:
+    """The product's 3D model as a parametric shape, published as its next template version."""
+    return await call(runtime, caller, SET_PRODUCT_MODEL,
+                      SetProductModel(product_id=product_id, model=shape.shape))
+
+
+async def set_glb(runtime: Runtime, caller: Caller, product_id: str, data: bytes) -> Product:
+    """Check the GLB by its content and against the product's zones, then store it under its
+    hash and have personalization publish it as the product's model. Nothing is stored for a
+    file that is refused, or for a product that does not exist."""
+    try:
+        glb = await asyncio.to_thread(models3d.inspect_glb, data)
+        current = await product(runtime, caller, product_id, None)
+        models3d.zones_named(glb, [zone.key for zone in current.zones])
+    except models3d.ModelRefused as exc:
+        raise Invalid(exc.error.message, [exc.error]) from None
+    assert runtime.store is not None  # bootstrap gives the gateway its store
+    await runtime.store.put(model_object_key(glb.model.sha256), data, models3d.CONTENT_TYPE)
+    return await call(runtime, caller, SET_PRODUCT_MODEL, SetProductModel(
+        product_id=product_id, model=glb.model, triangles=glb.triangles))
 
 
 async def upload_font(runtime: Runtime, caller: Caller, data: bytes, filename: str) -> FontInfo:

@@ -51,13 +51,14 @@ def preview_of(state: RenderState | None) -> schemas.Preview:
 
 
 async def preview(
-    runtime: Runtime, caller: Caller, design: schemas.Design, fmt: ImageFormat | None = None
+    runtime: Runtime, caller: Caller, design: schemas.Design, fmt: ImageFormat | None = None,
+    kind: RenderKind = RenderKind.MOCKUP,
 ) -> schemas.Render:
-    """Validate the design, then ask for the mockup of its first view: the same design again
-    is answered from render's rows, ready at once, with no second job."""
+    """Validate the design, then ask for ``kind`` of it (the mockup of its first view unless
+    told): the same design again is answered from render's rows, ready at once, with no second
+    job."""
     spec = await resolved_spec(runtime, caller, design)
-    request = RequestRender(spec_hash=canonicalize(spec).hash, spec=spec,
-                            kind=RenderKind.MOCKUP, format=fmt)
+    request = RequestRender(spec_hash=canonicalize(spec).hash, spec=spec, kind=kind, format=fmt)
     return render_of(await call(runtime, caller, REQUEST_RENDER, request))
 
 

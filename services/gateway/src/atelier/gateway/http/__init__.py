@@ -30,6 +30,8 @@ def routes() -> list[Any]:
         brands.create_brand,
         catalog.create_product, catalog.product, catalog.publish_template,
         catalog.set_view_photo,
+        catalog.set_shape,
+        catalog.set_glb,
         catalog.upload_font, catalog.fonts, catalog.set_word_list, catalog.word_list,
         catalog.check_words,
         brands.brand, brands.set_allowed_origins,

@@ -8,6 +8,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody, Parameter
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.model3d import MAX_MODEL_BYTES
 from atelier.contracts.personalization import (
     CheckWords,
     CreateProduct,
@@ -18,7 +19,7 @@ from atelier.contracts.personalization import (
     WordList,
 )
 from atelier.contracts.types import NO_CONTROLS, PG_INTEGER_MAX
-from atelier.gateway import domain, photos, schemas
+from atelier.gateway import domain, models3d, photos, schemas
 from atelier.gateway.handlers import catalog as handlers
 from atelier.gateway.http.common import (
     ADMIN,
@@ -103,6 +104,46 @@ async def set_view_photo(
     if not photos.is_photo_upload(request.headers.get("content-type")):
         raise UnsupportedMediaType.of("image/png, image/jpeg or image/webp")
     return json_response(await handlers.set_view_photo(runtime, caller, product_id, view, data))
+
+
+@put("/v1/admin/products/{product_id:str}/model", **ADMIN, responses=WITH_BODY,
+     operation_class=linked(200, version=("product", {
+         **PRODUCT, "version": "$response.body#/template_version"})))
+async def set_shape(
+    runtime: AppRuntime, caller: KeyCaller, product_id: PathId, data: JSONBody[schemas.Shape]
+) -> Response[Product]:
+    """The product's 3D model as a parametric shape sized in millimetres: a plate (its views
+    `front` and `back` on its faces), a cylinder (its `front` view wrapped around it) or a box
+    (views `front`, `back`, `left`, `right`, `top`, `bottom` on their faces), published as the
+    product's next template version. Every snapshot then gets a GLB and a USDZ of the design
+    on it; the same shape again changes nothing."""
+    return json_response(await handlers.set_shape(runtime, caller, product_id, data))
+
+
+@put("/v1/admin/products/{product_id:str}/model/glb", **ADMIN,
+     request_max_body_size=MAX_MODEL_BYTES, responses={**WITH_BODY, **problems(415)},
+     operation_class=linked(200, version=("product", {
+         **PRODUCT, "version": "$response.body#/template_version"})))
+async def set_glb(
+    request: Request,
+    runtime: AppRuntime,
+    caller: KeyCaller,
+    product_id: PathId,
+    data: Annotated[bytes, Body(
+        media_type="model/gltf-binary",
+        description="a GLB (glTF 2.0 binary) of at most 8 MiB and 90,000 triangles, with "
+        "every buffer and texture inside it (PNG or JPEG, at most 2048 px on a side), no "
+        "required extension, and a material or mesh named after each zone its design goes on",
+        examples=[Example(summary="a GLB file", value="<the file's bytes>")],
+    )],
+) -> Response[Product]:
+    """The product's 3D model as a GLB the brand made: checked, stored by its hash, and
+    published as the product's next template version; a refused file is told why. Each zone's
+    design is drawn on the UV region of the primitives whose material (or mesh) is named after
+    the zone."""
+    if not models3d.is_model_upload(request.headers.get("content-type")):
+        raise UnsupportedMediaType.of("model/gltf-binary")
+    return json_response(await handlers.set_glb(runtime, caller, product_id, data))
 
 
 # --- admin: fonts and word list -------------------------------------------------------------

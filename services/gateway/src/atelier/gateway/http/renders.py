@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from atelier.contracts.render import ImageFormat
+from atelier.contracts.render import ImageFormat, RenderKind
 from atelier.gateway import schemas
 from atelier.gateway.handlers import renders as handlers
 from atelier.gateway.http.common import (
@@ -89,12 +89,17 @@ async def preview(
     image_format: Annotated[ImageFormat | None, QueryParameter(
         name="format", description="of the mockup; without it, JPEG",
         examples=[Example(value="webp")])] = None,
+    kind: Annotated[RenderKind, QueryParameter(
+        description="what to render: the first view's mockup (the default) or thumbnail, the "
+        "first zone's texture, or the product's 3D model as a GLB (web viewers, Android) or "
+        "a USDZ (iOS AR Quick Look), for a product that has one",
+        examples=[Example(value="glb")])] = RenderKind.MOCKUP,
 ) -> Response[schemas.Render]:
-    """Validate a design that is not saved and render the mockup of its first view. The render
-    is named by the design's spec hash: the same design again is answered from the cache, ready
-    at once, and never drawn twice. Follow it with `GET /v1/renders/{id}/events`. Safe to
-    repeat: no Idempotency-Key needed."""
-    return json_response(await handlers.preview(runtime, caller, data, image_format))
+    """Validate a design that is not saved and render it: the mockup of its first view unless
+    another kind is asked for. The render is named by the design's spec hash: the same design
+    again is answered from the cache, ready at once, and never drawn twice. Follow it with
+    `GET /v1/renders/{id}/events`. Safe to repeat: no Idempotency-Key needed."""
+    return json_response(await handlers.preview(runtime, caller, data, image_format, kind))
 
 
 @get("/v1/renders/{render_id:str}", **WIDGET, responses=KEYED)

@@ -38,6 +38,7 @@ Decisions the specification leaves open:
 
 from collections.abc import Mapping, Sequence
 
+from atelier.contracts.model3d import ProductModel
 from atelier.contracts.personalization import (
     TextZone,
     ValidationResult,
@@ -75,12 +76,14 @@ def validate_design(
     fonts: Mapping[str, str],
     words: WordList,
     views: Sequence[View] = (),
+    model: ProductModel | None = None,
 ) -> ValidationResult:
     """Every rule; when all is well, the resolved design. ``fonts`` maps each font id the zones
     may use to its sha256, and each brand font is already registered in atelier.typeset.
-    ``views``: the product's; none, one with the zones stacked (``domain.placed``)."""
+    ``views``: the product's; none, one with the zones stacked (``domain.placed``). ``model``:
+    the product's 3D model, carried in the design for render."""
     result = check_design(zones, values, fonts=fonts, words=words)
     if result.valid:
         result.design = resolve_design(product_id, template_version, views, zones,
-                                       result.zones, fonts)
+                                       result.zones, fonts, model)
     return result

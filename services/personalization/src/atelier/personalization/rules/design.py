@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.model3d import ProductModel
 from atelier.contracts.personalization import (
     TextZone,
     ValidationResult,
@@ -96,6 +97,7 @@ def resolve_design(
     zones: list[TextZone],
     results: list[ZoneResult],
     fonts: Mapping[str, str],
+    model: ProductModel | None = None,
 ) -> DesignSpec:
     """The design of a valid result: the product's views, each photo's placement made explicit
     (a view without one gets ``fitted_placement``), and its filled zones in template order, each
@@ -110,6 +112,7 @@ def resolve_design(
             for zone, result in zip(zones, results, strict=True)
             if result.value
         ],
+        model=model,
     )
 
 
