@@ -225,6 +225,16 @@ class Figures:
     def value(self, name: str) -> float:
         return next(row["value"] for row in self.rows if row["name"] == name)
 
+    def per_second(self, prefix: str, workers: int, completions: "Completions", ids: list[str],
+                   unit: str, **conditions: Any) -> None:
+        """``<prefix>.1worker`` or ``.<n>workers``: the jobs of ``ids`` done a second by
+        ``workers`` workers, from the first completion to the last (start-up not counted)."""
+        done = sorted(completions.completed_at[i] for i in ids if i in completions.completed_at)
+        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
+        self.add(f"{prefix}.{workers}worker{'s' if workers > 1 else ''}",
+                 (len(done) - 1) / seconds if seconds else 0.0, unit, workers=workers,
+                 done=len(done), **conditions)
+
     def ratio(self, name: str, numerator: str, denominator: str) -> None:
         self.add(name, self.value(numerator) / self.value(denominator), "ratio",
                  measured=f"{numerator} / {denominator}")
@@ -378,13 +388,11 @@ async def renders(
         await asyncio.gather(*(system.stack.start_service("render", replica, MOCKUPS)
                                for replica in range(1, workers + 1)))
         await completions.wait(asked, plan.previews_within_s)
-        done = sorted(completions.completed_at[i] for i in asked if i in completions.completed_at)
-        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
-        figures.add(f"render.mockup_per_s.{workers}worker{'s' if workers > 1 else ''}",
-                    (len(done) - 1) / seconds if seconds else 0.0, "mockups/s",
-                    **_run_conditions(run), mockup_workers=workers, mockups_drawn=len(done),
-                    measured="mockup jobs queued by POST /v1/renders/preview (new designs), "
-                    "then drawn: first to last render.completed event; 1024 px JPEG mockups")
+        figures.per_second(
+            "render.mockup_per_s", workers, completions, asked, "mockups/s",
+            **_run_conditions(run), measured="mockup jobs queued by POST /v1/renders/preview "
+            "(new designs), then drawn: first to last render.completed event; 1024 px JPEG "
+            "mockups")
 
     await drawn_per_s(1)
     await drawn_per_s(2)
@@ -457,13 +465,10 @@ async def bundles(system: System, figures: Figures, plan: Plan, demo: Demo) -> N
                                                               BUNDLE_WORKER)
                                    for replica in range(1, workers + 1)))
             await made.wait(queued, plan.previews_within_s)
-            done = sorted(made.completed_at[i] for i in queued if i in made.completed_at)
-            seconds = done[-1] - done[0] if len(done) > 1 else 0.0
-            figures.add(f"bundle.per_s.{workers}worker{'s' if workers > 1 else ''}",
-                        (len(done) - 1) / seconds if seconds else 0.0, "bundles/s",
-                        workers=workers, bundles_made=len(done), zones=2,
-                        measured="export jobs queued while no worker ran, then made: first to "
-                        "last bundle.ready event")
+            figures.per_second(
+                "bundle.per_s", workers, made, queued, "bundles/s", zones=2,
+                measured="export jobs queued while no worker ran, then made: first to last "
+                "bundle.ready event")
         figures.ratio("bundle.per_s.scaling", "bundle.per_s.2workers", "bundle.per_s.1worker")
         for replica in [r.index for r in system.stack.replicas["manufacturing"] if r.index > 0]:
             await system.stack.kill("manufacturing", replica, signal.SIGTERM)
@@ -603,13 +608,10 @@ async def models(
         run = await closed_loop(CONCURRENCY, plan.models, ask)
         await three_d_workers(workers)
         await glbs.wait(asked, plan.previews_within_s)
-        done = sorted(glbs.completed_at[i] for i in asked if i in glbs.completed_at)
-        seconds = done[-1] - done[0] if len(done) > 1 else 0.0
-        figures.add(f"render3d.per_s.{workers}worker{'s' if workers > 1 else ''}",
-                    (len(done) - 1) / seconds if seconds else 0.0, "models/s",
-                    **_run_conditions(run), workers_3d=workers, models_drawn=len(done),
-                    measured="GLB jobs of the demo mug queued by POST /v1/renders/preview"
-                    "?kind=glb (new designs), then drawn: first to last render.completed event")
+        figures.per_second(
+            "render3d.per_s", workers, glbs, asked, "models/s", **_run_conditions(run),
+            measured="GLB jobs of the demo mug queued by POST /v1/renders/preview?kind=glb "
+            "(new designs), then drawn: first to last render.completed event")
 
     await drawn_per_s(1)
     await drawn_per_s(2)
