@@ -19,8 +19,12 @@ from pydantic import BaseModel
 from atelier.contracts import RpcReply, new_id
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
+    BUNDLE_FAILED,
+    BUNDLE_READY,
+    ITEM_RELEASED,
     MANUFACTURING_EXPORT,
     MESSAGES,
+    ORDER_PAID,
     RENDER_JOBS,
     RENDER_PREVIEW,
     SERVICES,
@@ -28,8 +32,9 @@ from atelier.contracts.catalog import (
     WEBHOOK_RECEIVED,
     Message,
 )
+from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
-from atelier.contracts.manufacturing import ExportJob, OutputProfile
+from atelier.contracts.manufacturing import BundleFailed, BundleReady, ExportJob, OutputProfile
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
@@ -94,7 +99,33 @@ def webhook_received() -> WebhookReceived:
                            shop_domain="demo.myshopify.com", payload={"id": 1, "title": "Pen"})
 
 
+def order_paid() -> OrderPaid:
+    """A paid order with nothing to produce (its items were held)."""
+    return OrderPaid(order_id=new_id(), order_name="#1042", items=[])
+
+
+def item_released() -> ItemReleased:
+    """A released item whose snapshot manufacturing cannot find: its work order fails at once."""
+    return ItemReleased(order_id=new_id(), by="ops@brand", item=ItemToProduce(
+        item_id=new_id(), snapshot_id=new_id(), product_id=new_id(), quantity=1))
+
+
+def bundle_ready() -> BundleReady:
+    """A bundle of an export asked by hand (no order): commerce has nothing to do."""
+    return BundleReady(work_order_id=new_id(), snapshot_id=new_id(), spec_hash="0" * 64,
+                       object_key="bundles/b/w/x.zip", bundle_name="x.zip", sha256="0" * 64,
+                       size=1)
+
+
+def bundle_failed() -> BundleFailed:
+    return BundleFailed(work_order_id=new_id(), snapshot_id=new_id(), reason="a font")
+
+
 VALID: dict[str, Callable[[], BaseModel]] = {
+    ORDER_PAID.subject: order_paid,
+    ITEM_RELEASED.subject: item_released,
+    BUNDLE_READY.subject: bundle_ready,
+    BUNDLE_FAILED.subject: bundle_failed,
     WEBHOOK_RECEIVED.subject: webhook_received,
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,

@@ -354,3 +354,23 @@ async def test_a_paid_orders_items_get_one_bundle_each_however_often_it_comes(
     events = await outbox(db, brand, BUNDLE_READY)
     assert sorted((e.data.order_id, e.data.item_id) for e in events) == [
         (order_id, "item-0"), (order_id, "item-1")]
+
+
+async def test_an_item_whose_snapshot_cannot_be_made_fails_at_once_with_the_reason(
+    manufacturing, snapshots, client_bus, db
+) -> None:
+    brand, order_id = unique("brand-"), unique("order-")
+    unvalidated = snapshots.add(brand, a_design(), SnapshotStatus.CREATED)
+    items = [ItemToProduce(item_id=unique("item-"), snapshot_id=s, product_id="p-1", quantity=1)
+             for s in (unique("snap-"), unvalidated)]
+    event = Envelope[OrderPaid](type=ORDER_PAID.type, producer="commerce", brand_id=brand,
+                                data=OrderPaid(order_id=order_id, items=items))
+    await client_bus.publish_raw(ORDER_PAID.subject, event.model_dump_json().encode(),
+                                 {"Nats-Msg-Id": event.id})
+    failed = await eventually(lambda: _count(db, brand, BUNDLE_FAILED, 2), timeout=30)
+    assert failed
+    reasons = sorted(e.data.reason for e in await outbox(db, brand, BUNDLE_FAILED))
+    assert reasons == ["the item cannot be made: its snapshot is created, not validated or "
+                       "locked", "the item cannot be made: its snapshot is not one of this "
+                       "brand's"]
+    assert await outbox(db, brand, MANUFACTURING_EXPORT) == []  # nothing queued

@@ -115,25 +115,23 @@ class ProductMapping(BaseModel):
 
 
 class ItemToProduce(BaseModel):
-    item_id: str
-    snapshot_id: str
-    product_id: str
-    quantity: int
+    item_id: Id
+    snapshot_id: Id
+    product_id: Id
+    quantity: int = Field(ge=1, le=100_000)
 
 
 class OrderPaid(BaseModel):
     """An order was paid: its personalized items that passed every check are to be produced
     (held ones come later, one by one, as ``order.item_released``)."""
 
-    order_id: str
-    order_name: str | None = None
-    items: list[ItemToProduce]
+    order_id: Id
+    order_name: str | None = Field(default=None, max_length=255)
+    items: list[ItemToProduce] = Field(max_length=1000)
 
 
 class ItemReleased(BaseModel):
-    order_id: str
-    order_name: str | None = None
+    order_id: Id
+    order_name: str | None = Field(default=None, max_length=255)
     item: ItemToProduce
-    by: str
-
-
+    by: Line = Field(min_length=1, max_length=200)

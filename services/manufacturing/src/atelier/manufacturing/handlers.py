@@ -77,11 +77,38 @@ async def produce_items(uow: Uow, settings: ManufacturingSettings, ask: Ask, bra
     """A paid order's items (or one a person released): a work order each, queued as an
     export asked by hand is, unless the item has one already (one bundle per item, however
     often the order's event comes)."""
-    made = {row.order_item_id for row in await uow.repository.of_order(brand_id, order_id)}
+    made = await uow.repository.items_made(brand_id, [item.item_id for item in items])
     for item in items:
-        if item.item_id not in made:
-            await export_pack(uow, settings, ask, brand_id, ExportPack(
-                snapshot_id=item.snapshot_id, order_id=order_id, item_id=item.item_id))
+        if item.item_id in made:
+            continue
+        try:
+            snapshot: SnapshotView | None = await ask(
+                GET_SNAPSHOT, GetSnapshot(snapshot_id=item.snapshot_id))
+        except NotFound:
+            snapshot = None
+        if snapshot is None or snapshot.status not in PRODUCIBLE:
+            # commerce checked and locked it: this can never be made, so say so at once
+            why = ("its snapshot is not one of this brand's" if snapshot is None else
+                   f"its snapshot is {snapshot.status.value}, not validated or locked")
+            _refuse(uow, settings, brand_id, order_id, item, f"the item cannot be made: {why}")
+            continue
+        await export_pack(uow, settings, ask, brand_id, ExportPack(
+            snapshot_id=item.snapshot_id, order_id=order_id, item_id=item.item_id))
+
+
+def _refuse(uow: Uow, settings: ManufacturingSettings, brand_id: str, order_id: str,
+            item: ItemToProduce, reason: str) -> None:
+    """A work order failed from the start, with the reason, and ``bundle.failed`` for it."""
+    row = WorkOrderRow(
+        id=new_id(), brand_id=brand_id, order_id=order_id, order_item_id=item.item_id,
+        snapshot_id=item.snapshot_id, spec_hash="", status=WorkOrderStatus.FAILED.value,
+        profile=domain.PROFILES.get(settings.default_profile, domain.PROFILES["standard"])
+        .model_dump(mode="json"),
+        reason=reason)
+    uow.repository.add(row)
+    uow.emit(BUNDLE_FAILED, BundleFailed(work_order_id=row.id, snapshot_id=item.snapshot_id,
+                                         reason=reason, order_id=order_id,
+                                         item_id=item.item_id), brand_id=brand_id)
 
 
 async def bundles_of(uow: Uow, brand_id: str, order_id: str) -> BundleList:

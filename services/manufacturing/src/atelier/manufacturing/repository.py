@@ -47,6 +47,14 @@ class ManufacturingRepository:
             .order_by(col(WorkOrderRow.id)))
         return list(found.scalars())
 
+    async def items_made(self, brand_id: str, item_ids: list[str]) -> set[str]:
+        """Which of these order items have a work order already (one each, at most)."""
+        found = await self.session.execute(
+            select(col(WorkOrderRow.order_item_id)).where(
+                col(WorkOrderRow.brand_id) == brand_id,
+                col(WorkOrderRow.order_item_id).in_(item_ids)))
+        return {item_id for item_id in found.scalars() if item_id is not None}
+
     async def bundle(self, brand_id: str, work_order_id: str) -> BundleRow | None:
         return (await self.session.execute(
             select(BundleRow).where(col(BundleRow.brand_id) == brand_id,
