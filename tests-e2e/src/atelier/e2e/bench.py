@@ -154,8 +154,9 @@ def frame_values(n: int) -> dict[str, str]:
 
 
 class Completions:
-    """Render completion events of ``kinds`` (a preview: the mockup) by snapshot id (to time
-    snapshot-to-preview-ready) and by spec hash (a preview's render id)."""
+    """Completion events by snapshot id (to time snapshot-to-preview-ready) and by spec hash (a
+    preview's render id): render's of ``kinds`` (a preview: the mockup), or manufacturing's
+    ``bundle.ready`` (which has no kind)."""
 
     def __init__(self, kinds: tuple[str, ...] = ("mockup", "preview")) -> None:
         self.kinds = kinds
@@ -168,8 +169,8 @@ class Completions:
 
     async def on_completed(self, msg: Any) -> None:
         data = json.loads(msg.data)["data"]
-        if data["kind"] not in self.kinds:  # a snapshot's thumbnail, say: not its preview
-            return
+        if data.get("kind", "bundle") not in (*self.kinds, "bundle"):  # a snapshot's thumbnail,
+            return  # say: not its preview
         for key in (data.get("snapshot_id"), data["spec_hash"]):
             if key and key not in self.completed_at:
                 self.completed_at[key] = time.perf_counter()
