@@ -374,3 +374,19 @@ async def test_an_item_whose_snapshot_cannot_be_made_fails_at_once_with_the_reas
                        "locked", "the item cannot be made: its snapshot is not one of this "
                        "brand's"]
     assert await outbox(db, brand, MANUFACTURING_EXPORT) == []  # nothing queued
+
+
+async def test_an_export_before_the_spec_is_stored_is_unavailable_for_a_moment(
+    manufacturing, snapshots, client_bus, db
+) -> None:
+    """The spec service stores a snapshot's spec from its event, a moment later: an export
+    asked in that moment is a 503 with Retry-After, not a 404, and nothing is queued."""
+    brand = unique("brand-")
+    snapshot_id = snapshots.add(brand, a_design())
+    view, spec = snapshots.snapshots[(brand, snapshot_id)]
+    snapshots.snapshots[(brand, snapshot_id)] = (view.model_copy(update={"spec_hash": "f" * 64}),
+                                                 spec)
+    with pytest.raises(AtelierError) as refused:
+        await client_bus.call(EXPORT_PACK, ExportPack(snapshot_id=snapshot_id), brand_id=brand)
+    assert (refused.value.status, refused.value.retry_after_s) == (503, 1)
+    assert await nothing_queued(db, brand)

@@ -441,8 +441,12 @@ async def bundles(system: System, figures: Figures, plan: Plan, demo: Demo) -> N
 
         async def export(snapshot_id: str) -> None:
             made.created(snapshot_id)
-            queued = await client.post("/v1/manufacturing/export-pack",
-                                       json={"snapshot_id": snapshot_id})
+            while True:  # 503 while the spec service has yet to store the snapshot's spec
+                queued = await client.post("/v1/manufacturing/export-pack",
+                                           json={"snapshot_id": snapshot_id})
+                if queued.status_code != 503:
+                    break
+                await asyncio.sleep(float(queued.headers.get("retry-after", 1)))
             assert queued.status_code == 202, queued.text
 
         await system.stack.start_service("manufacturing", 1, BUNDLE_WORKER)

@@ -32,7 +32,7 @@ from atelier.contracts.manufacturing import (
 )
 from atelier.contracts.snapshot import GetSnapshot, SnapshotStatus, SnapshotView
 from atelier.contracts.spec import GetSpec, StoredSpec
-from atelier.kit.errors import Conflict, Invalid, NotFound, PoisonMessage
+from atelier.kit.errors import Conflict, Invalid, NotFound, PoisonMessage, Unavailable
 from atelier.kit.outbox import UnitOfWork
 from atelier.kit.storage import ObjectStore
 from atelier.manufacturing import domain
@@ -164,7 +164,15 @@ async def regenerate(uow: Uow, ask: Ask, brand_id: str, work_order_id: str) -> W
 
 
 async def _queue(uow: Uow, ask: Ask, brand_id: str, row: WorkOrderRow) -> None:
-    stored: StoredSpec = await ask(GET_SPEC, GetSpec(spec_hash=row.spec_hash))
+    """The export job, with the spec as the spec service stored it. It stores a snapshot's spec
+    from the snapshot's event, a moment after the snapshot exists (longer when it has a
+    backlog): until then the export is unavailable for a second, not unknown (a 503 with
+    Retry-After; an order's item is retried by its consumer)."""
+    try:
+        stored: StoredSpec = await ask(GET_SPEC, GetSpec(spec_hash=row.spec_hash))
+    except NotFound:
+        raise Unavailable("The design is still being stored: ask again in a moment.",
+                          retry_after_s=1) from None
     job = ExportJob(work_order_id=row.id, snapshot_id=row.snapshot_id, spec_hash=row.spec_hash,
                     spec=stored.spec, profile=OutputProfile.model_validate(row.profile),
                     order_id=row.order_id, item_id=row.order_item_id, sku=row.sku)
