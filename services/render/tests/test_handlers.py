@@ -42,8 +42,7 @@ from atelier.render.models import RenderResult
 from atelier.render.repository import Output
 from atelier.render.settings import RenderSettings
 
-from .conftest import StoreDown, a_spec
-from .fakes import FakeRenderRepository
+from .conftest import a_spec
 
 BRAND = "brand-a"
 MISSING_FONT = FontRef(id="brand-font-that-is-not-there", sha256="1" * 64)
@@ -52,18 +51,6 @@ MOCKUP_KEY = "front.jpg"  # a version 1 spec's one view, as a JPEG
 
 def row(units: FakeUnits, spec_hash: str, variant: str = MOCKUP_KEY, kind: str = "mockup"):
     return units.repository.renders[Output(BRAND, spec_hash, kind, variant)]
-
-
-@pytest.fixture
-def units() -> FakeUnits[FakeRenderRepository]:
-    return FakeUnits(FakeRenderRepository(), RenderSettings.service)
-
-
-@pytest.fixture
-def store() -> StoreDown:
-    store = StoreDown()
-    store.up = True
-    return store
 
 
 @pytest.fixture

@@ -28,23 +28,10 @@ from atelier.kit.testing.readers3d import assert_valid_glb, usd_errors
 from atelier.render.bootstrap import bootstrap
 from atelier.render.settings import RenderSettings
 
-from .conftest import StoreDown, a_spec
-from .fakes import FakeRenderRepository
+from .conftest import a_spec
 from .test_model3d import mug
 
 BRAND = "brand-3d"
-
-
-@pytest.fixture
-def units() -> FakeUnits[FakeRenderRepository]:
-    return FakeUnits(FakeRenderRepository(), RenderSettings.service)
-
-
-@pytest.fixture
-def store() -> StoreDown:
-    store = StoreDown()
-    store.up = True
-    return store
 
 
 @pytest.fixture
