@@ -27,23 +27,26 @@ async def stored(store: InMemoryStore, data: bytes, size: tuple[int, int]) -> Ph
 async def test_a_photo_is_scaled_to_the_mockup_once() -> None:
     store = InMemoryStore()
     photo = await stored(store, jpeg((2000, 1000)), (2000, 1000))
-    photos = Photos(store, max_side_px=1024)
-    image = await photos.get(photo)
+    photos = Photos(store)
+    image = await photos.get(photo, 1024)
     assert image.size == (1024, 512) and image.mode == "RGBA"  # as Skia draws on it
-    assert await photos.get(photo) is image  # kept: decoded and scaled once
+    assert await photos.get(photo, 1024) is image  # kept: decoded and scaled once
+    small = await photos.get(photo, 200)  # a thumbnail's, kept beside it
+    assert small.size == (200, 100) and await photos.get(photo, 200) is small
+    assert await photos.get(photo, 1024) is image
 
 
 async def test_a_photo_missing_changed_or_misrecorded_cannot_be_drawn() -> None:
     store = InMemoryStore()
-    photos = Photos(store, max_side_px=1024)
+    photos = Photos(store)
     with pytest.raises(Undrawable, match="not in the object store"):
-        await photos.get(PhotoRef(sha256="1" * 64, width_px=10, height_px=10))
+        await photos.get(PhotoRef(sha256="1" * 64, width_px=10, height_px=10), 1024)
     await store.put(photo_object_key("2" * 64), jpeg((10, 10)), "image/jpeg")
     with pytest.raises(Undrawable, match="does not hash to its key"):
-        await photos.get(PhotoRef(sha256="2" * 64, width_px=10, height_px=10))
+        await photos.get(PhotoRef(sha256="2" * 64, width_px=10, height_px=10), 1024)
     wrong_size = await stored(store, jpeg((30, 20)), (20, 30))
     with pytest.raises(Undrawable, match="not 20×30"):
-        await photos.get(wrong_size)
+        await photos.get(wrong_size, 1024)
     text = b"no image at all"
     with pytest.raises(Undrawable, match="cannot be decoded"):
-        await photos.get(await stored(store, text, (1, 1)))
+        await photos.get(await stored(store, text, (1, 1)), 1024)

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from atelier.contracts.spec import (
     DesignSpec,
@@ -18,6 +18,7 @@ from atelier.contracts.spec import (
     SpecView,
     StraightPlacement,
 )
+from atelier.render import mockup
 from atelier.typeset import rasterize
 from atelier.typeset.fonts import shipped_font
 
@@ -148,6 +149,37 @@ def test_a_large_photo_is_scaled_to_the_mockup_and_the_design_with_it() -> None:
                              np.where(np.indices(weights.shape)[0] < image.height / 2,
                                       weights, 0), 0))
     assert abs(x - u / 2) <= 1 and abs(y - v / 2) <= 1
+
+
+@pytest.mark.parametrize("placement", [STRAIGHT, QUAD], ids=["straight", "quadrilateral"])
+def test_a_thumbnail_drawn_at_its_own_size_is_the_mockup_shrunk(placement) -> None:
+    """The thumbnail is drawn on the photo scaled to 200 px (as ``Photos`` gives it), not made
+    by shrinking the full mockup; the two agree: the marks within a pixel, the rest closely."""
+    spec = design(placement, 30)
+    full = drawn(spec)
+    side = mockup.THUMBNAIL_PX
+    shrunk = ImageOps.pad(full.convert("RGB"), (side, side), Image.Resampling.LANCZOS,
+                          color=mockup.BACKGROUND)
+    scale = side / max(PHOTO_SIZE)
+    small = Image.new("RGB", PHOTO_SIZE, GREY).resize(
+        (round(PHOTO_SIZE[0] * scale), round(PHOTO_SIZE[1] * scale)), Image.Resampling.LANCZOS)
+    thumbnail = mockup.thumbnail(first_view(spec), None, small.convert("RGBA"), "png", 0.0)
+    image = Image.open(io.BytesIO(thumbnail.data)).convert("RGB")
+    assert image.size == (side, side)
+    theirs, ours = np.asarray(shrunk, dtype=float), np.asarray(image, dtype=float)
+    assert np.abs(theirs - ours).mean() < 1.5
+    for key in MARKS:  # each mark's ink centroid, in the quarter it lies in
+        centres = []
+        for picture in (shrunk, image):
+            weights = ink(picture)
+            h, w = weights.shape
+            rows, cols = np.indices(weights.shape)
+            quarter = ((cols < w / 2) == (key[1] == "l")) & ((rows < h / 2) == (key[0] == "t"))
+            mine = np.where(quarter, weights, 0)  # a few pixels of ink at this size
+            assert mine.sum() > 5
+            centres.append(((cols * mine).sum() / mine.sum(), (rows * mine).sum() / mine.sum()))
+        (x0, y0), (x1, y1) = centres
+        assert abs(x0 - x1) <= 1 and abs(y0 - y1) <= 1, (key, centres)
 
 
 # --- parity: the zone texture at print resolution against the mockup's zone region ------------

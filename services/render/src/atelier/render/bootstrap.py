@@ -4,7 +4,6 @@ from atelier.kit.delivery import Units
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
 from atelier.render import domain, models, subscribers
-from atelier.render.mockup import MAX_PHOTO_SIDE_PX
 from atelier.render.photos import Photos
 from atelier.render.repository import RenderRepository
 from atelier.render.settings import RenderSettings
@@ -22,5 +21,5 @@ def bootstrap(
     results = models.RenderResult.__table__  # type: ignore[attr-defined]
     runtime.sweep_orphans(domain.RENDERS, results.c.object_key)
     subscribers.register(runtime, settings, store, PinnedFonts(store.get),
-                         Photos(store, MAX_PHOTO_SIDE_PX))
+                         Photos(store))
     return runtime

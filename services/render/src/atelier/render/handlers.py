@@ -183,8 +183,9 @@ async def _draw(store: ObjectStore, fonts: PinnedFonts, photos: Photos,
         uploaded = await _uploaded_glb(store, scene.spec.model)
         return await asyncio.to_thread(threed.modelled, job.kind, scene, uploaded)
     view = mockup.view_for(scene, job.kind, job.view)
-    needs_photo = job.kind in mockup.NEEDS_PHOTO and view.photo is not None
-    photo = await photos.get(view.photo) if needs_photo else None  # type: ignore[arg-type]
+    photo_side = mockup.PHOTO_SIDE_PX.get(job.kind)
+    photo = (await photos.get(view.photo, photo_side)
+             if photo_side is not None and view.photo is not None else None)
     assert job.format is not None and job.px_per_mm is not None  # job_of names both
     return await asyncio.to_thread(mockup.DRAWERS[job.kind], view, job.view, photo, job.format,
                                    job.px_per_mm)

@@ -5,14 +5,15 @@ storage and messages.
 - ``mockup``: a view drawn onto the view's product photo where the placement puts the artboard,
   or on a white artboard when the view has no photo; in a photo format (JPEG unless WebP or PNG
   is asked for: a 1024 px PNG of a photo takes some 250 ms to encode, a JPEG some 6).
-- ``thumbnail``: the view's mockup fitted in a 200 × 200 square on white.
+- ``thumbnail``: the view's mockup drawn at 200 px (its photo scaled to that first, not the
+  1024 px mockup shrunk: a twentieth of the pixels) and centred in a 200 × 200 square on white.
 - ``zone``: one zone's print box with its text, transparent where nothing is drawn (PNG RGBA),
   at the resolution asked for.
 
 The scene is the one the production files are drawn from: each zone's text laid out in its safe
 area at exactly the spec's size (personalization already auto-fitted it, and fitting again here
 could disagree with what the shopper was shown), placed and turned on the view. A photo is drawn
-at most ``MAX_PHOTO_SIDE_PX`` on its longest side (``photos.Photos`` scales it once per
+at most ``PHOTO_SIDE_PX`` of its kind on its longest side (``photos.Photos`` scales it once per
 process), the placement scaled with it; a white artboard at ``PX_PER_MM``, less when its longest
 side would pass ``MAX_SIDE_PX``. Deterministic: the same spec and photo give the same bytes. The
 fonts must be made ready first (``PinnedFonts.ensure``).
@@ -94,12 +95,12 @@ def view_for(scene: ProductScene, kind: RenderKind, key: str | None) -> ViewScen
     return found[0]
 
 
-def _on_photo(view: ViewScene, photo: Image.Image | None) -> Image.Image:
-    """The view drawn on ``photo`` (the view's photo, already scaled to fit
-    ``MAX_PHOTO_SIDE_PX``), or on white without one."""
+def _on_photo(view: ViewScene, photo: Image.Image | None, max_side_px: int) -> Image.Image:
+    """The view drawn on ``photo`` (the view's photo, already scaled to the kind's
+    ``PHOTO_SIDE_PX``), or on white without one, at most ``max_side_px`` on its longest side."""
     to_photo = view.to_photo()
     if to_photo is None or photo is None or view.photo is None:
-        scale = min(PX_PER_MM, MAX_SIDE_PX / max(view.width_mm, view.height_mm))
+        scale = min(PX_PER_MM, max_side_px / max(view.width_mm, view.height_mm))
         return rasterize(view.scene(), scale, BACKGROUND)
     # the photo as drawn against the one the placement was given on: rows scaled
     sx, sy = photo.width / view.photo.width_px, photo.height / view.photo.height_px
@@ -123,13 +124,14 @@ def _encoded(image: Image.Image, fmt: ImageFormat) -> Drawn:
 @undrawable_on_failure
 def mockup(view: ViewScene, _zone: str | None, photo: Image.Image | None, fmt: ImageFormat,
            _px_per_mm: float) -> Drawn:
-    return _encoded(_on_photo(view, photo), fmt)
+    return _encoded(_on_photo(view, photo, MAX_SIDE_PX), fmt)
 
 
 @undrawable_on_failure
 def thumbnail(view: ViewScene, _zone: str | None, photo: Image.Image | None, fmt: ImageFormat,
               _px_per_mm: float) -> Drawn:
-    square = ImageOps.pad(_on_photo(view, photo), (THUMBNAIL_PX, THUMBNAIL_PX),
+    # drawn at the thumbnail's own size (its photo too: ``PHOTO_SIDE_PX``), then centred
+    square = ImageOps.pad(_on_photo(view, photo, THUMBNAIL_PX), (THUMBNAIL_PX, THUMBNAIL_PX),
                           Image.Resampling.LANCZOS, color=BACKGROUND)
     return _encoded(square, fmt)
 
@@ -144,4 +146,5 @@ def zone_texture(view: ViewScene, zone: str | None, _photo: Image.Image | None,
 Drawer = Callable[[ViewScene, "str | None", "Image.Image | None", ImageFormat, float], Drawn]
 DRAWERS: dict[RenderKind, Drawer] = {
     RenderKind.MOCKUP: mockup, RenderKind.THUMBNAIL: thumbnail, RenderKind.ZONE: zone_texture}
-NEEDS_PHOTO = {RenderKind.MOCKUP, RenderKind.THUMBNAIL}
+# the kinds drawn on the view's photo, and the longest side they draw it at
+PHOTO_SIDE_PX = {RenderKind.MOCKUP: MAX_PHOTO_SIDE_PX, RenderKind.THUMBNAIL: THUMBNAIL_PX}
