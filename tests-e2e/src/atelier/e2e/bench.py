@@ -37,6 +37,7 @@ import secrets
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -350,6 +351,38 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
     await fuzz_step(system, figures, plan, demo)
 
 
+async def previewed(widget: LoadClient, sse: httpx.AsyncClient, product_id: str,
+                    path: str) -> None:
+    """What the widget does on a keystroke: a preview of a new design, then (unless it was drawn
+    already) its server-sent events until the render settled, which must be ``ready``."""
+    body = {"product_id": product_id, "values": {"name": f"Typed {next(_UNIQUE)}"}}
+    status, render = await widget.post(path, body)
+    assert status == 200, render
+    if render["status"] == "pending":  # the stream ends once the render settled
+        seen = [e async for e in events(sse, f"/v1/renders/{render['id']}/events")]
+        assert seen[-1][0] == "ready", seen
+
+
+async def queued_then_drawn(
+    widget: LoadClient, product_id: str, path: str, count: int,
+    start_workers: Callable[[], Awaitable[None]], completions: "Completions", plan: Plan,
+) -> tuple[list[str], Run]:
+    """``count`` render jobs of new designs queued (by previews ``path``) while no worker of
+    their kind runs, then the workers started; returns the render ids once all are drawn."""
+    asked: list[str] = []
+
+    async def ask(_: int) -> None:
+        body = {"product_id": product_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
+        status, render = await widget.post(path, body)
+        assert status == 200 and render["status"] == "pending", render
+        asked.append(render["id"])
+
+    run = await closed_loop(CONCURRENCY, count, ask)
+    await start_workers()
+    await completions.wait(asked, plan.previews_within_s)
+    return asked, run
+
+
 async def renders(
     system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient,
     completions: Completions, snapshot: Any, created: list[str],
@@ -359,12 +392,7 @@ async def renders(
     async with system.widget(demo) as sse:
 
         async def typed(_: int) -> None:  # what the widget does on a keystroke
-            body = {"product_id": demo.product_id, "values": {"name": f"Typed {next(_UNIQUE)}"}}
-            status, render = await widget.post("/v1/renders/preview", body)
-            assert status == 200, render
-            if render["status"] == "pending":  # the stream ends once the render settled
-                seen = [e async for e in events(sse, f"/v1/renders/{render['id']}/events")]
-                assert seen[-1][0] == "ready", seen
+            await previewed(widget, sse, demo.product_id, "/v1/renders/preview")
 
         await closed_loop(4, max(2, plan.warmup // 10), typed)
         figures.open_loop("preview_job.offered_20", await open_loop(20, plan.requests(20), typed),
@@ -377,18 +405,13 @@ async def renders(
         completion event to the last (a worker's start-up is not counted)."""
         for replica in [r.index for r in system.stack.replicas["render"] if r.index > 0]:
             await system.stack.kill("render", replica, signal.SIGTERM)
-        asked: list[str] = []
 
-        async def ask(_: int) -> None:
-            body = {"product_id": demo.product_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
-            status, render = await widget.post("/v1/renders/preview", body)
-            assert status == 200 and render["status"] == "pending", render
-            asked.append(render["id"])
+        async def start() -> None:
+            await asyncio.gather(*(system.stack.start_service("render", replica, MOCKUPS)
+                                   for replica in range(1, workers + 1)))
 
-        run = await closed_loop(CONCURRENCY, plan.mockups, ask)
-        await asyncio.gather(*(system.stack.start_service("render", replica, MOCKUPS)
-                               for replica in range(1, workers + 1)))
-        await completions.wait(asked, plan.previews_within_s)
+        asked, run = await queued_then_drawn(widget, demo.product_id, "/v1/renders/preview",
+                                             plan.mockups, start, completions, plan)
         figures.per_second(
             "render.mockup_per_s", workers, completions, asked, "mockups/s",
             **_run_conditions(run), measured="mockup jobs queued by POST /v1/renders/preview "
@@ -585,12 +608,7 @@ async def models(
         for kind in ("glb", "usdz"):
 
             async def typed(_: int, kind: str = kind) -> None:
-                body = {"product_id": demo.mug_id, "values": {"name": f"3D {next(_UNIQUE)}"}}
-                status, render = await widget.post(f"/v1/renders/preview?kind={kind}", body)
-                assert status == 200, render
-                if render["status"] == "pending":
-                    seen = [e async for e in events(sse, f"/v1/renders/{render['id']}/events")]
-                    assert seen[-1][0] == "ready", seen
+                await previewed(widget, sse, demo.mug_id, f"/v1/renders/preview?kind={kind}")
 
             await closed_loop(1, max(2, plan.warmup // 10), typed)
             figures.open_loop(kind, await open_loop(2, plan.requests(2), typed), workers_3d=1,
@@ -602,17 +620,9 @@ async def models(
         """GLBs of new designs drawn a second by ``workers`` 3D workers: queued while none
         runs, then the workers started; from the first completion event to the last."""
         await stop_three_d()
-        asked: list[str] = []
-
-        async def ask(_: int) -> None:
-            body = {"product_id": demo.mug_id, "values": {"name": f"Rush {next(_UNIQUE)}"}}
-            status, render = await widget.post("/v1/renders/preview?kind=glb", body)
-            assert status == 200 and render["status"] == "pending", render
-            asked.append(render["id"])
-
-        run = await closed_loop(CONCURRENCY, plan.models, ask)
-        await three_d_workers(workers)
-        await glbs.wait(asked, plan.previews_within_s)
+        asked, run = await queued_then_drawn(widget, demo.mug_id, "/v1/renders/preview?kind=glb",
+                                             plan.models, lambda: three_d_workers(workers), glbs,
+                                             plan)
         figures.per_second(
             "render3d.per_s", workers, glbs, asked, "models/s", **_run_conditions(run),
             measured="GLB jobs of the demo mug queued by POST /v1/renders/preview?kind=glb "
