@@ -59,6 +59,12 @@ async def export_pack(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand
             field="snapshot_id", code=ErrorCode.SNAPSHOT_NOT_VALIDATED,
             message=f"The snapshot is {snapshot.status.value}: validate it (or lock it) "
             "first.")])
+    return await _work_order(uow, settings, ask, brand_id, snapshot, request)
+
+
+async def _work_order(uow: Uow, settings: ManufacturingSettings, ask: Ask, brand_id: str,
+                      snapshot: SnapshotView, request: ExportPack) -> WorkOrderView:
+    """The work order of a producible ``snapshot``, its export job queued."""
     name = (request.profile or await uow.repository.product_profile(brand_id, snapshot.product_id)
             or settings.default_profile)
     profile = await _profile(uow, brand_id, name)
@@ -92,7 +98,7 @@ async def produce_items(uow: Uow, settings: ManufacturingSettings, ask: Ask, bra
                    f"its snapshot is {snapshot.status.value}, not validated or locked")
             _refuse(uow, settings, brand_id, order_id, item, f"the item cannot be made: {why}")
             continue
-        await export_pack(uow, settings, ask, brand_id, ExportPack(
+        await _work_order(uow, settings, ask, brand_id, snapshot, ExportPack(
             snapshot_id=item.snapshot_id, order_id=order_id, item_id=item.item_id))
 
 
