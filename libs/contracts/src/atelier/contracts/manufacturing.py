@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from atelier.contracts.spec import AnySpec
-from atelier.contracts.types import Id, Line
+from atelier.contracts.types import Finite, Id, Line
 
 ExportFormat = Literal["svg", "dxf", "pdf", "png"]
 NAME_FIELDS = ("order", "item", "sku", "snapshot")
@@ -41,7 +41,7 @@ class ProfileSettings(BaseModel):
     crop_marks: bool = Field(default=False, strict=True)
     mirror: bool = Field(default=False, strict=True, description="mirrored left to right, for "
                          "engraving the back of glass or acrylic")
-    tolerance_mm: float = Field(default=0.01, ge=0.001, le=0.5,
+    tolerance_mm: Finite = Field(default=0.01, ge=0.001, le=0.5,
                                 description="the most a flattened curve (DXF) strays from it")
     file_name: str = Field(
         default="{snapshot}", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_{}.-]+$",

@@ -28,8 +28,7 @@ MAX_MODEL_TRIANGLES = 90_000
 MAX_TEXTURE_PX = 2048
 
 ShapeMm = Annotated[Finite, Field(gt=0, le=MAX_SHAPE_MM)]
-# a fraction: strict, so that JSON's false is not taken for 0
-Fraction = Annotated[Finite, Field(strict=True, ge=0, le=1)]
+Fraction = Annotated[Finite, Field(ge=0, le=1)]
 
 
 def model_object_key(sha256: str) -> str:

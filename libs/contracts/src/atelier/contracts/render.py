@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from atelier.contracts.spec import AnySpec
+from atelier.contracts.types import Finite
 
 
 class RenderStatus(StrEnum):
@@ -39,7 +40,7 @@ class RenderRequest(BaseModel):
     kind: RenderKind = RenderKind.MOCKUP
     view: str | None = Field(default=None, max_length=64)
     format: ImageFormat | None = None
-    px_per_mm: float | None = Field(default=None, gt=0, le=100)
+    px_per_mm: Finite | None = Field(default=None, gt=0, le=100)
 
 
 class RenderJob(RenderRequest):

@@ -24,8 +24,9 @@ Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PAT
 # A template version: stored in an ``integer`` column
 Version = Annotated[int, Field(ge=1, le=PG_INTEGER_MAX)]
 
-# Infinity and NaN have no JSON spelling (``1e309`` parses as one), no size and no hash
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+# Infinity and NaN have no JSON spelling (``1e309`` parses as one), no size and no hash. Strict:
+# a JSON number only (an integer is one), never ``false`` taken for 0 or ``"12"`` for 12
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
 # A one-line text a person reads back (a name, a label, a reason): no control characters; each
