@@ -13,7 +13,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id
 
@@ -46,10 +56,25 @@ FUNNEL_STEPS: tuple[WidgetEventName, ...] = (
 )
 CODE_PROP = "code"  # the error code a validation_failed event carries in its props
 
+
+
+def _one_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A property refused is one error at its key, not one per kind of value it is not."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "prop_value", "A property is a text of at most {max} characters without control "
+            "characters, or a finite number within ±1e15.", {"max": PROP_VALUE_MAX}) from None
+
+
 PropKey = Annotated[str, Field(pattern=PROP_KEY)]
-PropValue = (Annotated[str, Field(max_length=PROP_VALUE_MAX, pattern=NO_CONTROLS)]
-             | Annotated[int, Field(ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)]
-             | Annotated[Finite, Field(ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)])
+PropValue = Annotated[
+    # strict: true is not 1, nor "1" a number (the schema says so too)
+    Annotated[str, Field(strict=True, max_length=PROP_VALUE_MAX, pattern=NO_CONTROLS)]
+    | Annotated[int, Field(strict=True, ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)]
+    | Annotated[Finite, Field(strict=True, ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)],
+    WrapValidator(_one_error)]
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=SESSION_PATTERN,
                                  examples=["c5b0a7e2-3f1d-4f7a-9b6e-0d2c4e8f1a3b"])]
 

@@ -37,11 +37,12 @@ FILE = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"
 FILE_MAX = 200
 KEPT = 3  # builds a process keeps serving after its directory was rebuilt in place
 MIN_COMPRESSED = 1024  # bytes: smaller files go as they are
+# (Litestar adds "; charset=utf-8" to the text types)
 CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
     ".wasm": "application/wasm",
-    ".css": "text/css; charset=utf-8",
+    ".css": "text/css",
     ".json": "application/json",
     ".map": "application/json",
     ".svg": "image/svg+xml",
@@ -51,7 +52,7 @@ CONTENT_TYPES = {
     ".woff": "font/woff",
     ".ttf": "font/ttf",
     ".otf": "font/otf",
-    ".txt": "text/plain; charset=utf-8",
+    ".txt": "text/plain",
 }
 # already compressed formats gain nothing from gzip
 INCOMPRESSIBLE = {"image/png", "image/webp", "font/woff2", "font/woff"}
