@@ -177,6 +177,7 @@ async def test_a_rebuild_is_served_at_once_and_the_versions_before_it_still_are(
 async def test_a_build_half_written_leaves_the_last_one_served(
     client: AsyncTestClient, dist: Path
 ) -> None:
+    assert (await client.get("/widget/manifest.json")).json()["version"] == V1
     (dist / "manifest.json").write_text('{"version": "ba98')
     response = await client.get("/widget/manifest.json")
     assert response.json()["version"] == V1

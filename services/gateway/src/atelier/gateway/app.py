@@ -39,7 +39,6 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     watch = RenderWatch()
     watch.listen(runtime.bus)
     widget_files = WidgetFiles(settings.widget_dir, settings.widget_previous_dirs)
-    widget_files.current_build()  # read (and compressed) now, not on a shopper's request
     return service_app(
         runtime,
         http.routes(),

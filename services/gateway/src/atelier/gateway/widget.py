@@ -16,6 +16,7 @@ compressed then; a path is looked up among the listed names, never joined to a d
 request names a file outside the build.
 """
 
+import asyncio
 import gzip
 import json
 import logging
@@ -142,7 +143,9 @@ def _load_file(root: Path, name: str) -> WidgetFile:
     if "gzip" not in encodings and len(data) >= MIN_COMPRESSED \
             and content_type not in INCOMPRESSIBLE:
         # mtime 0: the same bytes on every replica, so one ETag for one representation
-        encodings["gzip"] = gzip.compress(data, compresslevel=9, mtime=0)
+        # level 6: a quarter of level 9's time (0.8 s against 3.3 s for the 1.7 MB validator)
+        # for 2.5 % more bytes
+        encodings["gzip"] = gzip.compress(data, compresslevel=6, mtime=0)
     # a compressed representation no smaller than the file is not worth sending
     encodings = {k: v for k, v in encodings.items() if k == "identity" or len(v) < len(data)}
     return WidgetFile(content_type, etag_of(data), encodings)
@@ -150,7 +153,9 @@ def _load_file(root: Path, name: str) -> WidgetFile:
 
 class WidgetFiles:
     """The builds served: read on first use, and the current one again when its manifest
-    changes (checked with one ``stat`` a request: nothing else touches the disk)."""
+    changes (checked with one ``stat`` a request: nothing else touches the disk). Reading and
+    compressing a build takes a second or so: it runs on a thread, once however many requests
+    wait for it."""
 
     def __init__(self, current_dir: Path, previous_dirs: Iterable[Path] = ()) -> None:
         self.current_dir = current_dir
@@ -159,17 +164,26 @@ class WidgetFiles:
         self._stamp: tuple[int, int] | None = None
         self._recent: OrderedDict[str, WidgetBuild] = OrderedDict()  # builds current before
         self._previous: dict[str, WidgetBuild] | None = None
+        self._loading = asyncio.Lock()
 
-    def current_build(self) -> WidgetBuild | None:
-        """The build in ``current_dir`` as it is now; None when there is none (not built)."""
+    def _manifest_stamp(self) -> tuple[int, int] | None:
         try:
             stat = os.stat(self.current_dir / MANIFEST)
         except OSError:
-            return self.current  # gone while rebuilding: the build read last goes on
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    async def current_build(self) -> WidgetBuild | None:
+        """The build in ``current_dir`` as it is now; None when there is none (not built)."""
+        stamp = self._manifest_stamp()
+        if stamp is None or stamp == self._stamp:  # unchanged, or gone while being rebuilt
+            return self.current
+        async with self._loading:
+            stamp = self._manifest_stamp()
+            if stamp is None or stamp == self._stamp:  # read meanwhile
+                return self.current
             try:
-                build = load_build(self.current_dir)
+                build = await asyncio.to_thread(load_build, self.current_dir)
             except BuildInvalid as exc:  # a build half written: the one read last goes on
                 log.warning("widget build not served: %s", exc)
                 return self.current
@@ -181,20 +195,26 @@ class WidgetFiles:
             self.current = build
         return self.current
 
-    def build(self, version: str) -> WidgetBuild | None:
-        current = self.current_build()
+    async def build(self, version: str) -> WidgetBuild | None:
+        current = await self.current_build()
         if current is not None and current.version == version:
             return current
-        return self._recent.get(version) or self._previous_builds().get(version)
+        return self._recent.get(version) or (await self._previous_builds()).get(version)
 
-    def _previous_builds(self) -> dict[str, WidgetBuild]:
-        if self._previous is None:
-            self._previous = {}
-            for directory in self.previous_dirs:
-                try:
-                    build = load_build(directory)
-                except BuildInvalid as exc:
-                    log.warning("previous widget build not served: %s", exc)
-                    continue
-                self._previous[build.version] = build
+    async def _previous_builds(self) -> dict[str, WidgetBuild]:
+        async with self._loading:
+            if self._previous is None:
+                self._previous = await asyncio.to_thread(_builds, self.previous_dirs)
         return self._previous
+
+
+def _builds(directories: Iterable[Path]) -> dict[str, WidgetBuild]:
+    builds = {}
+    for directory in directories:
+        try:
+            build = load_build(directory)
+        except BuildInvalid as exc:
+            log.warning("previous widget build not served: %s", exc)
+            continue
+        builds[build.version] = build
+    return builds

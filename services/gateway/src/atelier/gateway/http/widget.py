@@ -51,7 +51,7 @@ def manifest_of(build: WidgetBuild) -> schemas.WidgetManifest:
 @get(MANIFEST_PATH, responses={**problems(404), 304: NOT_MODIFIED})
 async def widget_manifest(request: Request, state: State) -> Response[schemas.WidgetManifest]:
     """The widget's current version and the URL of its script (cached for a minute)."""
-    build = _files(state).current_build()
+    build = await _files(state).current_build()
     if build is None:
         raise _not_built()
     body = manifest_of(build).model_dump_json().encode()
@@ -68,7 +68,7 @@ async def widget_file(
 ) -> Response[bytes]:
     """A file of a widget build, as its manifest lists it: immutable (a new build is a new
     version), gzip or brotli when the client accepts them."""
-    build = _files(state).build(version)
+    build = await _files(state).build(version)
     served = None if build is None else build.files.get(file.lstrip("/"))
     if served is None:
         raise NotFound.of("widget file", "file")
