@@ -197,6 +197,10 @@ async def test_the_funnel_refuses_a_bad_window_and_the_widgets_key(
                                       headers=brand.admin)
     assert not_an_instant.status_code == 422 and codes(not_an_instant) == [
         ("since", "invalid_field")]
+    for far in ({"until": "0001-01-01T00:00:00+01:00"}, {"since": "0001-01-01T00:00:00Z"},
+                {"until": "9999-12-31T23:59:59-01:00"}):
+        off = await client.get(FUNNEL, params=far, headers=brand.admin)
+        assert off.status_code == 422, (far, off.text)
     shapeless = await client.get(FUNNEL, params={"until": "last week"}, headers=brand.admin)
     assert shapeless.status_code == 400
     widget = await client.get(FUNNEL, headers=brand.widget)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -119,12 +120,23 @@ class WidgetEventsReceived(BaseModel):
     received_at: AwareDatetime = Field(description="the gateway's clock")
 
 
+def _in_our_era(instant: datetime) -> datetime:
+    # years far off cannot even be turned to UTC (year 1 at +01:00), nor held by PostgreSQL
+    if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+        raise ValueError(f"give an instant between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return instant
+
+
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+Instant = Annotated[AwareDatetime, AfterValidator(_in_our_era)]
+
+
 class GetFunnel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: Id | None = Field(default=None, description="one product; every one when absent")
-    since: AwareDatetime
-    until: AwareDatetime
+    since: Instant
+    until: Instant
 
     @model_validator(mode="after")
     def _window(self) -> "GetFunnel":

@@ -27,6 +27,10 @@ async def funnel(runtime: Runtime, caller: Caller, product_id: str | None,
                  since: datetime | None, until: datetime | None) -> Funnel:
     """The brand's funnel in a window: by default the 30 days up to now (or up to ``until``)."""
     until = until or utcnow()
-    query = command(GetFunnel, product_id=product_id, since=since or until - DEFAULT_WINDOW,
-                    until=until)
+    if since is None:
+        try:
+            since = until - DEFAULT_WINDOW
+        except OverflowError:  # until in the year 1: GetFunnel says which years it takes
+            since = until
+    query = command(GetFunnel, product_id=product_id, since=since, until=until)
     return await call(runtime, caller, FUNNEL, query)

@@ -9,20 +9,17 @@ from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 
 from atelier.gateway import domain, schemas
+from atelier.gateway.http.assets import PUBLIC_FILE
 from atelier.gateway.http.common import encoded_json, problems
 from atelier.gateway.widget import FILE, FILE_MAX, VERSION, WidgetBuild, WidgetFiles
 from atelier.kit.errors import NotFound
 
 MANIFEST_PATH = "/widget/manifest.json"
 FILE_PATH = "/widget/{version:str}/{file:path}"
-IMMUTABLE = "public, max-age=31536000, immutable"
 MANIFEST_CACHE = "public, max-age=60"  # a new build reaches every page within a minute
-PUBLIC = {
-    "Access-Control-Allow-Origin": "*",  # a storefront on any origin loads the script
-    # and pages isolated with Cross-Origin-Embedder-Policy may embed it
-    "Cross-Origin-Resource-Policy": "cross-origin",
-    "X-Content-Type-Options": "nosniff",
-}
+# immutable, to any origin, as the other public files; and pages isolated with
+# Cross-Origin-Embedder-Policy may embed it
+PUBLIC = {**PUBLIC_FILE, "Cross-Origin-Resource-Policy": "cross-origin"}
 
 NOT_MODIFIED = ResponseSpec(None, description="Not Modified: the ETag is current")
 
@@ -74,8 +71,7 @@ async def widget_file(
         raise NotFound.of("widget file", "file")
     coding, body = served.encoded(request.headers.get("accept-encoding"))
     etag = served.etag if coding == "identity" else f'{served.etag[:-1]}-{coding}"'
-    headers: dict[str, Any] = {**PUBLIC, "Cache-Control": IMMUTABLE, "ETag": etag,
-                               "Vary": "Accept-Encoding"}
+    headers: dict[str, Any] = {**PUBLIC, "ETag": etag, "Vary": "Accept-Encoding"}
     if coding != "identity":
         headers["Content-Encoding"] = coding
     if domain.etag_matches(request.headers.get("if-none-match"), etag):
