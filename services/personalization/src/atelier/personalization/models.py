@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     MetaData,
     String,
     Text,
@@ -132,6 +133,14 @@ class WidgetEventRow(Base, table=True):
     gateway received it. Insert-only; deleted past ``analytics_retention_days``."""
 
     __tablename__ = "widget_events"
+    # the funnel's reads, answered from the indexes alone; housekeeping's, by age (migration 0007)
+    __table_args__ = (
+        Index("widget_events_product_funnel", "brand_id", "product_id", "received_at",
+              postgresql_include=["session_id", "name"]),
+        Index("widget_events_brand_funnel", "brand_id", "received_at",
+              postgresql_include=["session_id", "name"]),
+        Index("widget_events_received_at", "received_at", postgresql_using="brin"),
+    )
 
     brand_id: str = Field(primary_key=True, max_length=64)
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(),
