@@ -152,7 +152,7 @@ async def _admit(
                            f"{origin} is not an allowed origin of this brand.")
         connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
     # after the origin: the widget's script can read a 429 from its own storefront (Retry-After)
-    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", KEY_HEADER)
+    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", field)
     _enter(connection, grant.brand_id, domain.key_actor(grant.key_prefix), grant, origin)
 
 
