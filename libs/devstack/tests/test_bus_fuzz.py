@@ -17,6 +17,11 @@ from nats.aio.client import Client
 from pydantic import BaseModel
 
 from atelier.contracts import RpcReply, new_id
+from atelier.contracts.analytics import (
+    WidgetEvent,
+    WidgetEventName,
+    WidgetEventsReceived,
+)
 from atelier.contracts.canonical import canonicalize
 from atelier.contracts.catalog import (
     BUNDLE_FAILED,
@@ -30,9 +35,11 @@ from atelier.contracts.catalog import (
     SERVICES,
     SNAPSHOT_CREATED,
     WEBHOOK_RECEIVED,
+    WIDGET_EVENTS_RECEIVED,
     Message,
 )
 from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid
+from atelier.contracts.envelope import utcnow
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady, ExportJob, OutputProfile
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
@@ -121,6 +128,13 @@ def bundle_failed() -> BundleFailed:
     return BundleFailed(work_order_id=new_id(), snapshot_id=new_id(), reason="a font")
 
 
+def widget_events() -> WidgetEventsReceived:
+    """Events of a product the brand does not have: dropped, nothing stored."""
+    return WidgetEventsReceived(received_at=utcnow(), events=[WidgetEvent(
+        name=WidgetEventName.WIDGET_LOADED, product_id=new_id(), session_id="s-1",
+        at=utcnow(), props={"lang": "fr"})])
+
+
 VALID: dict[str, Callable[[], BaseModel]] = {
     ORDER_PAID.subject: order_paid,
     ITEM_RELEASED.subject: item_released,
@@ -131,6 +145,7 @@ VALID: dict[str, Callable[[], BaseModel]] = {
     RENDER_PREVIEW.subject: preview_job,
     **{message.subject: render_job(kind) for kind, message in RENDER_JOBS.items()},
     MANUFACTURING_EXPORT.subject: export_job,
+    WIDGET_EVENTS_RECEIVED.subject: widget_events,
 }
 
 

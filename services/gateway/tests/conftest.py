@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from pydantic import ValidationError
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, new_id
+from atelier.contracts.analytics import FUNNEL_STEPS, Funnel, FunnelStep, GetFunnel
 from atelier.contracts.catalog import (
     AUTOFIT_DESIGN,
     CHECK_WORDS,
@@ -21,6 +22,7 @@ from atelier.contracts.catalog import (
     CREATE_SNAPSHOT,
     CREATE_SPEC,
     EXPORT_PACK,
+    FUNNEL,
     GET_PRODUCT,
     GET_PRODUCT_CONFIG,
     GET_RENDER,
@@ -148,6 +150,7 @@ class FakeServices:
         self.renders: dict[str, RenderState] = {}
         self.work_orders: dict[tuple[str, str], WorkOrderView] = {}
         self.calls: list[tuple[str, str | None]] = []
+        self.funnels: list[GetFunnel] = []
 
     def register(self, bus: Bus) -> None:
         for message, handle in (
@@ -177,6 +180,7 @@ class FakeServices:
             (EXPORT_PACK, self.export_pack),
             (GET_WORK_ORDER, self.get_work_order),
             (REGENERATE_WORK_ORDER, self.regenerate),
+            (FUNNEL, self.funnel),
         ):
             if message.mutates:  # the kit's request keys on the fake too: a retry replays
                 bus.serve_command(message, self._command(message, handle))
@@ -475,6 +479,13 @@ class FakeServices:
             spec_hash=data.spec_hash, status=RenderStatus.PENDING, assets=[RenderedAsset(
                 kind=data.kind, view=data.view or "front", variant="front.jpg",
                 status=RenderStatus.PENDING)]))
+
+    async def funnel(self, brand: str, data: GetFunnel) -> Funnel:
+        self.funnels.append(data)
+        return Funnel(product_id=data.product_id, since=data.since, until=data.until,
+                      steps=[FunnelStep(name=name, sessions=0, funnel_sessions=0,
+                                        conversion=None) for name in FUNNEL_STEPS],
+                      validation_failed=[], overall_conversion=None)
 
     async def get_render(self, brand: str, data: GetRender) -> RenderState:
         try:

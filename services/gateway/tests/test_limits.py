@@ -3,11 +3,12 @@ from (a client cannot choose it with X-Forwarded-For), and the 429 the widget ge
 
 from collections.abc import Callable
 
+import asyncpg
 import pytest
 from litestar import Request
 from litestar.testing import AsyncTestClient
 
-from atelier.contracts.catalog import VALIDATE_DESIGN
+from atelier.contracts.catalog import VALIDATE_DESIGN, WIDGET_EVENTS_RECEIVED
 from atelier.gateway.limits import TokenBuckets, client_address
 from atelier.gateway.settings import GatewaySettings
 
@@ -130,3 +131,24 @@ async def test_a_key_over_its_limit_gets_429_whatever_the_address(
     answer = await client.get("/v1/admin/fonts", headers={**other.admin,
                                                           "X-Forwarded-For": "192.0.2.99"})
     assert answer.status_code == 200
+
+
+async def test_a_beacons_key_in_the_url_counts_against_the_same_limit(
+    client: AsyncTestClient, brand: Brand, db: asyncpg.Connection,
+) -> None:
+    """The analytics route's key in the URL is the widget's key: its batches and the widget's
+    other requests share one bucket, and a batch refused is not kept."""
+    batch = {"events": [{"name": "widget_loaded", "product_id": "p-1", "session_id": "s-1",
+                         "at": "2026-12-07T15:04:05Z"}]}
+    codes = []
+    for n in range(6):
+        response = await client.post(f"/v1/widget/events?key={brand.publishable}", json=batch,
+                                     headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        codes.append(response.status_code)
+    assert codes == [202, 202, 202, 202, 202, 429]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("key", "rate_limited")]
+    kept = await db.fetchval("SELECT count(*) FROM gateway.outbox WHERE subject=$1 AND "
+                             "convert_from(payload, 'UTF8')::jsonb->>'brand_id' = $2",
+                             WIDGET_EVENTS_RECEIVED.subject, brand.id)
+    assert kept == 5

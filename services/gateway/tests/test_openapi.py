@@ -131,7 +131,8 @@ def test_who_may_call_each_operation_is_published(document: dict[str, Any]) -> N
         {"bearer"}
     # a download's signed link is its own credential
     public = {("GET", "/v1/assets/{key}"), ("GET", "/v1/fonts/{font_id}"),
-              ("GET", "/v1/downloads/{key}")}
+              ("GET", "/v1/downloads/{key}"), ("GET", "/widget/manifest.json"),
+              ("GET", "/widget/{version}/{file}")}
     for method, path, op in operations(document):
         if (method, path) in public:
             assert "security" not in op

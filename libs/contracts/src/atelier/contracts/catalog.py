@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from atelier.contracts import (
+    analytics,
     commerce,
     ingress,
     manufacturing,
@@ -132,6 +133,10 @@ CHECK_WORDS = rpc(
 TEMPLATE_PUBLISHED = evt(
     "personalization", "template", "published", personalization.TemplatePublished
 )
+# the widget's analytics: batches the gateway accepted, stored and counted by personalization
+WIDGET_EVENTS_RECEIVED = evt("gateway", "widget_events", "received",
+                             analytics.WidgetEventsReceived)
+FUNNEL = rpc("personalization", "funnel", analytics.GetFunnel, analytics.Funnel)
 # --- spec ----------------------------------------------------------------------------------------
 CREATE_SPEC = command("spec", "create", spec.CreateSpec, spec.SpecCreatedReply)
 SPEC_CREATED = evt("spec", "spec", "created", spec.SpecCreated)
@@ -212,6 +217,8 @@ MESSAGES: tuple[Message, ...] = (
     GET_WORD_LIST,
     CHECK_WORDS,
     TEMPLATE_PUBLISHED,
+    WIDGET_EVENTS_RECEIVED,
+    FUNNEL,
     CREATE_SPEC,
     SPEC_CREATED,
     GET_SPEC,

@@ -13,6 +13,7 @@ from atelier.gateway.openapi import Schemas, openapi_config
 from atelier.gateway.settings import GatewaySettings
 from atelier.gateway.tokens import AdminTokens
 from atelier.gateway.watch import RenderWatch
+from atelier.gateway.widget import WidgetFiles
 from atelier.kit.http import service_app
 from atelier.kit.runtime import Runtime
 
@@ -37,6 +38,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
     runtime = bootstrap(settings)
     watch = RenderWatch()
     watch.listen(runtime.bus)
+    widget_files = WidgetFiles(settings.widget_dir, settings.widget_previous_dirs)
     return service_app(
         runtime,
         http.routes(),
@@ -44,7 +46,7 @@ def create_app(settings: GatewaySettings | None = None) -> Litestar:
         request_max_body_size=settings.request_max_body_size,
         state=State({"settings": settings, "api_keys": Keys(runtime, settings.key_cache_ttl_s),
                      "rate_limits": rate_limits(runtime, settings),
-                     "admin_tokens": AdminTokens(settings)}),
+                     "admin_tokens": AdminTokens(settings), "widget_files": widget_files}),
         dependencies={
             "runtime": Provide(lambda: runtime, sync_to_thread=False),
             "caller": Provide(auth.caller, sync_to_thread=False),

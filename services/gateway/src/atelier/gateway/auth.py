@@ -35,6 +35,9 @@ from atelier.kit.errors import Forbidden, NotFound, Unauthorized
 from atelier.kit.runtime import Runtime
 
 KEY_HEADER = "X-Atelier-Key"
+# the publishable key in the URL, on the analytics route only: navigator.sendBeacon cannot set
+# a header. Never a secret key (URLs end up in logs and in the storefront's history)
+KEY_QUERY = "key"
 CORS_HEADERS = f"{KEY_HEADER}, Idempotency-Key, Content-Type"
 CORS_METHODS = "GET, POST, OPTIONS"
 # what the widget's script may read of an answer: when to retry after a 429, whether a snapshot
@@ -118,20 +121,30 @@ def presented_key(connection: ASGIConnection) -> str | None:
     return _bearer(connection) or connection.headers.get(KEY_HEADER.lower()) or None
 
 
-async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> None:
-    """Check the presented key and origin; the Caller goes into the scope for ``caller``."""
+async def _admit(
+    connection: ASGIConnection, accepted: frozenset[KeyKind], in_query: bool = False
+) -> None:
+    """Check the presented key and origin; the Caller goes into the scope for ``caller``.
+    ``in_query``: a publishable key may come as ``?key=`` instead (see ``KEY_QUERY``)."""
     keys: Keys = connection.app.state.api_keys
-    key = presented_key(connection)
+    key, field = presented_key(connection), KEY_HEADER
+    if key is None and in_query:
+        key, field = connection.query_params.get(KEY_QUERY) or None, KEY_QUERY
     if key is None:
+        where = f" (or, from navigator.sendBeacon, as ?{KEY_QUERY}=pk_…)" if in_query else ""
         raise _refused(Unauthorized, ErrorCode.MISSING_API_KEY, KEY_HEADER,
-                       f"Send your API key in the {KEY_HEADER} header.")
+                       f"Send your API key in the {KEY_HEADER} header{where}.")
     grant = await keys.grant(key)
     if grant is None:
-        raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, KEY_HEADER,
+        raise _refused(Unauthorized, ErrorCode.INVALID_API_KEY, field,
                        "This API key is unknown or revoked.")
     if grant.kind not in accepted:
-        raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, KEY_HEADER,
+        raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, field,
                        "This endpoint needs a secret key (sk_…).")
+    if field == KEY_QUERY and grant.kind is not KeyKind.PUBLISHABLE:
+        raise _refused(Forbidden, ErrorCode.WRONG_KEY_KIND, field,
+                       "Only a publishable key (pk_…) may be sent in a URL: send a secret key "
+                       "in the Authorization header, and replace this one (it may be in logs).")
     origin = connection.headers.get("origin")
     if origin is not None:
         if origin not in grant.allowed_origins:
@@ -139,7 +152,7 @@ async def _admit(connection: ASGIConnection, accepted: frozenset[KeyKind]) -> No
                            f"{origin} is not an allowed origin of this brand.")
         connection.scope[ALLOWED_ORIGIN] = origin  # type: ignore[literal-required]
     # after the origin: the widget's script can read a 429 from its own storefront (Retry-After)
-    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", KEY_HEADER)
+    connection.app.state.rate_limits.check_key(f"{grant.brand_id} {grant.key_prefix}", field)
     _enter(connection, grant.brand_id, domain.key_actor(grant.key_prefix), grant, origin)
 
 
@@ -186,6 +199,11 @@ async def authorize(request: Request) -> None:
 async def widget_key(connection: ASGIConnection) -> None:
     """Access to widget routes: the publishable key, or the secret key of a server."""
     await _admit(connection, frozenset(KeyKind))
+
+
+async def widget_beacon(connection: ASGIConnection) -> None:
+    """Access to the analytics route: as ``widget_key``, or the publishable key as ``?key=``."""
+    await _admit(connection, frozenset(KeyKind), in_query=True)
 
 
 async def admin_key(request: Request) -> None:

@@ -16,6 +16,11 @@ from atelier.contracts import ErrorCode, ErrorItem
 from atelier.kit.errors import Invalid, UnsupportedMediaType
 from atelier.kit.http import parse_body
 
+# a route's opt: its JSON body may come as text/plain (navigator.sendBeacon sends a string so,
+# since a beacon with another type is not a CORS-safelisted request and browsers refuse to send
+# it without a preflight, which a beacon cannot make)
+PLAIN_TEXT_JSON = "atelier.plain_text_json"
+
 
 class Body(AbstractDTO[Any]):
     _models: ClassVar[dict[str, Any]] = {}  # handler id -> the annotation of its ``data``
@@ -48,6 +53,10 @@ class Body(AbstractDTO[Any]):
         return schema_creator.for_field_definition(field_definition)
 
 
+def is_plain_text(content_type: str | None) -> bool:
+    return (content_type or "").partition(";")[0].strip().lower() == "text/plain"
+
+
 def is_json(content_type: str | None) -> bool:
     """``application/json`` or a ``+json`` type (``application/merge-patch+json``), any
     parameters (``; charset=utf-8``)."""
@@ -67,6 +76,8 @@ async def check_body(request: Request) -> None:
         # AbstractDTO (no ABC) declares abstract the hooks of litestar's DTO backends, which
         # Body replaces (``create_for_field_definition``) and so never needs
         Body(request).decode_bytes(b"")  # type: ignore[abstract]
-    elif Body.model_of(handler.handler_id) is not bytes and \
-            not is_json(request.headers.get("content-type")):
-        raise UnsupportedMediaType.of("application/json")
+    elif Body.model_of(handler.handler_id) is not bytes:
+        content_type = request.headers.get("content-type")
+        if not is_json(content_type) and not (handler.opt.get(PLAIN_TEXT_JSON)
+                                              and is_plain_text(content_type)):
+            raise UnsupportedMediaType.of("application/json")

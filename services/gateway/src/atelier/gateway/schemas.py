@@ -212,3 +212,24 @@ class ProductProfileChoice(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"profile": "laser"}]})
 
     profile: str = Field(pattern=PROFILE_NAME, description="a platform profile or the brand's")
+
+
+class WidgetManifest(BaseModel):
+    """The widget's current build: load ``entry_url`` (relative to the gateway)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "version": "0123456789ab", "entry": "atelier-personalizer.js",
+        "files": ["atelier-personalizer.js", "hb.wasm"],
+        "entry_url": "/widget/0123456789ab/atelier-personalizer.js"}]})
+
+    version: str = Field(pattern=r"^[0-9a-f]{12}$")
+    entry: str
+    files: list[str]
+    entry_url: str
+
+
+class EventsAccepted(BaseModel):
+    """A batch of the widget's events accepted: stored moments later (events naming a product
+    that is not the brand's are dropped then)."""
+
+    accepted: int = Field(ge=1, le=50)

@@ -1,9 +1,13 @@
 import secrets
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
 from atelier.kit.settings import ServiceSettings
+
+# services/gateway/src/atelier/gateway/settings.py -> the repository, where the widget is built
+REPOSITORY = Path(__file__).resolve().parents[5]
 
 
 class GatewaySettings(ServiceSettings):
@@ -63,4 +67,13 @@ class GatewaySettings(ServiceSettings):
     key_cache_ttl_s: float = Field(
         default=30.0, gt=0, description="how long a resolved API key is trusted without a lookup: "
         "a revoked key stops working within this time",
+    )
+    widget_dir: Path = Field(
+        default=REPOSITORY / "widget" / "dist",
+        description="the widget's build (manifest.json and the files it lists), served under "
+        "/widget/<version>/",
+    )
+    widget_previous_dirs: list[Path] = Field(
+        default=[], description="earlier builds still served under their versions (a "
+        "deployment keeps the previous release's build here, for pages loaded before it)",
     )

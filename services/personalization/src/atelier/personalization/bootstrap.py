@@ -1,6 +1,9 @@
 """The composition root: the app and the tests build the service here."""
 
+from datetime import timedelta
+
 from atelier.kit.delivery import Units
+from atelier.kit.housekeeping import Purge
 from atelier.kit.runtime import Runtime
 from atelier.kit.storage import ObjectStore, store_from_settings
 from atelier.personalization import models, subscribers
@@ -22,6 +25,9 @@ def bootstrap(
     # after all): an orphan, deleted once past the grace period
     for prefix, key in models.stored_objects().items():
         runtime.sweep_orphans(prefix, key)
+    events = models.WidgetEventRow.__table__  # type: ignore[attr-defined]
+    runtime.housekeeping.add(Purge(events, events.c.received_at,
+                                   timedelta(days=settings.analytics_retention_days)))
     fonts = PinnedFonts(store.get)
     subscribers.register(runtime, Catalog(runtime.uow, fonts, settings), fonts, store, settings)
     return runtime

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from fontTools.ttLib import TTFont, TTLibError
 
 from atelier.contracts import ErrorCode, ErrorItem
+from atelier.contracts.analytics import FUNNEL_STEPS, FunnelStep
 from atelier.contracts.model3d import ProductModel, UploadedModel, unfit_views
 from atelier.contracts.personalization import Product, TextZone, View, WordList, ZonePlacement
 from atelier.contracts.spec import DEFAULT_VIEW, PhotoRef, stacked
@@ -178,3 +179,23 @@ def _entry_error(entry: str, name: str) -> str | None:
     if name == "allowed" and len(bare.split()) > 1:
         return f'"{entry}" is more than one word: an exception is a whole word.'
     return None
+
+
+# --- the widget's analytics ----------------------------------------------------------------------
+def funnel_steps(sessions_by_steps: dict[int, int]) -> list[FunnelStep]:
+    """The funnel from how many sessions sent exactly which steps (bit i: ``FUNNEL_STEPS[i]``):
+    at each step, the sessions that sent it, and those that sent it and every earlier step."""
+    steps: list[FunnelStep] = []
+    previous: int | None = None
+    for i, name in enumerate(FUNNEL_STEPS):
+        bit, through = 1 << i, (1 << (i + 1)) - 1  # this step; this step and every earlier one
+        sessions = sum(n for mask, n in sessions_by_steps.items() if mask & bit)
+        funnel = sum(n for mask, n in sessions_by_steps.items() if mask & through == through)
+        steps.append(FunnelStep(name=name, sessions=sessions, funnel_sessions=funnel,
+                                conversion=ratio(funnel, previous)))
+        previous = funnel
+    return steps
+
+
+def ratio(part: int, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None

@@ -4,6 +4,7 @@ engine decide, write through a unit of work."""
 import hashlib
 
 from atelier.contracts import ErrorCode, ErrorItem, new_id
+from atelier.contracts.analytics import Funnel, GetFunnel, ValidationFailures, WidgetEventsReceived
 from atelier.contracts.catalog import TEMPLATE_PUBLISHED
 from atelier.contracts.model3d import ProductModel, UploadedModel
 from atelier.contracts.personalization import (
@@ -34,13 +35,20 @@ from atelier.personalization import domain, rules
 from atelier.personalization.catalog import Catalog
 from atelier.personalization.domain import Template
 from atelier.personalization.fonts import brand_font_info, shipped_font_info
-from atelier.personalization.models import FontRow, ModelRow, PhotoRow, ProductRow
+from atelier.personalization.models import (
+    FontRow,
+    ModelRow,
+    PhotoRow,
+    ProductRow,
+    WidgetEventRow,
+)
 from atelier.personalization.repository import PersonalizationRepository
 from atelier.typeset import FontRefused
 from atelier.typeset.fonts import SHIPPED
 from atelier.typeset.pinned import PinnedFonts
 
 FIRST_VERSION = 1
+FUNNEL_CODES = 50  # validation failure codes a funnel lists at most
 
 
 # --- products and templates ----------------------------------------------------------------------
@@ -315,3 +323,35 @@ async def get_word_list(uow: UnitOfWork[PersonalizationRepository], brand_id: st
 async def check_words(catalog: Catalog, brand_id: str, command: CheckWords) -> WordCheck:
     """Which of the brand's entries a test text matches, and why."""
     return rules.check_words(command.text, await catalog.word_list(brand_id))
+
+
+# --- the widget's analytics ----------------------------------------------------------------------
+async def record_widget_events(
+    uow: UnitOfWork[PersonalizationRepository], brand_id: str, batch: WidgetEventsReceived
+) -> int:
+    """Store a batch the gateway accepted for the brand; events naming a product that is not
+    the brand's are dropped (a key is public: nobody fills the table with made-up products).
+    Returns how many were stored."""
+    known = await uow.repository.product_ids(brand_id, {e.product_id for e in batch.events})
+    rows = [WidgetEventRow(brand_id=brand_id, product_id=e.product_id, session_id=e.session_id,
+                           name=e.name.value, occurred_at=e.at, received_at=batch.received_at,
+                           props=e.props)
+            for e in batch.events if e.product_id in known]
+    if rows:
+        await uow.repository.add_widget_events(rows)
+    return len(rows)
+
+
+async def funnel(uow: UnitOfWork[PersonalizationRepository], brand_id: str,
+                 query: GetFunnel) -> Funnel:
+    async with uow:
+        window = (brand_id, query.product_id, query.since, query.until)
+        sessions_by_steps = await uow.repository.funnel_sessions(*window)
+        failures = await uow.repository.validation_failures(*window, FUNNEL_CODES)
+    steps = domain.funnel_steps(sessions_by_steps)
+    return Funnel(
+        product_id=query.product_id, since=query.since, until=query.until, steps=steps,
+        validation_failed=[ValidationFailures(code=code, events=events, sessions=sessions)
+                           for code, events, sessions in failures],
+        overall_conversion=domain.ratio(steps[-1].funnel_sessions, steps[0].funnel_sessions),
+    )

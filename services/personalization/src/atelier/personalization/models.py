@@ -2,10 +2,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ColumnElement,
     DateTime,
     ForeignKey,
+    Identity,
+    Index,
     MetaData,
     String,
     Text,
@@ -123,6 +126,31 @@ class WordListRow(Base, table=True):
     substitutions: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime | None = server_timestamp()
+
+
+class WidgetEventRow(Base, table=True):
+    """One thing a shopper's widget did (``atelier.contracts.analytics.WidgetEvent``), as the
+    gateway received it. Insert-only; deleted past ``analytics_retention_days``."""
+
+    __tablename__ = "widget_events"
+    # the funnel's reads, answered from the indexes alone; housekeeping's, by age (migration 0007)
+    __table_args__ = (
+        Index("widget_events_product_funnel", "brand_id", "product_id", "received_at",
+              postgresql_include=["session_id", "name"]),
+        Index("widget_events_brand_funnel", "brand_id", "received_at",
+              postgresql_include=["session_id", "name"]),
+        Index("widget_events_received_at", "received_at", postgresql_using="brin"),
+    )
+
+    brand_id: str = Field(primary_key=True, max_length=64)
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(),
+                                                          primary_key=True))
+    product_id: str = Field(max_length=64)
+    session_id: str = Field(max_length=64)
+    name: str = Field(max_length=32)
+    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    props: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
 
 
 def stored_objects() -> dict[str, ColumnElement[str]]:

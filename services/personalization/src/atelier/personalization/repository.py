@@ -2,12 +2,14 @@
 do not exist."""
 
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from atelier.contracts.analytics import CODE_PROP, FUNNEL_STEPS, WidgetEventName
 from atelier.contracts.model3d import PRODUCT_MODEL
 from atelier.contracts.personalization import TextZone, View, WordList
 from atelier.personalization.domain import Template, placed
@@ -17,6 +19,7 @@ from atelier.personalization.models import (
     PhotoRow,
     ProductRow,
     TemplateRow,
+    WidgetEventRow,
     WordListRow,
 )
 
@@ -149,3 +152,55 @@ class PersonalizationRepository:
                 set_={**values, "updated_at": func.now()},
             )
         )
+
+    # --- the widget's analytics ----------------------------------------------------------------
+    async def product_ids(self, brand_id: str, ids: Collection[str]) -> set[str]:
+        """Those of ``ids`` that are products of the brand."""
+        return set((await self.session.scalars(
+            select(col(ProductRow.id)).where(col(ProductRow.brand_id) == brand_id,
+                                             col(ProductRow.id).in_(ids))
+        )).all())
+
+    async def add_widget_events(self, events: list[WidgetEventRow]) -> None:
+        """One statement for the whole batch."""
+        await self.session.execute(insert(WidgetEventRow).values(
+            [event.model_dump(exclude={"id"}) for event in events]))
+
+    def _window(self, brand_id: str, product_id: str | None, since: datetime,
+                until: datetime) -> list[ColumnElement[bool]]:
+        where = [col(WidgetEventRow.brand_id) == brand_id,
+                 col(WidgetEventRow.received_at) >= since, col(WidgetEventRow.received_at) < until]
+        if product_id is not None:
+            where.append(col(WidgetEventRow.product_id) == product_id)
+        return where
+
+    async def funnel_sessions(
+        self, brand_id: str, product_id: str | None, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        """How many sessions sent exactly which funnel steps: {bit mask of the steps (bit i:
+        ``FUNNEL_STEPS[i]``): sessions}. At most 32 rows, whatever the number of events."""
+        step_bit = case({name.value: 1 << i for i, name in enumerate(FUNNEL_STEPS)},
+                        value=col(WidgetEventRow.name), else_=0)
+        per_session = (
+            select(func.bit_or(step_bit).label("steps"))
+            .where(*self._window(brand_id, product_id, since, until))
+            .group_by(col(WidgetEventRow.session_id))
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(per_session.c.steps, func.count()).group_by(per_session.c.steps))
+        return {int(steps): int(count) for steps, count in rows.all()}
+
+    async def validation_failures(
+        self, brand_id: str, product_id: str | None, since: datetime, until: datetime,
+        limit: int,
+    ) -> list[tuple[str, int, int]]:
+        """(code, events, distinct sessions) of the validation failures, most frequent first."""
+        code = func.coalesce(col(WidgetEventRow.props)[CODE_PROP].astext, literal("unknown"))
+        events = func.count()
+        rows = await self.session.execute(
+            select(code, events, func.count(col(WidgetEventRow.session_id).distinct()))
+            .where(*self._window(brand_id, product_id, since, until),
+                   col(WidgetEventRow.name) == WidgetEventName.VALIDATION_FAILED.value)
+            .group_by(code).order_by(events.desc(), code).limit(limit))
+        return [(str(c), int(n), int(s)) for c, n, s in rows.all()]

@@ -1,10 +1,12 @@
 """Bus entrypoints: translate messages to use-case calls and back."""
 
 from atelier.contracts import Envelope
+from atelier.contracts.analytics import Funnel, GetFunnel, WidgetEventsReceived
 from atelier.contracts.catalog import (
     AUTOFIT_DESIGN,
     CHECK_WORDS,
     CREATE_PRODUCT,
+    FUNNEL,
     GET_PRODUCT,
     GET_PRODUCT_CONFIG,
     GET_WORD_LIST,
@@ -16,6 +18,7 @@ from atelier.contracts.catalog import (
     SET_VIEW_PHOTO,
     SET_WORD_LIST,
     VALIDATE_DESIGN,
+    WIDGET_EVENTS_RECEIVED,
 )
 from atelier.contracts.personalization import (
     CheckWords,
@@ -56,6 +59,7 @@ def register(
     register_design(runtime, catalog)
     register_fonts(runtime, fonts, store, settings)
     register_word_lists(runtime, catalog)
+    register_analytics(runtime)
 
 
 def register_products(runtime: Runtime, catalog: Catalog) -> None:
@@ -141,3 +145,16 @@ def register_word_lists(runtime: Runtime, catalog: Catalog) -> None:
     runtime.bus.serve_command(SET_WORD_LIST, set_word_list)
     runtime.bus.serve(GET_WORD_LIST, get_word_list)
     runtime.bus.serve(CHECK_WORDS, check_words)
+
+
+def register_analytics(runtime: Runtime) -> None:
+    async def record_events(
+        uow: UnitOfWork[PersonalizationRepository], envelope: Envelope[WidgetEventsReceived]
+    ) -> None:
+        await handlers.record_widget_events(uow, brand_of(envelope), envelope.data)
+
+    async def funnel(envelope: Envelope[GetFunnel]) -> Funnel:
+        return await handlers.funnel(runtime.uow(), brand_of(envelope), envelope.data)
+
+    runtime.bus.consume(WIDGET_EVENTS_RECEIVED, "widget-events", record_events)
+    runtime.bus.serve(FUNNEL, funnel)

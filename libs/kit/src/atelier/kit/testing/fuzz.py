@@ -66,6 +66,9 @@ def _strategy(schema: Schema, defs: dict[str, Schema]) -> st.SearchStrategy[Json
         return st.lists(_strategy(schema.get("items", {}), defs), min_size=least,
                         max_size=min(schema.get("maxItems", least + 2), least + 2))
     if kind == "string":
+        if schema.get("format") == "date-time":  # an instant with its offset, as JSON writes it
+            return st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9000, 1, 1),
+                                timezones=st.just(UTC)).map(datetime.isoformat)
         if "pattern" in schema:
             return st.from_regex(schema["pattern"], fullmatch=True)
         least = schema.get("minLength", 0)

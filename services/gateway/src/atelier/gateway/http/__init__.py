@@ -12,6 +12,7 @@ One controller module per resource, each calling the use cases of the same name 
 from typing import Any
 
 from atelier.gateway.http import (
+    analytics,
     api_keys,
     assets,
     brands,
@@ -22,6 +23,7 @@ from atelier.gateway.http import (
     orders,
     renders,
     snapshots,
+    widget,
 )
 
 
@@ -47,4 +49,6 @@ def routes() -> list[Any]:
         manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
         manufacturing.bundles, manufacturing.download, manufacturing.profiles,
         manufacturing.set_profile, manufacturing.set_product_profile,
+        widget.widget_manifest, widget.widget_file,
+        analytics.record_events, analytics.funnel,
     ]

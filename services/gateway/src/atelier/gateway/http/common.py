@@ -1,6 +1,7 @@
 """What every controller uses: the injected runtime and caller, who may call a route, the
 problems it may answer with, and the encoding of its response."""
 
+from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -11,11 +12,12 @@ from litestar.openapi.spec import Example
 from litestar.params import PathParameter
 from pydantic import BaseModel
 
-from atelier.contracts import Problem
+from atelier.contracts import ErrorCode, ErrorItem, Problem
 from atelier.contracts.spec import KEY, SHA256_HEX
 from atelier.contracts.types import ID_EXAMPLE, ID_MAX_LENGTH, ID_PATTERN
 from atelier.gateway import auth, openapi
 from atelier.gateway.auth import Caller
+from atelier.kit.errors import Invalid
 from atelier.kit.http import PROBLEM_JSON
 from atelier.kit.runtime import Runtime
 
@@ -36,6 +38,21 @@ PathId = Annotated[str, PathParameter(min_length=1, max_length=ID_MAX_LENGTH, pa
                                       examples=[Example(value=ID_EXAMPLE)])]
 ViewKey = Annotated[str, PathParameter(pattern=KEY, examples=[Example(value="front")])]
 SpecHash = Annotated[str, PathParameter(pattern=SHA256_HEX, examples=[Example(value="0" * 64)])]
+
+# an instant with its offset, in a query (``before=``, ``since=``), as the answers write them
+INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+
+
+def instant(text: str | None, field: str) -> datetime | None:
+    """A query's instant (already of the ``INSTANT`` shape), or None when not given."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # the shape, but no such instant (a 13th month): a rule, so a 422
+        message = "Give an instant such as 2026-12-07T10:14:03+00:00."
+        raise Invalid(f"{field} is not an instant.", [ErrorItem(
+            field=field, code=ErrorCode.INVALID_FIELD, message=message)]) from None
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

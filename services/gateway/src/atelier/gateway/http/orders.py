@@ -1,30 +1,26 @@
 """The brand's orders (from its shops' webhooks), and its shop products mapped to Atelier's."""
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 
-from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.commerce import MapProduct, Order, OrderList, OrderStatus, ProductMapping
 from atelier.gateway.handlers import orders as handlers
 from atelier.gateway.http.common import (
     ADMIN,
+    INSTANT,
     KEYED,
     WITH_BODY,
     AppRuntime,
     KeyCaller,
     PathId,
+    instant,
     json_response,
     problems,
 )
 from atelier.gateway.http.idempotency import OncePerKey
-from atelier.kit.errors import Invalid
-
-# an instant with its offset, as next_before is written
-INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 
 
 @get("/v1/orders", **ADMIN, responses=KEYED)
@@ -40,18 +36,8 @@ async def orders(
                                          examples=[Example(value=50)])] = 50,
 ) -> Response[OrderList]:
     """The brand's orders, newest first, with their items and timelines."""
-    return json_response(await handlers.orders(runtime, caller, status, _instant(before), limit))
-
-
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:  # the shape, but no such instant (a 13th month): a rule, so a 422
-        message = "Give an instant such as 2026-12-07T10:14:03+00:00 (next_before as it came)."
-        raise Invalid("before is not an instant.", [ErrorItem(
-            field="before", code=ErrorCode.INVALID_FIELD, message=message)]) from None
+    return json_response(await handlers.orders(runtime, caller, status,
+                                               instant(before, "before"), limit))
 
 
 @get("/v1/orders/{order_id:str}", **ADMIN, responses=KEYED)
