@@ -72,7 +72,8 @@ async def on_order_paid(uow: Uow, deps: Deps, brand_id: str, event: Envelope[Ord
         items.append(content.Proof(
             title=item.title, quantity=item.quantity,
             total=domain.format_money(item.total_minor, item.currency, locale),
-            image_url=deps.asset_url(key) if key else None))
+            image_url=deps.asset_url(key) if key else None,
+            personalized=item.snapshot_id is not None))
     data = content.Confirmation(
         order_name=order.name or order.external_id, items=items,
         total=domain.format_money(order.total_minor, order.currency, locale))

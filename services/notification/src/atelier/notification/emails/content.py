@@ -11,6 +11,7 @@ class Proof:
     quantity: int
     total: str  # formatted in the email's locale
     image_url: str | None  # the item's mockup, None while it is not drawn yet
+    personalized: bool = True  # a plain item (no design) has no proof to wait for
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ def sample(template: Template, public_url: str, total: str, item_total: str) -> 
         return Confirmation(order_name="#1042", total=total, items=[
             Proof(title="Engraved fountain pen — “Ada”", quantity=1, total=item_total,
                   image_url=image),
-            Proof(title="Gift box <Walnut>", quantity=2, total=item_total, image_url=None)])
+            Proof(title="Engraved ring box", quantity=1, total=item_total, image_url=None),
+            Proof(title="Gift wrap <Walnut & gold>", quantity=2, total=item_total,
+                  image_url=None, personalized=False)])
     if template is Template.ORDER_SHIPPED:
         return Shipped(order_name="#1042", tracking_company="La Poste",
                        tracking_number="6A12345678901",
