@@ -13,7 +13,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from atelier.contracts.notification import EmailSettings, Template
+from atelier.contracts.notification import EmailSettings, EmailTemplate
 from atelier.notification import domain, emails
 from atelier.notification.emails import content
 
@@ -23,10 +23,10 @@ BRAND = EmailSettings(sender_name="Maison Lune", sender_address="commandes@lune.
                       reply_to="bonjour@lune.example", operations_address="atelier@lune.example",
                       logo_url="https://cdn.lune.example/logo.png", primary_colour="#1d3557",
                       default_locale="fr")
-CASES = [(t, locale) for t in Template for locale in domain.LOCALES]
+CASES = [(t, locale) for t in EmailTemplate for locale in domain.LOCALES]
 
 
-def render(template: Template, locale: str, brand: EmailSettings = BRAND) -> emails.Rendered:
+def render(template: EmailTemplate, locale: str, brand: EmailSettings = BRAND) -> emails.Rendered:
     data = content.sample(template, PUBLIC, domain.format_money(6990, "EUR", locale),
                           domain.format_money(3200, "EUR", locale))
     unsubscribe = f"{PUBLIC}/v1/email/unsubscribe?token=sample" \
@@ -36,7 +36,7 @@ def render(template: Template, locale: str, brand: EmailSettings = BRAND) -> ema
 
 @pytest.mark.parametrize(("template", "locale"), CASES, ids=[f"{t}-{x}" for t, x in CASES])
 def test_every_template_in_every_locale_matches_its_reviewed_golden_file(
-    template: Template, locale: str
+    template: EmailTemplate, locale: str
 ) -> None:
     rendered = render(template, locale)
     files = {"subject.txt": rendered.subject + "\n", "txt": rendered.text,
@@ -51,7 +51,7 @@ def test_every_template_in_every_locale_matches_its_reviewed_golden_file(
 
 @pytest.mark.parametrize(("template", "locale"), CASES, ids=[f"{t}-{x}" for t, x in CASES])
 def test_the_html_is_well_formed_has_alt_text_and_no_remote_font(
-    template: Template, locale: str
+    template: EmailTemplate, locale: str
 ) -> None:
     html = render(template, locale).html
     parser = lxml.etree.HTMLParser(recover=False)  # an error is raised, not repaired
@@ -67,7 +67,7 @@ def test_the_html_is_well_formed_has_alt_text_and_no_remote_font(
 
 
 def test_values_are_escaped_in_the_html_and_kept_as_written_in_the_text() -> None:
-    rendered = render(Template.ORDER_CONFIRMATION, "en")
+    rendered = render(EmailTemplate.ORDER_CONFIRMATION, "en")
     assert "Gift wrap &lt;Walnut &amp; gold&gt;" in rendered.html
     assert "<Walnut" not in rendered.html
     assert "Gift wrap <Walnut & gold>" in rendered.text
@@ -77,8 +77,8 @@ def test_a_brands_texts_replace_the_built_in_ones_of_their_locale() -> None:
     brand = BRAND.model_copy(update={"texts": {"fr": {
         "order_confirmation.heading": "Merci <3, {brand}", "order_confirmation.subject":
         "Commande {order} : c’est parti\n{order.__class__}"}}})
-    fr, en = render(Template.ORDER_CONFIRMATION, "fr", brand), render(
-        Template.ORDER_CONFIRMATION, "en", brand)
+    fr, en = render(EmailTemplate.ORDER_CONFIRMATION, "fr", brand), render(
+        EmailTemplate.ORDER_CONFIRMATION, "en", brand)
     assert "Merci &lt;3, {brand}" in fr.html  # escaped; an unknown placeholder left alone
     # no control character reaches a header; no attribute is reached through a placeholder
     assert fr.subject == "Commande #1042 : c’est parti {order.__class__}"

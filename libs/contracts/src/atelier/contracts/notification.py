@@ -20,7 +20,7 @@ Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["fr"])]
 TextKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,63}$")]
 
 
-class Template(StrEnum):
+class EmailTemplate(StrEnum):
     """The emails of an order's life. ``render_ready`` is optional (off by default, with an
     unsubscribe link); the others are transactional."""
 
@@ -67,14 +67,14 @@ class GetEmailSettings(BaseModel):
 class PreviewTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template: Template
+    template: EmailTemplate
     locale: Locale | None = Field(default=None, description="none: the brand's default locale")
 
 
 class Preview(BaseModel):
     """A template rendered with sample data, as the brand's shoppers would get it."""
 
-    template: Template
+    template: EmailTemplate
     locale: str
     subject: str
     html: str
@@ -105,7 +105,8 @@ class Suppress(BaseModel):
     """No more emails to this address: ``bounced`` stops every email, ``unsubscribed`` and
     ``manual`` the optional ones."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"address": "ada@example.com", "reason": "manual"}]})
 
     address: Email
     reason: SuppressionReason = SuppressionReason.MANUAL

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -74,9 +74,9 @@ class Runtime:
                                     settings.request_key_retention_h * hours))
         self._orphan_grace = settings.orphan_grace_h * hours
         self._tasks: list[asyncio.Task] = []
-        self._loops: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
 
-    def add_loop(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+    def add_loop(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``run()`` (a loop of the service's own: notification's sender, say) from
         start() until stop() cancels it."""
         self._loops.append((name, run))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from atelier.contracts.money import exponent
-from atelier.contracts.notification import SuppressionReason, Template
+from atelier.contracts.notification import EmailTemplate, SuppressionReason
 
 LOCALES = ("en", "fr")
 FALLBACK_LOCALE = "en"
@@ -20,13 +20,13 @@ Delivery = Literal["at_least_once", "at_most_once"]
 # An email people act on (a receipt, a tracking link, an error to fix) is sent again with the
 # same Message-ID (receivers and the ops mailbox collapse duplicates on it): at least once. The
 # optional render-ready email is never sent twice: at most once.
-DELIVERY: dict[Template, Delivery] = {
-    Template.ORDER_CONFIRMATION: "at_least_once",
-    Template.ORDER_SHIPPED: "at_least_once",
-    Template.PRODUCTION_ERROR: "at_least_once",
-    Template.RENDER_READY: "at_most_once",
+DELIVERY: dict[EmailTemplate, Delivery] = {
+    EmailTemplate.ORDER_CONFIRMATION: "at_least_once",
+    EmailTemplate.ORDER_SHIPPED: "at_least_once",
+    EmailTemplate.PRODUCTION_ERROR: "at_least_once",
+    EmailTemplate.RENDER_READY: "at_most_once",
 }
-OPTIONAL = frozenset({Template.RENDER_READY})  # an unsubscribe link, and the header
+OPTIONAL = frozenset({EmailTemplate.RENDER_READY})  # an unsubscribe link, and the header
 
 
 def choose_locale(order_locale: str | None, brand_default: str | None) -> str:
@@ -62,7 +62,7 @@ def sender_allowed(address: str, domains: list[str]) -> bool:
     return any(domain == d.lower() or domain.endswith("." + d.lower()) for d in domains)
 
 
-def suppresses(reason: SuppressionReason | None, template: Template) -> bool:
+def suppresses(reason: SuppressionReason | None, template: EmailTemplate) -> bool:
     """Whether an address on the list with ``reason`` gets no ``template``: a bounced address
     gets nothing (its server refused it for good), an unsubscribed one no optional email."""
     if reason is None:

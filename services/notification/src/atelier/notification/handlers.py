@@ -15,13 +15,13 @@ from atelier.contracts.commerce import Order, OrderPaid, OrderShipped
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import (
     EmailSettings,
+    EmailTemplate,
     Preview,
     PreviewTemplate,
     Suppress,
     Suppression,
     SuppressionList,
     SuppressionReason,
-    Template,
     Unsubscribe,
     Unsubscribed,
 )
@@ -77,7 +77,7 @@ async def on_order_paid(uow: Uow, deps: Deps, brand_id: str, event: Envelope[Ord
     data = content.Confirmation(
         order_name=order.name or order.external_id, items=items,
         total=domain.format_money(order.total_minor, order.currency, locale))
-    await _queue(uow, deps, brand_id, brand, Template.ORDER_CONFIRMATION, event, order.email,
+    await _queue(uow, deps, brand_id, brand, EmailTemplate.ORDER_CONFIRMATION, event, order.email,
                  locale, data)
 
 
@@ -94,7 +94,7 @@ async def on_order_shipped(uow: Uow, deps: Deps, brand_id: str, event: Envelope[
                            tracking_company=shipped.tracking_company,
                            tracking_number=shipped.tracking_number,
                            tracking_url=shipped.tracking_url)
-    await _queue(uow, deps, brand_id, brand, Template.ORDER_SHIPPED, event, order.email,
+    await _queue(uow, deps, brand_id, brand, EmailTemplate.ORDER_SHIPPED, event, order.email,
                  domain.choose_locale(order.locale, brand.default_locale), data)
 
 
@@ -115,7 +115,7 @@ async def on_bundle_failed(uow: Uow, deps: Deps, brand_id: str, event: Envelope[
         reason=failed.reason[:2000],
         retry_url=f"{deps.settings.public_url}/v1/manufacturing/work-orders/"
                   f"{quote(failed.work_order_id, safe='')}/export")
-    await _queue(uow, deps, brand_id, brand, Template.PRODUCTION_ERROR, event,
+    await _queue(uow, deps, brand_id, brand, EmailTemplate.PRODUCTION_ERROR, event,
                  brand.operations_address, brand.default_locale, data)
 
 
@@ -131,11 +131,11 @@ async def on_render_completed(uow: Uow, deps: Deps, brand_id: str,
         return
     data = content.RenderReady(snapshot_id=render.snapshot_id, view=render.view or "—",
                                image_url=deps.asset_url(render.object_key))
-    await _queue(uow, deps, brand_id, brand, Template.RENDER_READY, event,
+    await _queue(uow, deps, brand_id, brand, EmailTemplate.RENDER_READY, event,
                  brand.operations_address, brand.default_locale, data)
 
 
-async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, template: Template,
+async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, template: EmailTemplate,
                  event: Envelope, recipient: str, locale: str, data: content.Data) -> None:
     """Decide the email once: rendered whole and logged under (event, template, recipient) in
     the event's transaction, for the sender to hand over after the commit; an address on the

@@ -16,7 +16,8 @@ class NotificationRepository:
 
     async def settings(self, brand_id: str) -> dict[str, Any] | None:
         found = await self.session.execute(
-            select(col(EmailSettingsRow.settings)).where(col(EmailSettingsRow.brand_id) == brand_id))
+            select(col(EmailSettingsRow.settings))
+            .where(col(EmailSettingsRow.brand_id) == brand_id))
         return found.scalar_one_or_none()
 
     async def put_settings(self, brand_id: str, settings: dict[str, Any]) -> None:

@@ -10,10 +10,10 @@ layout names system fonts."""
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import css_inline
 import jinja2
 import mjml
 
-from atelier.contracts.notification import EmailSettings, Template
+from atelier.contracts.notification import EmailSettings, EmailTemplate
 from atelier.notification.domain import LOCALES
 
 HERE = Path(__file__).parent
@@ -73,7 +73,7 @@ class Rendered:
     text: str
 
 
-def render(template: Template, locale: str, brand: EmailSettings, data: Any,
+def render(template: EmailTemplate, locale: str, brand: EmailSettings, data: Any,
            unsubscribe_url: str | None = None) -> Rendered:
     """``template`` in ``locale`` for ``brand``, with ``data`` (one of ``content``'s)."""
     t = Texts(locale, brand)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from atelier.contracts.notification import Template
+from atelier.contracts.notification import EmailTemplate
 
 
 @dataclass(frozen=True)
@@ -48,23 +48,23 @@ Data = Confirmation | Shipped | ProductionError | RenderReady
 SAMPLE_IMAGE = "/v1/assets/renders/" + "0" * 64 + "/mockup-front.jpg"
 
 
-def sample(template: Template, public_url: str, total: str, item_total: str) -> Data:
+def sample(template: EmailTemplate, public_url: str, total: str, item_total: str) -> Data:
     """Sample data for previews and the golden files (the totals formatted by the caller, in
     the preview's locale)."""
     image = public_url + SAMPLE_IMAGE
-    if template is Template.ORDER_CONFIRMATION:
+    if template is EmailTemplate.ORDER_CONFIRMATION:
         return Confirmation(order_name="#1042", total=total, items=[
             Proof(title="Engraved fountain pen — “Ada”", quantity=1, total=item_total,
                   image_url=image),
             Proof(title="Engraved ring box", quantity=1, total=item_total, image_url=None),
             Proof(title="Gift wrap <Walnut & gold>", quantity=2, total=item_total,
                   image_url=None, personalized=False)])
-    if template is Template.ORDER_SHIPPED:
+    if template is EmailTemplate.ORDER_SHIPPED:
         return Shipped(order_name="#1042", tracking_company="La Poste",
                        tracking_number="6A12345678901",
                        tracking_url="https://www.laposte.fr/outils/suivre-vos-envois"
                                     "?code=6A12345678901")
-    if template is Template.PRODUCTION_ERROR:
+    if template is EmailTemplate.PRODUCTION_ERROR:
         return ProductionError(
             order_name="#1042", item_title="Engraved fountain pen — “Ada”",
             reason="the font 'Brand Script' has no glyph for 'ß'",
