@@ -12,6 +12,7 @@ import email
 import email.policy
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -39,8 +40,11 @@ class Received:
 
 class MailSink:
     def __init__(self, port: int | None = None, directory: Path | None = None,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1",
+                 announce: Callable[[Received, Path], None] | None = None) -> None:
+        """``announce(message, file)``: told of each message kept in ``directory``."""
         self.host = host
+        self.announce = announce
         self.port = port or free_port()
         self.directory = directory
         self.received: list[Received] = []
@@ -76,6 +80,8 @@ class MailSink:
             self.directory.mkdir(parents=True, exist_ok=True)
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{count:05d}.eml"
             (self.directory / name).write_bytes(data)
+            if self.announce is not None:
+                self.announce(received, self.directory / name)
         return "250 Message accepted for delivery"
 
     # --- lifecycle -----------------------------------------------------------------------------
