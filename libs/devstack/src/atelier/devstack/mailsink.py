@@ -41,8 +41,9 @@ class Received:
 class MailSink:
     def __init__(self, port: int | None = None, directory: Path | None = None,
                  host: str = "127.0.0.1",
-                 announce: Callable[[Received, Path], None] | None = None) -> None:
-        """``announce(message, file)``: told of each message kept in ``directory``."""
+                 announce: Callable[[Received, Path | None], None] | None = None) -> None:
+        """``announce(message, file)``: told of each message accepted (in the server's thread),
+        with the file it was kept in (None without a ``directory``)."""
         self.host = host
         self.announce = announce
         self.port = port or free_port()
@@ -76,12 +77,13 @@ class MailSink:
                                 time.time())
             self.received.append(received)
             count = len(self.received)
+        kept = None
         if self.directory is not None:
+            kept = self.directory / f"{time.strftime('%Y%m%d-%H%M%S')}-{count:05d}.eml"
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{count:05d}.eml"
-            (self.directory / name).write_bytes(data)
-            if self.announce is not None:
-                self.announce(received, self.directory / name)
+            kept.write_bytes(data)
+        if self.announce is not None:
+            self.announce(received, kept)
         return "250 Message accepted for delivery"
 
     # --- lifecycle -----------------------------------------------------------------------------
