@@ -10,9 +10,9 @@ import pytest
 from atelier.contracts import Envelope, new_id
 from atelier.contracts.catalog import Message
 from atelier.contracts.commerce import ItemStatus, Order, OrderItem, OrderStatus
-from atelier.devstack.mailsink import MailSink
 from atelier.kit.broker import Bus
 from atelier.kit.runtime import Runtime
+from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import running, unique
 from atelier.notification.bootstrap import bootstrap
 from atelier.notification.settings import NotificationSettings

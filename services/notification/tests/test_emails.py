@@ -24,10 +24,10 @@ from atelier.contracts.commerce import ItemToProduce, OrderPaid, OrderShipped
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import EmailSettings, Unsubscribe
 from atelier.contracts.render import RenderCompleted
-from atelier.devstack.mailsink import MailSink, Received
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.runtime import Runtime
+from atelier.kit.testing.mailsink import MailSink, Received
 from atelier.kit.testing.plugin import eventually, running
 from atelier.notification.bootstrap import bootstrap
 

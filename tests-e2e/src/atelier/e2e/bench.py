@@ -53,7 +53,6 @@ from atelier.contracts.catalog import ORDER_PAID, stream_for
 from atelier.contracts.commerce import OrderPaid
 from atelier.devstack import photos
 from atelier.devstack.demo import FRAME, ORIGIN, Demo
-from atelier.devstack.mailsink import Received
 from atelier.e2e.client import events
 from atelier.e2e.floor import PATH, running_floor
 from atelier.e2e.fuzz import Credentials, fuzz
@@ -61,6 +60,7 @@ from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
 from atelier.kit.broker import namespaced, namespaced_stream
+from atelier.kit.testing.mailsink import Received
 from atelier.kit.testing.plugin import NATS, create_database, drop_database, eventually, unique
 from atelier.personalization.rules.words.bench import checks_per_second
 from atelier.typeset.bench import lines_per_second

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from atelier.devstack.demo import ORIGIN, Demo, seed
-from atelier.devstack.mailsink import MailSink
 from atelier.devstack.stack import Stack
+from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import delete_streams, unique
 
 

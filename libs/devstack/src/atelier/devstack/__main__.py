@@ -13,9 +13,9 @@ from typing import Any
 
 from atelier.devstack.demo import SeedFailed, instructions, seed
 from atelier.devstack.infra import InfraUnavailable, prepare_infra
-from atelier.devstack.mailsink import MailSink
 from atelier.devstack.stack import DEFAULT_PORTS, Stack, StackError, log_tail
 from atelier.kit.settings import ServiceSettings
+from atelier.kit.testing.mailsink import MailSink
 
 WATCH_INTERVAL_S = 1.0
 

@@ -30,6 +30,7 @@ from atelier.kit.errors import Invalid
 from atelier.kit.outbox import UnitOfWork
 from atelier.notification import domain, emails
 from atelier.notification.emails import content
+from atelier.notification.models import SuppressionRow
 from atelier.notification.repository import NotificationRepository
 from atelier.notification.settings import NotificationSettings
 
@@ -219,27 +220,28 @@ async def preview(uow: Uow, settings: NotificationSettings, brand_id: str,
                    html=rendered.html, text=rendered.text)
 
 
+def _suppression(row: SuppressionRow) -> Suppression:
+    return Suppression(address=row.address, reason=SuppressionReason(row.reason),
+                       created_at=row.created_at or datetime.now(UTC))
+
+
 async def suppressions(uow: Uow, brand_id: str) -> SuppressionList:
     async with uow:
         rows = await uow.repository.suppressions(brand_id)
-        return SuppressionList(suppressions=[
-            Suppression(address=r.address, reason=SuppressionReason(r.reason),
-                        created_at=r.created_at or datetime.now(UTC)) for r in rows])
+        return SuppressionList(suppressions=[_suppression(r) for r in rows])
 
 
 async def suppress(uow: Uow, brand_id: str, asked: Suppress) -> Suppression:
     row = await uow.repository.suppress(brand_id, asked.address.lower(), asked.reason.value)
     log.info("%s suppressed (%s)", domain.redact(asked.address), row.reason)
-    return Suppression(address=row.address, reason=SuppressionReason(row.reason),
-                       created_at=row.created_at or datetime.now(UTC))
+    return _suppression(row)
 
 
 async def unsuppress(uow: Uow, brand_id: str, address: str) -> SuppressionList:
+    """The address off the list; the list after."""
     await uow.repository.unsuppress(brand_id, address.lower())
     rows = await uow.repository.suppressions(brand_id)
-    return SuppressionList(suppressions=[
-        Suppression(address=r.address, reason=SuppressionReason(r.reason),
-                    created_at=r.created_at or datetime.now(UTC)) for r in rows])
+    return SuppressionList(suppressions=[_suppression(r) for r in rows])
 
 
 async def unsubscribe(units: Callable[[str], Uow], settings: NotificationSettings,

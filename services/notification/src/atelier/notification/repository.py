@@ -1,8 +1,9 @@
 """The notification service's statements, in the brand's transaction (row-level security)."""
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -64,3 +65,69 @@ class NotificationRepository:
             .on_conflict_do_nothing(constraint="messages_once").returning(col(MessageRow.id)))
         return added.scalar_one_or_none() is not None
 
+
+
+# --- the sender's ----------------------------------------------------------------------------
+def _due(lease_s: float) -> Any:
+    """Pending and due, or claimed by a sender that has not marked it for ``lease_s``."""
+    m = MessageRow
+    return or_(and_(col(m.status) == "pending", col(m.next_attempt_at) <= func.now()),
+               _lost(lease_s))
+
+
+def _lost(lease_s: float) -> Any:
+    m = MessageRow
+    return and_(col(m.status) == "sending",
+                col(m.claimed_at) < func.now() - timedelta(seconds=lease_s))
+
+
+class Outbound:
+    """The sent log as the sender works it: found across brands (read only), each row then
+    claimed and marked in its own brand's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def due(self, lease_s: float, limit: int) -> list[Row[str, str]]:
+        m = MessageRow
+        found = await self.session.execute(
+            select(col(m.id), col(m.brand_id)).where(_due(lease_s))
+            .order_by(col(m.next_attempt_at)).limit(limit))
+        return list(found.all())
+
+    async def give_up_lost(self, message_id: str, lease_s: float) -> str | None:
+        """An at-most-once email whose claim was lost: ``unknown``, never sent again (its
+        template, or None when it is not such an email)."""
+        m = MessageRow
+        given_up = await self.session.execute(
+            update(m).where(col(m.id) == message_id, _lost(lease_s),
+                            col(m.delivery) == "at_most_once")
+            .values(status="unknown", last_error="the sender stopped during the SMTP exchange; "
+                    "at most once: not sent again")
+            .returning(col(m.template)))
+        return given_up.scalar_one_or_none()
+
+    async def claim(self, message_id: str, lease_s: float
+                    ) -> Row[str, str, bytes | None, int] | None:
+        """Take the email to send (an attempt counted); None when another sender has it."""
+        m = MessageRow
+        claimed = await self.session.execute(
+            update(m).where(col(m.id) == message_id, _due(lease_s))
+            .values(status="sending", claimed_at=func.clock_timestamp(),
+                    attempts=col(m.attempts) + 1)
+            .returning(col(m.template), col(m.recipient), col(m.mime), col(m.attempts)))
+        return claimed.first()
+
+    async def settle(self, message_id: str, attempts: int, status: str,
+                     error: str | None = None, retry_in_s: float | None = None) -> None:
+        """Record the outcome of the claim made at ``attempts`` (only that claim's: one given
+        up on and taken again by another sender is that sender's to record)."""
+        m = MessageRow
+        values: dict[str, Any] = {"status": status, "last_error": error}
+        if status == "sent":
+            values["sent_at"] = func.now()
+        if retry_in_s is not None:
+            values["next_attempt_at"] = func.clock_timestamp() + timedelta(seconds=retry_in_s)
+        await self.session.execute(
+            update(m).where(col(m.id) == message_id, col(m.status) == "sending",
+                            col(m.attempts) == attempts).values(**values))

@@ -21,21 +21,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
-from typing import Any
 
 import aiosmtplib
 from prometheus_client import Counter, Histogram
-from sqlalchemy import and_, func, or_, select, update
-from sqlmodel import col
 
 from atelier.kit.db import Database
 from atelier.kit.telemetry import Metrics
 from atelier.notification import domain
-from atelier.notification.models import MessageRow
-from atelier.notification.repository import NotificationRepository
+from atelier.notification.repository import NotificationRepository, Outbound
 from atelier.notification.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
@@ -118,14 +113,8 @@ class Sender:
 
     async def send_due(self) -> int:
         """Send every email due now (up to a batch); how many were due."""
-        m = MessageRow
-        stale = func.now() - timedelta(seconds=self.settings.send_lease_s)
         async with self.db.session(across_brands=True) as session, session.begin():
-            due = (await session.execute(
-                select(col(m.id), col(m.brand_id)).where(or_(
-                    and_(col(m.status) == "pending", col(m.next_attempt_at) <= func.now()),
-                    and_(col(m.status) == "sending", col(m.claimed_at) < stale)))
-                .order_by(col(m.next_attempt_at)).limit(self.batch))).all()
+            due = await Outbound(session).due(self.settings.send_lease_s, self.batch)
         await asyncio.gather(*(self._send(row.id, row.brand_id) for row in due))
         return len(due)
 
@@ -143,32 +132,19 @@ class Sender:
                 await self._failed(outgoing, verdict_of(exc))
                 return
             self.handover.observe(asyncio.get_running_loop().time() - started)
-            await self._settle(outgoing, status="sent", sent_at=func.now(), last_error=None)
+            await self._settle(outgoing, "sent")
             self.outcomes.labels(outgoing.template, "sent").inc()
             log.info("%s %s sent to %s", outgoing.template, outgoing.id,
                      domain.redact(outgoing.recipient))
 
     async def _claim(self, message_id: str, brand_id: str) -> Outgoing | None:
-        m = MessageRow
-        stale = func.now() - timedelta(seconds=self.settings.send_lease_s)
-        lost = and_(col(m.status) == "sending", col(m.claimed_at) < stale)
+        lease = self.settings.send_lease_s
         async with self.db.session(brand_id=brand_id) as session, session.begin():
-            given_up = await session.execute(
-                update(m).where(col(m.id) == message_id, lost,
-                                col(m.delivery) == "at_most_once")
-                .values(status="unknown", last_error="the sender stopped during the SMTP "
-                        "exchange; at most once: not sent again")
-                .returning(col(m.template)))
-            if (template := given_up.scalar_one_or_none()) is not None:
+            outbound = Outbound(session)
+            if (template := await outbound.give_up_lost(message_id, lease)) is not None:
                 self.outcomes.labels(template, "unknown").inc()
                 return None
-            claimed = (await session.execute(
-                update(m).where(col(m.id) == message_id, or_(
-                    and_(col(m.status) == "pending", col(m.next_attempt_at) <= func.now()), lost))
-                .values(status="sending", claimed_at=func.clock_timestamp(),
-                        attempts=col(m.attempts) + 1)
-                .returning(col(m.template), col(m.recipient), col(m.mime), col(m.attempts))
-            )).first()
+            claimed = await outbound.claim(message_id, lease)
         if claimed is None or claimed.mime is None:
             return None
         return Outgoing(message_id, brand_id, claimed.template, claimed.recipient,
@@ -177,35 +153,29 @@ class Sender:
     async def _failed(self, outgoing: Outgoing, verdict: domain.SmtpVerdict) -> None:
         who = domain.redact(outgoing.recipient)
         if verdict.permanent:
-            await self._settle(outgoing, status="failed", last_error=verdict.reason,
-                               bounced=verdict.bounced)
+            await self._settle(outgoing, "failed", verdict.reason, bounced=verdict.bounced)
             self.outcomes.labels(outgoing.template, "failed").inc()
             log.warning("%s %s to %s refused for good: %s", outgoing.template, outgoing.id,
                         who, verdict.reason)
         elif outgoing.attempts >= self.backoff.attempts:
-            await self._settle(outgoing, status="failed", last_error=(
+            await self._settle(outgoing, "failed", (
                 f"gave up after {outgoing.attempts} attempts: {verdict.reason}")[:1000])
             self.outcomes.labels(outgoing.template, "failed").inc()
             log.error("%s %s to %s given up after %d attempts: %s", outgoing.template,
                       outgoing.id, who, outgoing.attempts, verdict.reason)
         else:
             delay = self.backoff.delay(outgoing.attempts)
-            await self._settle(outgoing, status="pending", last_error=verdict.reason,
-                               next_attempt_at=func.clock_timestamp() + timedelta(seconds=delay))
+            await self._settle(outgoing, "pending", verdict.reason, retry_in_s=delay)
             self.outcomes.labels(outgoing.template, "retry").inc()
             log.warning("%s %s to %s not sent (attempt %d), again in %.0fs: %s",
                         outgoing.template, outgoing.id, who, outgoing.attempts, delay,
                         verdict.reason)
 
-    async def _settle(self, outgoing: Outgoing, *, bounced: bool = False, **values: Any) -> None:
-        """Record the attempt's outcome (only on the claim it made: a claim given up on and
-        taken again by another sender is that sender's to record)."""
+    async def _settle(self, outgoing: Outgoing, status: str, error: str | None = None, *,
+                      bounced: bool = False, retry_in_s: float | None = None) -> None:
         async with self.db.session(brand_id=outgoing.brand_id) as session, session.begin():
-            await session.execute(
-                update(MessageRow).where(col(MessageRow.id) == outgoing.id,
-                                         col(MessageRow.status) == "sending",
-                                         col(MessageRow.attempts) == outgoing.attempts)
-                .values(**values))
+            await Outbound(session).settle(outgoing.id, outgoing.attempts, status, error,
+                                           retry_in_s)
             if bounced:
                 await NotificationRepository(session).suppress(
                     outgoing.brand_id, outgoing.recipient.lower(), "bounced")

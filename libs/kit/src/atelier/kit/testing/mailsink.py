@@ -1,6 +1,7 @@
 """A local SMTP server that keeps every email it is given: ``make run`` delivers there (each
 message written to ``var/mail/`` as an ``.eml`` file any mail client opens), and the tests read
-what arrived (headers, parts, images) as a receiving server saw it.
+what arrived (headers, parts, images) as a receiving server saw it. (``aiosmtpd`` is a
+dependency of the devstack and of the tests, not of the services: only they import this.)
 
 It is ``aiosmtpd`` (the SMTP server of the Python ecosystem, in a thread of its own), so what
 it accepts is what a real server accepts: the tests hand their emails over real SMTP. For fault
