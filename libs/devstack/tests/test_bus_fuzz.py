@@ -30,6 +30,8 @@ from atelier.contracts.catalog import (
     MANUFACTURING_EXPORT,
     MESSAGES,
     ORDER_PAID,
+    ORDER_SHIPPED,
+    RENDER_COMPLETED,
     RENDER_JOBS,
     RENDER_PREVIEW,
     SERVICES,
@@ -38,11 +40,11 @@ from atelier.contracts.catalog import (
     WIDGET_EVENTS_RECEIVED,
     Message,
 )
-from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid
+from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid, OrderShipped
 from atelier.contracts.envelope import utcnow
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady, ExportJob, OutputProfile
-from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
+from atelier.contracts.render import RenderCompleted, RenderJob, RenderKind, RenderPreview
 from atelier.contracts.snapshot import SnapshotCreated
 from atelier.contracts.spec import Align, DesignSpecV1, FontRef, Layer, SpecZone
 from atelier.kit import dlq
@@ -135,11 +137,26 @@ def widget_events() -> WidgetEventsReceived:
         at=utcnow(), props={"lang": "fr"})])
 
 
+def order_shipped() -> OrderShipped:
+    """A shipped order that commerce does not know: notification has no one to tell."""
+    return OrderShipped(order_id=new_id(), order_name="#1042", tracking_number="6A1")
+
+
+def render_completed() -> RenderCompleted:
+    """A mockup drawn: notification sends nothing (render-ready is off by default)."""
+    return RenderCompleted(spec_hash="0" * 64, kind="mockup", view="front",
+                           object_key=f"renders/{'0' * 64}/mockup-front.jpg",
+                           content_type="image/jpeg", width_px=800, height_px=600,
+                           snapshot_id=new_id())
+
+
 VALID: dict[str, Callable[[], BaseModel]] = {
     ORDER_PAID.subject: order_paid,
     ITEM_RELEASED.subject: item_released,
     BUNDLE_READY.subject: bundle_ready,
     BUNDLE_FAILED.subject: bundle_failed,
+    ORDER_SHIPPED.subject: order_shipped,
+    RENDER_COMPLETED.subject: render_completed,
     WEBHOOK_RECEIVED.subject: webhook_received,
     SNAPSHOT_CREATED.subject: snapshot_created,
     RENDER_PREVIEW.subject: preview_job,

@@ -14,23 +14,31 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from atelier.commerce import handlers
+from atelier.commerce import domain, handlers
 from atelier.commerce.bootstrap import bootstrap
 from atelier.contracts import Envelope, new_id
 from atelier.contracts.catalog import (
     BUNDLE_FAILED,
     BUNDLE_READY,
+    MARK_SHIPPED,
     ORDER_PAID,
+    ORDER_SHIPPED,
     WEBHOOK_RECEIVED,
     Message,
 )
-from atelier.contracts.commerce import ListOrders, MapProduct, OrderStatus, ReleaseItem
+from atelier.contracts.commerce import (
+    ListOrders,
+    MapProduct,
+    MarkShipped,
+    OrderStatus,
+    ReleaseItem,
+)
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady
 from atelier.contracts.snapshot import HeldWord, SnapshotStatus, SnapshotView
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.errors import Invalid
+from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.plugin import eventually, running, unique
 
@@ -116,11 +124,12 @@ async def orders_of(runtime: Runtime, brand: str) -> list:
     return (await handlers.list_orders(runtime.uow(brand), ListOrders())).orders
 
 
-async def paid_events(database_url: str, brand: str) -> list[dict]:
+async def paid_events(database_url: str, brand: str, message: Message = ORDER_PAID
+                      ) -> list[dict]:
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         rows = await conn.fetch("SELECT payload FROM commerce.outbox WHERE subject LIKE $1",
-                                f"%{ORDER_PAID.subject}")
+                                f"%{message.subject}")
     finally:
         await conn.close()
     events = [json.loads(row["payload"]) for row in rows]
@@ -229,7 +238,7 @@ async def test_an_item_whose_snapshot_is_not_the_brands_cannot_be_released(
 
 
 async def test_the_orders_life_is_recorded_and_illegal_moves_refused(
-    commerce, client_bus, snapshots, brand
+    commerce, client_bus, snapshots, brand, database_url
 ) -> None:
     payload = order_payload(snapshots.add(brand))
     await publish(client_bus, delivery(brand, payload))
@@ -252,6 +261,12 @@ async def test_the_orders_life_is_recorded_and_illegal_moves_refused(
 
     order = await eventually(recorded)
     assert order.status == "shipped"  # a shipped order is not cancelled
+    assert (order.email, order.locale) == ("ada@example.com", "fr-FR")  # for its emails
+    [told] = await paid_events(database_url, brand, ORDER_SHIPPED)  # the shipping email's event
+    assert told["data"] == {"order_id": order.id, "order_name": "#1042",
+                            "tracking_company": "La Poste", "tracking_number": "6A123",
+                            "tracking_url": None}
+    assert "ada" not in json.dumps(told)  # no personal data on the bus
     assert [(e.event, e.detail) for e in order.timeline] == [
         ("paid", "#1042 via Shopify"), ("in_production", "1 item(s) sent to production"),
         ("shipped", "La Poste 6A123"),
@@ -354,3 +369,38 @@ async def test_the_brands_orders_are_listed_newest_first_a_page_at_a_time(
     assert names == ["#2", "#1", "#0"]
     assert (await handlers.list_orders(commerce.uow(brand), ListOrders(
         status=OrderStatus.SHIPPED))).orders == []
+
+
+async def test_a_brand_marks_an_order_shipped_once_and_the_shopper_is_told(
+    commerce, client_bus, snapshots, brand, database_url
+) -> None:
+    payload = order_payload(snapshots.add(brand))
+    await publish(client_bus, delivery(brand, payload))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    tracking = "https://tracking.example/6A123"
+    shipped = await client_bus.call(MARK_SHIPPED, MarkShipped(
+        order_id=order.id, by="key:sk_test", tracking_company="Colissimo",
+        tracking_number="6A123", tracking_url=tracking), brand_id=brand)
+    assert shipped.status == OrderStatus.SHIPPED
+    assert shipped.timeline[-1].detail == "Colissimo 6A123 (marked by key:sk_test)"
+    [told] = await eventually(lambda: paid_events(database_url, brand, ORDER_SHIPPED))
+    assert told["data"]["tracking_url"] == tracking
+    with pytest.raises(Invalid) as refused:  # shipped already
+        await client_bus.call(MARK_SHIPPED, MarkShipped(order_id=order.id, by="someone"),
+                              brand_id=brand)
+    assert refused.value.errors[0].code == "invalid_transition"
+    with pytest.raises(NotFound):  # another brand's order is not found
+        await client_bus.call(MARK_SHIPPED, MarkShipped(order_id=order.id, by="someone"),
+                              brand_id=unique("brand-"))
+    assert len(await paid_events(database_url, brand, ORDER_SHIPPED)) == 1
+
+
+def test_a_fulfillments_tracking_page_is_kept_only_when_it_is_a_web_address() -> None:
+    assert domain.shopify_shipment({"tracking_company": "UPS", "tracking_number": "1Z",
+                                    "tracking_urls": ["https://ups.example/1Z"]}) == {
+        "tracking_company": "UPS", "tracking_number": "1Z",
+        "tracking_url": "https://ups.example/1Z"}
+    assert domain.shopify_shipment({"tracking_url": "javascript:alert(1)"})["tracking_url"] \
+        is None
+    assert domain.shopify_shipment({}) == {"tracking_company": None, "tracking_number": None,
+                                           "tracking_url": None}

@@ -195,10 +195,11 @@ async def test_the_key_is_checked_before_the_body_is_read(
 def test_every_route_but_the_public_files_and_probes_names_who_may_call_it(
     settings: GatewaySettings,
 ) -> None:
-    # a download's signed link is its own credential; the widget's script is public
+    # a download's signed link is its own credential, and so is an unsubscribe link's token;
+    # the widget's script is public
     public = {"/v1/assets/{key:path}", "/v1/fonts/{font_id:str}", "/v1/downloads/{key:path}",
-              "/widget/manifest.json", "/widget/{version:str}/{file:path}",
-              "/health/live", "/health/ready", "/metrics"}
+              "/v1/email/unsubscribe", "/widget/manifest.json",
+              "/widget/{version:str}/{file:path}", "/health/live", "/health/ready", "/metrics"}
     app = create_app(settings)
     handlers = [
         (f"{method} {route.path}", handler)

@@ -45,10 +45,13 @@ def test_request_bodies_are_documented(document: dict[str, Any]) -> None:
     assert fonts["font/sfnt"]["schema"]["type"] == "string"
     without = [(m, p) for m, p, op in operations(document)
                if m in ("PUT", "POST") and "requestBody" not in op]
-    # the lifecycle's approval, a key's revocation, a held item's release and a bundle made
-    # again are the only writes that carry nothing
+    # the lifecycle's approval, a key's revocation, a held item's release, a bundle made
+    # again, an email's preview (all in its path) and an unsubscribe (its signed token in the
+    # link, posted as the one-click RFC 8058 form) are the only writes that carry nothing
     assert sorted(without) == [("POST", "/v1/admin/keys/{key_id}/revoke"),
+                               ("POST", "/v1/admin/notifications/templates/{template}/preview"),
                                ("POST", "/v1/admin/snapshots/{snapshot_id}/validate"),
+                               ("POST", "/v1/email/unsubscribe"),
                                ("POST", "/v1/manufacturing/work-orders/{work_order_id}/export"),
                                ("POST", "/v1/orders/{order_id}/items/{item_id}/release")]
 
@@ -129,9 +132,10 @@ def test_who_may_call_each_operation_is_published(document: dict[str, Any]) -> N
                                     "description": schemes["widgetKey"]["description"]}
     assert {schemes[name]["scheme"] for name in ("secretKey", "brandUser", "platform")} == \
         {"bearer"}
-    # a download's signed link is its own credential
+    # a download's signed link is its own credential, and so is an unsubscribe link's
     public = {("GET", "/v1/assets/{key}"), ("GET", "/v1/fonts/{font_id}"),
-              ("GET", "/v1/downloads/{key}"), ("GET", "/widget/manifest.json"),
+              ("GET", "/v1/downloads/{key}"), ("GET", "/v1/email/unsubscribe"),
+              ("POST", "/v1/email/unsubscribe"), ("GET", "/widget/manifest.json"),
               ("GET", "/widget/{version}/{file}")}
     for method, path, op in operations(document):
         if (method, path) in public:

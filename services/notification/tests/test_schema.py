@@ -4,7 +4,8 @@ from atelier.notification.bootstrap import bootstrap
 
 
 async def test_migration_creates_the_tenant_tables_of_the_models(database_url) -> None:
-    await assert_service_schema(database_url, models.Base.metadata, {"messages"})
+    await assert_service_schema(database_url, models.Base.metadata,
+                                {"messages", "email_settings", "suppressions"})
 
 
 async def test_runtime_starts_is_ready_and_stops(settings_of) -> None:

@@ -48,6 +48,9 @@ import nats
 import uvloop
 from hdrh.histogram import HdrHistogram
 
+from atelier.contracts import Envelope
+from atelier.contracts.catalog import ORDER_PAID, stream_for
+from atelier.contracts.commerce import OrderPaid
 from atelier.devstack import photos
 from atelier.devstack.demo import FRAME, ORIGIN, Demo
 from atelier.e2e.client import events
@@ -56,8 +59,9 @@ from atelier.e2e.fuzz import Credentials, fuzz
 from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
-from atelier.kit.broker import namespaced
-from atelier.kit.testing.plugin import NATS, create_database, drop_database, unique
+from atelier.kit.broker import namespaced, namespaced_stream
+from atelier.kit.testing.mailsink import Received
+from atelier.kit.testing.plugin import NATS, create_database, drop_database, eventually, unique
 from atelier.personalization.rules.words.bench import checks_per_second
 from atelier.typeset.bench import lines_per_second
 
@@ -128,6 +132,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     # issue 14
     "webhook.ack.offered_100.p99": ("≤", 50),
     "order.paid_to_bundle.p95": ("≤", 2000),
+    # issue 15
+    "email.event_to_sent.p95": ("≤", 500),
     # issue 17: the demo mug (a cylinder, one zone) in 3D
     "glb.p95": ("≤", 300),
     "usdz.p95": ("≤", 500),
@@ -348,6 +354,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
     await nc.close()
     await bundles(system, figures, plan, demo)
     await orders(system, figures, plan, demo)
+    await emails(system, figures, plan, demo)
     await fuzz_step(system, figures, plan, demo)
 
 
@@ -518,11 +525,8 @@ def shopify_order(order_id: int, lines: list[tuple[str, str | None]]) -> bytes:
         } for n, (product, snapshot) in enumerate(lines)]}).encode()
 
 
-async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
-    """Shopify's orders/paid, signed, to the ingress service: the acknowledgement at 100 a
-    second (orders of plain products: nothing to produce), then orders of two personalized items
-    at 2 a second, each from its webhook's scheduled start to the bundle.ready events of both
-    its items (one bundle worker)."""
+async def connect_shop(system: System, demo: Demo) -> tuple[str, str]:
+    """A new Shopify shop of the brand, its pen mapped: (shop domain, webhook secret)."""
     shop, secret = f"bench-{next(_UNIQUE)}.myshopify.com", f"shpss_{secrets.token_hex(16)}"
     admin = {"Authorization": f"Bearer {demo.secret_key}"}
     async with httpx.AsyncClient(base_url=system.gateway_url, headers=admin,
@@ -534,17 +538,34 @@ async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> No
                              "product_id": demo.product_id})):
             answer = await client.put(path, json=body)
             assert answer.status_code == 200, answer.text
-    async with LoadClient.open(system.stack.url("ingress"), CONCURRENCY, {}) as ingress:
+    return shop, secret
 
-        async def deliver(body: bytes) -> None:
-            signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256)
-                                         .digest()).decode()
-            status, answer = await ingress.post_raw(
-                "/v1/webhooks/shopify/orders/paid", body, {
-                    "X-Shopify-Hmac-Sha256": signature,
-                    "X-Shopify-Shop-Domain": shop, "X-Shopify-Topic": "orders/paid",
-                    "X-Shopify-Event-Id": f"bench-{next(_UNIQUE)}"})
-            assert status == 200 and answer["status"] == "accepted", answer
+
+def shop_webhooks(ingress: LoadClient, shop: str, secret: str
+                  ) -> Callable[[bytes], Awaitable[None]]:
+    """Sends an ``orders/paid`` body as the shop does: signed, to the ingress service."""
+
+    async def deliver(body: bytes) -> None:
+        signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256)
+                                     .digest()).decode()
+        status, answer = await ingress.post_raw(
+            "/v1/webhooks/shopify/orders/paid", body, {
+                "X-Shopify-Hmac-Sha256": signature,
+                "X-Shopify-Shop-Domain": shop, "X-Shopify-Topic": "orders/paid",
+                "X-Shopify-Event-Id": f"bench-{next(_UNIQUE)}"})
+        assert status == 200 and answer["status"] == "accepted", answer
+
+    return deliver
+
+
+async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Shopify's orders/paid, signed, to the ingress service: the acknowledgement at 100 a
+    second (orders of plain products: nothing to produce), then orders of two personalized items
+    at 2 a second, each from its webhook's scheduled start to the bundle.ready events of both
+    its items (one bundle worker)."""
+    shop, secret = await connect_shop(system, demo)
+    async with LoadClient.open(system.stack.url("ingress"), CONCURRENCY, {}) as ingress:
+        deliver = shop_webhooks(ingress, shop, secret)
 
         async def plain(_: int) -> None:
             await deliver(shopify_order(10**9 + next(_UNIQUE), [(OTHER_PRODUCT, None)]))
@@ -582,6 +603,82 @@ async def orders(system: System, figures: Figures, plan: Plan, demo: Demo) -> No
                           "items) to both items' bundle.ready events")
         await nc.close()
         await system.stack.kill("manufacturing", 1, signal.SIGTERM)
+
+async def emails(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Order confirmations at 20 a second: ``order.paid`` events published on JetStream as
+    commerce publishes them (a new event of an order it holds: one personalized item, its
+    snapshot's mockup drawn), each from its scheduled start to the email accepted by the SMTP
+    server (the notification service reads the order and the proof over rpc, renders MJML,
+    logs the send, hands it over)."""
+    count = plan.requests(20)
+    shop, secret = await connect_shop(system, demo)
+    async with system.widget(demo) as widget:
+        made = await widget.post("/v1/snapshots", json={
+            "product_id": demo.product_id, "values": {"name": "Mail"}})
+        assert made.status_code == 201, made.text
+        snapshot_id = str(made.json()["id"])
+    await asyncio.sleep(2)  # its mockup drawn: the emails' proof
+    # the orders, made the shop's way; their own confirmations sent and out of the way
+    names = [f"#B{3 * 10**9 + next(_UNIQUE)}" for _ in range(count)]
+    before = len(system.mail.received)
+    async with LoadClient.open(system.stack.url("ingress"), CONCURRENCY, {}) as ingress:
+        deliver = shop_webhooks(ingress, shop, secret)
+        await closed_loop(8, count, lambda n: deliver(shopify_order(
+            int(names[n][2:]), [(SHOP_PRODUCT, snapshot_id)])))
+    await eventually(lambda: len(system.mail.received) >= before + count,
+                     timeout=plan.previews_within_s, interval=0.2)
+    ids = await _order_ids(system, demo, set(names))
+    loop = asyncio.get_running_loop()
+    arrived: dict[str, asyncio.Event] = {name: asyncio.Event() for name in names}
+
+    def heard(received: Received, _: Path | None) -> None:  # the SMTP server's thread
+        name = re.search(r"#B\d+", str(received.message["Subject"] or ""))
+        event = arrived.get(name.group(0)) if name else None
+        if event is not None:
+            loop.call_soon_threadsafe(event.set)
+
+    for event in arrived.values():
+        event.clear()
+    system.mail.announce = heard
+    nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
+    js = nc.jetstream()
+    subject = namespaced(system.namespace, ORDER_PAID.subject)
+    stream = namespaced_stream(system.namespace, stream_for(ORDER_PAID.subject).name)
+
+    async def paid(n: int) -> None:
+        event = Envelope[OrderPaid](
+            type=ORDER_PAID.type, producer="commerce", brand_id=demo.brand_id,
+            data=OrderPaid(order_id=ids[names[n]], order_name=names[n], items=[]))
+        await js.publish(subject, event.model_dump_json().encode(), stream=stream,
+                         headers={"Nats-Msg-Id": event.id})
+        await asyncio.wait_for(arrived[names[n]].wait(), plan.previews_within_s)
+
+    try:
+        figures.open_loop("email.event_to_sent", await open_loop(20, count, paid),
+                          items=1, locale="en", measured="order.paid published on JetStream "
+                          "to the confirmation accepted by the SMTP server (aiosmtpd)")
+    finally:
+        system.mail.announce = None
+        await nc.close()
+
+
+async def _order_ids(system: System, demo: Demo, names: set[str]) -> dict[str, str]:
+    """The commerce ids of the brand's orders named ``names`` (as the gateway lists them)."""
+    found: dict[str, str] = {}
+    admin = {"Authorization": f"Bearer {demo.secret_key}"}
+    async with httpx.AsyncClient(base_url=system.gateway_url, headers=admin,
+                                 timeout=30.0) as client:
+        before = None
+        while len(found) < len(names):
+            listed = (await client.get("/v1/orders", params={
+                "limit": 200, **({"before": before} if before else {})})).json()
+            found |= {o["name"]: o["id"] for o in listed["orders"] if o["name"] in names}
+            before = listed["next_before"]
+            if before is None:
+                break
+    assert len(found) == len(names), f"{len(found)} of {len(names)} orders found"
+    return found
+
 
 async def models(
     system: System, figures: Figures, plan: Plan, demo: Demo, widget: LoadClient, nc: Any,

@@ -11,6 +11,7 @@ import httpx
 
 from atelier.devstack.demo import ORIGIN, Demo, seed
 from atelier.devstack.stack import Stack
+from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import delete_streams, unique
 
 
@@ -19,6 +20,7 @@ class System:
     stack: Stack
     platform_token: str
     namespace: str
+    mail: MailSink  # the SMTP server the notification service delivers to
 
     @property
     def gateway_url(self) -> str:
@@ -44,12 +46,17 @@ async def running_system(
     token = secrets.token_urlsafe(24)
     env = {name: dict(values) for name, values in (service_env or {}).items()}
     env.setdefault("gateway", {})["ATELIER_GATEWAY_PLATFORM_TOKEN"] = token
+    mail = MailSink(directory=workdir / "mail")
+    env.setdefault("notification", {}).update({
+        "ATELIER_NOTIFICATION_SMTP_PORT": str(mail.port),
+        "ATELIER_NOTIFICATION_SEND_RETRY_BASE_S": "0.5"})
     stack = Stack(
         database_url=database_url, nats_url=nats_url, namespace=namespace,
         storage_dir=workdir / "objects", log_dir=workdir / "log", service_env=env,
     )
     try:
-        async with stack:
-            yield System(stack, token, namespace)
+        with mail:
+            async with stack:
+                yield System(stack, token, namespace, mail)
     finally:
         await delete_streams(nats_url, namespace)

@@ -18,6 +18,7 @@ from atelier.contracts import (
     commerce,
     ingress,
     manufacturing,
+    notification,
     personalization,
     render,
     snapshot,
@@ -200,6 +201,24 @@ RELEASE_ITEM = command("commerce", "release_item", commerce.ReleaseItem, commerc
 MAP_PRODUCT = command("commerce", "map_product", commerce.MapProduct, commerce.ProductMapping)
 ORDER_PAID = evt("commerce", "order", "paid", commerce.OrderPaid)
 ITEM_RELEASED = evt("commerce", "order", "item_released", commerce.ItemReleased)
+MARK_SHIPPED = command("commerce", "mark_shipped", commerce.MarkShipped, commerce.Order)
+ORDER_SHIPPED = evt("commerce", "order", "shipped", commerce.OrderShipped)
+# --- notification --------------------------------------------------------------------------------
+GET_EMAIL_SETTINGS = rpc("notification", "get_settings", notification.GetEmailSettings,
+                         notification.EmailSettings)
+SET_EMAIL_SETTINGS = command("notification", "set_settings", notification.EmailSettings,
+                             notification.EmailSettings)
+PREVIEW_EMAIL = rpc("notification", "preview", notification.PreviewTemplate,
+                    notification.Preview)
+LIST_SUPPRESSIONS = rpc("notification", "list_suppressions", notification.ListSuppressions,
+                        notification.SuppressionList)
+SUPPRESS = command("notification", "suppress", notification.Suppress, notification.Suppression)
+UNSUPPRESS = command("notification", "unsuppress", notification.Unsuppress,
+                     notification.SuppressionList)
+# a query by kind, though it writes: an unsubscribe repeated is the same unsubscribe, and the
+# public link that sends it has no brand of its own (the signed token names it)
+UNSUBSCRIBE = rpc("notification", "unsubscribe", notification.Unsubscribe,
+                  notification.Unsubscribed)
 
 MESSAGES: tuple[Message, ...] = (
     CREATE_PRODUCT,
@@ -248,6 +267,15 @@ MESSAGES: tuple[Message, ...] = (
     MAP_PRODUCT,
     ORDER_PAID,
     ITEM_RELEASED,
+    MARK_SHIPPED,
+    ORDER_SHIPPED,
+    GET_EMAIL_SETTINGS,
+    SET_EMAIL_SETTINGS,
+    PREVIEW_EMAIL,
+    LIST_SUPPRESSIONS,
+    SUPPRESS,
+    UNSUPPRESS,
+    UNSUBSCRIBE,
     EXPORT_PACK,
     REGENERATE_WORK_ORDER,
     GET_WORK_ORDER,
@@ -270,6 +298,9 @@ CALLS: dict[str, tuple[Message, ...]] = {
     # a snapshot's state and its spec, when an export is asked for (the snapshot service owns
     # both; the spec service keeps the spec)
     "manufacturing": (GET_SNAPSHOT, GET_SPEC),
+    # an email's order (the shopper's address and language: events carry no personal data) and
+    # the mockups of its items, as proofs
+    "notification": (GET_ORDER, GET_SNAPSHOT, GET_RENDER),
 }
 
 # Who listens to which events without a durable consumer: a core NATS subscription per process,

@@ -69,6 +69,10 @@ class Order(BaseModel):
     currency: Currency
     total_minor: int
     created_at: datetime
+    email: str | None = Field(default=None, description="the shopper's address (personal data: "
+                              "erased on the shop's redact webhooks)")
+    locale: str | None = Field(default=None, description="the shopper's language, as the shop "
+                               "sent it (fr, en-GB…)", examples=["fr"])
     items: list[OrderItem]
     timeline: list[TimelineEntry]
 
@@ -135,3 +139,37 @@ class ItemReleased(BaseModel):
     order_name: str | None = Field(default=None, max_length=255)
     item: ItemToProduce
     by: Line = Field(min_length=1, max_length=200)
+
+
+Tracking = Annotated[str, Field(max_length=255)]
+
+
+class Shipment(BaseModel):
+    """How the order travels: the carrier, its tracking number and the page to follow it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"tracking_company": "La Poste", "tracking_number": "6A12345678901",
+         "tracking_url": "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"}]})
+
+    tracking_company: Tracking | None = None
+    tracking_number: Tracking | None = None
+    tracking_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+
+
+class MarkShipped(Shipment):
+    """A brand admin says the order left (a shop without fulfillment webhooks, a courier
+    booked by hand)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: Id
+    by: Line = Field(min_length=1, max_length=200, description="who shipped it")
+
+
+class OrderShipped(Shipment):
+    """An order was shipped (the shop's fulfillment, or a brand admin marking it shipped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: Id
+    order_name: str | None = Field(default=None, max_length=255)

@@ -65,6 +65,9 @@ class ErrorCode(StrEnum):
     NOT_REGENERABLE = "not_regenerable"  # a work order still pending or generating
     DOWNLOAD_LINK_EXPIRED = "download_link_expired"
     DOWNLOAD_LINK_INVALID = "download_link_invalid"  # altered, or not signed by this platform
+    # emails
+    SENDER_DOMAIN_NOT_ALLOWED = "sender_domain_not_allowed"  # not among the platform's domains
+    UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"  # altered, or not signed by us
     # infrastructure
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"

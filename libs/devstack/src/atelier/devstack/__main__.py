@@ -15,6 +15,7 @@ from atelier.devstack.demo import SeedFailed, instructions, seed
 from atelier.devstack.infra import InfraUnavailable, prepare_infra
 from atelier.devstack.stack import DEFAULT_PORTS, Stack, StackError, log_tail
 from atelier.kit.settings import ServiceSettings
+from atelier.kit.testing.mailsink import MailSink
 
 WATCH_INTERVAL_S = 1.0
 
@@ -46,14 +47,29 @@ async def _serve(database_url: str, nats_url: str, var: Path, demo: bool) -> int
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     token = secrets.token_urlsafe(32)
+    # the emails go to a local SMTP server that keeps each one as a file (on a free port: a
+    # Mailpit of compose may hold 1025)
+    mail = MailSink(directory=(var / "mail").resolve(), announce=lambda received, path: say(
+        f"Email {received.message['Subject']!r}: {path}")).start()
     stack = Stack(
         database_url=database_url,
         nats_url=nats_url,
         storage_dir=var / "objects",
         log_dir=var / "log",
         ports=DEFAULT_PORTS,
-        service_env={"gateway": {"ATELIER_GATEWAY_PLATFORM_TOKEN": token}},
+        service_env={"gateway": {"ATELIER_GATEWAY_PLATFORM_TOKEN": token},
+                     "notification": {"ATELIER_NOTIFICATION_SMTP_PORT": str(mail.port),
+                                      "ATELIER_NOTIFICATION_PUBLIC_URL":
+                                      f"http://127.0.0.1:{DEFAULT_PORTS['gateway']}"}},
     )
+    try:
+        return await _run_stack(stack, mail, token, demo, stopping)
+    finally:
+        mail.stop()
+
+
+async def _run_stack(stack: Stack, mail: MailSink, token: str, demo: bool,
+                     stopping: asyncio.Event) -> int:
     say(f"Setting up and starting {len(stack.services)} services; logs in {stack.log_dir}/")
     if not await _until_stopped(stack.start(), stopping):
         say("Stopped before the system was up.")
@@ -67,6 +83,8 @@ async def _serve(database_url: str, nats_url: str, var: Path, demo: bool) -> int
                                                       else ""))
         if demo:
             await _seed(stack.gateway_url, token)
+        say(f"Emails: delivered to the local SMTP server on 127.0.0.1:{mail.port}, each kept as "
+            f"{mail.directory}/<time>-<n>.eml (open it in any mail client, or read it as text).")
         say(f"Logs: {stack.log_dir}/<service>.log. Ctrl-C stops everything.")
         await _watch(stack, stopping)
         say("Stopping…")

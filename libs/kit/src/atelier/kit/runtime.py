@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -74,6 +74,12 @@ class Runtime:
                                     settings.request_key_retention_h * hours))
         self._orphan_grace = settings.orphan_grace_h * hours
         self._tasks: list[asyncio.Task] = []
+        self._loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+
+    def add_loop(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``run()`` (a loop of the service's own: notification's sender, say) from
+        start() until stop() cancels it."""
+        self._loops.append((name, run))
 
     def sweep_orphans(self, prefix: str, key: ColumnElement[str]) -> None:
         """Have housekeeping delete the objects under ``prefix`` of this runtime's store that no
@@ -103,6 +109,8 @@ class Runtime:
         if self.settings.run_housekeeping:
             self._tasks.append(asyncio.create_task(self.housekeeping.run(),
                                                    name=f"{self.service}-housekeeping"))
+        for name, run in self._loops:
+            self._tasks.append(asyncio.create_task(run(), name=f"{self.service}-{name}"))
         if self.bus.consumers:
             self._tasks.append(asyncio.create_task(self._watch_lag(),
                                                    name=f"{self.service}-consumer-lag"))

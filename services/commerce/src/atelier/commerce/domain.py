@@ -1,5 +1,6 @@
 """Orders as the providers send them, read into what commerce keeps: pure functions, no I/O."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class ShopOrder:
     currency: str
     total_minor: int
     email: str | None
+    locale: str | None
     lines: list[Line]
 
 
@@ -66,6 +68,20 @@ def shopify_order(payload: dict[str, Any]) -> ShopOrder:
             raise KeyError("total_price")
         return ShopOrder(external_id=str(payload["id"]), name=_text(payload.get("name")),
                          currency=currency, total_minor=to_minor(total, currency),
-                         email=_text(payload.get("email")), lines=lines)
+                         email=_text(payload.get("email")),
+                         locale=(_text(payload.get("customer_locale")) or "")[:35] or None,
+                         lines=lines)
     except (KeyError, TypeError, ValueError) as exc:
         raise NotAnOrder(f"not a Shopify order: {type(exc).__name__}: {exc}") from exc
+
+
+def shopify_shipment(payload: dict[str, Any]) -> dict[str, str | None]:
+    """The carrier, tracking number and tracking page of a Shopify fulfillment (a tracking page
+    that is not an http(s) address is left out: it goes into an email as a link)."""
+    urls = payload.get("tracking_urls") or []
+    url = payload.get("tracking_url") or (urls[0] if isinstance(urls, list) and urls else None)
+    text = {k: (_text(payload.get(k)) or "")[:255] or None
+            for k in ("tracking_company", "tracking_number")}
+    good_url = isinstance(url, str) and len(url) <= 2000 and bool(
+        re.fullmatch(r"https?://\S+", url))
+    return {**text, "tracking_url": url if good_url else None}

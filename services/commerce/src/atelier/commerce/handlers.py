@@ -11,17 +11,19 @@ from atelier.commerce import domain
 from atelier.commerce.models import OrderEventRow, OrderItemRow, OrderRow
 from atelier.commerce.repository import CommerceRepository
 from atelier.contracts import Envelope, ErrorCode, ErrorItem
-from atelier.contracts.catalog import ITEM_RELEASED, ORDER_PAID
+from atelier.contracts.catalog import ITEM_RELEASED, ORDER_PAID, ORDER_SHIPPED
 from atelier.contracts.commerce import (
     ItemReleased,
     ItemStatus,
     ItemToProduce,
     ListOrders,
     MapProduct,
+    MarkShipped,
     Order,
     OrderItem,
     OrderList,
     OrderPaid,
+    OrderShipped,
     OrderStatus,
     ProductMapping,
     ReleaseItem,
@@ -117,7 +119,7 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
     order_id = await uow.repository.add_order(
         brand_id=brand_id, source=SHOPIFY, external_id=order.external_id, name=order.name,
         status=OrderStatus.PAID.value, currency=order.currency, total_minor=order.total_minor,
-        email=order.email)
+        email=order.email, locale=order.locale)
     if order_id is None:
         return  # known: nothing more to do (a held item is released by a person)
     mapped = await uow.repository.mappings(
@@ -150,7 +152,7 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
 
 def _status_change(status: OrderStatus, event: str) -> Callable[..., Awaitable[None]]:
     async def change(uow: Uow, _snapshots: Snapshots, brand_id: str, delivery: WebhookReceived,
-                     _cause: Envelope) -> None:
+                     cause: Envelope) -> None:
         external = delivery.payload.get("order_id", delivery.payload.get("id"))
         order = await uow.repository.order_by_external(SHOPIFY, str(external), for_update=True)
         if order is None:
@@ -158,11 +160,36 @@ def _status_change(status: OrderStatus, event: str) -> Callable[..., Awaitable[N
         detail = _detail(delivery)
         if status in _NEXT[OrderStatus(order.status)]:
             await uow.repository.set_order_status(order.id, status.value)
+            if status is OrderStatus.SHIPPED:
+                uow.emit(ORDER_SHIPPED, OrderShipped(
+                    order_id=order.id, order_name=order.name,
+                    **domain.shopify_shipment(delivery.payload)), brand_id=brand_id, cause=cause)
         else:
             detail = f"{detail} (the order stays {order.status})".strip()
         await uow.repository.record(brand_id, order.id, event, detail or None)
 
     return change
+
+
+async def mark_shipped(uow: Uow, brand_id: str, shipped: MarkShipped) -> Order:
+    """A brand admin says the order left: shipped, on the timeline, and told (the shipping
+    email). An order shipped already, cancelled or refunded cannot be."""
+    order = await uow.repository.order(shipped.order_id, for_update=True)
+    if order is None:
+        raise NotFound.of("order", "order_id")
+    if OrderStatus.SHIPPED not in _NEXT[OrderStatus(order.status)]:
+        raise Invalid("The order cannot be marked shipped.", [ErrorItem(
+            field="order_id", code=ErrorCode.INVALID_TRANSITION,
+            message=f"Only a paid order not shipped yet is shipped; this one is {order.status}.")])
+    await uow.repository.set_order_status(order.id, OrderStatus.SHIPPED.value)
+    tracking = " ".join(t for t in (shipped.tracking_company, shipped.tracking_number) if t)
+    await uow.repository.record(brand_id, order.id, "shipped",
+                                f"{tracking} (marked by {shipped.by})".strip())
+    uow.emit(ORDER_SHIPPED, OrderShipped(
+        order_id=order.id, order_name=order.name, tracking_company=shipped.tracking_company,
+        tracking_number=shipped.tracking_number, tracking_url=shipped.tracking_url),
+        brand_id=brand_id)
+    return await _order(uow, order.id)
 
 
 def _detail(delivery: WebhookReceived) -> str:
@@ -298,7 +325,7 @@ async def _views(uow: Uow, rows: list[OrderRow]) -> list[Order]:
     return [Order(
         id=row.id, source=row.source, external_id=row.external_id, name=row.name,
         status=OrderStatus(row.status), currency=row.currency, total_minor=row.total_minor,
-        created_at=row.created_at,
+        created_at=row.created_at, email=row.email, locale=row.locale,
         items=[OrderItem(
             id=i.id, line_id=i.line_id, title=i.title, sku=i.sku,
             external_product_id=i.external_product_id, product_id=i.product_id,

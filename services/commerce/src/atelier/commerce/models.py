@@ -51,6 +51,7 @@ class OrderRow(Base, table=True):
     total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     # personal data: erased on the shop's customers/redact and shop/redact
     email: str | None = Field(default=None, max_length=320)
+    locale: str | None = Field(default=None, max_length=35)  # BCP 47, as the shop sent it
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -11,6 +11,7 @@ from atelier.contracts.catalog import (
     LIST_ORDERS,
     LOCK_SNAPSHOT,
     MAP_PRODUCT,
+    MARK_SHIPPED,
     RELEASE_ITEM,
     WEBHOOK_RECEIVED,
 )
@@ -18,6 +19,7 @@ from atelier.contracts.commerce import (
     GetOrder,
     ListOrders,
     MapProduct,
+    MarkShipped,
     Order,
     OrderList,
     ProductMapping,
@@ -72,6 +74,10 @@ def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
     ) -> ProductMapping:
         return await handlers.map_product(uow, brand_of(envelope), envelope.data)
 
+    async def ship(uow: UnitOfWork[CommerceRepository], envelope: Envelope[MarkShipped]
+                   ) -> Order:
+        return await handlers.mark_shipped(uow, brand_of(envelope), envelope.data)
+
     async def get(envelope: Envelope[GetOrder]) -> Order:
         return await handlers.get_order(runtime.uow(), envelope.data.order_id)
 
@@ -95,5 +101,6 @@ def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
     runtime.bus.consume(BUNDLE_FAILED, BUNDLE_FAILED_CONSUMER, on_failed)
     runtime.bus.serve_command(RELEASE_ITEM, release)
     runtime.bus.serve_command(MAP_PRODUCT, map_product)
+    runtime.bus.serve_command(MARK_SHIPPED, ship)
     runtime.bus.serve(GET_ORDER, get)
     runtime.bus.serve(LIST_ORDERS, listing)

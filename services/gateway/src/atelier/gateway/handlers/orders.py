@@ -3,19 +3,27 @@ product."""
 
 from datetime import datetime
 
-from atelier.contracts.catalog import GET_ORDER, LIST_ORDERS, MAP_PRODUCT, RELEASE_ITEM
+from atelier.contracts.catalog import (
+    GET_ORDER,
+    LIST_ORDERS,
+    MAP_PRODUCT,
+    MARK_SHIPPED,
+    RELEASE_ITEM,
+)
 from atelier.contracts.commerce import (
     GetOrder,
     ListOrders,
     MapProduct,
+    MarkShipped,
     Order,
     OrderList,
     OrderStatus,
     ProductMapping,
     ReleaseItem,
+    Shipment,
 )
 from atelier.gateway.auth import Caller
-from atelier.gateway.handlers.bus import call
+from atelier.gateway.handlers.bus import call, command
 from atelier.kit.runtime import Runtime
 
 
@@ -37,3 +45,9 @@ async def release_item(runtime: Runtime, caller: Caller, order_id: str, item_id:
 
 async def map_product(runtime: Runtime, caller: Caller, mapping: MapProduct) -> ProductMapping:
     return await call(runtime, caller, MAP_PRODUCT, mapping)
+
+
+async def ship_order(runtime: Runtime, caller: Caller, order_id: str, shipment: Shipment,
+                     by: str) -> Order:
+    return await call(runtime, caller, MARK_SHIPPED, command(
+        MarkShipped, order_id=order_id, by=by, **shipment.model_dump()))

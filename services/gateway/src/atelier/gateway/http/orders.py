@@ -6,10 +6,18 @@ from litestar import Response, get, post, put
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, QueryParameter
 
-from atelier.contracts.commerce import MapProduct, Order, OrderList, OrderStatus, ProductMapping
+from atelier.contracts.commerce import (
+    MapProduct,
+    Order,
+    OrderList,
+    OrderStatus,
+    ProductMapping,
+    Shipment,
+)
 from atelier.gateway.handlers import orders as handlers
 from atelier.gateway.http.common import (
     ADMIN,
+    IDEMPOTENT,
     INSTANT,
     KEYED,
     WITH_BODY,
@@ -56,6 +64,19 @@ async def release_item(
     whose snapshot is not the brand's cannot be released (422)."""
     return await once(lambda: handlers.release_item(runtime, caller, order_id, item_id,
                                                     caller.actor))
+
+
+@post("/v1/orders/{order_id:str}/ship", **ADMIN, status_code=200,
+      responses={**IDEMPOTENT, **problems(409)})
+async def ship_order(
+    runtime: AppRuntime, caller: KeyCaller, order_id: PathId, data: JSONBody[Shipment],
+    once: OncePerKey,
+) -> Response[Order]:
+    """Mark a paid order shipped, with its carrier, tracking number and tracking page (for a
+    shop that sends no fulfillment webhook): the shopper gets the shipping email. An order
+    shipped already, cancelled or refunded cannot be (422 `invalid_transition`)."""
+    return await once(lambda: handlers.ship_order(runtime, caller, order_id, data,
+                                                  caller.actor), data)
 
 
 @put("/v1/admin/integrations/shopify/products", **ADMIN, responses=WITH_BODY)
