@@ -34,7 +34,7 @@ async function* serverEvents(response) {
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value;
+    buffer += value.replace(/\r\n?/g, '\n'); // lines may end in CR LF, CR or LF
     let end;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
@@ -251,23 +251,29 @@ export class AtelierPersonalizer extends HTMLElement {
     this.previewTimer = setTimeout(() => this.preview(), PREVIEW_DEBOUNCE_MS);
   }
 
-  /** A render of the current design (kind: mockup, glb, usdz), followed over SSE until ready. */
+  /** The URL of one asset (mockup, glb, usdz) of the current design's render, followed over
+   * SSE until that asset is drawn (a render holds every kind drawn of the design). */
   async render_(kind) {
     const response = await this.request(`/v1/renders/preview${kind === 'mockup' ? '' : `?kind=${kind}`}`, {
       method: 'POST', body: JSON.stringify({ product_id: this.config.product_id, values: this.design() }),
     });
     if (!response.ok) throw new Error(`preview: ${response.status}`);
-    let render = await response.json();
-    if (render.status === 'pending') {
-      const stream = await this.request(`/v1/renders/${render.id}/events`, { headers: { Accept: 'text/event-stream' } });
-      for await (const event of serverEvents(stream)) {
-        render = JSON.parse(event.data);
-        if (render.status !== 'pending') break;
-      }
+    const asset = (render) => render.assets.find((a) => a.kind === kind) ?? (kind === 'mockup' ? render.assets[0] : undefined);
+    const done = (render) => {
+      const found = asset(render);
+      if (found?.url && found.status === 'ready') return new URL(found.url, `${this.api}/`).href;
+      if (found?.status === 'failed' || render.status === 'failed') throw new Error(`${kind} failed`);
+      return null;
+    };
+    const render = await response.json();
+    const ready = done(render);
+    if (ready) return ready;
+    const stream = await this.request(`/v1/renders/${render.id}/events`, { headers: { Accept: 'text/event-stream' } });
+    for await (const event of serverEvents(stream)) {
+      const url = done(JSON.parse(event.data));
+      if (url) return url;
     }
-    if (render.status !== 'ready') throw new Error(`render ${render.status}`);
-    const asset = render.assets.find((a) => a.url);
-    return new URL(asset.url, `${this.api}/`).href;
+    throw new Error(`${kind} still pending`);
   }
 
   async preview() {
@@ -282,7 +288,8 @@ export class AtelierPersonalizer extends HTMLElement {
         this.previewBox.replaceChildren(el('img', { src: url, alt: this.t.preview, part: 'mockup' }));
       }
       this.analytics.track('preview_ready');
-    } catch {
+    } catch (error) {
+      console.warn('atelier: preview', error);
       if (seq === this.previewSeq) this.previewBox.replaceChildren(el('p', {}, this.t.previewFailed));
     } finally {
       if (seq === this.previewSeq) this.previewBox.removeAttribute('aria-busy');

@@ -79,10 +79,11 @@ const HANGUL_L = ['G', 'GG', 'N', 'D', 'DD', 'R', 'M', 'B', 'BB', 'S', 'SS', '',
 const HANGUL_V = ['A', 'AE', 'YA', 'YAE', 'EO', 'E', 'YEO', 'YE', 'O', 'WA', 'WAE', 'OE', 'YO', 'U', 'WEO', 'WE', 'WI', 'YU', 'EU', 'YI', 'I'];
 const HANGUL_T = ['', 'G', 'GG', 'GS', 'N', 'NJ', 'NH', 'D', 'L', 'LG', 'LM', 'LB', 'LS', 'LT', 'LP', 'LH', 'M', 'B', 'BS', 'S', 'SS', 'NG', 'J', 'C', 'K', 'T', 'P', 'H'];
 const DERIVED = [
-  // [first, last, prefix] of the ranges whose names Unicode derives from the code point (NR2)
+  // [first, last, prefix] of the ranges whose names Unicode derives from the code point (NR2);
+  // the compatibility ideographs first, as one of their blocks lies inside the unified range
+  [0xf900, 0xfaff, 'CJK COMPATIBILITY IDEOGRAPH-'], [0x2f800, 0x2fa1f, 'CJK COMPATIBILITY IDEOGRAPH-'],
   [0x3400, 0x4dbf, 'CJK UNIFIED IDEOGRAPH-'], [0x4e00, 0x9fff, 'CJK UNIFIED IDEOGRAPH-'],
-  [0x20000, 0x323af, 'CJK UNIFIED IDEOGRAPH-'], [0xf900, 0xfaff, 'CJK COMPATIBILITY IDEOGRAPH-'],
-  [0x2f800, 0x2fa1f, 'CJK COMPATIBILITY IDEOGRAPH-'], [0x17000, 0x187ff, 'TANGUT IDEOGRAPH-'],
+  [0x20000, 0x323af, 'CJK UNIFIED IDEOGRAPH-'], [0x17000, 0x187ff, 'TANGUT IDEOGRAPH-'],
   [0x18d00, 0x18d08, 'TANGUT IDEOGRAPH-'], [0x18b00, 0x18cd5, 'KHITAN SMALL SCRIPT CHARACTER-'],
   [0x1b170, 0x1b2fb, 'NUSHU CHARACTER-'],
 ];

@@ -17,6 +17,8 @@ from atelier.devstack.demo import ORIGIN
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync",
+         # WebGL in software for the 3D view, as on a machine without a GPU
+         "--enable-unsafe-swiftshader",
          # the storefront is answered inside the browser, so Chromium cannot tell it is on this
          # machine and would ask the shopper before the page reaches the gateway on loopback
          "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"]
@@ -97,3 +99,13 @@ async def ready(page: Page, said: list[str]) -> None:
 
 def as_json(data: object) -> bytes:
     return json.dumps(data).encode()
+
+
+# Installed before any page script: WebGL is refused, as on a browser or device without it.
+NO_WEBGL = """(() => {
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    return /webgl/i.test(kind) ? null : getContext.call(this, kind, ...rest);
+  };
+})();"""
+AXE = WIDGET / "node_modules" / "axe-core" / "axe.min.js"
