@@ -16,6 +16,7 @@ from atelier.devstack.storefront import VARIANT, Cart, Shop
 from atelier.e2e import browser
 from atelier.e2e.corpus import WORD_LIST, designs
 from atelier.e2e.system import System, running_system
+from atelier.e2e.widget_bench import widget_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -269,3 +270,22 @@ async def test_the_widget_speaks_french(system: System, demo: Demo) -> None:
         await page.goto(f"{browser.ORIGIN}/")
         await browser.ready(page, said)
         await expect(page.get_by_role("button", name="Ajouter au panier")).to_be_visible()
+
+
+async def test_the_benchmarks_widget_step_measures_its_three_figures(
+    system: System, demo: Demo
+) -> None:
+    figures: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    class Collect:
+        def add(self, name: str, value: float, unit: str, **conditions: Any) -> None:
+            figures[name] = (value, conditions)
+
+    await widget_step(system, Collect(), demo, keystrokes=30)
+    assert set(figures) == {"widget.script_gzip_kb", "widget.validate_keystroke.p95",
+                            "widget.server_calls_per_20_keys"}
+    assert figures["widget.validate_keystroke.p95"][0] > 0
+    assert 0 < figures["widget.script_gzip_kb"][0]
+    calls = figures["widget.server_calls_per_20_keys"][1]["calls"]
+    assert not [c for c in calls if "/v1/personalization/" in c], calls
+    print({name: value for name, (value, _) in figures.items()}, calls)

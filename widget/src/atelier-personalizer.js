@@ -63,6 +63,8 @@ export class AtelierPersonalizer extends HTMLElement {
     this.previewSeq = 0;
     this.serverTimer = null;
     this.ready = null;
+    this.touched = new Set(); // zones the shopper typed in: only theirs show errors as they type
+    this.submitted = false; // after a try to add to the cart, every zone shows its errors
   }
 
   get api() { return (this.getAttribute('api') || SCRIPT_ORIGIN).replace(/\/$/, ''); }
@@ -152,7 +154,7 @@ export class AtelierPersonalizer extends HTMLElement {
       id: id('text'), part: 'input', name: zone.key, rows: multiline ? String(zone.rules.max_lines) : null,
       type: multiline ? null : 'text', autocomplete: 'off', spellcheck: 'false',
       'aria-describedby': `${id('errors')} ${id('fit')}`, 'aria-required': zone.rules.required ? 'true' : null,
-      oninput: (e) => { value.text = e.target.value; this.changed(true); },
+      oninput: (e) => { value.text = e.target.value; this.touched.add(zone.key); this.changed(true); },
     });
     input.value = value.text;
     const fontSelect = zone.fonts.length > 1 ? el('div', {},
@@ -230,14 +232,13 @@ export class AtelierPersonalizer extends HTMLElement {
     for (const zone of result.zones) {
       const list = this.shadowRoot.getElementById(`errors-${zone.zone}`);
       const input = this.shadowRoot.getElementById(`text-${zone.zone}`);
-      const typed = this.values[zone.zone]?.text ?? '';
-      const shown = byShopper || typed ? zone.errors : [];
+      const shown = this.submitted || this.touched.has(zone.zone) ? zone.errors : [];
       list.replaceChildren(...shown.map((error) => el('li', { 'data-code': error.code }, error.message)));
       input.setAttribute('aria-invalid', String(shown.length > 0));
       this.shadowRoot.getElementById(`fit-${zone.zone}`).textContent =
         zone.fits && zone.size_mm !== null && !this.values[zone.zone].size_mm ? this.t.auto(zone.size_mm.toFixed(1)) : '';
       if (byShopper) {
-        for (const error of zone.errors) this.analytics.track('validation_failed', { zone: zone.zone, code: error.code });
+        for (const error of shown) this.analytics.track('validation_failed', { zone: zone.zone, code: error.code });
       }
     }
     this.dispatchEvent(new CustomEvent('atelier-change', {
@@ -346,6 +347,7 @@ export class AtelierPersonalizer extends HTMLElement {
 
   async addToCart() {
     const { t } = this;
+    this.submitted = true;
     if (this.validator) this.show(this.validate(this.design()), true);
     if (!this.result?.valid) {
       this.statusLine.textContent = t.fix;

@@ -54,9 +54,13 @@ export const script = (char) => kind(cp(char))[2];
 export const mirrored = (char) => (kind(cp(char))[3] & MIRRORED) !== 0;
 export const isNumeric = (char) => (kind(cp(char))[3] & NUMERIC) !== 0;
 export const isDigit = (char) => (kind(cp(char))[3] & DIGIT) !== 0;
-export const isDecimal = (char) => category(char) === 'Nd';
-export const isAlpha = (char) => ['Lu', 'Ll', 'Lt', 'Lm', 'Lo'].includes(category(char));
-export const isAlnum = (char) => isAlpha(char) || isNumeric(char);
+// ASCII answered without the tables: every keystroke asks these of every character
+const ASCII_DIGIT = /^[0-9]$/;
+const ASCII_ALPHA = /^[A-Za-z]$/;
+const ALPHA = new Set(['Lu', 'Ll', 'Lt', 'Lm', 'Lo']);
+export const isDecimal = (char) => (char < '\x80' ? ASCII_DIGIT.test(char) : category(char) === 'Nd');
+export const isAlpha = (char) => (char < '\x80' ? ASCII_ALPHA.test(char) : ALPHA.has(category(char)));
+export const isAlnum = (char) => (char < '\x80' ? ASCII_DIGIT.test(char) || ASCII_ALPHA.test(char) : isAlpha(char) || isNumeric(char));
 // Python's str.isprintable and str.isspace, one character
 const UNPRINTABLE = new Set(['Cc', 'Cf', 'Cs', 'Co', 'Cn', 'Zl', 'Zp', 'Zs']);
 export const isPrintable = (char) => char === ' ' || !UNPRINTABLE.has(category(char));
@@ -109,5 +113,7 @@ const SEGMENTER = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /** The grapheme clusters of a text (UAX #29). */
 export function graphemes(text) {
+  // in ASCII only CR LF is a cluster of two: the common case, without the segmenter's cost
+  if (/^[\x00-\x0c\x0e-\x7f]*$/.test(text)) return Array.from(text);
   return Array.from(SEGMENTER.segment(text), (s) => s.segment);
 }

@@ -39,8 +39,26 @@ export function checkZone(zone, given, context) {
 
 const asInput = (value) => (typeof value === 'string' ? { text: value } : value);
 
+const MEMO = 256; // results kept per zone: a shopper's unchanged zones come back every keystroke
+
+/** A zone's result depends on its own input alone: kept, so that typing in one zone does not
+ * measure the others again. */
+function memoized(zone, given, context) {
+  context.memo ??= new Map();
+  let byInput = context.memo.get(zone.key);
+  if (!byInput) context.memo.set(zone.key, (byInput = new Map()));
+  const key = JSON.stringify([given.text, given.font_id ?? null, given.colour ?? null, given.size_mm ?? null]);
+  let result = byInput.get(key);
+  if (!result) {
+    result = checkZone(zone, given, context);
+    if (byInput.size >= MEMO) byInput.delete(byInput.keys().next().value);
+    byInput.set(key, result);
+  }
+  return result; // shared: results are read, never changed
+}
+
 export function checkDesign(zones, values, context) {
-  const results = zones.map((zone) => checkZone(zone, values[zone.key] ? asInput(values[zone.key]) : { text: '' }, context));
+  const results = zones.map((zone) => memoized(zone, values[zone.key] ? asInput(values[zone.key]) : { text: '' }, context));
   const keys = zones.map((z) => z.key);
   const errors = Object.keys(values).filter((key) => !keys.includes(key)).map((key) => ({
     field: key, code: 'unknown_zone', position: null,

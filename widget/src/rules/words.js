@@ -140,22 +140,27 @@ function matching(key, runs, rules) {
     if (covers(runs, entry.runs)) found.push([entry, !same(runs, entry.runs)]);
   }
   if (rules.prefixes.size) {
+    let prefix = '';
     for (let n = 1; n <= chars.length; n += 1) {
+      prefix += chars[n - 1];
+      const entries = rules.prefixes.get(prefix);
+      if (!entries) continue;
       const part = runs.slice(0, n);
-      for (const entry of rules.prefixes.get(chars.slice(0, n).join('')) ?? []) {
-        if (covers(part, entry.runs)) found.push([entry, !same(part, entry.runs)]);
-      }
+      for (const entry of entries) if (covers(part, entry.runs)) found.push([entry, !same(part, entry.runs)]);
     }
   }
   if (rules.suffixes.size) {
+    let suffix = '';
     for (let n = 1; n <= chars.length; n += 1) {
+      suffix = chars[chars.length - n] + suffix;
+      const entries = rules.suffixes.get(suffix);
+      if (!entries) continue;
       const part = runs.slice(runs.length - n);
-      for (const entry of rules.suffixes.get(chars.slice(chars.length - n).join('')) ?? []) {
-        if (covers(part, entry.runs)) found.push([entry, !same(part, entry.runs)]);
-      }
+      for (const entry of entries) if (covers(part, entry.runs)) found.push([entry, !same(part, entry.runs)]);
     }
   }
   for (const entry of rules.inside) {
+    if (!key.includes(entry.key)) continue;
     const wanted = Array.from(entry.key);
     for (let at = 0; at + wanted.length <= chars.length; at += 1) {
       if (!wanted.every((c, k) => chars[at + k] === c)) continue;

@@ -24,7 +24,11 @@ export function paragraphLevel(chars) {
   return 0;
 }
 
+const ascii = (chars) => chars.every((c) => c < '\x80');
+
 export function resolveLevels(chars, base) {
+  // ASCII has no R, AL or AN: at base level 0 everything stays at 0 (as on the server)
+  if (base === 0 && ascii(chars)) return new Array(chars.length).fill(0);
   const kept = [];
   chars.forEach((char, i) => { if (!REMOVED.has(bidiClass(char))) kept.push(i); });
   const types = kept.map((i) => bidiClass(chars[i]));
@@ -172,6 +176,7 @@ const scriptOf = (char) => {
 };
 
 export function resolveScripts(chars) {
+  if (ascii(chars)) return new Array(chars.length).fill(chars.some((c) => /[A-Za-z]/.test(c)) ? 'Latn' : null);
   const scripts = chars.map(scriptOf);
   let previous = null;
   for (let i = 0; i < scripts.length; i += 1) {

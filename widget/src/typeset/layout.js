@@ -25,9 +25,7 @@ class Paragraph {
     if (units === undefined) {
       units = 0;
       for (const run of lineRuns(this.chars, this.levels, this.scripts, start, end, this.base)) {
-        for (const glyph of this.face.shape(this.codePoints, run.start, run.end, run.level % 2 === 1, run.script)) {
-          units += glyph[2];
-        }
+        units += this.face.advance(this.codePoints, run.start, run.end, run.level % 2 === 1, run.script);
       }
       this.units.set(key, units);
     }

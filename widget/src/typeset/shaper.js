@@ -19,18 +19,18 @@ export class Face {
     return this.cmap.has(char.codePointAt(0));
   }
 
-  /** Shape codePoints[start:end] as one run, the rest being context; the advance in units and
-   * the glyphs ([id, cluster, advance, xOffset, yOffset]). */
-  shape(codePoints, start, end, rtl, script) {
-    const buffer = new hb.Buffer();
+  /** The advance in font units of codePoints[start:end] shaped as one run, the rest of the
+   * paragraph being context (Arabic joining), as `Face.shape` shapes it on the server. */
+  advance(codePoints, start, end, rtl, script) {
+    const buffer = (this.buffer ??= new hb.Buffer());
+    buffer.reset();
     buffer.addCodePoints(codePoints, start, end - start);
     buffer.setDirection(rtl ? hb.Direction.RTL : hb.Direction.LTR);
     if (script) buffer.setScript(script);
     buffer.guessSegmentProperties();
     hb.shape(this.font, buffer);
-    const infos = buffer.getGlyphInfos();
-    const positions = buffer.getGlyphPositions();
-    return infos.map((info, i) => [info.codepoint, info.cluster, positions[i].xAdvance,
-      positions[i].xOffset, positions[i].yOffset]);
+    let units = 0;
+    for (const position of buffer.getGlyphPositions()) units += position.xAdvance;
+    return units;
   }
 }

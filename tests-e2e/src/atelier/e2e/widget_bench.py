@@ -1,0 +1,76 @@
+"""The widget's figures (issue 18), measured in Debian's Chromium on a storefront page with the
+demo photo frame (three zones): its validation per keystroke, the size of its entry script, and
+the calls it makes to the gateway while a shopper types."""
+
+import gzip
+import statistics
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from atelier.devstack.demo import Demo
+from atelier.e2e import browser
+from atelier.e2e.system import System
+
+TITLE = "Our first home together, with love"
+TYPING_DELAY_MS = 120  # a fast typist: about eight keys a second
+QUIET_MS = 2500  # after the last key: the preview's debounce, its request and its events
+
+
+class Adds(Protocol):
+    add: Callable[..., None]
+
+
+def script_gzip_kb() -> float:
+    """The entry script a storefront loads, gzipped (the validator with HarfBuzz and the 3D
+    viewer load lazily and are not in it)."""
+    return len(gzip.compress((browser.DIST / "atelier-personalizer.js").read_bytes(), 9)) / 1024
+
+
+async def widget_step(system: System, figures: Adds, demo: Demo, keystrokes: int) -> None:
+    figures.add("widget.script_gzip_kb", script_gzip_kb(), "kB", file="atelier-personalizer.js",
+                compression="gzip -9", excluded="harfbuzz.wasm, the validator chunk, model-viewer")
+    async with browser.chromium() as chromium:
+        page = await chromium.new_page()
+        await browser.storefront(page, {"/": browser.widget_page(
+            demo.frame_id, demo.publishable_key, system.gateway_url)})
+        said = browser.console(page)
+        await page.goto(f"{browser.ORIGIN}/")
+        await browser.ready(page, said)
+        texts = [(TITLE * (1 + keystrokes // len(TITLE)))[:n] for n in range(1, keystrokes + 1)]
+        timings: list[float] = await page.evaluate(
+            """(texts) => {
+              const widget = document.querySelector('atelier-personalizer');
+              const others = {date: '12.06.2024', dedication: 'With love, from all of us'};
+              return texts.map((title) => {
+                const start = performance.now();
+                widget.validate({...others, title});
+                return performance.now() - start;
+              });
+            }""", texts)
+        figures.add("widget.validate_keystroke.p95", statistics.quantiles(timings, n=20)[-1],
+                    "ms", keystrokes=len(timings), zones=3, autofit=True,
+                    measured="element.validate() in the page (performance.now), each keystroke "
+                    "a new title, date and dedication unchanged", browser="chromium headless")
+
+        # the other zones filled first (their preview comes and goes before counting starts)
+        await page.locator("atelier-personalizer #text-date").fill("12.06.2024")
+        await page.locator("atelier-personalizer #text-dedication").fill("With love, from us")
+        await page.wait_for_timeout(QUIET_MS)
+        calls: list[str] = []
+
+        def on_request(request: Any) -> None:
+            url: str = request.url
+            # the API, not the immutable assets it points to, nor the batched analytics
+            if url.startswith(system.gateway_url) and "/v1/assets/" not in url \
+                    and "/v1/widget/events" not in url:
+                calls.append(f"{request.method} {url.removeprefix(system.gateway_url)}")
+
+        page.on("request", on_request)
+        field = page.locator("atelier-personalizer #text-title")
+        await field.click()
+        await page.keyboard.type(TITLE[:20], delay=TYPING_DELAY_MS)
+        await page.wait_for_timeout(QUIET_MS)
+        figures.add("widget.server_calls_per_20_keys", len(calls), "requests", calls=calls,
+                    typing_delay_ms=TYPING_DELAY_MS, quiet_after_ms=QUIET_MS,
+                    measured="requests to the gateway's API while 20 keys are typed and until "
+                    "quiet (assets and analytics batches aside)")
