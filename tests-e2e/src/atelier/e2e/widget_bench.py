@@ -12,6 +12,22 @@ from atelier.e2e import browser
 from atelier.e2e.system import System
 
 TITLE = "Our first home together, with love"
+_NAMES = ["Ada", "Charles", "Grace", "Alan", "Emmy", "Kurt", "Sofia", "Henri", "Marie", "Niels",
+          "Lise", "Paul", "Rosalind", "James", "Dorothy", "Claude", "Barbara", "Hedy"]
+WARMUP = 40  # keystrokes validated before measuring: the page's code compiled, as after a load
+
+
+def titles(keystrokes: int) -> list[str]:
+    """What a shopper's title field holds after each key, typing title after title (each within
+    the zone's 40 characters, so that every keystroke is measured and fitted)."""
+    typed: list[str] = []
+    n = 0
+    while len(typed) < keystrokes:
+        name, partner = _NAMES[n % len(_NAMES)], _NAMES[(n * 7 + 3) % len(_NAMES)]
+        title = f"Our home, {name} & {partner} {n}"
+        typed.extend(title[:k] for k in range(1, len(title) + 1))
+        n += 1
+    return typed[:keystrokes]
 TYPING_DELAY_MS = 120  # a fast typist: about eight keys a second
 QUIET_MS = 2500  # after the last key: the preview's debounce, its request and its events
 
@@ -36,7 +52,7 @@ async def widget_step(system: System, figures: Adds, demo: Demo, keystrokes: int
         said = browser.console(page)
         await page.goto(f"{browser.ORIGIN}/")
         await browser.ready(page, said)
-        texts = [(TITLE * (1 + keystrokes // len(TITLE)))[:n] for n in range(1, keystrokes + 1)]
+        texts = titles(WARMUP + keystrokes)
         timings: list[float] = await page.evaluate(
             """(texts) => {
               const widget = document.querySelector('atelier-personalizer');
@@ -46,11 +62,13 @@ async def widget_step(system: System, figures: Adds, demo: Demo, keystrokes: int
                 widget.validate({...others, title});
                 return performance.now() - start;
               });
-            }""", texts)
-        figures.add("widget.validate_keystroke.p95", statistics.quantiles(timings, n=20)[-1],
-                    "ms", keystrokes=len(timings), zones=3, autofit=True,
+            }""", [f"{t}!" for t in texts[:WARMUP]] + texts[WARMUP:])
+        measured = timings[WARMUP:]
+        figures.add("widget.validate_keystroke.p95", statistics.quantiles(measured, n=20)[-1],
+                    "ms", keystrokes=len(measured), warmup=WARMUP, zones=3, autofit=True,
                     measured="element.validate() in the page (performance.now), each keystroke "
-                    "a new title, date and dedication unchanged", browser="chromium headless")
+                    "a new title typed key by key, date and dedication unchanged",
+                    browser="chromium headless")
 
         # the other zones filled first (their preview comes and goes before counting starts)
         await page.locator("atelier-personalizer #text-date").fill("12.06.2024")
