@@ -4,7 +4,6 @@ the calls it makes to the gateway while a shopper types."""
 
 import gzip
 import statistics
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from atelier.devstack.demo import Demo
@@ -33,7 +32,9 @@ QUIET_MS = 2500  # after the last key: the preview's debounce, its request and i
 
 
 class Adds(Protocol):
-    add: Callable[..., None]
+    """Where figures go (``bench.Figures``)."""
+
+    def add(self, name: str, value: float, unit: str, **conditions: Any) -> None: ...
 
 
 def script_gzip_kb() -> float:
