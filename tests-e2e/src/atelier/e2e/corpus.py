@@ -78,6 +78,22 @@ LONG_DEDICATIONS = [
 ]
 
 
+# what random texts are made of: letters of several scripts, digits of two kinds, marks,
+# brackets, separators and terminators (bidi's weak and neutral types), spaces, joiners, emoji
+POOL = ("abcxyzAWéß" "שלוםאב" "مرحباكت" "αβγЖж" "0123" "٠١٢" "\u0301\u0308\u05b8\u064e"
+        "()[]{}«»" ".,:/-+%$€#" "  \u00a0\u2003" "\u200d\u200c\u200b" "\n" "❤️👍🏽中" "!?'\"")
+
+
+# only what the demo zones allow and DejaVu draws: these reach bidi, breaking and the fit
+DRAWN = ("abcdefghijklmnopqrstuvwxyzAWM" "שלוםאבג" "مرحباكت" "αβγЖж" "0123456789" "٠١٢"
+         "\u0301\u05b8\u064e" "()[]«»" ".,:/-+%$€#&" "     \u2013")
+
+
+def random_texts(count: int, seed: int = 18, pool: str = POOL) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) for _ in range(count)]
+
+
 def designs(zones_by_product: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, Design]]:
     """(product id, values) pairs: every text in every zone, and choices and mixes on top."""
     rng = random.Random(18)
@@ -87,6 +103,10 @@ def designs(zones_by_product: dict[str, list[dict[str, Any]]]) -> Iterator[tuple
             for text in TEXTS:
                 yield product_id, {key: text}
             for text in LONG_DEDICATIONS:
+                yield product_id, {key: text}
+            for text in random_texts(40, seed=len(key)):
+                yield product_id, {key: text}
+            for text in random_texts(80, seed=len(key), pool=DRAWN):
                 yield product_id, {key: text}
             fonts = [f["font_id"] for f in zone["fonts"]]
             for text in rng.sample(TEXTS, 12):
