@@ -289,3 +289,32 @@ async def test_the_benchmarks_widget_step_measures_its_three_figures(
     calls = figures["widget.server_calls_per_20_keys"][1]["calls"]
     assert not [c for c in calls if "/v1/personalization/" in c], calls
     print({name: value for name, (value, _) in figures.items()}, calls)
+
+
+async def test_a_widget_of_another_rules_edition_asks_the_server(
+    system: System, demo: Demo
+) -> None:
+    """A cached script after the rules changed: the config names another edition, so the
+    widget sends the text to the validate route (debounced) and shows the server's errors."""
+    async with browser.chromium() as chromium:
+        page = await chromium.new_page()
+
+        async def newer_rules(route: Route) -> None:
+            answer = await route.fetch()
+            config = await answer.json()
+            config["rules"]["rules_version"] = "9999.1.1"
+            await route.fulfill(response=answer, json=config)
+
+        await page.route("**/v1/widget/products/*/config", newer_rules)
+        await browser.storefront(page, {"/": browser.widget_page(
+            demo.product_id, demo.publishable_key, system.gateway_url)})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+        await page.goto(f"{browser.ORIGIN}/")
+        await page.wait_for_function(
+            "() => document.querySelector('atelier-personalizer')?.config != null")
+        await page.locator("atelier-personalizer #text-name").type("Ada\u00a9x中", delay=20)
+        await expect(page.locator("atelier-personalizer #errors-name li")).to_have_count(
+            2, timeout=15_000)
+        validations = [r for r in requests if "/v1/personalization/validate" in r]
+        assert 1 <= len(validations) <= 2, validations  # debounced: not one per key

@@ -65,6 +65,7 @@ export class AtelierPersonalizer extends HTMLElement {
     this.ready = null;
     this.touched = new Set(); // zones the shopper typed in: only theirs show errors as they type
     this.submitted = false; // after a try to add to the cart, every zone shows its errors
+    this.failing = new Map(); // zone → the error codes shown now
   }
 
   get api() { return (this.getAttribute('api') || SCRIPT_ORIGIN).replace(/\/$/, ''); }
@@ -237,9 +238,13 @@ export class AtelierPersonalizer extends HTMLElement {
       input.setAttribute('aria-invalid', String(shown.length > 0));
       this.shadowRoot.getElementById(`fit-${zone.zone}`).textContent =
         zone.fits && zone.size_mm !== null && !this.values[zone.zone].size_mm ? this.t.auto(zone.size_mm.toFixed(1)) : '';
+      // one event per error a shopper meets, not one per keystroke it stays on
+      const failed = new Set(shown.map((error) => error.code));
+      const before = this.failing.get(zone.zone) ?? new Set();
       if (byShopper) {
-        for (const error of shown) this.analytics.track('validation_failed', { zone: zone.zone, code: error.code });
+        for (const code of failed) if (!before.has(code)) this.analytics.track('validation_failed', { zone: zone.zone, code });
       }
+      this.failing.set(zone.zone, failed);
     }
     this.dispatchEvent(new CustomEvent('atelier-change', {
       bubbles: true, composed: true, detail: { values: this.design(), valid: result.valid, result },
