@@ -5,49 +5,13 @@
 // lazily, from beside this script.
 import { Analytics } from './analytics.js';
 import { words } from './i18n.js';
+import { el } from './dom.js';
+import { renderedAsset, webglAvailable } from './renders.js';
 import { STYLES } from './styles.js';
 
 const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
 const PREVIEW_DEBOUNCE_MS = 700;
 const VALIDATE_DEBOUNCE_MS = 400; // only when the server must judge (another rules edition)
-
-const el = (tag, attrs = {}, ...children) => {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-};
-
-const webglAvailable = () => {
-  const canvas = document.createElement('canvas');
-  return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
-};
-
-/** The events of a server-sent event stream, read with fetch (EventSource sends no key). */
-async function* serverEvents(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n?/g, '\n'); // lines may end in CR LF, CR or LF
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = { event: 'message', data: '' };
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event.event = line.slice(6).trim();
-        else if (line.startsWith('data:')) event.data += line.slice(5).trim();
-      }
-      if (event.data) yield event;
-    }
-  }
-}
 
 export class AtelierPersonalizer extends HTMLElement {
   static get observedAttributes() { return ['product', 'key', 'api', 'lang']; }
@@ -257,29 +221,9 @@ export class AtelierPersonalizer extends HTMLElement {
     this.previewTimer = setTimeout(() => this.preview(), PREVIEW_DEBOUNCE_MS);
   }
 
-  /** The URL of one asset (mockup, glb, usdz) of the current design's render, followed over
-   * SSE until that asset is drawn (a render holds every kind drawn of the design). */
-  async render_(kind) {
-    const response = await this.request(`/v1/renders/preview${kind === 'mockup' ? '' : `?kind=${kind}`}`, {
-      method: 'POST', body: JSON.stringify({ product_id: this.config.product_id, values: this.design() }),
-    });
-    if (!response.ok) throw new Error(`preview: ${response.status}`);
-    const asset = (render) => render.assets.find((a) => a.kind === kind) ?? (kind === 'mockup' ? render.assets[0] : undefined);
-    const done = (render) => {
-      const found = asset(render);
-      if (found?.url && found.status === 'ready') return new URL(found.url, `${this.api}/`).href;
-      if (found?.status === 'failed' || render.status === 'failed') throw new Error(`${kind} failed`);
-      return null;
-    };
-    const render = await response.json();
-    const ready = done(render);
-    if (ready) return ready;
-    const stream = await this.request(`/v1/renders/${render.id}/events`, { headers: { Accept: 'text/event-stream' } });
-    for await (const event of serverEvents(stream)) {
-      const url = done(JSON.parse(event.data));
-      if (url) return url;
-    }
-    throw new Error(`${kind} still pending`);
+  /** The URL of one asset (mockup, glb, usdz) of the current design, once drawn. */
+  render_(kind) {
+    return renderedAsset((path, options) => this.request(path, options), this.api, this.config.product_id, this.design(), kind);
   }
 
   async preview() {
