@@ -222,7 +222,7 @@ export class AtelierPersonalizer extends HTMLElement {
   }
 
   /** The URL of one asset (mockup, glb, usdz) of the current design, once drawn. */
-  render_(kind) {
+  drawn(kind) {
     return renderedAsset((path, options) => this.request(path, options), this.api, this.config.product_id, this.design(), kind);
   }
 
@@ -231,7 +231,7 @@ export class AtelierPersonalizer extends HTMLElement {
     this.analytics.track('preview_requested');
     this.previewBox.setAttribute('aria-busy', 'true');
     try {
-      const url = await this.render_('mockup');
+      const url = await this.drawn('mockup');
       if (seq !== this.previewSeq) return; // a newer design is on its way
       this.mockupUrl = url;
       if (!this.viewer) {
@@ -260,20 +260,30 @@ export class AtelierPersonalizer extends HTMLElement {
       return;
     }
     this.button3d.textContent = t.close3d;
-    if (!webglAvailable()) {
-      this.viewer = 'canvas';
-      await this.draw2d();
-      return;
+    try {
+      await (webglAvailable() ? this.open3d() : this.draw2d());
+    } catch (error) {
+      console.warn('atelier: 3D', error);
+      this.viewer = null;
+      this.button3d.textContent = t.view3d;
+      this.previewBox.replaceChildren(el('p', {}, t.previewFailed));
+    } finally {
+      this.previewBox.removeAttribute('aria-busy');
     }
+  }
+
+  /** The design in 3D (model-viewer, loaded now), and the AR links. */
+  async open3d() {
+    const { t } = this;
+    this.viewer = 'loading'; // the debounced mockup no longer takes the preview's place
     this.previewBox.setAttribute('aria-busy', 'true');
-    const [glb, usdz] = await Promise.all([this.render_('glb'), this.render_('usdz').catch(() => null), import('@google/model-viewer')]);
+    const [glb, usdz] = await Promise.all([this.drawn('glb'), this.drawn('usdz').catch(() => null), import('@google/model-viewer')]);
     const viewer = el('model-viewer', {
       src: glb, 'ios-src': usdz, alt: t.preview, 'camera-controls': true, 'touch-action': 'pan-y',
       ar: true, 'ar-modes': 'webxr scene-viewer quick-look', part: 'viewer',
     });
     this.viewer = viewer;
     this.previewBox.replaceChildren(viewer);
-    this.previewBox.removeAttribute('aria-busy');
     const sceneViewer = `intent://arvr.google.com/scene-viewer/1.0?file=${encodeURIComponent(glb)}&mode=ar_preferred`
       + `#Intent;scheme=https;package=com.google.ar.core;action=android.intent.action.VIEW;end;`;
     this.arLinks.replaceChildren(
@@ -284,7 +294,8 @@ export class AtelierPersonalizer extends HTMLElement {
 
   /** Without WebGL: the mockup drawn on a 2D canvas, said so to the shopper. */
   async draw2d() {
-    const url = this.mockupUrl ?? await this.render_('mockup');
+    this.viewer = 'canvas';
+    const url = this.mockupUrl ?? await this.drawn('mockup');
     const image = new Image();
     image.crossOrigin = 'anonymous';
     image.src = url;
