@@ -205,6 +205,9 @@ async def test_a_shopper_types_sees_the_mockup_opens_3d_and_adds_to_cart(
             "href", re.compile(r"\.usdz"))
         await expect(page.locator("atelier-personalizer [part=ar-scene-viewer]")).to_have_attribute(
             "href", re.compile(r"^intent://arvr\.google\.com/scene-viewer/1\.0\?file=.*\.glb"))
+        glb = await viewer.get_attribute("src")
+        await text.fill("Ada Byron")  # the model follows the design
+        await expect(viewer).not_to_have_attribute("src", glb or "", timeout=60_000)
 
         await page.get_by_role("button", name="Add to cart").click()
         await expect(page.locator("#cart-count")).to_have_text("1", timeout=30_000)

@@ -226,6 +226,7 @@ export class AtelierPersonalizer extends HTMLElement {
     return renderedAsset((path, options) => this.request(path, options), this.api, this.config.product_id, this.design(), kind);
   }
 
+  /** The view shown follows the design: the mockup, the 3D model or the 2D canvas. */
   async preview() {
     const seq = ++this.previewSeq;
     this.analytics.track('preview_requested');
@@ -236,6 +237,14 @@ export class AtelierPersonalizer extends HTMLElement {
       this.mockupUrl = url;
       if (!this.viewer) {
         this.previewBox.replaceChildren(el('img', { src: url, alt: this.t.preview, part: 'mockup' }));
+      } else if (this.viewer === 'canvas') {
+        await this.draw2d();
+      } else if (this.viewer instanceof HTMLElement) {
+        const [glb, usdz] = await Promise.all([this.drawn('glb'), this.drawn('usdz').catch(() => null)]);
+        if (seq !== this.previewSeq || !(this.viewer instanceof HTMLElement)) return;
+        this.viewer.setAttribute('src', glb);
+        if (usdz) this.viewer.setAttribute('ios-src', usdz);
+        this.showArLinks(glb, usdz);
       }
       this.analytics.track('preview_ready');
     } catch (error) {
@@ -278,14 +287,21 @@ export class AtelierPersonalizer extends HTMLElement {
     this.viewer = 'loading'; // the debounced mockup no longer takes the preview's place
     this.previewBox.setAttribute('aria-busy', 'true');
     const [glb, usdz] = await Promise.all([this.drawn('glb'), this.drawn('usdz').catch(() => null), import('@google/model-viewer')]);
+    if (this.viewer !== 'loading') return; // closed meanwhile
     const viewer = el('model-viewer', {
       src: glb, 'ios-src': usdz, alt: t.preview, 'camera-controls': true, 'touch-action': 'pan-y',
       ar: true, 'ar-modes': 'webxr scene-viewer quick-look', part: 'viewer',
     });
     this.viewer = viewer;
     this.previewBox.replaceChildren(viewer);
+    this.showArLinks(glb, usdz);
+  }
+
+  /** AR: Quick Look with the USDZ (iOS), Scene Viewer's intent with the GLB (Android). */
+  showArLinks(glb, usdz) {
+    const { t } = this;
     const sceneViewer = `intent://arvr.google.com/scene-viewer/1.0?file=${encodeURIComponent(glb)}&mode=ar_preferred`
-      + `#Intent;scheme=https;package=com.google.ar.core;action=android.intent.action.VIEW;end;`;
+      + '#Intent;scheme=https;package=com.google.ar.core;action=android.intent.action.VIEW;end;';
     this.arLinks.replaceChildren(
       usdz ? el('a', { class: 'ar', rel: 'ar', href: usdz, part: 'ar-quick-look' }, el('span', {}, `${t.ar} — iOS`)) : null,
       el('a', { class: 'ar', href: sceneViewer, part: 'ar-scene-viewer' }, `${t.ar} — Android`),
@@ -296,6 +312,7 @@ export class AtelierPersonalizer extends HTMLElement {
   async draw2d() {
     this.viewer = 'canvas';
     const url = this.mockupUrl ?? await this.drawn('mockup');
+    if (this.viewer !== 'canvas') return; // closed meanwhile
     const image = new Image();
     image.crossOrigin = 'anonymous';
     image.src = url;
