@@ -14,8 +14,9 @@ uv: ## install uv (from PyPI) when it is missing
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 
 # Debian packages the tests read outputs with, independently of our code: qpdf, poppler-utils
-# and ghostscript (print PDFs), wamerican and wfrench (moderation's false positives)
-APT_PACKAGES := qpdf poppler-utils ghostscript wamerican wfrench
+# and ghostscript (print PDFs), wamerican and wfrench (moderation's false positives); chromium
+# (the widget's tests and benchmark drive it through Playwright: never `playwright install`)
+APT_PACKAGES := qpdf poppler-utils ghostscript wamerican wfrench chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: system
@@ -27,10 +28,20 @@ system: ## install the Debian packages and the node tools the tests use (once; a
 		npm ci --prefix tools/node --no-audit --no-fund --loglevel=error
 
 .PHONY: install
-install: uv system ## install every package of the workspace from the lock, and `system`
+install: uv system widget ## install every package of the workspace from the lock, `system`, `widget`
 	@# bytecode compiled once here: each of the many processes `run`, `test` and `bench` start
 	@# imports in ~1.5 s instead of ~5 (PYTHONDONTWRITEBYTECODE would have them compile it anew)
 	$(UV) sync --locked --all-packages --compile-bytecode
+
+WIDGET_SOURCES := $(shell find widget/src -type f 2>/dev/null) widget/build.mjs widget/package-lock.json
+
+.PHONY: widget
+widget: widget/dist/manifest.json ## build the widget (widget/dist) from its committed lock
+
+widget/dist/manifest.json: $(WIDGET_SOURCES)
+	@[ widget/node_modules/.package-lock.json -nt widget/package-lock.json ] || \
+		npm ci --prefix widget --no-audit --no-fund --loglevel=error
+	cd widget && node build.mjs
 
 .PHONY: run
 run: install ## run the whole system on this machine (Ctrl-C stops it)
@@ -60,9 +71,11 @@ bench-quick: install ## every step of the benchmark with tiny counts (< 1 min; a
 	$(UV) run --locked python -m atelier.e2e.bench --quick
 
 .PHONY: schemas
-schemas: install ## regenerate proto-schemas/ (JSON Schemas, AsyncAPI, OpenAPI) and deploy/nats/
+schemas: install ## regenerate proto-schemas/, deploy/nats/ and the widget's character tables
 	$(UV) run --locked python -m atelier.devstack.schemas write
 	$(UV) run --locked python -m atelier.devstack.nats_config write
+	@# the character data the widget's port of the rules reads (the server's Unicode edition)
+	$(UV) run --locked python -m atelier.personalization.rules.tables write widget/src/generated
 
 .PHONY: lint
 lint: install ## ruff

@@ -72,6 +72,7 @@ from atelier.contracts.personalization import (
     ValidationResult,
     View,
     WidgetConfig,
+    WidgetRules,
     WidgetWords,
     WordCheck,
     WordList,
@@ -304,7 +305,10 @@ class FakeServices:
         return WidgetConfig(product_id=product.id, name=product.name,
                             template_version=product.template_version, views=product.views,
                             zones=product.zones, fonts=self._fonts(brand),
-                            words=self._widget_words(brand))
+                            words=self._widget_words(brand),
+                            rules=WidgetRules(rules_version="1", unicode_version="14.0.0",
+                                              harfbuzz_version="15.0.0", autofit_step_mm=0.1,
+                                              fit_tolerance_mm=1e-6, size_tolerance_mm=1e-9))
 
     def _widget_words(self, brand: str) -> WidgetWords:
         blocked = self.word_lists.get(brand, WordList()).blocked

@@ -59,6 +59,7 @@ from atelier.e2e.fuzz import Credentials, fuzz
 from atelier.e2e.loadgen import LoadClient
 from atelier.e2e.openloop import Run, closed_loop, histogram, open_loop
 from atelier.e2e.system import System, running_system
+from atelier.e2e.widget_bench import widget_step
 from atelier.kit.broker import namespaced, namespaced_stream
 from atelier.kit.testing.mailsink import Received
 from atelier.kit.testing.plugin import NATS, create_database, drop_database, eventually, unique
@@ -97,6 +98,7 @@ class Plan:
     moderation_checks: int
     bundles: int  # items made by each production-bundle step
     fuzz_examples: int  # schemathesis's examples per operation and phase
+    keystrokes: int  # validated in the widget, in Chromium
     out: Path
 
     def requests(self, rate: int) -> int:
@@ -106,11 +108,11 @@ class Plan:
 
 FULL = Plan(seconds=30, saturation=10_000, snapshot_saturation=1_500, warmup=200,
             previews_within_s=300, mockups=600, models=150, typeset_lines=2000,
-            moderation_checks=20_000, bundles=100, fuzz_examples=100,
+            moderation_checks=20_000, bundles=100, fuzz_examples=100, keystrokes=400,
             out=Path("var/bench/latest.json"))
 QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
              previews_within_s=60, mockups=12, models=6, typeset_lines=200,
-             moderation_checks=500, bundles=4, fuzz_examples=2,
+             moderation_checks=500, bundles=4, fuzz_examples=2, keystrokes=30,
              out=Path("var/bench/quick.json"))
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
@@ -142,6 +144,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "fuzz.server_errors": ("≤", 0),
     # issue 16: moderation never shows in validation latency
     "moderation.check_per_s": ("≥", 20_000),
+    # issue 18: the widget, in Chromium
+    "widget.validate_keystroke.p95": ("≤", 2),
+    "widget.script_gzip_kb": ("≤", 60),
+    "widget.server_calls_per_20_keys": ("≤", 2),
 }
 
 _UNIQUE = itertools.count()  # every value sent is new: nothing the services remember flatters
@@ -355,6 +361,7 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
     await bundles(system, figures, plan, demo)
     await orders(system, figures, plan, demo)
     await emails(system, figures, plan, demo)
+    await widget_step(system, figures, demo, plan.keystrokes)
     await fuzz_step(system, figures, plan, demo)
 
 

@@ -422,6 +422,19 @@ class WidgetWords(BaseModel):
     message: str
 
 
+class WidgetRules(BaseModel):
+    """The versioned rules document: which edition of the rules engine the server runs and the
+    figures its measuring uses, so that the widget gives the server's verdict. A widget built for
+    another ``rules_version`` (a cached script after an upgrade) asks the server instead."""
+
+    rules_version: str = Field(description="changes whenever any rule, message or table changes")
+    unicode_version: str = Field(description="of the server's character data (NFC, categories)")
+    harfbuzz_version: str = Field(description="the shaper's; the widget's harfbuzzjs matches it")
+    autofit_step_mm: float = Field(description="auto-fitted sizes lie on this grid (rounded down)")
+    fit_tolerance_mm: float = Field(description="a line this much wider than its box still fits")
+    size_tolerance_mm: float = Field(description="a size this far past a bound is in range")
+
+
 class GetProductConfig(BaseModel):
     product_id: Id
 
@@ -437,6 +450,7 @@ class WidgetConfig(BaseModel):
     zones: list[TextZone]
     fonts: list[FontInfo]
     words: WidgetWords
+    rules: WidgetRules
     model: ProductModel | None = Field(
         default=None, exclude_if=lambda model: model is None,
         description="the product's 3D model: a parametric shape in millimetres, or a GLB "

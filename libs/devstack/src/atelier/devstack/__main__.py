@@ -14,6 +14,7 @@ from typing import Any
 from atelier.devstack.demo import SeedFailed, instructions, seed
 from atelier.devstack.infra import InfraUnavailable, prepare_infra
 from atelier.devstack.stack import DEFAULT_PORTS, Stack, StackError, log_tail
+from atelier.devstack.storefront import Shop, Storefront
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.testing.mailsink import MailSink
 
@@ -74,6 +75,7 @@ async def _run_stack(stack: Stack, mail: MailSink, token: str, demo: bool,
     if not await _until_stopped(stack.start(), stopping):
         say("Stopped before the system was up.")
         return 0
+    store: Storefront | None = None
     try:
         say("Every service is ready (health, metrics and /schema on the second URL, where there "
             "is one):")
@@ -81,14 +83,15 @@ async def _run_stack(stack: Stack, mail: MailSink, token: str, demo: bool,
             ops = stack.ops_url(name)
             say(f"  {name:<16} {stack.url(name)}" + (f"  ops {ops}" if ops != stack.url(name)
                                                       else ""))
-        if demo:
-            await _seed(stack.gateway_url, token)
+        store = await _seed(stack.gateway_url, token) if demo else None
         say(f"Emails: delivered to the local SMTP server on 127.0.0.1:{mail.port}, each kept as "
             f"{mail.directory}/<time>-<n>.eml (open it in any mail client, or read it as text).")
         say(f"Logs: {stack.log_dir}/<service>.log. Ctrl-C stops everything.")
         await _watch(stack, stopping)
         say("Stopping…")
     finally:
+        if store is not None:
+            store.stop()
         await stack.stop()
     say("Stopped.")
     return 0
@@ -109,15 +112,25 @@ async def _until_stopped(start: Coroutine[Any, Any, None], stopping: asyncio.Eve
     return False
 
 
-async def _seed(gateway_url: str, token: str) -> None:
+async def _seed(gateway_url: str, token: str) -> Storefront | None:
+    """The demo brand and products, and the demo storefront with the widget on it."""
     try:
         demo = await seed(gateway_url, token)
     except SeedFailed as exc:
         say(f"Could not seed the demo ({exc}).\nThe services run; see the gateway's log.")
-        return
+        return None
     say("")
     say(instructions(gateway_url, demo))
     say("")
+    products = {demo.product_id: "Engraved Pen", demo.frame_id: "Photo Frame",
+                demo.mug_id: "Mug", demo.tag_id: "Brass Tag"}
+    try:
+        store = Storefront(Shop(gateway_url, demo.publishable_key, products)).start()
+    except OSError as exc:
+        say(f"The demo storefront could not listen on its port ({exc}).")
+        return None
+    say(f"Demo storefront with the widget (its cart is a local stand-in): {store.url}")
+    return store
 
 
 async def _watch(stack: Stack, stopping: asyncio.Event) -> None:

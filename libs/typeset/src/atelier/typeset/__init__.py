@@ -30,7 +30,7 @@ freely licensed fonts).
 """
 
 from atelier.typeset.coverage import coverage
-from atelier.typeset.face import check_font, register_font
+from atelier.typeset.face import check_font, harfbuzz_version, register_font
 from atelier.typeset.fit import autofit, fits
 from atelier.typeset.fontcheck import FontRefused, NotAFont, UndrawableFont
 from atelier.typeset.layout import Glyph, Layout, Line, layout
@@ -56,6 +56,7 @@ __all__ = [
     "check_font",
     "coverage",
     "fits",
+    "harfbuzz_version",
     "layout",
     "rasterize",
     "register_font",

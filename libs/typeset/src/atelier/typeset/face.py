@@ -28,6 +28,11 @@ from atelier.typeset.fonts import shipped_font
 from atelier.typeset.scene import Contour, Point, Segment
 
 
+def harfbuzz_version() -> str:
+    """The HarfBuzz every shaping goes through (the widget's harfbuzzjs is chosen to match)."""
+    return str(hb.version_string())
+
+
 class Shaped(NamedTuple):
     """One glyph as HarfBuzz placed it, in font units; `cluster` indexes the shaped string.
     (A named tuple: a line makes one per glyph, and a tuple is built several times faster.)"""

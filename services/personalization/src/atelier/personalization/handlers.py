@@ -205,6 +205,7 @@ async def get_config(catalog: Catalog, brand_id: str, product_id: str) -> Widget
         zones=template.zones,
         fonts=await catalog.font_infos(brand_id, template.font_ids),
         words=rules.widget_words(await catalog.word_list(brand_id)),
+        rules=rules.widget_rules(),
         model=template.model,
     )
 

@@ -36,6 +36,7 @@ Decisions the specification leaves open:
   font's minimum; sizes within 1e-9 mm of a bound are in range.
 """
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from atelier.contracts.model3d import ProductModel
@@ -43,14 +44,34 @@ from atelier.contracts.personalization import (
     TextZone,
     ValidationResult,
     View,
+    WidgetRules,
     WordList,
     ZoneInput,
 )
 from atelier.personalization.rules.blocklist import check_words, widget_words
+from atelier.personalization.rules.choice import SIZE_TOLERANCE_MM
 from atelier.personalization.rules.design import check_design, resolve_design
+from atelier.personalization.rules.fit import FIT_TOLERANCE_MM, STEP_MM
+from atelier.typeset import harfbuzz_version
 
-__all__ = ["autofit_design", "check_words", "normalize_design", "validate_design",
-           "widget_words"]
+__all__ = ["RULES_VERSION", "autofit_design", "check_words", "normalize_design",
+           "validate_design", "widget_rules", "widget_words"]
+
+# The edition of these rules. The widget carries a port of them (``widget/src/rules``) and the
+# character tables they read (``widget/src/generated``, written from this process's data); bump
+# it with any change of a rule or a message, so that a widget of another edition asks the server.
+RULES_VERSION = "2026.12.1"
+
+
+def widget_rules() -> WidgetRules:
+    return WidgetRules(
+        rules_version=RULES_VERSION,
+        unicode_version=unicodedata.unidata_version,
+        harfbuzz_version=harfbuzz_version(),
+        autofit_step_mm=STEP_MM,
+        fit_tolerance_mm=FIT_TOLERANCE_MM,
+        size_tolerance_mm=SIZE_TOLERANCE_MM,
+    )
 
 
 def normalize_design(

@@ -7,7 +7,7 @@ from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.personalization import FontOption, TextZone, ZoneInput
 
 # Sizes come from JSON numbers and float arithmetic: a hair past a bound is still on it.
-_SIZE_TOLERANCE_MM = 1e-9
+SIZE_TOLERANCE_MM = 1e-9
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def choose(zone: TextZone, given: ZoneInput, available: Collection[str]) -> Choi
 
 
 def _in_range(size_mm: float, font: FontOption) -> bool:
-    low, high = font.min_size_mm - _SIZE_TOLERANCE_MM, font.max_size_mm + _SIZE_TOLERANCE_MM
+    low, high = font.min_size_mm - SIZE_TOLERANCE_MM, font.max_size_mm + SIZE_TOLERANCE_MM
     return low <= size_mm <= high
 
 

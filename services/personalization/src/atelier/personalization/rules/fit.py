@@ -14,7 +14,7 @@ from atelier.typeset import Box, Layout, TextStyle, autofit, layout
 from atelier.typeset.product import zone_box, zone_style
 
 STEP_MM = 0.1
-_EPSILON_MM = 1e-6  # the engine's own tolerance for "exactly as wide as the box"
+FIT_TOLERANCE_MM = 1e-6  # the engine's own tolerance for "exactly as wide as the box"
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _autofit(zone: TextZone, text: Text, smallest: TextStyle, box: Box, font: Fo
 def _on_grid(size_mm: float, min_size_mm: float) -> float:
     """The auto-fitted size rounded down to 0.1 mm (a smaller size still fits), without the
     float noise of min + k·step, and never below the font's minimum."""
-    return round(max(math.floor(size_mm / STEP_MM + _EPSILON_MM) * STEP_MM, min_size_mm), 6)
+    return round(max(math.floor(size_mm / STEP_MM + FIT_TOLERANCE_MM) * STEP_MM, min_size_mm), 6)
 
 
 def _why(laid: Layout) -> str:
@@ -98,8 +98,8 @@ def _first_overflowing_line(laid: Layout) -> int:
         line.start
         for index, line in enumerate(laid.lines)
         if index >= limit
-        or line.width_mm > laid.box.width_mm + _EPSILON_MM
-        or line.top_mm + line.height_mm > laid.box.height_mm + _EPSILON_MM
+        or line.width_mm > laid.box.width_mm + FIT_TOLERANCE_MM
+        or line.top_mm + line.height_mm > laid.box.height_mm + FIT_TOLERANCE_MM
     )
 
 

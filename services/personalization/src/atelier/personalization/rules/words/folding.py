@@ -36,12 +36,12 @@ def lookalikes() -> dict[str, str]:
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
     table: dict[str, str] = {}
-    for char in sorted(data, key=lambda c: (_plain(c) != c, c)):  # a folded letter's own first
-        source = _plain(char)
+    for char in sorted(data, key=lambda c: (plain(c) != c, c)):  # a folded letter's own first
+        source = plain(char)
         if len(source) != 1 or source.isascii() or source in table:
             continue
         targets = {
-            target for target in (_plain(g["c"].translate(_DIRECTION_MARKS)) for g in data[char])
+            target for target in (plain(g["c"].translate(_DIRECTION_MARKS)) for g in data[char])
             if len(target) == 1 and target.isascii() and target.isalpha()
         }
         if targets:  # the letter it is named after ("... LETTER I" is i, not l), else any
@@ -51,7 +51,7 @@ def lookalikes() -> dict[str, str]:
     return table
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """Case-folded, compatibility-decomposed, without marks or format characters."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return "".join(c for c in decomposed if unicodedata.category(c)[0] != "M"
@@ -60,7 +60,7 @@ def _plain(text: str) -> str:
 
 def is_lookalike(char: str) -> bool:
     """Whether folding reads the character as the Latin letter it looks like."""
-    return not char.isascii() and any(c in lookalikes() for c in _plain(char))
+    return not char.isascii() and any(c in lookalikes() for c in plain(char))
 
 
 @lru_cache(maxsize=16_384)
@@ -69,7 +69,7 @@ def fold_char(char: str) -> str:
     if char.isascii():
         return char.lower()
     table = lookalikes()
-    return "".join(table.get(c, c) for c in _plain(char))
+    return "".join(table.get(c, c) for c in plain(char))
 
 
 @dataclass(frozen=True, slots=True)
