@@ -66,6 +66,11 @@ class ErrorCode(StrEnum):
     DOWNLOAD_LINK_EXPIRED = "download_link_expired"
     DOWNLOAD_LINK_INVALID = "download_link_invalid"  # altered, or not signed by this platform
     # infrastructure
+    PRICE_MISSING = "price_missing"  # a product sold without a price set
+    CURRENCY_MISMATCH = "currency_mismatch"  # one payment, several currencies
+    NOTHING_TO_PAY = "nothing_to_pay"  # a total of zero, or beyond what a payment may be
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"  # no Stripe key on this installation
+    PAYMENT_PROVIDER_FAILED = "payment_provider_failed"  # Stripe unreachable, failing, refusing
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"
     # the HTTP exchange itself
