@@ -25,6 +25,7 @@ from atelier.contracts.catalog import (
     MANUFACTURING_EXPORT,
     MESSAGES,
     ORDER_PAID,
+    PAYMENT_INTENT_CREATED,
     RENDER_JOBS,
     RENDER_PREVIEW,
     SERVICES,
@@ -32,7 +33,12 @@ from atelier.contracts.catalog import (
     WEBHOOK_RECEIVED,
     Message,
 )
-from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid
+from atelier.contracts.commerce import (
+    ItemReleased,
+    ItemToProduce,
+    OrderPaid,
+    PaymentIntentCreated,
+)
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady, ExportJob, OutputProfile
 from atelier.contracts.render import RenderJob, RenderKind, RenderPreview
@@ -104,6 +110,10 @@ def order_paid() -> OrderPaid:
     return OrderPaid(order_id=new_id(), order_name="#1042", items=[])
 
 
+def payment_intent_created() -> PaymentIntentCreated:
+    return PaymentIntentCreated(order_id=new_id(), payment_intent_id="pi_3MtwBwLkdIwHu7ix28a3tqPa")
+
+
 def item_released() -> ItemReleased:
     """A released item whose snapshot manufacturing cannot find: its work order fails at once."""
     return ItemReleased(order_id=new_id(), by="ops@brand", item=ItemToProduce(
@@ -124,6 +134,7 @@ def bundle_failed() -> BundleFailed:
 VALID: dict[str, Callable[[], BaseModel]] = {
     ORDER_PAID.subject: order_paid,
     ITEM_RELEASED.subject: item_released,
+    PAYMENT_INTENT_CREATED.subject: payment_intent_created,
     BUNDLE_READY.subject: bundle_ready,
     BUNDLE_FAILED.subject: bundle_failed,
     WEBHOOK_RECEIVED.subject: webhook_received,

@@ -197,6 +197,8 @@ SET_PRICE = command("commerce", "set_price", commerce.SetPrice, commerce.Price)
 GET_PRICE = rpc("commerce", "get_price", commerce.GetPrice, commerce.Price)
 CREATE_PAYMENT_INTENT = command("commerce", "create_payment_intent",
                                 commerce.CreatePaymentIntent, commerce.PaymentIntentView)
+PAYMENT_INTENT_CREATED = evt("commerce", "payment", "intent_created",
+                             commerce.PaymentIntentCreated)
 ORDER_PAID = evt("commerce", "order", "paid", commerce.OrderPaid)
 ITEM_RELEASED = evt("commerce", "order", "item_released", commerce.ItemReleased)
 
@@ -246,6 +248,7 @@ MESSAGES: tuple[Message, ...] = (
     SET_PRICE,
     GET_PRICE,
     CREATE_PAYMENT_INTENT,
+    PAYMENT_INTENT_CREATED,
     ORDER_PAID,
     ITEM_RELEASED,
     EXPORT_PACK,

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from atelier.contracts.money import CURRENCIES
 from atelier.contracts.spec import KEY
@@ -206,12 +206,13 @@ class CreatePaymentIntent(BaseModel):
                                pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                                examples=["fr-FR"], description="a BCP 47 language tag")
 
-    @model_validator(mode="after")
-    def _one_line_per_snapshot(self) -> "CreatePaymentIntent":
-        ids = [item.snapshot_id for item in self.items]
+    @field_validator("items")
+    @classmethod
+    def _one_line_per_snapshot(cls, items: list[PaymentItem]) -> list[PaymentItem]:
+        ids = [item.snapshot_id for item in items]
         if len(set(ids)) != len(ids):
             raise ValueError("give each snapshot once, with its quantity")
-        return self
+        return items
 
 
 class PaymentIntentView(BaseModel):
@@ -224,3 +225,13 @@ class PaymentIntentView(BaseModel):
     currency: Currency
     client_secret: str
     status: OrderStatus
+
+
+class PaymentIntentCreated(BaseModel):
+    """Commerce made a Stripe PaymentIntent for an order: ingress learns whose it is, so that
+    Stripe's events about it that carry no metadata (a refunded charge) reach the brand."""
+
+    order_id: Id
+    payment_intent_id: Annotated[str, Field(min_length=1, max_length=255,
+                                            pattern=r"^[A-Za-z0-9_]+$",
+                                            examples=["pi_3MtwBwLkdIwHu7ix28a3tqPa"])]

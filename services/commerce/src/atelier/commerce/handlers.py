@@ -12,7 +12,7 @@ from atelier.commerce.models import OrderEventRow, OrderItemRow, OrderRow, Price
 from atelier.commerce.payments import Payments
 from atelier.commerce.repository import CommerceRepository
 from atelier.contracts import Envelope, ErrorCode, ErrorItem
-from atelier.contracts.catalog import ITEM_RELEASED, ORDER_PAID
+from atelier.contracts.catalog import ITEM_RELEASED, ORDER_PAID, PAYMENT_INTENT_CREATED
 from atelier.contracts.commerce import (
     CreatePaymentIntent,
     ItemReleased,
@@ -25,6 +25,7 @@ from atelier.contracts.commerce import (
     OrderList,
     OrderPaid,
     OrderStatus,
+    PaymentIntentCreated,
     PaymentIntentView,
     Price,
     ProductMapping,
@@ -432,6 +433,9 @@ async def create_payment_intent(uow: Uow, snapshots: Snapshots, payments: Paymen
             amount_minor=amount, currency=currency, status=intent.status)
         await uow.repository.record(brand_id, order_id, "payment_intent_created",
                                     f"Stripe {intent.id}: {amount} {currency} (minor units)")
+        # ingress learns whose PaymentIntent it is (a refunded charge may not say)
+        uow.emit(PAYMENT_INTENT_CREATED, PaymentIntentCreated(
+            order_id=order_id, payment_intent_id=intent.id), brand_id=brand_id)
     return PaymentIntentView(order_id=order_id, payment_intent_id=intent.id,
                              amount_minor=amount, currency=currency,
                              client_secret=intent.client_secret,

@@ -20,6 +20,7 @@ from atelier.gateway.http import (
     integrations,
     manufacturing,
     orders,
+    payments,
     renders,
     snapshots,
 )
@@ -44,6 +45,7 @@ def routes() -> list[Any]:
         assets.asset, assets.font,
         integrations.connect_shopify,
         orders.orders, orders.order, orders.release_item, orders.map_product,
+        payments.set_price, payments.price, payments.create_payment_intent,
         manufacturing.export_pack, manufacturing.work_order, manufacturing.export_work_order,
         manufacturing.bundles, manufacturing.download, manufacturing.profiles,
         manufacturing.set_profile, manufacturing.set_product_profile,
