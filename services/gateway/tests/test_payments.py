@@ -18,6 +18,8 @@ ITEM = {"snapshot_id": "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b", "quantity": 1}
     ({"currency": "eur", "amount_minor": 2450}, "currency"),
     ({"currency": "EUR", "amount_minor": -1}, "amount_minor"),
     ({"currency": "EUR", "amount_minor": 24.5}, "amount_minor"),  # minor units are integers
+    ({"currency": "EUR", "amount_minor": False}, "amount_minor"),  # JSON's false is not 0
+    ({"currency": "EUR", "amount_minor": "2450"}, "amount_minor"),
     ({"currency": "EUR", "amount_minor": 10**13}, "amount_minor"),
     ({"currency": "EUR", "amount_minor": 1, "zone_surcharges": {"name": -5}},
      "zone_surcharges.name"),
@@ -45,6 +47,7 @@ async def test_a_price_is_set_by_the_brands_admins_only(
     ({"items": []}, "items"),
     ({"items": [ITEM, ITEM]}, "items"),  # one line per snapshot
     ({"items": [{**ITEM, "quantity": 0}]}, "items"),
+    ({"items": [{**ITEM, "quantity": True}]}, "items"),
     ({"items": [ITEM], "email": "not an email"}, "email"),
 ])
 async def test_a_bad_payment_request_is_refused_before_any_service_is_asked(

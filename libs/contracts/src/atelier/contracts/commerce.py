@@ -22,9 +22,9 @@ def _known_currency(code: str) -> str:
 # a currency a price may be set in: an active ISO 4217 code, upper case
 PriceCurrency = Annotated[Currency, AfterValidator(_known_currency)]
 # an amount in minor units: a trillion is far beyond any item's price, well inside a bigint and
-# a JSON number every reader holds exactly (2**53)
+# a JSON number every reader holds exactly (2**53); strict, so that JSON's false is not 0
 MAX_MINOR = 10**12
-Minor = Annotated[int, Field(ge=0, le=MAX_MINOR, examples=[2450])]
+Minor = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR, examples=[2450])]
 ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/-]+$",
                                   examples=["8123456789012"])]
 
@@ -187,7 +187,7 @@ class PaymentItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     snapshot_id: Id = Field(description="a snapshot the widget created")
-    quantity: int = Field(default=1, ge=1, le=1000)
+    quantity: int = Field(default=1, strict=True, ge=1, le=1000)
 
 
 class CreatePaymentIntent(BaseModel):
