@@ -53,6 +53,7 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.testing.fuzz import data_strategy, envelope, examples, fuzzed, to_json
 from atelier.kit.testing.plugin import eventually, running, unique
+from atelier.kit.testing.stripe_server import fake_stripe
 from atelier.typeset.fonts import shipped_font
 
 MUTATIONS = 24  # of valid data, per message; on top of the envelopes wrong as a whole
@@ -147,12 +148,17 @@ VALID: dict[str, Callable[[], BaseModel]] = {
 
 @pytest.fixture
 async def services(settings_of: Callable[..., ServiceSettings]) -> AsyncIterator[list[Runtime]]:
-    """Every service that consumes or answers anything, running."""
+    """Every service that consumes or answers anything, running (commerce's payments at a local
+    Stripe-compatible server: a configured installation)."""
     async with AsyncExitStack() as stack:
+        stripe = stack.enter_context(fake_stripe())
+        configured = {"commerce": {"stripe_secret_key": stripe.secret_key,
+                                   "stripe_api_base": stripe.url}}
         runtimes = []
         for service in SERVICES:
             bootstrap = importlib.import_module(f"atelier.{service}.bootstrap").bootstrap
-            runtime = bootstrap(settings_of(service, run_housekeeping=False))
+            runtime = bootstrap(settings_of(service, run_housekeeping=False,
+                                            **configured.get(service, {})))
             if runtime.bus.consumed or runtime.bus.rpc.served:
                 runtimes.append(await stack.enter_async_context(running(runtime)))
         yield runtimes
