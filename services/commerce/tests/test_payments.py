@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from atelier.commerce import handlers
+from atelier.commerce import handlers, payments
 from atelier.commerce.bootstrap import bootstrap
+from atelier.commerce.payments import Payments
+from atelier.commerce.settings import CommerceSettings
 from atelier.contracts import Envelope, new_id
 from atelier.contracts.catalog import CREATE_PAYMENT_INTENT, SET_PRICE, WEBHOOK_RECEIVED
 from atelier.contracts.commerce import (
@@ -62,7 +64,7 @@ async def pay(runtime: Runtime, brand: str, items: list[tuple[str, int]],
               request_key: str | None = None, **extra: Any) -> PaymentIntentView:
     request = CreatePaymentIntent(items=[PaymentItem(snapshot_id=s, quantity=q)
                                          for s, q in items], **extra)
-    return await runtime.bus.handle(  # type: ignore[no-any-return]
+    return await runtime.bus.handle(
         CREATE_PAYMENT_INTENT, envelope(CREATE_PAYMENT_INTENT, request, brand_id=brand),
         request_key=request_key or new_id())
 
@@ -150,9 +152,10 @@ async def test_a_payment_intent_made_but_not_committed_is_the_one_a_retry_gets(
     assert stripe_api.created == 1 and len(await orders_of(commerce, brand)) == 1
 
 
-def commerce_payments(runtime: Runtime) -> Any:
-    from atelier.commerce import payments
-    return payments.from_settings(runtime.settings)  # type: ignore[arg-type]
+def commerce_payments(runtime: Runtime) -> Payments | None:
+    """The Stripe client commerce's composition root makes, for a test driving the handler."""
+    assert isinstance(runtime.settings, CommerceSettings)
+    return payments.from_settings(runtime.settings)
 
 
 async def test_stripe_failing_is_a_503_with_retry_after_and_leaves_no_order(

@@ -43,6 +43,9 @@ Uow = UnitOfWork[CommerceRepository]
 SHOPIFY, STRIPE = WebhookSource.SHOPIFY.value, WebhookSource.STRIPE.value
 # Stripe refuses a PaymentIntent above 8 digits of minor units (99 999 999)
 STRIPE_MAX_AMOUNT = 99_999_999
+# the metadata of the PaymentIntents commerce makes: Stripe's events about them name the brand
+# (ingress routes them by it) and the order
+STRIPE_BRAND, STRIPE_ORDER = "atelier_brand_id", "atelier_order_id"
 # where an order may go from where it is (a refund or a cancellation after shipping is the
 # shop's business, recorded on the timeline all the same)
 _NEXT: dict[OrderStatus, set[OrderStatus]] = {
@@ -441,8 +444,6 @@ async def create_payment_intent(uow: Uow, snapshots: Snapshots, payments: Paymen
                              client_secret=intent.client_secret,
                              status=OrderStatus.PENDING)
 
-
-STRIPE_BRAND, STRIPE_ORDER = "atelier_brand_id", "atelier_order_id"  # PaymentIntent metadata
 
 
 def _stripe_object(delivery: WebhookReceived) -> dict[str, Any]:
