@@ -149,3 +149,21 @@ async def test_the_client_cannot_name_the_amount_nor_pay_for_another_brands_desi
     assert foreign.status_code == 404, foreign.text
     assert foreign.json()["errors"][0]["field"] == "items[0].snapshot_id"
     assert system.stripe.created == created  # Stripe was never asked
+
+
+async def test_stripe_failing_is_a_503_with_retry_after_and_the_retry_pays(system: System
+                                                                           ) -> None:
+    demo = await system.new_brand()
+    snapshot_id = await priced_snapshot(system, demo, "Ed")
+    body, key = {"items": [{"snapshot_id": snapshot_id}]}, str(uuid.uuid4())
+    system.stripe.fail_next(500, times=2)  # the SDK's request and its one retry
+    failed = await pay(system, demo, body, key)
+    assert failed.status_code == 503, failed.text
+    assert failed.headers["Retry-After"] == "5"
+    assert failed.headers["content-type"].startswith("application/problem+json")
+    assert failed.json()["errors"][0]["code"] == "payment_provider_failed"
+    retried = await pay(system, demo, body, key)  # the same Idempotency-Key, Stripe back
+    assert retried.status_code == 201, retried.text
+    async with admin(system, demo) as client:
+        listed = (await client.get("/v1/orders")).json()["orders"]
+    assert [o["id"] for o in listed] == [retried.json()["order_id"]]  # no half-written order
