@@ -21,7 +21,7 @@ from atelier.contracts.commerce import (
     SetPrice,
 )
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
-from atelier.kit.errors import AtelierError, Invalid, NotFound, Unavailable
+from atelier.kit.errors import AtelierError, Conflict, Invalid, NotFound, Unavailable
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.fakes import envelope
 from atelier.kit.testing.plugin import eventually, running
@@ -150,6 +150,27 @@ async def test_a_payment_intent_made_but_not_committed_is_the_one_a_retry_gets(
     assert (retried.payment_intent_id, retried.order_id) == (lost.payment_intent_id,
                                                              lost.order_id)
     assert stripe_api.created == 1 and len(await orders_of(commerce, brand)) == 1
+
+
+async def test_a_request_key_whose_order_exists_is_a_conflict_not_a_second_answer(
+    commerce, snapshots, brand, stripe_api
+) -> None:
+    """Days later the kit and Stripe have forgotten a request key its order still answers
+    to: the request is refused (409), never answered with another payment's order."""
+    await set_price(commerce, brand, PRODUCT, "EUR", 2450)
+    request = CreatePaymentIntent(items=[PaymentItem(snapshot_id=snapshots.add(brand))])
+    for attempt in (1, 2):  # straight to the handler: as if the kit had forgotten the key
+        async with commerce.uow(brand) as uow:
+            if attempt == 1:
+                await handlers.create_payment_intent(
+                    uow, snapshots, commerce_payments(commerce), brand, request, "req-old")
+                await uow.commit()
+            else:
+                with pytest.raises(Conflict) as refused:
+                    await handlers.create_payment_intent(
+                        uow, snapshots, commerce_payments(commerce), brand, request, "req-old")
+    assert [e.code for e in refused.value.errors] == ["idempotency_key_reused"]
+    assert len(await orders_of(commerce, brand)) == 1
 
 
 def commerce_payments(runtime: Runtime) -> Payments | None:

@@ -36,7 +36,7 @@ from atelier.contracts.commerce import (
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.snapshot import SnapshotStatus, SnapshotView
 from atelier.contracts.types import ID_PATTERN
-from atelier.kit.errors import Invalid, NotFound, PoisonMessage, Unavailable
+from atelier.kit.errors import Conflict, Invalid, NotFound, PoisonMessage, Unavailable
 from atelier.kit.outbox import UnitOfWork
 
 Uow = UnitOfWork[CommerceRepository]
@@ -418,27 +418,32 @@ async def create_payment_intent(uow: Uow, snapshots: Snapshots, payments: Paymen
         metadata={STRIPE_BRAND: brand_id, STRIPE_ORDER: keys.order_id}, email=request.email)
     order_id = keys.order_id
     added = await uow.repository.add_order(
-        order_id, brand_id=brand_id, source=STRIPE, external_id=intent.id, name=None,
-        status=OrderStatus.PENDING.value, currency=currency, total_minor=amount,
+        order_id, any_conflict=True, brand_id=brand_id, source=STRIPE, external_id=intent.id,
+        name=None, status=OrderStatus.PENDING.value, currency=currency, total_minor=amount,
         email=request.email, locale=request.locale)
-    if added is not None:
-        for n, item in enumerate(priced):
-            snapshot = item.snapshot
-            await uow.repository.add_item(
-                brand_id=brand_id, order_id=order_id, line_id=str(n + 1),
-                title=f"product {snapshot.product_id}", sku=None, external_product_id=None,
-                product_id=snapshot.product_id, snapshot_id=snapshot.id,
-                quantity=item.quantity, unit_price_minor=item.unit_minor,
-                total_minor=item.total_minor, currency=currency,
-                status=ItemStatus.PENDING.value, hold_reason=None, properties={})
-        await uow.repository.add_payment(
-            brand_id=brand_id, order_id=order_id, provider=STRIPE, external_id=intent.id,
-            amount_minor=amount, currency=currency, status=intent.status)
-        await uow.repository.record(brand_id, order_id, "payment_intent_created",
-                                    f"Stripe {intent.id}: {amount} {currency} (minor units)")
-        # ingress learns whose PaymentIntent it is (a refunded charge may not say)
-        uow.emit(PAYMENT_INTENT_CREATED, PaymentIntentCreated(
-            order_id=order_id, payment_intent_id=intent.id), brand_id=brand_id)
+    if added is None:
+        # the order of this request key exists: the key was used days ago, and the kit (3 days)
+        # and Stripe (24 hours) have forgotten it. Its order is not this request's to answer
+        raise Conflict("This Idempotency-Key was used for another payment.", [ErrorItem(
+            field="Idempotency-Key", code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            message="Send a new Idempotency-Key for a new payment.")])
+    for n, item in enumerate(priced):
+        snapshot = item.snapshot
+        await uow.repository.add_item(
+            brand_id=brand_id, order_id=order_id, line_id=str(n + 1),
+            title=f"product {snapshot.product_id}", sku=None, external_product_id=None,
+            product_id=snapshot.product_id, snapshot_id=snapshot.id,
+            quantity=item.quantity, unit_price_minor=item.unit_minor,
+            total_minor=item.total_minor, currency=currency,
+            status=ItemStatus.PENDING.value, hold_reason=None, properties={})
+    await uow.repository.add_payment(
+        brand_id=brand_id, order_id=order_id, provider=STRIPE, external_id=intent.id,
+        amount_minor=amount, currency=currency, status=intent.status)
+    await uow.repository.record(brand_id, order_id, "payment_intent_created",
+                                f"Stripe {intent.id}: {amount} {currency} (minor units)")
+    # ingress learns whose PaymentIntent it is (a refunded charge may not say)
+    uow.emit(PAYMENT_INTENT_CREATED, PaymentIntentCreated(
+        order_id=order_id, payment_intent_id=intent.id), brand_id=brand_id)
     return PaymentIntentView(order_id=order_id, payment_intent_id=intent.id,
                              amount_minor=amount, currency=currency,
                              client_secret=intent.client_secret,

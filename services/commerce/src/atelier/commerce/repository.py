@@ -25,13 +25,16 @@ class CommerceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_order(self, order_id: str | None = None, **values: Any) -> str | None:
+    async def add_order(self, order_id: str | None = None, any_conflict: bool = False,
+                        **values: Any) -> str | None:
         """A new order's id (``order_id``, or a new one); None when the provider's order is
-        known already (it reaches us by several topics and subscriptions)."""
+        known already (it reaches us by several topics and subscriptions), or, with
+        ``any_conflict``, when an order has that id too."""
         order_id = order_id or new_id()
+        insert_order = insert(OrderRow).values(id=order_id, **values)
         added = await self.session.execute(
-            insert(OrderRow).values(id=order_id, **values)
-            .on_conflict_do_nothing(constraint="orders_external")
+            (insert_order.on_conflict_do_nothing() if any_conflict else
+             insert_order.on_conflict_do_nothing(constraint="orders_external"))
             .returning(col(OrderRow.id)))
         return added.scalar_one_or_none()
 
