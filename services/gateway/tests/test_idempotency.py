@@ -290,4 +290,5 @@ def test_the_openapi_document_shows_which_posts_take_a_key(
         "/v1/admin/snapshots/{snapshot_id}/lock", "/v1/admin/keys/{key_id}/revoke",
         "/v1/snapshots", "/v1/orders/{order_id}/items/{item_id}/release",
         "/v1/manufacturing/export-pack", "/v1/manufacturing/work-orders/{work_order_id}/export",
+        "/v1/payments/intents",
     }
