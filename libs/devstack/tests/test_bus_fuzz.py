@@ -31,6 +31,7 @@ from atelier.contracts.catalog import (
     MESSAGES,
     ORDER_PAID,
     ORDER_SHIPPED,
+    PAYMENT_INTENT_CREATED,
     RENDER_COMPLETED,
     RENDER_JOBS,
     RENDER_PREVIEW,
@@ -40,7 +41,13 @@ from atelier.contracts.catalog import (
     WIDGET_EVENTS_RECEIVED,
     Message,
 )
-from atelier.contracts.commerce import ItemReleased, ItemToProduce, OrderPaid, OrderShipped
+from atelier.contracts.commerce import (
+    ItemReleased,
+    ItemToProduce,
+    OrderPaid,
+    OrderShipped,
+    PaymentIntentCreated,
+)
 from atelier.contracts.envelope import utcnow
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady, ExportJob, OutputProfile
@@ -56,6 +63,7 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.settings import ServiceSettings
 from atelier.kit.testing.fuzz import data_strategy, envelope, examples, fuzzed, to_json
 from atelier.kit.testing.plugin import eventually, running, unique
+from atelier.kit.testing.stripe_server import fake_stripe
 from atelier.typeset.fonts import shipped_font
 
 MUTATIONS = 24  # of valid data, per message; on top of the envelopes wrong as a whole
@@ -113,6 +121,10 @@ def order_paid() -> OrderPaid:
     return OrderPaid(order_id=new_id(), order_name="#1042", items=[])
 
 
+def payment_intent_created() -> PaymentIntentCreated:
+    return PaymentIntentCreated(order_id=new_id(), payment_intent_id="pi_3MtwBwLkdIwHu7ix28a3tqPa")
+
+
 def item_released() -> ItemReleased:
     """A released item whose snapshot manufacturing cannot find: its work order fails at once."""
     return ItemReleased(order_id=new_id(), by="ops@brand", item=ItemToProduce(
@@ -153,6 +165,7 @@ def render_completed() -> RenderCompleted:
 VALID: dict[str, Callable[[], BaseModel]] = {
     ORDER_PAID.subject: order_paid,
     ITEM_RELEASED.subject: item_released,
+    PAYMENT_INTENT_CREATED.subject: payment_intent_created,
     BUNDLE_READY.subject: bundle_ready,
     BUNDLE_FAILED.subject: bundle_failed,
     ORDER_SHIPPED.subject: order_shipped,
@@ -168,12 +181,17 @@ VALID: dict[str, Callable[[], BaseModel]] = {
 
 @pytest.fixture
 async def services(settings_of: Callable[..., ServiceSettings]) -> AsyncIterator[list[Runtime]]:
-    """Every service that consumes or answers anything, running."""
+    """Every service that consumes or answers anything, running (commerce's payments at a local
+    Stripe-compatible server: a configured installation)."""
     async with AsyncExitStack() as stack:
+        stripe = stack.enter_context(fake_stripe())
+        configured = {"commerce": {"stripe_secret_key": stripe.secret_key,
+                                   "stripe_api_base": stripe.url}}
         runtimes = []
         for service in SERVICES:
             bootstrap = importlib.import_module(f"atelier.{service}.bootstrap").bootstrap
-            runtime = bootstrap(settings_of(service, run_housekeeping=False))
+            runtime = bootstrap(settings_of(service, run_housekeeping=False,
+                                            **configured.get(service, {})))
             if runtime.bus.consumed or runtime.bus.rpc.served:
                 runtimes.append(await stack.enter_async_context(running(runtime)))
         yield runtimes

@@ -6,6 +6,7 @@ import pytest
 
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import Message
+from atelier.kit import context
 from atelier.kit.delivery import retry_delay
 from atelier.kit.errors import Invalid, NotFound, PoisonMessage
 from atelier.kit.outbox import UnitOfWork
@@ -45,6 +46,8 @@ async def gave_up(uow: UnitOfWork[Counts], envelope: Envelope[Tick], reason: str
 
 
 async def count_command(uow: UnitOfWork[Counts], envelope: Envelope[Tick]) -> Tick:
+    if envelope.data.key == "which-request":  # the key the kit claimed, as the handler sees it
+        return Tick(key=f"request:{context.request_key.get()}")
     await count(uow, envelope)
     return Tick(key=f"{envelope.data.key}:{uow.repository.n[envelope.data.key]}")
 
@@ -121,6 +124,15 @@ async def test_a_command_runs_once_per_request_key_and_replays_its_first_answer(
     assert await service.bus.handle(COUNT, tick(COUNT, "k"), request_key="r1") == Tick(key="k:1")
     assert await service.bus.handle(COUNT, tick(COUNT, "k"), request_key="r2") == Tick(key="k:2")
     assert units.repository.n == {"k": 2} and len(units.emitted) == 2
+
+
+async def test_a_command_handler_reads_its_request_key_from_the_context(service) -> None:
+    """What a handler sends under a key of its own (a payment provider's Idempotency-Key) is
+    derived from it, so a retried request is never done twice outside either."""
+    asked = tick(COUNT, "which-request")
+    assert await service.bus.handle(COUNT, asked, request_key="r7") == Tick(key="request:r7")
+    assert await service.bus.handle(COUNT, asked, request_key="r8") == Tick(key="request:r8")
+    assert context.request_key.get() is None  # the caller's context is left as it was
 
 
 async def test_a_refused_command_writes_nothing_and_leaves_its_key_free(service, units) -> None:

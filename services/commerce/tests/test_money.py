@@ -4,6 +4,7 @@ import pytest
 
 from atelier.commerce import domain
 from atelier.contracts.money import to_minor
+from atelier.contracts.spec import DesignSpecV1
 
 
 @pytest.mark.parametrize(("amount", "currency", "minor"), [
@@ -46,3 +47,51 @@ def test_an_order_that_cannot_be_read_says_why() -> None:
         domain.shopify_order({"id": 1, "total_price": "1.00"})
     with pytest.raises(domain.NotAnOrder):
         domain.shopify_order({"id": 1, "currency": "JPY", "total_price": "1.5"})
+
+
+# --- an item's price from its design (Stripe payments) ------------------------------------------
+SURCHARGES = {"name": 500, "date": 250}
+
+
+@pytest.mark.parametrize(("currency", "price", "surcharges", "used", "quantity", "discount",
+                          "unit", "total"), [
+    # ¥4500 + ¥800 engraving, three of them, ¥1000 off
+    ("JPY", "4500", {"name": "800"}, {"name"}, 3, "1000", 5300, 14_900),
+    # 12.250 KD + 1.500 KD, two, 0.005 KD off: fils, exactly
+    ("KWD", "12.250", {"name": "1.500"}, {"name"}, 2, "0.005", 13_750, 27_495),
+    # 24.50 € with both zones used
+    ("EUR", "24.50", {"name": "5.00", "date": "2.50"}, {"name", "date"}, 1, "0", 3200, 3200),
+    # a zone used that has no surcharge adds nothing; none used, the product's price
+    ("USD", "19.99", {"name": "5.00"}, {"monogram"}, 4, "0.96", 1999, 7900),
+    ("EUR", "0.10", {}, set(), 3, "0", 10, 30),
+])
+def test_an_items_price_is_the_products_plus_the_zones_it_uses(
+    currency: str, price: str, surcharges: dict[str, str], used: set[str], quantity: int,
+    discount: str, unit: int, total: int
+) -> None:
+    assert domain.item_total(
+        to_minor(price, currency), {k: to_minor(v, currency) for k, v in surcharges.items()},
+        used, quantity, to_minor(discount, currency)) == (unit, total)
+
+
+def test_a_discount_beyond_the_line_or_a_negative_price_is_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        domain.item_total(1000, SURCHARGES, {"name"}, 1, 1501)
+    with pytest.raises(ValueError):
+        domain.item_total(-1, {}, set(), 1)
+    with pytest.raises(ValueError):
+        domain.item_total(1000, {}, set(), 0)
+
+
+def test_the_zones_used_are_those_with_a_text() -> None:
+    spec = DesignSpecV1.model_validate({
+        "product_id": "prod-pen", "template_version": 1, "zones": [
+            zone("name", "Ada"), zone("date", "   "), zone("monogram", "")]})
+    assert domain.filled_zones(spec) == {"name"}
+
+
+def zone(key: str, text: str) -> dict:
+    return {"key": key, "text": text, "layer": "engrave", "width_mm": 40, "height_mm": 8,
+            "bleed_mm": 0, "safe_mm": 0, "font": {"id": "dejavu-sans", "sha256": "0" * 64},
+            "size_mm": 4, "colour": "#000000", "align": "center", "line_height": 1.2,
+            "max_lines": 1}

@@ -35,41 +35,17 @@ from atelier.contracts.commerce import (
 )
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.manufacturing import BundleFailed, BundleReady
-from atelier.contracts.snapshot import HeldWord, SnapshotStatus, SnapshotView
+from atelier.contracts.snapshot import HeldWord
 from atelier.kit.broker import Bus
 from atelier.kit.db import asyncpg_dsn
 from atelier.kit.errors import Invalid, NotFound
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.plugin import eventually, running, unique
 
+from .conftest import PRODUCT
+
 ORDER: dict[str, Any] = json.loads((Path(__file__).parent / "shopify_orders_paid.json").read_text())
 PEN, BOX = "8123456789012", "8123456789099"  # the shop's product ids in the payload
-PRODUCT = "prod-pen"
-
-
-class FakeSnapshots:
-    """The snapshot service as commerce sees it: each brand's snapshots, locks recorded."""
-
-    def __init__(self) -> None:
-        self.by_brand: dict[str, dict[str, SnapshotView]] = {}
-        self.locked: list[tuple[str, str, str]] = []
-
-    def add(self, brand: str, product_id: str = PRODUCT, review: list[HeldWord] | None = None
-            ) -> str:
-        snapshot_id = new_id()
-        self.by_brand.setdefault(brand, {})[snapshot_id] = SnapshotView(
-            id=snapshot_id, product_id=product_id, spec_hash="0" * 64, template_version=1,
-            status=SnapshotStatus.CREATED, created_at=datetime.now(UTC), review=review or [])
-        return snapshot_id
-
-    async def get(self, brand_id: str, snapshot_id: str) -> SnapshotView | None:
-        return self.by_brand.get(brand_id, {}).get(snapshot_id)
-
-    async def lock(self, brand_id: str, snapshot_id: str, reason: str) -> None:
-        self.locked.append((brand_id, snapshot_id, reason))
-        view = self.by_brand[brand_id][snapshot_id]
-        self.by_brand[brand_id][snapshot_id] = view.model_copy(
-            update={"status": SnapshotStatus.LOCKED})
 
 
 def order_payload(snapshot: str | None, order_id: int | None = None, **changes: Any
@@ -97,16 +73,6 @@ def delivery(brand: str, payload: dict[str, Any], topic: str = "orders/paid"
 async def publish(bus: Bus, envelope: Envelope) -> None:
     await bus.publish_raw(WEBHOOK_RECEIVED.subject, envelope.model_dump_json().encode(),
                           {"Nats-Msg-Id": envelope.id})
-
-
-@pytest.fixture
-def snapshots() -> FakeSnapshots:
-    return FakeSnapshots()
-
-
-@pytest.fixture
-def brand() -> str:
-    return unique("brand-")
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ async def test_migration_creates_the_tenant_tables_of_the_models(database_url) -
     await assert_service_schema(
         database_url,
         models.Base.metadata,
-        {"orders", "order_items", "order_events", "payments", "product_mappings"},
+        {"orders", "order_items", "order_events", "payments", "product_mappings",
+         "prices"},
     )
 
 

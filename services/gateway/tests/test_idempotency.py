@@ -291,4 +291,5 @@ def test_the_openapi_document_shows_which_posts_take_a_key(
         "/v1/snapshots", "/v1/orders/{order_id}/items/{item_id}/release",
         "/v1/manufacturing/export-pack", "/v1/manufacturing/work-orders/{work_order_id}/export",
         "/v1/orders/{order_id}/ship", "/v1/admin/notifications/suppressions",
+        "/v1/payments/intents",
     }

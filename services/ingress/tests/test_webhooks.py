@@ -16,13 +16,16 @@ import pytest
 import stripe
 from litestar.testing import AsyncTestClient
 
+from atelier.contracts.catalog import PAYMENT_INTENT_CREATED
+from atelier.contracts.commerce import PaymentIntentCreated
 from atelier.contracts.ingress import ConnectShopify
 from atelier.ingress import handlers
 from atelier.ingress.app import create_app
 from atelier.ingress.bootstrap import bootstrap
 from atelier.kit.broker import namespaced_stream
 from atelier.kit.db import asyncpg_dsn
-from atelier.kit.testing.plugin import eventually, stream_messages
+from atelier.kit.testing.fakes import envelope
+from atelier.kit.testing.plugin import eventually, running, stream_messages
 
 SHOP = "atelier-demo.myshopify.com"
 SECRET = "shpss_" + "a1" * 16
@@ -290,3 +293,51 @@ async def test_customers_redact_blanks_the_stored_bodies_about_the_shopper(
     assert rows[ids[0]] == rows[ids[1]] == b'{"redacted": true}'  # by order id, by email
     assert json.loads(rows[ids[2]])["id"] == 20_000  # another shopper's: kept
     assert json.loads(rows[request_id])["orders_to_redact"] == [10_000]  # the request stays
+
+
+def refunded_charge(event_id: str, payment_intent: str) -> bytes:
+    """A charge as Stripe sends it in charge.refunded: its PaymentIntent, no Atelier metadata."""
+    return json.dumps({"id": event_id, "object": "event", "type": "charge.refunded",
+                       "data": {"object": {"id": "ch_1", "object": "charge", "amount": 6990,
+                                           "amount_refunded": 6990, "refunded": True,
+                                           "currency": "eur", "payment_intent": payment_intent,
+                                           "metadata": {}}}}).encode()
+
+
+async def test_a_refunded_charge_without_metadata_reaches_the_brand_of_its_payment_intent(
+    client, settings, client_bus, database_url, nats_url, namespace
+) -> None:
+    """Commerce says whose PaymentIntent it made (payment.intent_created); a charge of it
+    refunded later carries no Atelier metadata and is still the brand's. One of a
+    PaymentIntent Atelier never made is answered and dropped."""
+    intent, stranger = f"pi_{uuid.uuid4().hex}", f"pi_{uuid.uuid4().hex}"
+    runtime = bootstrap(settings)
+    async with running(runtime):
+        created = envelope(PAYMENT_INTENT_CREATED, PaymentIntentCreated(
+            order_id="order-1", payment_intent_id=intent), brand_id=BRAND)
+        await client_bus.publish_raw(PAYMENT_INTENT_CREATED.subject,
+                                     created.model_dump_json().encode(),
+                                     {"Nats-Msg-Id": created.id})
+        await eventually(lambda: _intent_known(database_url, intent))
+    ours, theirs = fresh(), fresh()
+    for event_id, payment_intent in ((ours, intent), (theirs, stranger)):
+        body = refunded_charge(event_id, payment_intent)
+        answer = await client.post("/v1/webhooks/stripe", content=body,
+                                   headers=stripe_headers(body))
+        assert answer.status_code == 200
+    [row] = await stored(database_url, ours, theirs)
+    assert (row["external_id"], row["topic"], row["brand_id"]) == (
+        ours, "charge.refunded", BRAND)
+    [event] = await eventually(lambda: published(nats_url, namespace, ours))
+    assert event["brand_id"] == BRAND
+    assert event["data"]["payload"]["data"]["object"]["payment_intent"] == intent
+
+
+async def _intent_known(database_url: str, intent: str) -> bool:
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return bool(await conn.fetchval(
+            "SELECT count(*) FROM ingress.stripe_payment_intents WHERE payment_intent_id=$1",
+            intent))
+    finally:
+        await conn.close()

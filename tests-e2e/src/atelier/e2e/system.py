@@ -2,6 +2,7 @@
 free ports, in a database and bus namespace of their own, driven only over HTTP."""
 
 import contextlib
+import json
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -13,6 +14,10 @@ from atelier.devstack.demo import ORIGIN, Demo, seed
 from atelier.devstack.stack import Stack
 from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import delete_streams, unique
+from atelier.kit.testing.stripe_server import FakeStripe, fake_stripe
+
+# the Stripe endpoint's signing secret ingress verifies the system's Stripe events with
+STRIPE_WEBHOOK_SECRET = "whsec_" + "e2e5" * 8
 
 
 @dataclass
@@ -21,6 +26,7 @@ class System:
     platform_token: str
     namespace: str
     mail: MailSink  # the SMTP server the notification service delivers to
+    stripe: FakeStripe  # the Stripe API commerce makes PaymentIntents at (a local fake)
 
     @property
     def gateway_url(self) -> str:
@@ -50,13 +56,19 @@ async def running_system(
     env.setdefault("notification", {}).update({
         "ATELIER_NOTIFICATION_SMTP_PORT": str(mail.port),
         "ATELIER_NOTIFICATION_SEND_RETRY_BASE_S": "0.5"})
-    stack = Stack(
-        database_url=database_url, nats_url=nats_url, namespace=namespace,
-        storage_dir=workdir / "objects", log_dir=workdir / "log", service_env=env,
-    )
-    try:
-        with mail:
+    with fake_stripe() as stripe, mail:
+        # the payment path as in production, Stripe's API a local Stripe-compatible server
+        env.setdefault("commerce", {}).update({
+            "ATELIER_COMMERCE_STRIPE_SECRET_KEY": stripe.secret_key,
+            "ATELIER_COMMERCE_STRIPE_API_BASE": stripe.url})
+        env.setdefault("ingress", {}).setdefault(
+            "ATELIER_INGRESS_STRIPE_WEBHOOK_SECRETS", json.dumps([STRIPE_WEBHOOK_SECRET]))
+        stack = Stack(
+            database_url=database_url, nats_url=nats_url, namespace=namespace,
+            storage_dir=workdir / "objects", log_dir=workdir / "log", service_env=env,
+        )
+        try:
             async with stack:
-                yield System(stack, token, namespace, mail)
-    finally:
-        await delete_streams(nats_url, namespace)
+                yield System(stack, token, namespace, mail, stripe)
+        finally:
+            await delete_streams(nats_url, namespace)

@@ -199,6 +199,12 @@ GET_ORDER = rpc("commerce", "get_order", commerce.GetOrder, commerce.Order)
 LIST_ORDERS = rpc("commerce", "list_orders", commerce.ListOrders, commerce.OrderList)
 RELEASE_ITEM = command("commerce", "release_item", commerce.ReleaseItem, commerce.Order)
 MAP_PRODUCT = command("commerce", "map_product", commerce.MapProduct, commerce.ProductMapping)
+SET_PRICE = command("commerce", "set_price", commerce.SetPrice, commerce.Price)
+GET_PRICE = rpc("commerce", "get_price", commerce.GetPrice, commerce.Price)
+CREATE_PAYMENT_INTENT = command("commerce", "create_payment_intent",
+                                commerce.CreatePaymentIntent, commerce.PaymentIntentView)
+PAYMENT_INTENT_CREATED = evt("commerce", "payment", "intent_created",
+                             commerce.PaymentIntentCreated)
 ORDER_PAID = evt("commerce", "order", "paid", commerce.OrderPaid)
 ITEM_RELEASED = evt("commerce", "order", "item_released", commerce.ItemReleased)
 MARK_SHIPPED = command("commerce", "mark_shipped", commerce.MarkShipped, commerce.Order)
@@ -265,6 +271,10 @@ MESSAGES: tuple[Message, ...] = (
     LIST_ORDERS,
     RELEASE_ITEM,
     MAP_PRODUCT,
+    SET_PRICE,
+    GET_PRICE,
+    CREATE_PAYMENT_INTENT,
+    PAYMENT_INTENT_CREATED,
     ORDER_PAID,
     ITEM_RELEASED,
     MARK_SHIPPED,
@@ -293,8 +303,9 @@ MESSAGES: tuple[Message, ...] = (
 CALLS: dict[str, tuple[Message, ...]] = {
     # the shopper's and the brands' synchronous path (DESIGN §4)
     "gateway": tuple(m for m in MESSAGES if m.kind == "rpc"),
-    # an order's personalized items: their snapshots checked and locked when it is paid
-    "commerce": (GET_SNAPSHOT, LOCK_SNAPSHOT),
+    # an order's personalized items: their snapshots checked and locked when it is paid, and
+    # their specs read for the zones a price's surcharges count
+    "commerce": (GET_SNAPSHOT, LOCK_SNAPSHOT, GET_SPEC),
     # a snapshot's state and its spec, when an export is asked for (the snapshot service owns
     # both; the spec service keeps the spec)
     "manufacturing": (GET_SNAPSHOT, GET_SPEC),

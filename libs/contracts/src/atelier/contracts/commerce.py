@@ -4,11 +4,27 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from atelier.contracts.money import CURRENCIES
+from atelier.contracts.spec import KEY
 from atelier.contracts.types import Id, Line
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+
+
+def _known_currency(code: str) -> str:
+    if code not in CURRENCIES:
+        raise ValueError(f"{code} is not an active ISO 4217 currency")
+    return code
+
+
+# a currency a price may be set in: an active ISO 4217 code, upper case
+PriceCurrency = Annotated[Currency, AfterValidator(_known_currency)]
+# an amount in minor units: a trillion is far beyond any item's price, well inside a bigint and
+# a JSON number every reader holds exactly (2**53); strict, so that JSON's false is not 0
+MAX_MINOR = 10**12
+Minor = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR, examples=[2450])]
 ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/-]+$",
                                   examples=["8123456789012"])]
 
@@ -24,11 +40,13 @@ class OrderStatus(StrEnum):
 
 
 class ItemStatus(StrEnum):
-    """A line with nothing to personalize is ``plain``; a personalized one is ``held`` (for a
+    """A line with nothing to personalize is ``plain``; a personalized one waits for the
+    order's payment (``pending``), then is ``held`` (for a
     person to look at, with the reason) or ``queued`` for production, then ``in_production``,
     ``ready`` or ``failed``."""
 
     PLAIN = "plain"
+    PENDING = "pending"  # of an order not paid yet (a Stripe payment under way)
     HELD = "held"
     QUEUED = "queued"
     IN_PRODUCTION = "in_production"
@@ -173,3 +191,85 @@ class OrderShipped(Shipment):
 
     order_id: Id
     order_name: str | None = Field(default=None, max_length=255)
+
+
+class ProductPrice(BaseModel):
+    """A product's price in minor units of an ISO 4217 currency (2450 EUR is 24.50 €, 1000 JPY
+    is ¥1000, 1250 KWD is 1.250 KD), and what each personalization zone adds when the design
+    uses it (a non-empty text), as engraving is charged."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"currency": "EUR", "amount_minor": 2450, "zone_surcharges": {"name": 500}}]})
+
+    currency: PriceCurrency
+    amount_minor: Minor
+    zone_surcharges: dict[Annotated[str, Field(pattern=KEY)], Minor] = Field(
+        default_factory=dict, max_length=64,
+        description="zone key → minor units added when the design fills that zone")
+
+
+class SetPrice(ProductPrice):
+    product_id: Id
+
+
+class Price(ProductPrice):
+    product_id: str
+    updated_at: datetime
+
+
+class GetPrice(BaseModel):
+    product_id: Id
+
+
+class PaymentItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    snapshot_id: Id = Field(description="a snapshot the widget created")
+    quantity: int = Field(default=1, strict=True, ge=1, le=1000)
+
+
+class CreatePaymentIntent(BaseModel):
+    """What the shopper buys: snapshots and quantities. The amount is computed by Atelier from
+    the brand's prices, never taken from the client (an ``amount`` field is refused)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"items": [{"snapshot_id": "0193a5c6-7b1d-7d2e-9a3f-4c5d6e7f8a9b", "quantity": 2}],
+         "email": "ada@example.com", "locale": "fr-FR"}]})
+
+    items: list[PaymentItem] = Field(min_length=1, max_length=50)
+    email: str | None = Field(default=None, max_length=320,
+                              pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$",
+                              description="the shopper's, for the receipt")
+    locale: str | None = Field(default=None, max_length=35,
+                               pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                               examples=["fr-FR"], description="a BCP 47 language tag")
+
+    @field_validator("items")
+    @classmethod
+    def _one_line_per_snapshot(cls, items: list[PaymentItem]) -> list[PaymentItem]:
+        ids = [item.snapshot_id for item in items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("give each snapshot once, with its quantity")
+        return items
+
+
+class PaymentIntentView(BaseModel):
+    """The pending order and its Stripe PaymentIntent: the widget confirms the payment with the
+    client secret (Stripe.js); the order is paid when Stripe says so (webhook)."""
+
+    order_id: str
+    payment_intent_id: str
+    amount_minor: int
+    currency: Currency
+    client_secret: str
+    status: OrderStatus
+
+
+class PaymentIntentCreated(BaseModel):
+    """Commerce made a Stripe PaymentIntent for an order: ingress learns whose it is, so that
+    Stripe's events about it that carry no metadata (a refunded charge) reach the brand."""
+
+    order_id: Id
+    payment_intent_id: Annotated[str, Field(min_length=1, max_length=255,
+                                            pattern=r"^[A-Za-z0-9_]+$",
+                                            examples=["pi_3MtwBwLkdIwHu7ix28a3tqPa"])]

@@ -69,6 +69,11 @@ class ErrorCode(StrEnum):
     SENDER_DOMAIN_NOT_ALLOWED = "sender_domain_not_allowed"  # not among the platform's domains
     UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"  # altered, or not signed by us
     # infrastructure
+    PRICE_MISSING = "price_missing"  # a product sold without a price set
+    CURRENCY_MISMATCH = "currency_mismatch"  # one payment, several currencies
+    NOTHING_TO_PAY = "nothing_to_pay"  # a total of zero, or beyond what a payment may be
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"  # no Stripe key on this installation
+    PAYMENT_PROVIDER_FAILED = "payment_provider_failed"  # Stripe unreachable, failing, refusing
     UNAVAILABLE = "unavailable"
     CONFLICT = "conflict"
     # the HTTP exchange itself

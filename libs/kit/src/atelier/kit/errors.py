@@ -30,7 +30,8 @@ class AtelierError(Exception):
     @classmethod
     def from_problem(cls, problem: Problem) -> "AtelierError":
         detail = problem.detail or problem.title
-        for sub in (BadRequest, NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable):
+        for sub in (BadRequest, NotFound, Invalid, Conflict, Unauthorized, Forbidden, Unavailable,
+                    BadGateway):
             if sub.status == problem.status:
                 return sub(detail, problem.errors, problem.retry_after_s)
         error = AtelierError(detail, problem.errors, problem.retry_after_s)
@@ -108,6 +109,13 @@ class RequestTimeout(AtelierError):
 class Unavailable(AtelierError):
     status = 503
     title = "Service unavailable"
+
+
+class BadGateway(AtelierError):
+    """A provider behind us refused what we asked of it (a payment provider's 4xx)."""
+
+    status = 502
+    title = "Bad gateway"
 
 
 class PoisonMessage(Exception):

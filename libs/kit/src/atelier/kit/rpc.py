@@ -97,7 +97,8 @@ class Rpc:
     def serve_command(self, message: Message, handle: CommandHandler) -> None:
         """Answer the mutating ``rpc.<service>.<method>``: ``handle(uow, envelope)`` runs in the
         unit of work the kit opened, which commits the handler's writes, its messages and the
-        request key's reply together (the handler never commits)."""
+        request key's reply together (the handler never commits). The request key is the
+        handler's ``atelier.kit.context.request_key`` while it runs."""
         if not message.mutates:
             raise ValueError(f"{message.subject} is a query: serve it with serve")
         if self.units is None:
@@ -115,6 +116,10 @@ class Rpc:
                 first = await uow.claim_request(message.subject, brand, key)
                 if first is not None:
                     return first
+                # the handler reads its request's key here (``context.request_key``): what it
+                # asks of the world outside (a payment provider) goes under a key derived from
+                # it, so that a retried request is never done twice there either
+                context.request_key.set(key)
                 reply = _ok(await handle(uow, envelope))
                 await uow.record_reply(message.subject, brand, key, reply)
                 await uow.commit()

@@ -1,10 +1,14 @@
 """Orders as the providers send them, read into what commerce keeps: pure functions, no I/O."""
 
+import hashlib
 import re
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from atelier.contracts.money import to_minor
+from atelier.contracts.money import line_total, to_minor
+from atelier.contracts.spec import AnySpec
 
 SNAPSHOT_PROPERTY = "_atelier_snapshot"  # the widget's hidden line-item property
 
@@ -85,3 +89,40 @@ def shopify_shipment(payload: dict[str, Any]) -> dict[str, str | None]:
     good_url = isinstance(url, str) and len(url) <= 2000 and bool(
         re.fullmatch(r"https?://\S+", url))
     return {**text, "tracking_url": url if good_url else None}
+
+
+# --- prices (Stripe payments) ------------------------------------------------------------------
+def filled_zones(spec: AnySpec) -> set[str]:
+    """The zones a design uses: those with a text that is not blank."""
+    return {zone.key for zone in spec.zones if zone.text.strip()}
+
+
+def unit_price(amount_minor: int, zone_surcharges: Mapping[str, int], used: Iterable[str]) -> int:
+    """One unit of a personalized product: its price plus the surcharge of each zone the design
+    uses (a zone without a surcharge adds nothing). Minor units of the price's currency."""
+    return amount_minor + sum(zone_surcharges.get(zone, 0) for zone in set(used))
+
+
+def item_total(amount_minor: int, zone_surcharges: Mapping[str, int], used: Iterable[str],
+               quantity: int, discount_minor: int = 0) -> tuple[int, int]:
+    """An item's unit price and its total (``quantity`` units less ``discount_minor``): the one
+    place a price is computed from a design, in exact integers."""
+    unit = unit_price(amount_minor, zone_surcharges, used)
+    return unit, line_total(unit, quantity, discount_minor)
+
+
+@dataclass(frozen=True)
+class PaymentKeys:
+    """What a payment request is known by outside: the PaymentIntent's idempotency key and the
+    id of its order, both derived from the brand and the request's key, so that a request
+    retried after any failure asks Stripe the very same thing (Stripe answers a repeated key
+    with the first PaymentIntent, and refuses one whose parameters changed)."""
+
+    idempotency_key: str
+    order_id: str
+
+
+def payment_keys(brand_id: str, request_key: str) -> PaymentKeys:
+    digest = hashlib.sha256(f"{brand_id}\n{request_key}".encode()).digest()
+    return PaymentKeys(idempotency_key=f"atelier-pi-{digest.hex()}",
+                       order_id=str(uuid.UUID(bytes=digest[:16], version=4)))

@@ -5,14 +5,21 @@ the kit opened for the message or command, which commits it (a handler never com
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from atelier.commerce import domain
-from atelier.commerce.models import OrderEventRow, OrderItemRow, OrderRow
+from atelier.commerce.models import OrderEventRow, OrderItemRow, OrderRow, PriceRow
+from atelier.commerce.payments import Payments
 from atelier.commerce.repository import CommerceRepository
 from atelier.contracts import Envelope, ErrorCode, ErrorItem
-from atelier.contracts.catalog import ITEM_RELEASED, ORDER_PAID, ORDER_SHIPPED
+from atelier.contracts.catalog import (
+    ITEM_RELEASED,
+    ORDER_PAID,
+    ORDER_SHIPPED,
+    PAYMENT_INTENT_CREATED,
+)
 from atelier.contracts.commerce import (
+    CreatePaymentIntent,
     ItemReleased,
     ItemStatus,
     ItemToProduce,
@@ -25,18 +32,27 @@ from atelier.contracts.commerce import (
     OrderPaid,
     OrderShipped,
     OrderStatus,
+    PaymentIntentCreated,
+    PaymentIntentView,
+    Price,
     ProductMapping,
     ReleaseItem,
+    SetPrice,
     TimelineEntry,
 )
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
 from atelier.contracts.snapshot import SnapshotStatus, SnapshotView
 from atelier.contracts.types import ID_PATTERN
-from atelier.kit.errors import Invalid, NotFound, PoisonMessage
+from atelier.kit.errors import Conflict, Invalid, NotFound, PoisonMessage, Unavailable
 from atelier.kit.outbox import UnitOfWork
 
 Uow = UnitOfWork[CommerceRepository]
-SHOPIFY = WebhookSource.SHOPIFY.value
+SHOPIFY, STRIPE = WebhookSource.SHOPIFY.value, WebhookSource.STRIPE.value
+# Stripe refuses a PaymentIntent above 8 digits of minor units (99 999 999)
+STRIPE_MAX_AMOUNT = 99_999_999
+# the metadata of the PaymentIntents commerce makes: Stripe's events about them name the brand
+# (ingress routes them by it) and the order
+STRIPE_BRAND, STRIPE_ORDER = "atelier_brand_id", "atelier_order_id"
 # where an order may go from where it is (a refund or a cancellation after shipping is the
 # shop's business, recorded on the timeline all the same)
 _NEXT: dict[OrderStatus, set[OrderStatus]] = {
@@ -59,6 +75,10 @@ class Snapshots(Protocol):
 
     async def lock(self, brand_id: str, snapshot_id: str, reason: str) -> None: ...
 
+    async def filled_zones(self, brand_id: str, snapshot: SnapshotView) -> set[str]:
+        """The zones the snapshot's design fills (from its spec, which the spec service keeps)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -66,13 +86,12 @@ class Verdict:
     reason: str | None = None
 
 
-async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, line: domain.Line,
-                   product_id: str | None) -> Verdict:
+async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, snapshot_id: str | None,
+                   product_id: str | None, external_product_id: str | None = None) -> Verdict:
     """Whether a line is to be produced: its snapshot must exist, be the brand's, be of the
     product the line sells and hold no words the brand's rules send to review, and it is
     locked for good; anything else holds the line for a person, with the reason, and nothing
     of it is produced."""
-    snapshot_id = line.snapshot_id
     if snapshot_id is None:
         if product_id is None:
             return Verdict(ItemStatus.PLAIN)
@@ -80,7 +99,7 @@ async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, line: dom
                        f"but carries no {domain.SNAPSHOT_PROPERTY}")
     if product_id is None:
         return Verdict(ItemStatus.HELD, f"the line carries a snapshot, but its product "
-                       f"{line.external_product_id} is not mapped to an Atelier product")
+                       f"{external_product_id} is not mapped to an Atelier product")
     if not re.fullmatch(ID_PATTERN, snapshot_id) or len(snapshot_id) > 64:
         return Verdict(ItemStatus.HELD, "the line's snapshot property is not a snapshot id")
     snapshot = await snapshots.get(brand_id, snapshot_id)
@@ -101,9 +120,8 @@ async def _verdict(snapshots: Snapshots, brand_id: str, order_id: str, line: dom
 async def on_webhook(uow: Uow, snapshots: Snapshots, brand_id: str,
                      envelope: Envelope[WebhookReceived]) -> None:
     delivery = envelope.data
-    if delivery.source is not WebhookSource.SHOPIFY:
-        return  # Stripe payments: the payment path (not built yet)
-    handle = _SHOPIFY.get(delivery.topic)
+    handlers = _SHOPIFY if delivery.source is WebhookSource.SHOPIFY else _STRIPE
+    handle = handlers.get(delivery.topic)
     if handle is not None:
         await handle(uow, snapshots, brand_id, delivery, envelope)
 
@@ -128,7 +146,8 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
     produce: list[ItemToProduce] = []
     for line in order.lines:
         product_id = mapped.get(line.external_product_id or "")
-        verdict = await _verdict(snapshots, brand_id, order_id, line, product_id)
+        verdict = await _verdict(snapshots, brand_id, order_id, line.snapshot_id, product_id,
+                                 line.external_product_id)
         item_id = await uow.repository.add_item(
             brand_id=brand_id, order_id=order_id, line_id=line.line_id, title=line.title[:500],
             sku=line.sku, external_product_id=line.external_product_id, product_id=product_id,
@@ -142,8 +161,14 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
         elif verdict.status is ItemStatus.QUEUED and line.snapshot_id and product_id:
             produce.append(ItemToProduce(item_id=item_id, snapshot_id=line.snapshot_id,
                                          product_id=product_id, quantity=line.quantity))
+    await _to_production(uow, brand_id, order_id, order.name, produce, cause)
+
+
+async def _to_production(uow: Uow, brand_id: str, order_id: str, order_name: str | None,
+                         produce: list[ItemToProduce], cause: Envelope) -> None:
+    """A paid order's items that passed every check go to production (``order.paid``)."""
     if produce:
-        uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order.name, items=produce),
+        uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order_name, items=produce),
                  brand_id=brand_id, cause=cause)
         await uow.repository.set_order_status(order_id, OrderStatus.IN_PRODUCTION.value)
         await uow.repository.record(brand_id, order_id, "in_production",
@@ -335,3 +360,228 @@ async def _views(uow: Uow, rows: list[OrderRow]) -> list[Order]:
         timeline=[TimelineEntry(at=e.at, event=e.event, detail=e.detail)
                   for e in events[row.id]],
     ) for row in rows]
+
+
+# --- prices and the Stripe payment path ---------------------------------------------------------
+async def set_price(uow: Uow, brand_id: str, price: SetPrice) -> Price:
+    row = await uow.repository.set_price(brand_id, price.product_id, price.currency,
+                                         price.amount_minor, price.zone_surcharges)
+    return _price(row)
+
+
+async def get_price(uow: Uow, product_id: str) -> Price:
+    async with uow:
+        row = await uow.repository.price(product_id)
+        if row is None:
+            raise NotFound.of("price", "product_id")
+        return _price(row)
+
+
+def _price(row: PriceRow) -> Price:
+    assert row.updated_at is not None
+    return Price(product_id=row.product_id, currency=row.currency,
+                 amount_minor=row.amount_minor, zone_surcharges=row.zone_surcharges,
+                 updated_at=row.updated_at)
+
+
+def _refused(field: str, code: ErrorCode, message: str) -> Invalid:
+    return Invalid("The payment cannot be made.", [ErrorItem(field=field, code=code,
+                                                             message=message)])
+
+
+@dataclass(frozen=True)
+class _Priced:
+    snapshot: SnapshotView
+    quantity: int
+    currency: str
+    unit_minor: int
+    total_minor: int
+
+
+async def _priced(uow: Uow, snapshots: Snapshots, brand_id: str,
+                  request: CreatePaymentIntent) -> list[_Priced]:
+    """Each item priced on the server from the brand's prices and the snapshot's design."""
+    priced = []
+    for n, item in enumerate(request.items):
+        snapshot = await snapshots.get(brand_id, item.snapshot_id)
+        if snapshot is None:  # unknown, or another brand's: the same answer
+            raise NotFound("No such snapshot.", [ErrorItem(
+                field=f"items[{n}].snapshot_id", code=ErrorCode.NOT_FOUND,
+                message="Create the design's snapshot first (POST /v1/snapshots).")])
+        price = await uow.repository.price(snapshot.product_id)
+        if price is None:
+            raise _refused(f"items[{n}].snapshot_id", ErrorCode.PRICE_MISSING,
+                           f"The product {snapshot.product_id} has no price: the brand sets it "
+                           "with PUT /v1/admin/products/{product_id}/price.")
+        used = await snapshots.filled_zones(brand_id, snapshot)
+        unit, total = domain.item_total(price.amount_minor, price.zone_surcharges, used,
+                                        item.quantity)
+        priced.append(_Priced(snapshot, item.quantity, price.currency, unit, total))
+    return priced
+
+
+async def create_payment_intent(uow: Uow, snapshots: Snapshots, payments: Payments | None,
+                                brand_id: str, request: CreatePaymentIntent, request_key: str
+                                ) -> PaymentIntentView:
+    """A pending order of the shopper's snapshots, priced here, and its Stripe PaymentIntent.
+
+    Stripe is asked first and the order written after, in the command's transaction: a Stripe
+    failure leaves nothing (the client retries under the same Idempotency-Key), and an order
+    is visible, with its client secret handed out, only once its PaymentIntent exists. A crash
+    between the two leaves a PaymentIntent nobody holds the secret of, which can never be paid;
+    the retry asks Stripe again under the same idempotency key, with the same order id, and
+    gets that very PaymentIntent back (``domain.payment_keys``)."""
+    if payments is None:
+        raise Unavailable("Payments are not configured on this Atelier installation.", [
+            ErrorItem(field="payment", code=ErrorCode.PAYMENTS_NOT_CONFIGURED,
+                      message="The operator sets ATELIER_COMMERCE_STRIPE_SECRET_KEY.")])
+    priced = await _priced(uow, snapshots, brand_id, request)
+    currencies = sorted({p.currency for p in priced})
+    if len(currencies) > 1:
+        raise _refused("items", ErrorCode.CURRENCY_MISMATCH, "These products are priced in "
+                       f"{', '.join(currencies)}: one payment is in one currency.")
+    currency, amount = currencies[0], sum(p.total_minor for p in priced)
+    if not 0 < amount <= STRIPE_MAX_AMOUNT:
+        raise _refused("items", ErrorCode.NOTHING_TO_PAY, f"The total is {amount} {currency} "
+                       f"minor units; a payment is of 1 to {STRIPE_MAX_AMOUNT}.")
+    keys = domain.payment_keys(brand_id, request_key)
+    intent = await payments.create_intent(
+        amount_minor=amount, currency=currency, idempotency_key=keys.idempotency_key,
+        metadata={STRIPE_BRAND: brand_id, STRIPE_ORDER: keys.order_id}, email=request.email)
+    order_id = keys.order_id
+    added = await uow.repository.add_order(
+        order_id, any_conflict=True, brand_id=brand_id, source=STRIPE, external_id=intent.id,
+        name=None, status=OrderStatus.PENDING.value, currency=currency, total_minor=amount,
+        email=request.email, locale=request.locale)
+    if added is None:
+        # the order of this request key exists: the key was used days ago, and the kit (3 days)
+        # and Stripe (24 hours) have forgotten it. Its order is not this request's to answer
+        raise Conflict("This Idempotency-Key was used for another payment.", [ErrorItem(
+            field="Idempotency-Key", code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            message="Send a new Idempotency-Key for a new payment.")])
+    for n, item in enumerate(priced):
+        snapshot = item.snapshot
+        await uow.repository.add_item(
+            brand_id=brand_id, order_id=order_id, line_id=str(n + 1),
+            title=f"product {snapshot.product_id}", sku=None, external_product_id=None,
+            product_id=snapshot.product_id, snapshot_id=snapshot.id,
+            quantity=item.quantity, unit_price_minor=item.unit_minor,
+            total_minor=item.total_minor, currency=currency,
+            status=ItemStatus.PENDING.value, hold_reason=None, properties={})
+    await uow.repository.add_payment(
+        brand_id=brand_id, order_id=order_id, provider=STRIPE, external_id=intent.id,
+        amount_minor=amount, currency=currency, status=intent.status)
+    await uow.repository.record(brand_id, order_id, "payment_intent_created",
+                                f"Stripe {intent.id}: {amount} {currency} (minor units)")
+    # ingress learns whose PaymentIntent it is (a refunded charge may not say)
+    uow.emit(PAYMENT_INTENT_CREATED, PaymentIntentCreated(
+        order_id=order_id, payment_intent_id=intent.id), brand_id=brand_id)
+    return PaymentIntentView(order_id=order_id, payment_intent_id=intent.id,
+                             amount_minor=amount, currency=currency,
+                             client_secret=intent.client_secret,
+                             status=OrderStatus.PENDING)
+
+
+
+def _stripe_object(delivery: WebhookReceived) -> dict[str, Any]:
+    data = delivery.payload.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise PoisonMessage(f"Stripe {delivery.topic} {delivery.event_id} carries no object")
+    return obj
+
+
+async def _stripe_order(uow: Uow, delivery: WebhookReceived, payment_intent: object) -> OrderRow:
+    """The order of a PaymentIntent. Not there yet (the event overtook the commit of its order,
+    or a replica's clock): a transient failure, retried by the bus with growing delays, so the
+    event is applied once the order is there, never lost."""
+    if not isinstance(payment_intent, str) or not payment_intent:
+        raise PoisonMessage(f"Stripe {delivery.topic} {delivery.event_id} names no "
+                            "PaymentIntent")
+    order = await uow.repository.order_by_external(STRIPE, payment_intent, for_update=True)
+    if order is None:
+        raise LookupError(f"Stripe {delivery.topic} for {payment_intent}: its order is not "
+                          "known yet")
+    return order
+
+
+async def _intent_succeeded(uow: Uow, snapshots: Snapshots, brand_id: str,
+                            delivery: WebhookReceived, cause: Envelope) -> None:
+    """The shopper paid: the order is paid once (another event of the same payment changes
+    nothing), its items checked and locked as a shop's are, and produced; an amount or currency
+    other than the order's holds every item with the reason, for a person to look at."""
+    intent = _stripe_object(delivery)
+    order = await _stripe_order(uow, delivery, intent["id"])
+    if order.status != OrderStatus.PENDING:
+        return
+    try:
+        received = int(intent.get("amount_received") or intent["amount"])
+        currency = str(intent["currency"]).upper()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PoisonMessage(f"Stripe {delivery.event_id}: no amount: {exc!r}") from exc
+    await uow.repository.set_payment(STRIPE, intent["id"], status="succeeded",
+                                     amount_minor=received)
+    await uow.repository.set_order_status(order.id, OrderStatus.PAID.value)
+    await uow.repository.record(brand_id, order.id, "paid",
+                                f"Stripe {intent['id']}: {received} {currency}")
+    items = await uow.repository.items([order.id])
+    if (received, currency) != (order.total_minor, order.currency):
+        reason = (f"Stripe received {received} {currency}, the order is "
+                  f"{order.total_minor} {order.currency} (minor units)")
+        for item in items:
+            await uow.repository.set_item(item.id, status=ItemStatus.HELD.value,
+                                          hold_reason=reason)
+        await uow.repository.record(brand_id, order.id, "payment_mismatch", reason)
+        return
+    produce: list[ItemToProduce] = []
+    for item in items:
+        verdict = await _verdict(snapshots, brand_id, order.id, item.snapshot_id,
+                                 item.product_id)
+        await uow.repository.set_item(item.id, status=verdict.status.value,
+                                      hold_reason=verdict.reason)
+        if verdict.status is ItemStatus.HELD:
+            await uow.repository.record(brand_id, order.id, "item_held",
+                                        f"{item.title}: {verdict.reason}")
+        elif item.snapshot_id and item.product_id:
+            produce.append(ItemToProduce(item_id=item.id, snapshot_id=item.snapshot_id,
+                                         product_id=item.product_id, quantity=item.quantity))
+    await _to_production(uow, brand_id, order.id, order.name, produce, cause)
+
+
+async def _intent_failed(uow: Uow, _snapshots: Snapshots, brand_id: str,
+                         delivery: WebhookReceived, _cause: Envelope) -> None:
+    """A payment attempt failed (a declined card): on the timeline; the order stays pending,
+    the shopper may try again with the same PaymentIntent."""
+    intent = _stripe_object(delivery)
+    order = await _stripe_order(uow, delivery, intent["id"])
+    error = intent.get("last_payment_error")
+    why = error.get("message") or error.get("code") if isinstance(error, dict) else None
+    await uow.repository.record(brand_id, order.id, "payment_failed",
+                                f"Stripe {intent['id']}: {why or 'no reason given'}"[:2000])
+
+
+async def _charge_refunded(uow: Uow, _snapshots: Snapshots, brand_id: str,
+                           delivery: WebhookReceived, _cause: Envelope) -> None:
+    """A charge refunded: the order found by its PaymentIntent (a charge need not carry the
+    intent's metadata); refunded in full, the order is refunded, in part, it is noted."""
+    charge = _stripe_object(delivery)
+    order = await _stripe_order(uow, delivery, charge.get("payment_intent"))
+    refunded = charge.get("amount_refunded")
+    currency = str(charge.get("currency") or "").upper()
+    detail = f"Stripe {charge['id']}: {refunded} {currency} refunded"
+    if charge.get("refunded") is not True:
+        await uow.repository.record(brand_id, order.id, "partially_refunded", detail)
+        return
+    await uow.repository.set_payment(STRIPE, order.external_id, status="refunded")
+    if OrderStatus.REFUNDED in _NEXT[OrderStatus(order.status)]:
+        await uow.repository.set_order_status(order.id, OrderStatus.REFUNDED.value)
+    else:
+        detail = f"{detail} (the order stays {order.status})"
+    await uow.repository.record(brand_id, order.id, "refunded", detail)
+
+
+_STRIPE: dict[str, Callable[..., Awaitable[None]]] = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+    "charge.refunded": _charge_refunded,
+}

@@ -51,7 +51,7 @@ class OrderRow(Base, table=True):
     total_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     # personal data: erased on the shop's customers/redact and shop/redact
     email: str | None = Field(default=None, max_length=320)
-    locale: str | None = Field(default=None, max_length=35)  # BCP 47, as the shop sent it
+    locale: str | None = Field(default=None, max_length=35)  # BCP 47: the emails' language
     created_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -146,6 +146,29 @@ class OrderEventRow(Base, table=True):
     event: str = Field(max_length=64)
     detail: str | None = Field(default=None, max_length=2000)
     at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class PriceRow(Base, table=True):
+    """A product's price in the brand's shop (Stripe payments): one per product, in minor units
+    of its currency, with what each personalization zone adds when the design fills it."""
+
+    __tablename__ = "prices"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "product_id", name="prices_product"),
+        CheckConstraint("amount_minor >= 0", name="prices_amount_minor"),
+        iso_currency("prices"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    brand_id: str = Field(max_length=64, index=True)
+    product_id: str = Field(max_length=64)
+    currency: str = Field(sa_column=Column(CHAR(3), nullable=False))
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    zone_surcharges: dict[str, int] = Field(sa_column=Column(JSONB, nullable=False))
+    updated_at: datetime | None = Field(
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )

@@ -5,12 +5,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from atelier.commerce.models import OrderEventRow, OrderItemRow, OrderRow, ProductMappingRow
+from atelier.commerce.models import (
+    OrderEventRow,
+    OrderItemRow,
+    OrderRow,
+    PaymentRow,
+    PriceRow,
+    ProductMappingRow,
+)
 from atelier.contracts import new_id
 
 
@@ -18,13 +25,16 @@ class CommerceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_order(self, **values: Any) -> str | None:
-        """A new order's id; None when the provider's order is known already (it reaches us by
-        several topics and subscriptions)."""
-        order_id = new_id()
+    async def add_order(self, order_id: str | None = None, any_conflict: bool = False,
+                        **values: Any) -> str | None:
+        """A new order's id (``order_id``, or a new one); None when the provider's order is
+        known already (it reaches us by several topics and subscriptions), or, with
+        ``any_conflict``, when an order has that id too."""
+        order_id = order_id or new_id()
+        insert_order = insert(OrderRow).values(id=order_id, **values)
         added = await self.session.execute(
-            insert(OrderRow).values(id=order_id, **values)
-            .on_conflict_do_nothing(constraint="orders_external")
+            (insert_order.on_conflict_do_nothing() if any_conflict else
+             insert_order.on_conflict_do_nothing(constraint="orders_external"))
             .returning(col(OrderRow.id)))
         return added.scalar_one_or_none()
 
@@ -110,3 +120,30 @@ class CommerceRepository:
             .where(col(OrderRow.source) == source, col(OrderRow.email).is_not(None))
             .values(email=None).returning(col(OrderRow.id)))
         return list(erased.scalars())
+
+    async def price(self, product_id: str) -> PriceRow | None:
+        return (await self.session.execute(
+            select(PriceRow).where(col(PriceRow.product_id) == product_id))).scalar_one_or_none()
+
+    async def set_price(self, brand_id: str, product_id: str, currency: str, amount_minor: int,
+                        zone_surcharges: dict[str, int]) -> PriceRow:
+        values = {"currency": currency, "amount_minor": amount_minor,
+                  "zone_surcharges": zone_surcharges}
+        await self.session.execute(
+            insert(PriceRow).values(id=new_id(), brand_id=brand_id, product_id=product_id,
+                                    **values)
+            .on_conflict_do_update(constraint="prices_product",
+                                   set_={**values, "updated_at": func.now()}))
+        row = await self.price(product_id)
+        assert row is not None
+        return row
+
+    async def add_payment(self, **values: Any) -> None:
+        await self.session.execute(insert(PaymentRow).values(id=new_id(), **values)
+                                   .on_conflict_do_nothing(constraint="payments_external"))
+
+    async def set_payment(self, provider: str, external_id: str, **values: Any) -> None:
+        await self.session.execute(
+            update(PaymentRow).where(col(PaymentRow.provider) == provider,
+                                     col(PaymentRow.external_id) == external_id)
+            .values(**values))

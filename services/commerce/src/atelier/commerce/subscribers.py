@@ -1,33 +1,45 @@
 """Bus entrypoints: the shops' webhooks (from ingress), the brands' requests (gateway)."""
 
-from atelier.commerce import handlers
+from atelier.commerce import domain, handlers
+from atelier.commerce.payments import Payments
 from atelier.commerce.repository import CommerceRepository
 from atelier.contracts import Envelope
 from atelier.contracts.catalog import (
     BUNDLE_FAILED,
     BUNDLE_READY,
+    CREATE_PAYMENT_INTENT,
     GET_ORDER,
+    GET_PRICE,
     GET_SNAPSHOT,
+    GET_SPEC,
     LIST_ORDERS,
     LOCK_SNAPSHOT,
     MAP_PRODUCT,
     MARK_SHIPPED,
     RELEASE_ITEM,
+    SET_PRICE,
     WEBHOOK_RECEIVED,
 )
 from atelier.contracts.commerce import (
+    CreatePaymentIntent,
     GetOrder,
+    GetPrice,
     ListOrders,
     MapProduct,
     MarkShipped,
     Order,
     OrderList,
+    PaymentIntentView,
+    Price,
     ProductMapping,
     ReleaseItem,
+    SetPrice,
 )
 from atelier.contracts.ingress import WebhookReceived
 from atelier.contracts.manufacturing import BundleFailed, BundleReady
 from atelier.contracts.snapshot import GetSnapshot, LockSnapshot, SnapshotView
+from atelier.contracts.spec import GetSpec
+from atelier.kit import context
 from atelier.kit.broker import brand_of
 from atelier.kit.errors import NotFound
 from atelier.kit.outbox import UnitOfWork
@@ -57,8 +69,14 @@ class BusSnapshots:
             LOCK_SNAPSHOT, LockSnapshot(snapshot_id=snapshot_id, by=LOCKED_BY, reason=reason),
             brand_id=brand_id)
 
+    async def filled_zones(self, brand_id: str, snapshot: SnapshotView) -> set[str]:
+        stored = await self.runtime.bus.call(
+            GET_SPEC, GetSpec(spec_hash=snapshot.spec_hash), brand_id=brand_id)
+        return domain.filled_zones(stored.spec)
 
-def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
+
+def register(runtime: Runtime, snapshots: handlers.Snapshots, payments: Payments | None
+             ) -> None:
     async def on_webhook(
         uow: UnitOfWork[CommerceRepository], envelope: Envelope[WebhookReceived]
     ) -> None:
@@ -77,6 +95,20 @@ def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
     async def ship(uow: UnitOfWork[CommerceRepository], envelope: Envelope[MarkShipped]
                    ) -> Order:
         return await handlers.mark_shipped(uow, brand_of(envelope), envelope.data)
+
+    async def set_price(uow: UnitOfWork[CommerceRepository], envelope: Envelope[SetPrice]
+                        ) -> Price:
+        return await handlers.set_price(uow, brand_of(envelope), envelope.data)
+
+    async def get_price(envelope: Envelope[GetPrice]) -> Price:
+        return await handlers.get_price(runtime.uow(), envelope.data.product_id)
+
+    async def pay(uow: UnitOfWork[CommerceRepository], envelope: Envelope[CreatePaymentIntent]
+                  ) -> PaymentIntentView:
+        request_key = context.request_key.get()
+        assert request_key is not None  # serve_command claimed it
+        return await handlers.create_payment_intent(uow, snapshots, payments, brand_of(envelope),
+                                                    envelope.data, request_key)
 
     async def get(envelope: Envelope[GetOrder]) -> Order:
         return await handlers.get_order(runtime.uow(), envelope.data.order_id)
@@ -102,5 +134,8 @@ def register(runtime: Runtime, snapshots: handlers.Snapshots) -> None:
     runtime.bus.serve_command(RELEASE_ITEM, release)
     runtime.bus.serve_command(MAP_PRODUCT, map_product)
     runtime.bus.serve_command(MARK_SHIPPED, ship)
+    runtime.bus.serve_command(SET_PRICE, set_price)
+    runtime.bus.serve_command(CREATE_PAYMENT_INTENT, pay)
+    runtime.bus.serve(GET_PRICE, get_price)
     runtime.bus.serve(GET_ORDER, get)
     runtime.bus.serve(LIST_ORDERS, listing)

@@ -13,6 +13,7 @@ from pydantic import IPvAnyNetwork
 
 from atelier.contracts import ErrorCode, ErrorItem
 from atelier.contracts.catalog import WEBHOOK_RECEIVED
+from atelier.contracts.commerce import PaymentIntentCreated
 from atelier.contracts.ingress import (
     SHOP_DOMAIN_PATTERN,
     ConnectShopify,
@@ -21,7 +22,7 @@ from atelier.contracts.ingress import (
     WebhookSource,
 )
 from atelier.ingress import verify
-from atelier.ingress.repository import IngressRepository, find_shop
+from atelier.ingress.repository import IngressRepository, brand_of_intent, find_shop
 from atelier.ingress.settings import IngressSettings
 from atelier.kit.errors import (
     BadRequest,
@@ -136,7 +137,8 @@ async def take_stripe(runtime: Runtime, settings: IngressSettings, body: bytes,
                       headers: Mapping[str, str], peer: str | None, now: float) -> Receipt:
     """A Stripe delivery: signed with the endpoint's secret within the tolerance, then stored
     once per event id. Events of types Atelier does not handle, or of payments Atelier did not
-    create, are answered and dropped."""
+    create, are answered and dropped; an event without Atelier's metadata (a refunded charge)
+    is Atelier's when its PaymentIntent is one commerce made."""
     _check_network(peer, settings.stripe_networks, "Stripe")
     secrets = [s.get_secret_value() for s in settings.stripe_webhook_secrets]
     try:
@@ -158,10 +160,29 @@ async def take_stripe(runtime: Runtime, settings: IngressSettings, body: bytes,
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     brand_id = metadata.get(STRIPE_BRAND_METADATA) if isinstance(metadata, dict) else None
     if not isinstance(brand_id, str) or not brand_id:
+        brand_id = await _brand_of_intent(runtime, obj)
+    if not isinstance(brand_id, str) or not brand_id:
         log.info("stripe event %s (%s) is not an Atelier payment: dropped", event_id, topic)
         return Receipt("ignored", reason="not a payment Atelier created")
     return await _store(runtime, WebhookSource.STRIPE, topic, event_id, brand_id, body, payload,
                         headers)
+
+
+async def _brand_of_intent(runtime: Runtime, obj: Any) -> str | None:
+    """A charge (or an intent) without Atelier's metadata: the brand commerce recorded for its
+    PaymentIntent when it made it (``payment.intent_created``), if it did."""
+    if not isinstance(obj, dict):
+        return None
+    intent = obj.get("payment_intent") if obj.get("object") == "charge" else obj.get("id")
+    if not isinstance(intent, str) or not intent or len(intent) > 255:
+        return None
+    async with runtime.db.session(across_brands=True) as session:
+        return await brand_of_intent(session, intent)
+
+
+async def remember_intent(uow: UnitOfWork[IngressRepository], brand_id: str,
+                          created: PaymentIntentCreated) -> None:
+    await uow.repository.remember_intent(brand_id, created.payment_intent_id, created.order_id)
 
 
 async def _store(runtime: Runtime, source: WebhookSource, topic: str, event_id: str,

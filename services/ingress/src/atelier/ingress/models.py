@@ -69,3 +69,18 @@ class ShopifyShop(Base, table=True):
         default=None,
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+class StripePaymentIntent(Base, table=True):
+    """A PaymentIntent commerce made, and its brand: how a Stripe event that carries no
+    Atelier metadata (a refunded charge names only its ``payment_intent``) finds its brand."""
+
+    __tablename__ = "stripe_payment_intents"
+
+    payment_intent_id: str = Field(primary_key=True, max_length=255)
+    brand_id: str = Field(max_length=64, index=True)
+    order_id: str = Field(max_length=64)
+    created_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )

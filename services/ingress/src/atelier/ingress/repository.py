@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from atelier.contracts import new_id
 from atelier.contracts.ingress import ConnectShopify
-from atelier.ingress.models import ShopifyShop, WebhookEventRow
+from atelier.ingress.models import ShopifyShop, StripePaymentIntent, WebhookEventRow
 
 REDACTED = b'{"redacted": true}'  # what is left of a body after a privacy request
 
@@ -95,6 +95,12 @@ class IngressRepository:
         )
         return changed.first() is not None
 
+    async def remember_intent(self, brand_id: str, payment_intent_id: str, order_id: str) -> None:
+        await self.session.execute(
+            insert(StripePaymentIntent)
+            .values(payment_intent_id=payment_intent_id, brand_id=brand_id, order_id=order_id)
+            .on_conflict_do_nothing())
+
 
 async def find_shop(session: AsyncSession, shop_domain: str) -> ShopifyShop | None:
     """The shop a webhook names, whichever brand has it (a session across brands: the brand is
@@ -102,3 +108,11 @@ async def find_shop(session: AsyncSession, shop_domain: str) -> ShopifyShop | No
     found = await session.execute(
         select(ShopifyShop).where(col(ShopifyShop.shop_domain) == shop_domain))
     return found.scalar_one_or_none()
+
+
+async def brand_of_intent(session: AsyncSession, payment_intent_id: str) -> str | None:
+    """The brand a PaymentIntent was made for (a session across brands: the event names none)."""
+    return (await session.execute(
+        select(col(StripePaymentIntent.brand_id))
+        .where(col(StripePaymentIntent.payment_intent_id) == payment_intent_id)
+    )).scalar_one_or_none()
