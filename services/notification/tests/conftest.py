@@ -15,10 +15,12 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import running, unique
 from atelier.notification.bootstrap import bootstrap
+from atelier.notification.handlers import Mockup
 from atelier.notification.settings import NotificationSettings
 
 PUBLIC = "https://atelier.example"
 MOCKUP_KEY = "renders/" + "a" * 64 + "/mockup-front.jpg"
+PENDING = "pending"  # a mockup asked and still being drawn
 
 
 class FakeLookups:
@@ -48,8 +50,9 @@ class FakeLookups:
     async def order(self, brand_id: str, order_id: str) -> Order | None:
         return self.orders.get((brand_id, order_id))
 
-    async def mockup(self, brand_id: str, snapshot_id: str) -> str | None:
-        return self.mockups.get(snapshot_id)
+    async def mockup(self, brand_id: str, snapshot_id: str) -> Mockup:
+        key = self.mockups.get(snapshot_id)
+        return Mockup(pending=True) if key == PENDING else Mockup(key=key)
 
 
 @pytest.fixture

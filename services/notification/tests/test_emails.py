@@ -30,8 +30,9 @@ from atelier.kit.runtime import Runtime
 from atelier.kit.testing.mailsink import MailSink, Received
 from atelier.kit.testing.plugin import eventually, running
 from atelier.notification.bootstrap import bootstrap
+from atelier.notification.settings import NotificationSettings
 
-from .conftest import MOCKUP_KEY, PUBLIC, FakeLookups, publish
+from .conftest import MOCKUP_KEY, PENDING, PUBLIC, FakeLookups, publish
 
 LUNE = EmailSettings(sender_name="Maison Lune", sender_address="commandes@lune.example",
                      reply_to="bonjour@lune.example", operations_address="atelier@lune.example",
@@ -100,6 +101,43 @@ async def test_the_confirmation_arrives_with_its_headers_both_parts_proofs_and_l
     assert (row["status"], row["attempts"], row["event_id"], row["template"]) == (
         "sent", 1, event.id, "order_confirmation")
     assert row["message_id"] == message["Message-ID"]
+
+
+async def test_a_confirmation_waits_for_a_proof_still_being_drawn(
+    notification_settings: Callable[..., NotificationSettings], client_bus: Bus, sink: MailSink,
+    lookups: FakeLookups, brand: str,
+) -> None:
+    settings = notification_settings(retry_base_delay_s=0.2, retry_max_delay_s=0.5,
+                                     max_deliver=40, proof_wait_s=5)
+    async with running(bootstrap(settings, lookups)):
+        order = lookups.add_order(brand, email="eve@shopper.example")
+        [snapshot] = [item.snapshot_id for item in order.items if item.snapshot_id]
+        lookups.mockups[snapshot] = PENDING  # the shopper paid faster than render drew it
+        await publish(client_bus, ORDER_PAID, paid(brand, order.id))
+        await asyncio.sleep(1.5)  # the event came back several times: nothing sent yet
+        assert sink.to("eve@shopper.example") == []
+        lookups.mockups[snapshot] = MOCKUP_KEY  # drawn
+        [received] = await eventually(lambda: sink.to("eve@shopper.example"))
+    _, html = parts(received.message)
+    assert f"{PUBLIC}/v1/assets/{MOCKUP_KEY}" in html
+
+
+async def test_a_confirmation_goes_without_a_proof_not_drawn_in_time(
+    notification_settings: Callable[..., NotificationSettings], client_bus: Bus, sink: MailSink,
+    lookups: FakeLookups, brand: str,
+) -> None:
+    async with running(bootstrap(notification_settings(proof_wait_s=0), lookups)):
+        order = lookups.add_order(brand, email="fay@shopper.example")
+        [snapshot] = [item.snapshot_id for item in order.items if item.snapshot_id]
+        lookups.mockups[snapshot] = PENDING
+        await publish(client_bus, ORDER_PAID, paid(brand, order.id))
+        [received] = await eventually(lambda: sink.to("fay@shopper.example"))
+    # never so long that the event would be dead-lettered while it waits
+    assert notification_settings(max_deliver=4, retry_base_delay_s=1, retry_max_delay_s=60
+                                 ).proof_wait == (1 + 2 + 4) / 2
+    _, html = parts(received.message)
+    assert "/v1/assets/" not in html
+    assert "L’épreuve de cet article arrive bientôt." in html
 
 
 async def test_an_order_without_a_locale_is_written_in_the_brands_language(

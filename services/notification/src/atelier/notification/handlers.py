@@ -43,9 +43,19 @@ class Lookups(Protocol):
 
     async def order(self, brand_id: str, order_id: str) -> Order | None: ...
 
-    async def mockup(self, brand_id: str, snapshot_id: str) -> str | None:
-        """The object key of the snapshot's first view's mockup, when it is drawn."""
+    async def mockup(self, brand_id: str, snapshot_id: str) -> "Mockup":
+        """The snapshot's first view's mockup: drawn, still being drawn, or neither."""
         ...
+
+
+@dataclass(frozen=True)
+class Mockup:
+    key: str | None = None  # the drawn mockup's object key
+    pending: bool = False  # asked and still being drawn
+
+
+class ProofsNotDrawn(LookupError):
+    """A confirmation waits for its proofs: the event comes back (the kit's retry)."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +77,16 @@ async def on_order_paid(uow: Uow, deps: Deps, brand_id: str, event: Envelope[Ord
         return
     brand = await brand_settings(uow, deps.settings, brand_id)
     locale = domain.choose_locale(order.locale, brand.default_locale)
+    mockups = {item.snapshot_id: await deps.lookups.mockup(brand_id, item.snapshot_id)
+               for item in order.items if item.snapshot_id}
+    # a shopper who pays at once may be quicker than the mockups: the email waits a little for
+    # them (the event retried), then goes without the ones still missing
+    waited = (datetime.now(UTC) - event.occurred_at).total_seconds()
+    if any(m.pending for m in mockups.values()) and waited < deps.settings.proof_wait:
+        raise ProofsNotDrawn(f"order {order.id}: its proofs are still being drawn")
     items = []
     for item in order.items:
-        key = await deps.lookups.mockup(brand_id, item.snapshot_id) if item.snapshot_id else None
+        key = mockups[item.snapshot_id].key if item.snapshot_id else None
         items.append(content.Proof(
             title=item.title, quantity=item.quantity,
             total=domain.format_money(item.total_minor, item.currency, locale),

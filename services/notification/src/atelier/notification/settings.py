@@ -34,6 +34,10 @@ class NotificationSettings(ServiceSettings):
         default_factory=lambda: SecretStr(secrets.token_hex(32)),
         description="signs the unsubscribe links; unset, a random one per process (links stop "
         "working at a restart): set the same on every replica")
+    proof_wait_s: float = Field(
+        default=120.0, ge=0, description="an order confirmation waits up to this long after the "
+        "payment for its items' mockups still being drawn (its event retried by the kit), then "
+        "goes without the missing ones; less than half the kit's retries of a message last")
     # delivery: a temporary failure (server down, 4xx) tries again, the waits doubling from
     # send_retry_base_s up to send_retry_max_s, send_max_attempts in all: by default 10 s …
     # 10 min, about 7 hours, far past an SMTP outage; a permanent one (5xx) is never retried
@@ -54,3 +58,10 @@ class NotificationSettings(ServiceSettings):
     @property
     def send_backoff(self) -> Backoff:
         return Backoff(self.send_retry_base_s, self.send_retry_max_s, self.send_max_attempts)
+
+    @property
+    def proof_wait(self) -> float:
+        """How long a confirmation waits for its proofs: ``proof_wait_s``, but never more than
+        half of how long the kit retries a message, or its event could be dead-lettered while
+        waiting and the shopper get no email at all."""
+        return min(self.proof_wait_s, sum(self.delivery_backoff.schedule()) / 2)

@@ -57,17 +57,18 @@ class BusLookups:
         except NotFound:
             return None
 
-    async def mockup(self, brand_id: str, snapshot_id: str) -> str | None:
+    async def mockup(self, brand_id: str, snapshot_id: str) -> handlers.Mockup:
         try:
             snapshot = await self.runtime.bus.call(
                 GET_SNAPSHOT, GetSnapshot(snapshot_id=snapshot_id), brand_id=brand_id)
             state = await self.runtime.bus.call(
                 GET_RENDER, GetRender(spec_hash=snapshot.spec_hash), brand_id=brand_id)
         except NotFound:
-            return None
-        drawn = [a for a in state.assets if a.kind == RenderKind.MOCKUP
-                 and a.status == RenderStatus.READY and a.object_key]
-        return drawn[0].object_key if drawn else None
+            return handlers.Mockup()
+        mockups = [a for a in state.assets if a.kind == RenderKind.MOCKUP]
+        drawn = [a.object_key for a in mockups if a.status == RenderStatus.READY and a.object_key]
+        return handlers.Mockup(key=drawn[0] if drawn else None, pending=not drawn and any(
+            a.status == RenderStatus.PENDING for a in mockups))
 
 
 def register(runtime: Runtime, deps: handlers.Deps) -> None:
