@@ -6,7 +6,6 @@ can follow a design from the first keystroke to the cart line and its ``_atelier
 
 import html
 import json
-import mimetypes
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,13 +52,23 @@ class Shop:
     products: dict[str, str]  # product id → name, the first shown by default
     cart: Cart = field(default_factory=Cart)
 
+    @property
+    def script_url(self) -> str:
+        """The widget's entry as a brand's page loads it: from the gateway, under the build's
+        version (``GET /widget/manifest.json`` says which is current)."""
+        try:
+            manifest = json.loads((DIST / "manifest.json").read_text("utf-8"))
+        except FileNotFoundError:  # not built: the page says so in the browser's console
+            return f"{self.gateway_url}/widget/manifest.json#not-built"
+        return f"{self.gateway_url}/widget/{manifest['version']}/{manifest['entry']}"
+
     def page(self, product_id: str | None) -> str:
         product = product_id if product_id in self.products else next(iter(self.products))
         nav = "".join(f'<a href="/?product={html.escape(p)}">{html.escape(n)}</a>'
                       for p, n in self.products.items())
         fields = {"NAME": html.escape(self.products[product]), "PRODUCT": html.escape(product),
                   "KEY": html.escape(self.key), "GATEWAY": html.escape(self.gateway_url),
-                  "VARIANT": str(VARIANT), "NAV": nav}
+                  "VARIANT": str(VARIANT), "NAV": nav, "SCRIPT": html.escape(self.script_url)}
         text = PAGE.read_text("utf-8")
         for name, value in fields.items():
             text = text.replace("{{" + name + "}}", value)
@@ -92,12 +101,6 @@ def _handler(shop: Shop) -> type[BaseHTTPRequestHandler]:
             elif url.path == "/cart/requests.json":
                 with shop.cart.lock:
                     self._json(list(shop.cart.requests))
-            elif url.path.startswith("/widget/") and (DIST / url.path[8:]).is_file() \
-                    and ".." not in url.path:
-                file = DIST / url.path[8:]
-                kind = {".js": "text/javascript", ".wasm": "application/wasm"}.get(
-                    file.suffix) or mimetypes.guess_type(file.name)[0] or "text/plain"
-                self._send(200, kind, file.read_bytes())
             else:
                 self._send(404, "text/plain", b"not found")
 
