@@ -278,7 +278,7 @@ async def test_the_shipping_email_carries_the_tracking_link(
 ) -> None:
     await configure(client_bus, brand)
     order = lookups.add_order(brand, locale="en")
-    tracking = "https://tracking.example/parcels/6A12345678901?lang=en&x=<1>"
+    tracking = "https://tracking.example/parcels/6A12345678901?lang=en&x=%3C1%3E"
     shipped = Envelope[OrderShipped](
         type=ORDER_SHIPPED.type, producer="commerce", brand_id=brand,
         data=OrderShipped(order_id=order.id, order_name="#1042", tracking_company="La Poste",

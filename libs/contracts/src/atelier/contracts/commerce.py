@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from atelier.contracts.money import CURRENCIES
 from atelier.contracts.spec import KEY
-from atelier.contracts.types import Id, Line
+from atelier.contracts.types import WEB_URL, Email, Id, Line
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
 
@@ -144,8 +144,9 @@ class ItemToProduce(BaseModel):
 
 
 class OrderPaid(BaseModel):
-    """An order was paid: its personalized items that passed every check are to be produced
-    (held ones come later, one by one, as ``order.item_released``)."""
+    """An order was paid (once per order: its confirmation is sent): its personalized items
+    that passed every check are to be produced, none when every line is plain or held (held
+    ones come later, one by one, as ``order.item_released``)."""
 
     order_id: Id
     order_name: str | None = Field(default=None, max_length=255)
@@ -171,7 +172,7 @@ class Shipment(BaseModel):
 
     tracking_company: Tracking | None = None
     tracking_number: Tracking | None = None
-    tracking_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+    tracking_url: Annotated[str, Field(max_length=2000, pattern=WEB_URL)] | None = None
 
 
 class MarkShipped(Shipment):
@@ -237,9 +238,7 @@ class CreatePaymentIntent(BaseModel):
          "email": "ada@example.com", "locale": "fr-FR"}]})
 
     items: list[PaymentItem] = Field(min_length=1, max_length=50)
-    email: str | None = Field(default=None, max_length=320,
-                              pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$",
-                              description="the shopper's, for the receipt")
+    email: Email | None = Field(default=None, description="the shopper's, for the receipt")
     locale: str | None = Field(default=None, max_length=35,
                                pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
                                examples=["fr-FR"], description="a BCP 47 language tag")

@@ -7,14 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from atelier.contracts.types import Line
+from atelier.contracts.types import WEB_URL, Email, Line
 
-# an address as RFC 5321 bounds it (a local part, one @, a domain with a dot); checked for
-# shape only: whether it receives mail, only sending tells
-EMAIL = r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"  # noqa: E501
-Email = Annotated[str, Field(max_length=254, pattern=EMAIL, examples=["orders@maison-lune.fr"])]
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1d3557"])]
-HttpsUrl = Annotated[str, Field(max_length=2000, pattern=r"^https://[^\s\"'<>]+$",
+HttpsUrl = Annotated[str, Field(max_length=2000, pattern=WEB_URL.replace("https?", "https"),
                                 examples=["https://cdn.maison-lune.fr/logo.png"])]
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["fr"])]
 TextKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]{0,63}$")]

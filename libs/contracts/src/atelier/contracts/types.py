@@ -29,6 +29,20 @@ Version = Annotated[int, Field(ge=1, le=PG_INTEGER_MAX)]
 Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
+# Blanks and control characters, spelled out: ``\s`` means one thing to the JSON Schema's regex
+# dialect (ECMAScript: no U+0085) and another to pydantic's (Unicode White_Space), so a pattern
+# with it would refuse values its published schema allows
+BLANKS = r"\x00-\x20\x7f-\x9f\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+# An email address as RFC 5321 bounds it (a local part, one @, a domain with a dot); checked for
+# shape only: whether it receives mail, only sending tells
+EMAIL = (rf"^[^@{BLANKS}]{{1,64}}@[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?"
+         r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+Email = Annotated[str, Field(max_length=254, pattern=EMAIL, examples=["orders@maison-lune.fr"])]
+
+# A link put in an email or a page: http(s), nothing blank nor a quote or bracket that would end it
+WEB_URL = rf"^https?://[^{BLANKS}\"'<>]+$"
+
 # A one-line text a person reads back (a name, a label, a reason): no control characters; each
 # use states its lengths (``name: Line = Field(min_length=1, max_length=200)``)
 Line = Annotated[str, Field(pattern=NO_CONTROLS)]

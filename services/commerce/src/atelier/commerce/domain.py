@@ -9,6 +9,7 @@ from typing import Any
 
 from atelier.contracts.money import line_total, to_minor
 from atelier.contracts.spec import AnySpec
+from atelier.contracts.types import WEB_URL
 
 SNAPSHOT_PROPERTY = "_atelier_snapshot"  # the widget's hidden line-item property
 
@@ -86,8 +87,7 @@ def shopify_shipment(payload: dict[str, Any]) -> dict[str, str | None]:
     url = payload.get("tracking_url") or (urls[0] if isinstance(urls, list) and urls else None)
     text = {k: (_text(payload.get(k)) or "")[:255] or None
             for k in ("tracking_company", "tracking_number")}
-    good_url = isinstance(url, str) and len(url) <= 2000 and bool(
-        re.fullmatch(r"https?://\S+", url))
+    good_url = isinstance(url, str) and len(url) <= 2000 and bool(re.fullmatch(WEB_URL, url))
     return {**text, "tracking_url": url if good_url else None}
 
 

@@ -166,10 +166,11 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
 
 async def _to_production(uow: Uow, brand_id: str, order_id: str, order_name: str | None,
                          produce: list[ItemToProduce], cause: Envelope) -> None:
-    """A paid order's items that passed every check go to production (``order.paid``)."""
+    """A paid order is told (``order.paid``: the shopper's confirmation), with its items that
+    passed every check, which go to production (none when every line is plain or held)."""
+    uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order_name, items=produce),
+             brand_id=brand_id, cause=cause)
     if produce:
-        uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order_name, items=produce),
-                 brand_id=brand_id, cause=cause)
         await uow.repository.set_order_status(order_id, OrderStatus.IN_PRODUCTION.value)
         await uow.repository.record(brand_id, order_id, "in_production",
                                     f"{len(produce)} item(s) sent to production")

@@ -10,7 +10,6 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from atelier.contracts.notification import (
-    EMAIL,
     EmailSettings,
     EmailTemplate,
     Preview,
@@ -18,6 +17,7 @@ from atelier.contracts.notification import (
     Suppression,
     SuppressionList,
 )
+from atelier.contracts.types import EMAIL
 from atelier.gateway.handlers import notifications as handlers
 from atelier.gateway.http.common import (
     ADMIN,

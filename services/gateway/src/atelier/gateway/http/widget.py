@@ -58,8 +58,9 @@ async def widget_manifest(request: Request, state: State) -> Response[schemas.Wi
     return encoded_json(body, headers=headers)
 
 
-@get(FILE_PATH, media_type="application/octet-stream",
-     responses={**problems(400, 404), 304: NOT_MODIFIED})
+# each file in its own type (text/javascript, application/wasm, text/plain), so the document
+# says any: one media type per response is all a route can state
+@get(FILE_PATH, media_type="*/*", responses={**problems(400, 404), 304: NOT_MODIFIED})
 async def widget_file(
     request: Request, state: State, version: Version, file: WidgetFileName
 ) -> Response[bytes]:
@@ -75,5 +76,6 @@ async def widget_file(
     if coding != "identity":
         headers["Content-Encoding"] = coding
     if domain.etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(content=b"", status_code=304, headers=headers)
+        return Response(content=b"", status_code=304, headers=headers,
+                        media_type=served.content_type)
     return Response(content=body, media_type=served.content_type, headers=headers)
