@@ -20,7 +20,8 @@ def _known_currency(code: str) -> str:
 
 
 # a currency a price may be set in: an active ISO 4217 code, upper case
-PriceCurrency = Annotated[Currency, AfterValidator(_known_currency)]
+PriceCurrency = Annotated[Currency, AfterValidator(_known_currency),
+                          Field(json_schema_extra={"enum": sorted(CURRENCIES)})]
 # an amount in minor units: a trillion is far beyond any item's price, well inside a bigint and
 # a JSON number every reader holds exactly (2**53); strict, so that JSON's false is not 0
 MAX_MINOR = 10**12
