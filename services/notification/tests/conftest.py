@@ -5,12 +5,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
 from atelier.contracts import Envelope, new_id
 from atelier.contracts.catalog import Message
 from atelier.contracts.commerce import ItemStatus, Order, OrderItem, OrderStatus
 from atelier.kit.broker import Bus
+from atelier.kit.db import asyncpg_dsn
 from atelier.kit.runtime import Runtime
 from atelier.kit.testing.mailsink import MailSink
 from atelier.kit.testing.plugin import running, unique
@@ -89,8 +91,16 @@ def notification_settings(settings_of: Callable[..., Any], sink: MailSink
 @pytest.fixture
 async def notification(notification_settings: Callable[..., NotificationSettings],
                        lookups: FakeLookups) -> AsyncIterator[Runtime]:
-    async with running(bootstrap(notification_settings(), lookups)) as runtime:
+    settings = notification_settings()
+    async with running(bootstrap(settings, lookups)) as runtime:
         yield runtime
+    # the module's tests share one database: an email a test left pending (its proofs never
+    # drawn, its relay refused) would otherwise be sent by the next test's runtime to its sink
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        await conn.execute("DELETE FROM notification.messages WHERE status = 'pending'")
+    finally:
+        await conn.close()
 
 
 async def publish(bus: Bus, message: Message, envelope: Envelope, msg_id: str | None = None
