@@ -150,6 +150,21 @@ async def test_a_tampered_snapshot_holds_the_item_and_nothing_is_produced(
     assert [e.event for e in order.timeline] == ["paid", "item_held"]
 
 
+async def test_an_order_of_plain_products_only_is_kept_and_not_told(
+    commerce, client_bus, brand, database_url
+) -> None:
+    """No confirmation from Atelier for an order it has nothing to make: the shop sends its
+    own, and a second one would be noise (and a cost on every order of the shop)."""
+    payload = order_payload(None)
+    payload["line_items"] = [line for line in payload["line_items"]
+                             if str(line["product_id"]) == BOX]
+    await publish(client_bus, delivery(brand, payload))
+    [order] = await eventually(lambda: orders_of(commerce, brand))
+    assert [i.status for i in order.items] == ["plain"] and order.status == "paid"
+    assert await paid_events(database_url, brand) == []
+    assert [e.event for e in order.timeline] == ["paid"]
+
+
 async def test_words_for_review_hold_the_item_until_a_person_releases_it(
     commerce, client_bus, snapshots, brand, database_url
 ) -> None:

@@ -17,7 +17,8 @@ saturation, so that each figure can be read beside what the architecture itself 
 machine that day. The typesetting engine's throughput gauges the machine's speed.
 
 Prints a table of every figure beside its target and the floor, and writes the figures to
-``var/bench/latest.json`` (``--quick``: every step with tiny counts, to ``var/bench/quick.json``).
+``var/bench/latest.json`` (``--quick``: every step with tiny counts, to ``var/bench/quick.json``;
+``--steps orders,emails``: only those steps, to ``var/bench/partial.json``).
 A benchmark, not a test: nothing here passes or fails on time. Last, schemathesis runs against
 the live gateway (``atelier.e2e.fuzz``): the requests it sent and how many got a server error.
 """
@@ -38,7 +39,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ QUICK = Plan(seconds=0.5, saturation=60, snapshot_saturation=12, warmup=10,
              previews_within_s=60, mockups=12, models=6, typeset_lines=200,
              moderation_checks=500, bundles=4, fuzz_examples=2, keystrokes=30,
              out=Path("var/bench/quick.json"))
+PARTIAL = Path("var/bench/partial.json")  # a run of some steps (--steps)
 
 # Issue 10's targets, for this 2-core machine with the whole system on it.
 TARGETS: dict[str, tuple[str, float]] = {
@@ -295,8 +297,15 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-async def bench(system: System, figures: Figures, plan: Plan) -> None:
+async def bench(system: System, figures: Figures, plan: Plan, steps: list[str]) -> None:
     demo = await system.new_brand()
+    for step in steps:
+        await STEPS[step](system, figures, plan, demo)
+
+
+async def the_slice(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    """Validation, snapshots, previews, mockups and 3D models through the gateway, and the
+    floor."""
     headers = {"X-Atelier-Key": demo.publishable_key, "Origin": ORIGIN}
     nc = await nats.connect(system.stack.base_env["ATELIER_NATS_URL"])
     completions = Completions()
@@ -358,11 +367,6 @@ async def bench(system: System, figures: Figures, plan: Plan) -> None:
         figures.saturation("snapshot.saturation", await closed_loop(
             CONCURRENCY, plan.snapshot_saturation, snapshot), distinct_designs=True)
     await nc.close()
-    await bundles(system, figures, plan, demo)
-    await orders(system, figures, plan, demo)
-    await emails(system, figures, plan, demo)
-    await widget_step(system, figures, demo, plan.keystrokes)
-    await fuzz_step(system, figures, plan, demo)
 
 
 async def previewed(widget: LoadClient, sse: httpx.AsyncClient, product_id: str,
@@ -782,7 +786,17 @@ def moderation(figures: Figures, plan: Plan) -> None:
                 measured="CPU time of this process (one core), normalized values")
 
 
-async def main(plan: Plan) -> None:
+async def widget(system: System, figures: Figures, plan: Plan, demo: Demo) -> None:
+    await widget_step(system, figures, demo, plan.keystrokes)
+
+
+Step = Callable[[System, Figures, Plan, Demo], Awaitable[None]]
+# in the order they run: the slice first, while nothing else has left a backlog
+STEPS: dict[str, Step] = {"slice": the_slice, "bundles": bundles, "orders": orders,
+                          "emails": emails, "widget": widget, "fuzz": fuzz_step}
+
+
+async def main(plan: Plan, steps: list[str]) -> None:
     print("Typesetting engine (this process, one core), the machine's gauge:", flush=True)
     gauge = lines_per_second(plan.typeset_lines)
     conditions = {
@@ -808,7 +822,7 @@ async def main(plan: Plan) -> None:
                                   {"gateway": LIMITS, "render": OTHER_KINDS,
                                    "manufacturing": REQUESTS_ONLY}) as system:
             await system.stack.start_service("render", 1, MOCKUPS)
-            await bench(system, figures, plan)
+            await bench(system, figures, plan, steps)
     finally:
         await drop_database(name)
     print(table(figures.rows))
@@ -821,5 +835,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m atelier.e2e.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="every step with tiny counts")
-    plan = QUICK if parser.parse_args().quick else FULL
-    sys.exit(uvloop.run(main(plan)))  # the services run on uvloop too; the generator costs less
+    parser.add_argument("--steps", help="only these steps, comma-separated, of: "
+                        + ", ".join(STEPS) + f" (figures to {PARTIAL})")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    steps = [s for s in STEPS if s in args.steps.split(",")] if args.steps else list(STEPS)
+    if args.steps:
+        if unknown := set(args.steps.split(",")) - set(STEPS):
+            parser.error(f"unknown steps: {', '.join(sorted(unknown))}")
+        plan = replace(plan, out=PARTIAL)  # latest.json holds whole runs only
+    # the services run on uvloop too; the generator costs less
+    sys.exit(uvloop.run(main(plan, steps)))

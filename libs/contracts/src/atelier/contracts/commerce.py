@@ -145,9 +145,10 @@ class ItemToProduce(BaseModel):
 
 
 class OrderPaid(BaseModel):
-    """An order was paid (once per order: its confirmation is sent): its personalized items
-    that passed every check are to be produced, none when every line is plain or held (held
-    ones come later, one by one, as ``order.item_released``)."""
+    """An order with personalized lines was paid (once per order: its confirmation is sent;
+    an order of plain products only is not told, the shop confirms it): its personalized items
+    that passed every check are to be produced, none when every one is held (held ones come
+    later, one by one, as ``order.item_released``)."""
 
     order_id: Id
     order_name: str | None = Field(default=None, max_length=255)

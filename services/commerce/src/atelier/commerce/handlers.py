@@ -144,10 +144,12 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
         SHOPIFY, [line.external_product_id for line in order.lines if line.external_product_id])
     await uow.repository.record(brand_id, order_id, "paid", f"{order.name or ''} via Shopify")
     produce: list[ItemToProduce] = []
+    personalized = False
     for line in order.lines:
         product_id = mapped.get(line.external_product_id or "")
         verdict = await _verdict(snapshots, brand_id, order_id, line.snapshot_id, product_id,
                                  line.external_product_id)
+        personalized = personalized or verdict.status is not ItemStatus.PLAIN
         item_id = await uow.repository.add_item(
             brand_id=brand_id, order_id=order_id, line_id=line.line_id, title=line.title[:500],
             sku=line.sku, external_product_id=line.external_product_id, product_id=product_id,
@@ -161,13 +163,15 @@ async def _order_paid(uow: Uow, snapshots: Snapshots, brand_id: str, delivery: W
         elif verdict.status is ItemStatus.QUEUED and line.snapshot_id and product_id:
             produce.append(ItemToProduce(item_id=item_id, snapshot_id=line.snapshot_id,
                                          product_id=product_id, quantity=line.quantity))
-    await _to_production(uow, brand_id, order_id, order.name, produce, cause)
+    if personalized:  # an order of plain products only is the shop's alone to confirm
+        await _to_production(uow, brand_id, order_id, order.name, produce, cause)
 
 
 async def _to_production(uow: Uow, brand_id: str, order_id: str, order_name: str | None,
                          produce: list[ItemToProduce], cause: Envelope) -> None:
-    """A paid order is told (``order.paid``: the shopper's confirmation), with its items that
-    passed every check, which go to production (none when every line is plain or held)."""
+    """A paid order with personalized lines is told (``order.paid``: the shopper's
+    confirmation, with the proofs), with its items that passed every check, which go to
+    production (none when every personalized line is held)."""
     uow.emit(ORDER_PAID, OrderPaid(order_id=order_id, order_name=order_name, items=produce),
              brand_id=brand_id, cause=cause)
     if produce:
