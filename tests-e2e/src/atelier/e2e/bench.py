@@ -796,7 +796,7 @@ STEPS: dict[str, Step] = {"slice": the_slice, "bundles": bundles, "orders": orde
                           "emails": emails, "widget": widget, "fuzz": fuzz_step}
 
 
-async def main(plan: Plan, steps: list[str]) -> None:
+async def main(plan: Plan, steps: list[str] | None = None) -> None:
     print("Typesetting engine (this process, one core), the machine's gauge:", flush=True)
     gauge = lines_per_second(plan.typeset_lines)
     conditions = {
@@ -822,7 +822,7 @@ async def main(plan: Plan, steps: list[str]) -> None:
                                   {"gateway": LIMITS, "render": OTHER_KINDS,
                                    "manufacturing": REQUESTS_ONLY}) as system:
             await system.stack.start_service("render", 1, MOCKUPS)
-            await bench(system, figures, plan, steps)
+            await bench(system, figures, plan, steps or list(STEPS))
     finally:
         await drop_database(name)
     print(table(figures.rows))
