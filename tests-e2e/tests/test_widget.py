@@ -100,9 +100,10 @@ async def test_the_widget_gives_the_servers_verdict_on_the_corpus(
             await page.goto(f"{browser.ORIGIN}/{product}.html")
             await browser.ready(page, said)
             batch = [v for p, v in corpus if p == product]
+            # each verdict with its messages complete (the character names they use loaded)
             seen.extend(await page.evaluate(
-                "(batch) => batch.map((values) => "
-                "document.querySelector('atelier-personalizer').validate(values))", batch))
+                "(batch) => Promise.all(batch.map((values) => "
+                "document.querySelector('atelier-personalizer').validated(values)))", batch))
     assert not [url for url in requests if "/v1/personalization/" in url]
 
     # the corpus reaches every rule, and auto-fit lands on many sizes
@@ -186,6 +187,11 @@ async def test_a_shopper_types_sees_the_mockup_opens_3d_and_adds_to_cart(
         await expect(errors).to_have_attribute("data-code", "glyph_missing")
         await expect(text).to_have_attribute("aria-invalid", "true")
         assert "(U+4E2D CJK UNIFIED IDEOGRAPH-4E2D)" in (await errors.inner_text())
+        # a listed name comes with its block of names, loaded when a message first needs it
+        assert not [r for r in requests if "/names-" in r]
+        await text.fill("Ada \U00013000")
+        await expect(errors.first).to_contain_text("(U+13000 EGYPTIAN HIEROGLYPH A001)")
+        assert [r for r in requests if "/names-076-" in r], requests
 
         await text.fill("Ada")
         await expect(errors).to_have_count(0)

@@ -81,10 +81,30 @@ export class AtelierPersonalizer extends HTMLElement {
     });
   }
 
-  /** The server's verdict on these values, computed here: synchronous once ready. */
+  /** The server's verdict on these values, computed here: synchronous once ready (a message may
+   * name a character by its code point alone while its name is loading: see `validated`). */
   validate(values = this.values) {
     if (!this.validator) throw new Error('the validator is not ready (await element.ready)');
     return this.validator.validate(values);
+  }
+
+  /** The verdict with every message complete: the character names it asked for loaded. */
+  async validated(values = this.values) {
+    const first = this.validate(values);
+    const pending = this.validator.namesPending();
+    if (!pending) return first;
+    await pending;
+    return this.validate(values);
+  }
+
+  /** Shows the verdict at once, and again when the names its messages lacked have come. */
+  judge(byShopper) {
+    const values = this.design();
+    this.show(this.validate(values), byShopper);
+    const pending = this.validator.namesPending();
+    pending?.then(() => {
+      if (JSON.stringify(values) === JSON.stringify(this.design())) this.show(this.validate(values), byShopper);
+    }, () => {}); // offline: the messages keep the code points
   }
 
   render() {
@@ -176,7 +196,7 @@ export class AtelierPersonalizer extends HTMLElement {
 
   changed(byShopper) {
     if (!this.config) return;
-    if (this.validator) this.show(this.validate(this.design()), byShopper);
+    if (this.validator) this.judge(byShopper);
     else if (byShopper) {
       clearTimeout(this.serverTimer);
       this.statusLine.textContent = this.t.checking;
@@ -325,7 +345,7 @@ export class AtelierPersonalizer extends HTMLElement {
   async addToCart() {
     const { t } = this;
     this.submitted = true;
-    if (this.validator) this.show(this.validate(this.design()), true);
+    if (this.validator) this.judge(true);
     if (!this.result?.valid) {
       this.statusLine.textContent = t.fix;
       this.shadowRoot.querySelector('[aria-invalid=true]')?.focus();
