@@ -72,7 +72,8 @@ def test_the_widgets_own_reader_gives_every_code_point_the_servers_properties(
       const tables = read('src/generated/unicode.json');
       u.installTables(tables);
       for (const block of tables.name_blocks) {
-        u.installNames(block, read(`src/generated/names/names-${String(block).padStart(3, '0')}.json`));
+        const file = `names-${String(block).padStart(3, '0')}.json`;
+        u.installNames(block, read(`src/generated/names/${file}`));
       }
       const out = [];
       for (let code = 0; code <= 0x10ffff; code++) {

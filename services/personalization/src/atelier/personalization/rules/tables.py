@@ -12,8 +12,9 @@ block); ``make schemas`` runs it, and a test fails when the committed files drif
 The tables are what a storefront downloads before the widget can judge a keystroke, so they are
 written compactly: property runs by their lengths, and the case and plain foldings as runs of
 code points that map to one character at the same distance (``[gap from the previous run's
-first, count, distance, step]``), ranges mapped to nothing, and the other mappings one by one. The Hangul syllables' plain
-forms are Unicode's arithmetic decomposition (the widget computes them): left out.
+first, count, distance, step]``), ranges mapped to nothing, and the other mappings one by one.
+The Hangul syllables' plain forms are Unicode's arithmetic decomposition (the widget computes
+them): left out.
 """
 
 import json
