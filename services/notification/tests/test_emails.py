@@ -279,6 +279,22 @@ async def _statuses(url: str, brand: str, statuses: list[str]) -> bool:
     return sorted(r["status"] for r in await rows(url, brand)) == statuses
 
 
+async def test_an_order_of_plain_products_only_gets_no_shipping_email(
+    notification: Runtime, client_bus: Bus, sink: MailSink, lookups: FakeLookups, brand: str,
+) -> None:
+    """Atelier never confirmed it (the shop did): its shipping is the shop's to tell too."""
+    await configure(client_bus, brand)
+    order = lookups.add_order(brand, locale="en")
+    plain = order.model_copy(update={"items": [i for i in order.items if not i.snapshot_id]})
+    lookups.orders[(brand, order.id)] = plain
+    shipped = Envelope[OrderShipped](type=ORDER_SHIPPED.type, producer="commerce",
+                                     brand_id=brand, data=OrderShipped(order_id=order.id))
+    await publish(client_bus, ORDER_SHIPPED, shipped)
+    await eventually(lambda: _inbox_has(notification, shipped.id))
+    assert await rows(notification.settings.database_url, brand) == []
+    assert sink.to("ada@shopper.example") == []
+
+
 async def test_the_shipping_email_carries_the_tracking_link(
     notification: Runtime, client_bus: Bus, sink: MailSink, lookups: FakeLookups, brand: str,
 ) -> None:

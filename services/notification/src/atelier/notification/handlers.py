@@ -11,7 +11,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, new_id
-from atelier.contracts.commerce import Order, OrderPaid, OrderShipped
+from atelier.contracts.commerce import ItemStatus, Order, OrderPaid, OrderShipped
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import (
     EmailSettings,
@@ -101,10 +101,14 @@ async def on_order_paid(uow: Uow, deps: Deps, brand_id: str, event: Envelope[Ord
 
 async def on_order_shipped(uow: Uow, deps: Deps, brand_id: str, event: Envelope[OrderShipped]
                            ) -> None:
-    """The tracking link to the shopper."""
+    """The tracking link to the shopper, of an order Atelier confirmed (one with personalized
+    lines: an order of plain products only is the shop's to tell about)."""
     order = await deps.lookups.order(brand_id, event.data.order_id)
     if order is None or not order.email:
         log.info("no shipping email for order %s: no address", event.data.order_id)
+        return
+    if all(item.status is ItemStatus.PLAIN for item in order.items):
+        log.info("no shipping email for order %s: nothing personalized", order.id)
         return
     brand = await brand_settings(uow, deps.settings, brand_id)
     shipped = event.data
