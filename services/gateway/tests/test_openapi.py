@@ -4,8 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from atelier.contracts.commerce import ProductPrice
 from atelier.contracts.personalization import (
     ZONE_KEY,
     CreateProduct,
@@ -173,3 +174,33 @@ def test_every_operation_has_examples(document: dict[str, Any]) -> None:
             if "$ref" in schema:
                 schema = components[schema["$ref"].rsplit("/", 1)[-1]]
             assert schema.get("examples") or content.get("examples"), (method, path)
+
+
+def test_a_map_keyed_by_a_pattern_allows_no_other_key(document: dict[str, Any]) -> None:
+    """pydantic refuses a key that matches none of a map's patterns: the document says so."""
+    def maps(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, list):
+            return [m for item in node for m in maps(item)]
+        if not isinstance(node, dict):
+            return []
+        found = [node] if "patternProperties" in node else []
+        return found + [m for value in node.values() for m in maps(value)]
+
+    keyed = maps(document)
+    assert len(keyed) >= 4  # prices' surcharges, email texts (two levels), widget event props
+    assert all(m.get("additionalProperties") is False for m in keyed)
+
+
+@pytest.mark.parametrize(("amount", "taken"), [
+    ("2450", 2450), ("2450.0", 2450), ("0e0", 0),  # JSON Schema's integers, all of them
+    ("2450.5", None), ("true", None), ('"2450"', None), ("-1.0", None), ("1e13", None),
+])
+def test_an_integer_is_a_json_number_without_a_fraction(amount: str, taken: int | None) -> None:
+    body = f'{{"currency": "EUR", "amount_minor": {amount}, "zone_surcharges": {{"name": 5.0}}}}'
+    if taken is None:
+        with pytest.raises(ValidationError):
+            ProductPrice.model_validate_json(body)
+    else:
+        price = ProductPrice.model_validate_json(body)
+        assert price.amount_minor == taken and type(price.amount_minor) is int
+        assert price.zone_surcharges == {"name": 5}

@@ -747,8 +747,9 @@ async def fuzz_step(system: System, figures: Figures, plan: Plan, demo: Demo) ->
     credentials = Credentials(demo.publishable_key, demo.secret_key, system.platform_token)
     report = await asyncio.to_thread(fuzz, system.gateway_url, credentials, plan.fuzz_examples)
     if report.failures or report.errors:
+        first = next(iter(report.failures.items()), None)
         print(f"  !! schemathesis: {len(report.failures)} failures, {len(report.errors)} errors; "
-              f"first: {next(iter(report.failures), None) or report.errors[0]}")
+              f"first: {': '.join(first) if first else report.errors[0]}")
     conditions = {"tool": "schemathesis: every phase and check of atelier.e2e.fuzz",
                   "max_examples": plan.fuzz_examples, "operations": len(report.operations),
                   "conformance_failures": len(report.failures), "errors": len(report.errors)}

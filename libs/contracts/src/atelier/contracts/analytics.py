@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from atelier.contracts.types import ID_EXAMPLE, NO_CONTROLS, Finite, Id
+from atelier.contracts.types import ID_EXAMPLE, INTEGRAL, NO_CONTROLS, ONLY_PATTERN_KEYS, Finite, Id
 
 MAX_EVENTS = 50  # a batch
 MAX_PROPS = 16  # an event's properties
@@ -73,7 +73,7 @@ PropKey = Annotated[str, Field(pattern=PROP_KEY)]
 PropValue = Annotated[
     # strict: true is not 1, nor "1" a number (the schema says so too)
     Annotated[str, Field(strict=True, max_length=PROP_VALUE_MAX, pattern=NO_CONTROLS)]
-    | Annotated[int, Field(strict=True, ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)]
+    | Annotated[int, Field(strict=True, ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX), INTEGRAL]
     | Annotated[Finite, Field(strict=True, ge=-PROP_NUMBER_MAX, le=PROP_NUMBER_MAX)],
     WrapValidator(_one_error)]
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=SESSION_PATTERN,
@@ -97,7 +97,7 @@ class WidgetEvent(BaseModel):
     session_id: SessionId
     at: AwareDatetime = Field(description="ISO 8601 with its offset (Date.toISOString())")
     props: dict[PropKey, PropValue] = Field(
-        default_factory=dict, max_length=MAX_PROPS,
+        default_factory=dict, max_length=MAX_PROPS, json_schema_extra=ONLY_PATTERN_KEYS,
         description=f"a flat map of at most {MAX_PROPS} short texts or numbers "
                     f"(validation_failed: its error code under {CODE_PROP!r})")
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from atelier.contracts.money import CURRENCIES
 from atelier.contracts.spec import KEY
-from atelier.contracts.types import WEB_URL, Email, Id, Line
+from atelier.contracts.types import INTEGRAL, ONLY_PATTERN_KEYS, WEB_URL, Email, Id, Line
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
 
@@ -25,7 +25,7 @@ PriceCurrency = Annotated[Currency, AfterValidator(_known_currency),
 # an amount in minor units: a trillion is far beyond any item's price, well inside a bigint and
 # a JSON number every reader holds exactly (2**53); strict, so that JSON's false is not 0
 MAX_MINOR = 10**12
-Minor = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR, examples=[2450])]
+Minor = Annotated[int, Field(strict=True, ge=0, le=MAX_MINOR, examples=[2450]), INTEGRAL]
 ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:/-]+$",
                                   examples=["8123456789012"])]
 
@@ -207,7 +207,7 @@ class ProductPrice(BaseModel):
     currency: PriceCurrency
     amount_minor: Minor
     zone_surcharges: dict[Annotated[str, Field(pattern=KEY)], Minor] = Field(
-        default_factory=dict, max_length=64,
+        default_factory=dict, max_length=64, json_schema_extra=ONLY_PATTERN_KEYS,
         description="zone key → minor units added when the design fills that zone")
 
 
@@ -228,7 +228,7 @@ class PaymentItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     snapshot_id: Id = Field(description="a snapshot the widget created")
-    quantity: int = Field(default=1, strict=True, ge=1, le=1000)
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1000), INTEGRAL] = 1
 
 
 class CreatePaymentIntent(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from atelier.contracts.types import WEB_URL, Email, Line
+from atelier.contracts.types import ONLY_PATTERN_KEYS, WEB_URL, Email, Line
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1d3557"])]
 HttpsUrl = Annotated[str, Field(max_length=2000, pattern=WEB_URL.replace("https?", "https"),
@@ -48,8 +48,9 @@ class EmailSettings(BaseModel):
     text_colour: Colour = "#222222"
     background_colour: Colour = "#f4f4f4"
     default_locale: Locale = "en"
-    texts: dict[Locale, dict[TextKey, Annotated[str, Field(max_length=2000)]]] = Field(
-        default_factory=dict, max_length=10,
+    texts: dict[Locale, Annotated[dict[TextKey, Annotated[str, Field(max_length=2000)]],
+                                  Field(json_schema_extra=ONLY_PATTERN_KEYS)]] = Field(
+        default_factory=dict, max_length=10, json_schema_extra=ONLY_PATTERN_KEYS,
         description="the brand's wording, per locale, over the built-in texts (keys as the "
         "preview shows them)")
     render_ready: bool = Field(default=False, strict=True,

@@ -6,9 +6,9 @@ sends can fail later in the database instead (a NUL in a string, an integer past
 ``integer``, an infinite size).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 ID_MAX_LENGTH = 64
@@ -23,6 +23,20 @@ Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PAT
 
 # A template version: stored in an ``integer`` column
 Version = Annotated[int, Field(ge=1, le=PG_INTEGER_MAX)]
+
+# JSON Schema's integer is any number without a fraction (``2450.0`` is one, and some JSON
+# writers spell integers so): taken as the int it is, before a strict int's checks, which refuse
+# ``true`` for 1, ``"12"`` for 12 and ``2.5``. Last in an ``Annotated[int, Field(strict=True,
+# …), INTEGRAL]``, so that the field's bounds stay in its schema
+def _integral(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+INTEGRAL = BeforeValidator(_integral)
+
+# A map whose keys must match a pattern: pydantic refuses any other key, and JSON Schema's
+# ``patternProperties`` alone lets other keys through, so the schema closes the map too
+ONLY_PATTERN_KEYS: dict[str, Any] = {"additionalProperties": False}
 
 # Infinity and NaN have no JSON spelling (``1e309`` parses as one), no size and no hash. Strict:
 # a JSON number only (an integer is one), never ``false`` taken for 0 or ``"12"`` for 12
