@@ -32,6 +32,7 @@ from atelier.contracts.catalog import (
     ORDER_PAID,
     ORDER_SHIPPED,
     PAYMENT_INTENT_CREATED,
+    PERSONAL_DATA_ERASED,
     RENDER_COMPLETED,
     RENDER_JOBS,
     RENDER_PREVIEW,
@@ -47,6 +48,7 @@ from atelier.contracts.commerce import (
     OrderPaid,
     OrderShipped,
     PaymentIntentCreated,
+    PersonalDataErased,
 )
 from atelier.contracts.envelope import utcnow
 from atelier.contracts.ingress import WebhookReceived, WebhookSource
@@ -169,6 +171,7 @@ VALID: dict[str, Callable[[], BaseModel]] = {
     BUNDLE_READY.subject: bundle_ready,
     BUNDLE_FAILED.subject: bundle_failed,
     ORDER_SHIPPED.subject: order_shipped,
+    PERSONAL_DATA_ERASED.subject: lambda: PersonalDataErased(order_ids=[new_id()]),
     RENDER_COMPLETED.subject: render_completed,
     WEBHOOK_RECEIVED.subject: webhook_received,
     SNAPSHOT_CREATED.subject: snapshot_created,

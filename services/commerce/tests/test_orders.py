@@ -23,6 +23,7 @@ from atelier.contracts.catalog import (
     MARK_SHIPPED,
     ORDER_PAID,
     ORDER_SHIPPED,
+    PERSONAL_DATA_ERASED,
     WEBHOOK_RECEIVED,
     Message,
 )
@@ -293,6 +294,21 @@ async def test_customers_redact_erases_the_email_and_records_it(
     finally:
         await conn.close()
     assert [row["email"] for row in emails] == [None]
+    # the services holding more of the shopper's data (the emails sent) are told, by ids only
+    [order] = await orders_of(commerce, brand)
+    [told] = await paid_events(database_url, brand, PERSONAL_DATA_ERASED)
+    assert told["data"] == {"order_ids": [order.id], "every_order": False}
+    assert "ada@example.com" not in json.dumps(told)
+    await publish(client_bus, delivery(brand, {"shop_domain": "demo.myshopify.com"},
+                                       "shop/redact"))
+    await eventually(lambda: _told_twice(database_url, brand))
+    assert [e["data"] for e in await paid_events(database_url, brand, PERSONAL_DATA_ERASED)] \
+        == [{"order_ids": [order.id], "every_order": False},
+            {"order_ids": [], "every_order": True}]
+
+
+async def _told_twice(database_url: str, brand: str) -> bool:
+    return len(await paid_events(database_url, brand, PERSONAL_DATA_ERASED)) == 2
 
 
 def bundle_event(brand: str, kind: Message, data: BaseModel) -> Envelope:

@@ -16,11 +16,17 @@ from atelier.contracts.catalog import (
     BUNDLE_FAILED,
     ORDER_PAID,
     ORDER_SHIPPED,
+    PERSONAL_DATA_ERASED,
     RENDER_COMPLETED,
     SET_EMAIL_SETTINGS,
     UNSUBSCRIBE,
 )
-from atelier.contracts.commerce import ItemToProduce, OrderPaid, OrderShipped
+from atelier.contracts.commerce import (
+    ItemToProduce,
+    OrderPaid,
+    OrderShipped,
+    PersonalDataErased,
+)
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import EmailSettings, Unsubscribe
 from atelier.contracts.render import RenderCompleted
@@ -404,3 +410,42 @@ async def test_a_sender_that_died_mid_exchange_resends_at_least_once_or_gives_up
     assert {r.message["Message-ID"] for r in sink.received} == {first[0].message["Message-ID"]}
     [row] = await rows(settings.database_url, brand)
     assert row["attempts"] == (2 if resent else 1)
+
+
+async def test_a_shops_privacy_request_erases_its_shoppers_address_and_emails(
+    notification: Runtime, client_bus: Bus, sink: MailSink, lookups: FakeLookups, brand: str,
+) -> None:
+    await configure(client_bus, brand)
+    erased_order = lookups.add_order(brand)
+    kept_order = lookups.add_order(brand, email="bob@shopper.example")
+    for order in (erased_order, kept_order):
+        await publish(client_bus, ORDER_PAID, paid(brand, order.id))
+    url = notification.settings.database_url
+    await eventually(lambda: _statuses(url, brand, ["sent", "sent"]))
+    erased = Envelope[PersonalDataErased](
+        type=PERSONAL_DATA_ERASED.type, producer="commerce", brand_id=brand,
+        data=PersonalDataErased(order_ids=[erased_order.id]))
+    await publish(client_bus, PERSONAL_DATA_ERASED, erased)
+    await eventually(lambda: _inbox_has(notification, erased.id))
+    by_order = {row["order_id"]: row for row in await rows(url, brand)}
+    gone, kept = by_order[erased_order.id], by_order[kept_order.id]
+    assert gone["recipient"] == f"erased:{gone['id']}" and gone["mime"] is None
+    assert gone["status"] == "sent" and gone["message_id"]  # what was sent, and when, stays
+    assert kept["recipient"] == "bob@shopper.example" and kept["mime"]
+
+    # the whole shop: every shopper's email, one not sent yet included, never sent then
+    sink.stop()
+    late = lookups.add_order(brand, email="cy@shopper.example")
+    await publish(client_bus, ORDER_PAID, paid(brand, late.id))
+    await eventually(lambda: _statuses(url, brand, ["pending", "sent", "sent"]))
+    shop = Envelope[PersonalDataErased](
+        type=PERSONAL_DATA_ERASED.type, producer="commerce", brand_id=brand,
+        data=PersonalDataErased(every_order=True))
+    await publish(client_bus, PERSONAL_DATA_ERASED, shop)
+    await eventually(lambda: _inbox_has(notification, shop.id))
+    found = await rows(url, brand)
+    assert all(r["recipient"] == f"erased:{r['id']}" and r["mime"] is None for r in found)
+    assert sorted(r["status"] for r in found) == ["failed", "sent", "sent"]
+    sink.start()
+    await asyncio.sleep(1)
+    assert sink.to("cy@shopper.example") == []

@@ -209,6 +209,7 @@ ORDER_PAID = evt("commerce", "order", "paid", commerce.OrderPaid)
 ITEM_RELEASED = evt("commerce", "order", "item_released", commerce.ItemReleased)
 MARK_SHIPPED = command("commerce", "mark_shipped", commerce.MarkShipped, commerce.Order)
 ORDER_SHIPPED = evt("commerce", "order", "shipped", commerce.OrderShipped)
+PERSONAL_DATA_ERASED = evt("commerce", "personal_data", "erased", commerce.PersonalDataErased)
 # --- notification --------------------------------------------------------------------------------
 GET_EMAIL_SETTINGS = rpc("notification", "get_settings", notification.GetEmailSettings,
                          notification.EmailSettings)
@@ -279,6 +280,7 @@ MESSAGES: tuple[Message, ...] = (
     ITEM_RELEASED,
     MARK_SHIPPED,
     ORDER_SHIPPED,
+    PERSONAL_DATA_ERASED,
     GET_EMAIL_SETTINGS,
     SET_EMAIL_SETTINGS,
     PREVIEW_EMAIL,

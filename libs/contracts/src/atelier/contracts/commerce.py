@@ -165,6 +165,15 @@ class ItemReleased(BaseModel):
 Tracking = Annotated[str, Field(max_length=255)]
 
 
+class PersonalDataErased(BaseModel):
+    """A shop's privacy request was carried out on commerce's orders (Shopify's
+    ``customers/redact``: these orders; ``shop/redact``: every order of the brand): the other
+    services erase what they hold of those shoppers. Ids only: no personal data on the bus."""
+
+    order_ids: list[Id] = Field(default_factory=list, max_length=10_000)
+    every_order: bool = Field(default=False, strict=True)
+
+
 class Shipment(BaseModel):
     """How the order travels: the carrier, its tracking number and the page to follow it."""
 

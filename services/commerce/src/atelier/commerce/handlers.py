@@ -17,6 +17,7 @@ from atelier.contracts.catalog import (
     ORDER_PAID,
     ORDER_SHIPPED,
     PAYMENT_INTENT_CREATED,
+    PERSONAL_DATA_ERASED,
 )
 from atelier.contracts.commerce import (
     CreatePaymentIntent,
@@ -34,6 +35,7 @@ from atelier.contracts.commerce import (
     OrderStatus,
     PaymentIntentCreated,
     PaymentIntentView,
+    PersonalDataErased,
     Price,
     ProductMapping,
     ReleaseItem,
@@ -233,9 +235,10 @@ def _detail(delivery: WebhookReceived) -> str:
 
 
 async def _redact(uow: Uow, _snapshots: Snapshots, brand_id: str, delivery: WebhookReceived,
-                  _cause: Envelope) -> None:
+                  cause: Envelope) -> None:
     """customers/redact and shop/redact: the personal data commerce holds (the shopper's email
-    on their orders) erased, and the erasure recorded on each order's timeline."""
+    on their orders) erased, the erasure recorded on each order's timeline, and told
+    (``personal_data.erased``) to the services that hold more of it (the emails sent)."""
     payload = delivery.payload
     customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
     email = customer.get("email") if customer else None
@@ -247,6 +250,11 @@ async def _redact(uow: Uow, _snapshots: Snapshots, brand_id: str, delivery: Webh
     for order_id in erased:
         await uow.repository.record(brand_id, order_id, "personal_data_erased",
                                     f"Shopify {delivery.topic}")
+    every_order = delivery.topic == "shop/redact"
+    if erased or every_order:
+        uow.emit(PERSONAL_DATA_ERASED, PersonalDataErased(
+            order_ids=[] if every_order else erased, every_order=every_order),
+            brand_id=brand_id, cause=cause)
 
 
 async def on_bundle(uow: Uow, brand_id: str, order_id: str | None, item_id: str | None,

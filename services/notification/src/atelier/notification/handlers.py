@@ -11,7 +11,13 @@ from typing import Protocol
 from urllib.parse import quote
 
 from atelier.contracts import Envelope, ErrorCode, ErrorItem, new_id
-from atelier.contracts.commerce import ItemStatus, Order, OrderPaid, OrderShipped
+from atelier.contracts.commerce import (
+    ItemStatus,
+    Order,
+    OrderPaid,
+    OrderShipped,
+    PersonalDataErased,
+)
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import (
     EmailSettings,
@@ -96,7 +102,7 @@ async def on_order_paid(uow: Uow, deps: Deps, brand_id: str, event: Envelope[Ord
         order_name=order.name or order.external_id, items=items,
         total=domain.format_money(order.total_minor, order.currency, locale))
     await _queue(uow, deps, brand_id, brand, EmailTemplate.ORDER_CONFIRMATION, event, order.email,
-                 locale, data)
+                 locale, data, order_id=order.id)
 
 
 async def on_order_shipped(uow: Uow, deps: Deps, brand_id: str, event: Envelope[OrderShipped]
@@ -117,7 +123,8 @@ async def on_order_shipped(uow: Uow, deps: Deps, brand_id: str, event: Envelope[
                            tracking_number=shipped.tracking_number,
                            tracking_url=shipped.tracking_url)
     await _queue(uow, deps, brand_id, brand, EmailTemplate.ORDER_SHIPPED, event, order.email,
-                 domain.choose_locale(order.locale, brand.default_locale), data)
+                 domain.choose_locale(order.locale, brand.default_locale), data,
+                 order_id=order.id)
 
 
 async def on_bundle_failed(uow: Uow, deps: Deps, brand_id: str, event: Envelope[BundleFailed]
@@ -158,10 +165,12 @@ async def on_render_completed(uow: Uow, deps: Deps, brand_id: str,
 
 
 async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, template: EmailTemplate,
-                 event: Envelope, recipient: str, locale: str, data: content.Data) -> None:
+                 event: Envelope, recipient: str, locale: str, data: content.Data,
+                 order_id: str | None = None) -> None:
     """Decide the email once: rendered whole and logged under (event, template, recipient) in
     the event's transaction, for the sender to hand over after the commit; an address on the
-    suppression list is logged as such and sent nothing."""
+    suppression list is logged as such and sent nothing. ``order_id``: the order whose shopper
+    it goes to (erased with the order's personal data)."""
     settings = deps.settings
     listed = await uow.repository.suppression(brand_id, recipient.lower())
     suppressed = domain.suppresses(SuppressionReason(listed) if listed else None, template)
@@ -178,7 +187,8 @@ async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, temp
         unsubscribe_url=unsubscribe)
     added = await uow.repository.add_message(
         id=new_id(), brand_id=brand_id, event_id=event.id, template=template.value,
-        recipient=recipient, locale=locale, subject=rendered.subject, message_id=message_id,
+        recipient=recipient, order_id=order_id, locale=locale, subject=rendered.subject,
+        message_id=message_id,
         mime=raw, delivery=domain.DELIVERY[template],
         status="suppressed" if suppressed else "pending", attempts=0,
         last_error=f"suppressed: {listed}" if suppressed else None,
@@ -187,6 +197,16 @@ async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, temp
         uow.after_commit(deps.wake)
     log.info("%s to %s: %s", template.value, domain.redact(recipient),
              "suppressed" if suppressed else "queued" if added else "decided before")
+
+
+async def on_personal_data_erased(uow: Uow, brand_id: str, event: Envelope[PersonalDataErased]
+                                  ) -> None:
+    """A shop's privacy request: the shopper's address and each email's body erased from the
+    sent log (the rows stay: what was sent and when)."""
+    erased = event.data
+    count = await uow.repository.erase(None if erased.every_order else erased.order_ids)
+    log.info("personal data erased from %d email(s) (%s)", count,
+             "every order" if erased.every_order else f"{len(erased.order_ids)} order(s)")
 
 
 def unsubscribe_url(settings: NotificationSettings, brand_id: str, recipient: str) -> str:

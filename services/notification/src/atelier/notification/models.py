@@ -62,6 +62,8 @@ class MessageRow(Base, table=True):
         # what the senders look for: pending rows by due time, and claims gone stale
         Index("messages_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
         Index("messages_claimed", "claimed_at", postgresql_where=text("status = 'sending'")),
+        Index("messages_of_order", "brand_id", "order_id",
+              postgresql_where=text("order_id IS NOT NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -69,6 +71,7 @@ class MessageRow(Base, table=True):
     event_id: str = Field(max_length=64)
     template: str = Field(max_length=64)
     recipient: str = Field(max_length=320)  # personal data: never logged (see domain.redact)
+    order_id: str | None = Field(default=None, max_length=64)  # the shopper's emails: erasable
     locale: str = Field(max_length=8)
     subject: str = Field(max_length=998)  # RFC 5322 line limit
     message_id: str = Field(max_length=255)  # the Message-ID header, stable per row

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -64,6 +64,22 @@ class NotificationRepository:
             insert(MessageRow).values(**values)
             .on_conflict_do_nothing(constraint="messages_once").returning(col(MessageRow.id)))
         return added.scalar_one_or_none() is not None
+
+    async def erase(self, order_ids: list[str] | None) -> int:
+        """A shop's privacy request: the shopper's address and the body of every email of these
+        orders (``None``: of all the brand's orders) erased, the rows kept (what was sent, when,
+        to whom no more); one not sent yet never will be."""
+        m = MessageRow
+        of = col(m.order_id).is_not(None) if order_ids is None else col(m.order_id).in_(order_ids)
+        unsent = col(m.status).in_(("pending", "sending"))
+        erased = await self.session.execute(
+            update(m).where(of, col(m.recipient).not_like("erased:%")).values(
+                recipient=func.concat("erased:", m.id), mime=None,
+                status=case((unsent, "failed"), else_=m.status),
+                last_error=case((unsent, "not sent: personal data erased on the shop's request"),
+                                else_=m.last_error))
+            .returning(col(m.id)))
+        return len(erased.all())
 
 
 

@@ -10,6 +10,7 @@ from atelier.contracts.catalog import (
     LIST_SUPPRESSIONS,
     ORDER_PAID,
     ORDER_SHIPPED,
+    PERSONAL_DATA_ERASED,
     PREVIEW_EMAIL,
     RENDER_COMPLETED,
     SET_EMAIL_SETTINGS,
@@ -17,7 +18,13 @@ from atelier.contracts.catalog import (
     UNSUBSCRIBE,
     UNSUPPRESS,
 )
-from atelier.contracts.commerce import GetOrder, Order, OrderPaid, OrderShipped
+from atelier.contracts.commerce import (
+    GetOrder,
+    Order,
+    OrderPaid,
+    OrderShipped,
+    PersonalDataErased,
+)
 from atelier.contracts.manufacturing import BundleFailed
 from atelier.contracts.notification import (
     EmailSettings,
@@ -80,6 +87,9 @@ def register(runtime: Runtime, deps: handlers.Deps) -> None:
     async def shipped(uow: Uow, envelope: Envelope[OrderShipped]) -> None:
         await handlers.on_order_shipped(uow, deps, brand_of(envelope), envelope)
 
+    async def erased(uow: Uow, envelope: Envelope[PersonalDataErased]) -> None:
+        await handlers.on_personal_data_erased(uow, brand_of(envelope), envelope)
+
     async def failed(uow: Uow, envelope: Envelope[BundleFailed]) -> None:
         await handlers.on_bundle_failed(uow, deps, brand_of(envelope), envelope)
 
@@ -110,6 +120,7 @@ def register(runtime: Runtime, deps: handlers.Deps) -> None:
 
     runtime.bus.consume(ORDER_PAID, "order-paid", paid)
     runtime.bus.consume(ORDER_SHIPPED, "order-shipped", shipped)
+    runtime.bus.consume(PERSONAL_DATA_ERASED, "personal-data-erased", erased)
     runtime.bus.consume(BUNDLE_FAILED, "bundle-failed", failed)
     runtime.bus.consume(RENDER_COMPLETED, "render-completed", rendered)
     runtime.bus.serve(GET_EMAIL_SETTINGS, get_settings)
