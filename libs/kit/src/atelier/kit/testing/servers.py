@@ -2,6 +2,7 @@
 started again on the same port (never the shared one)."""
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -13,10 +14,27 @@ from pathlib import Path
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
+# Ports are handed out below Linux's ephemeral range (32768-60999, where the kernel picks the
+# source port of every outgoing connection, and port 0's), and never twice in a process: a port
+# is free when handed out but only bound when its server starts, and in between the kernel could
+# give it to a client's connection or to the next bind(0) (a CI run once started two services of
+# one test system on one port: the gateway's requests reached another service, 404)
+_PORTS = (20_000, 32_767)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    while True:
+        port = random.randint(*_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken, or still in TIME_WAIT
+        _handed_out.add(port)
+        return port
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
