@@ -1,8 +1,15 @@
 """What every service's HTTP side has: readiness that tells the truth, and metrics."""
 
-import pytest
-from litestar.testing import AsyncTestClient
+import secrets
+from typing import Any
 
+import asyncpg
+import pytest
+from litestar import get
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from atelier.kit.db import asyncpg_dsn
 from atelier.kit.http import service_app
 
 UNREACHABLE_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
@@ -57,3 +64,44 @@ def test_a_lone_surrogate_is_named_not_called_malformed_json() -> None:
     with pytest.raises(BadRequest) as malformed:
         parse_body(Body, b'{"values": ')
     assert malformed.value.errors[0].code == "malformed_json"
+
+
+def _reads_the_database(runtime) -> Any:  # noqa: ANN001
+    @get("/reads", sync_to_thread=False)
+    async def reads() -> dict[str, int]:
+        async with runtime.db.session(across_brands=True) as session:
+            return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
+
+    return reads
+
+
+async def test_a_request_is_503_with_retry_after_while_the_database_is_unreachable(kit) -> None:
+    """A database down or refusing connections is the service unavailable for a moment (503,
+    Retry-After), not a bug in it (500)."""
+    runtime = kit.runtime(database_url=UNREACHABLE_DATABASE)
+    async with AsyncTestClient(service_app(runtime, [_reads_the_database(runtime)])) as client:
+        response = await client.get("/reads")
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) >= 1
+    assert "127.0.0.1" not in response.text  # nothing of the infrastructure told
+
+
+async def test_a_request_is_503_when_postgres_refuses_more_connections(
+    kit, database_url  # noqa: ANN001
+) -> None:
+    """PostgreSQL's own refusal (a role at its connection limit, as a server at
+    max_connections refuses), on the real server."""
+    role = f"full_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+        runtime = kit.runtime(database_role=role)
+        async with AsyncTestClient(service_app(runtime, [_reads_the_database(runtime)])) as client:
+            response = await client.get("/reads")
+            await runtime.db.dispose()
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"]
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()

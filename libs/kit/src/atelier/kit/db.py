@@ -9,9 +9,11 @@ its first statement, so no query can forget it; a query that forgets its brand f
 nothing of another brand.
 """
 
+import asyncio
 from typing import Any
 
 import asyncpg
+import sqlalchemy.exc
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -40,6 +42,28 @@ def refused_value(exc: BaseException) -> asyncpg.exceptions.DataError | None:
             return cause
         cause = cause.__cause__
     return None
+
+
+# The database out of reach for a moment, not a fault of the request or of the code: the server
+# down or restarting (refused, reset, shutting down), at its connection limit (SQLSTATE 53300),
+# the pool exhausted. Answered 503 with Retry-After; anything else stays a 500.
+_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.InsufficientResourcesError,
+                asyncpg.exceptions.OperatorInterventionError, sqlalchemy.exc.TimeoutError)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is the database out of reach (``_UNREACHABLE``)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # sqlalchemy's error, the dialect's, asyncpg's: a short chain
+        if seen is None:
+            return False
+        if isinstance(seen, _UNREACHABLE):
+            return True
+        if isinstance(seen, sqlalchemy.exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
 
 
 def service_database_url(settings: ServiceSettings) -> str:

@@ -2,6 +2,7 @@
 metrics."""
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -19,11 +20,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
 from atelier.contracts import ErrorCode, ErrorItem, Problem
-from atelier.kit.errors import AtelierError, BadRequest, Invalid, errors_of
+from atelier.kit.db import unreachable
+from atelier.kit.errors import AtelierError, BadRequest, Invalid, Unavailable, errors_of
 from atelier.kit.logs import LitestarLogging, configure_logging
 from atelier.kit.runtime import Runtime
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
@@ -96,6 +99,21 @@ def _lone_surrogate(raw: bytes) -> str | None:
 
 def _on_atelier_error(_: Request, exc: AtelierError) -> Response:
     return problem_response(exc.problem, exc.headers or None)
+
+
+def _on_unexpected(request: Request, exc: Exception) -> Response:
+    """What no handler expected: the database out of reach is the service unavailable for a
+    moment (503, Retry-After: a client and a load balancer try again); anything else a 500, as
+    problem details too, its traceback in the log."""
+    if unreachable(exc):
+        log.warning("%s %s: the database is out of reach (%s)", request.method,
+                    request.scope.get("path"), type(exc).__name__)
+        return _on_atelier_error(request, Unavailable(
+            "The service cannot reach its database just now; try again shortly.",
+            retry_after_s=1))
+    log.error("%s %s failed", request.method, request.scope.get("path"), exc_info=exc)
+    return problem_response(Problem(title="Internal server error", status=500,
+                                    detail="Something went wrong on our side."))
 
 
 def _on_validation(_: Request, exc: ValidationException) -> Response:
@@ -238,6 +256,7 @@ def service_app(
             AtelierError: _on_atelier_error,
             ValidationException: _on_validation,
             HTTPException: _on_http,
+            Exception: _on_unexpected,
         },
         cors_config=cors_config,
         logging_config=LitestarLogging(),
