@@ -67,7 +67,7 @@ def test_a_lone_surrogate_is_named_not_called_malformed_json() -> None:
 
 
 def _reads_the_database(runtime) -> Any:  # noqa: ANN001
-    @get("/reads", sync_to_thread=False)
+    @get("/reads")
     async def reads() -> dict[str, int]:
         async with runtime.db.session(across_brands=True) as session:
             return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
