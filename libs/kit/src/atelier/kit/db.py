@@ -9,7 +9,7 @@ its first statement, so no query can forget it; a query that forgets its brand f
 nothing of another brand.
 """
 
-import asyncio
+import socket
 from typing import Any
 
 import asyncpg
@@ -47,7 +47,7 @@ def refused_value(exc: BaseException) -> asyncpg.exceptions.DataError | None:
 # The database out of reach for a moment, not a fault of the request or of the code: the server
 # down or restarting (refused, reset, shutting down), at its connection limit (SQLSTATE 53300),
 # the pool exhausted. Answered 503 with Retry-After; anything else stays a 500.
-_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+_UNREACHABLE = (ConnectionError, socket.gaierror, TimeoutError, asyncpg.PostgresConnectionError,
                 asyncpg.exceptions.InsufficientResourcesError,
                 asyncpg.exceptions.OperatorInterventionError, sqlalchemy.exc.TimeoutError)
 

@@ -2,7 +2,6 @@
 metrics."""
 
 import json
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +25,6 @@ from atelier.kit.logs import LitestarLogging, configure_logging
 from atelier.kit.runtime import Runtime
 
 PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger(__name__)
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response:
@@ -102,16 +100,13 @@ def _on_atelier_error(_: Request, exc: AtelierError) -> Response:
 
 
 def _on_unexpected(request: Request, exc: Exception) -> Response:
-    """What no handler expected: the database out of reach is the service unavailable for a
-    moment (503, Retry-After: a client and a load balancer try again); anything else a 500, as
-    problem details too, its traceback in the log."""
+    """What no handler expected (logged by ``atelier.kit.logs``): the database out of reach is
+    the service unavailable for a moment (503, Retry-After: a client and a load balancer try
+    again); anything else a 500, as problem details too."""
     if unreachable(exc):
-        log.warning("%s %s: the database is out of reach (%s)", request.method,
-                    request.scope.get("path"), type(exc).__name__)
         return _on_atelier_error(request, Unavailable(
             "The service cannot reach its database just now; try again shortly.",
             retry_after_s=1))
-    log.error("%s %s failed", request.method, request.scope.get("path"), exc_info=exc)
     return problem_response(Problem(title="Internal server error", status=500,
                                     detail="Something went wrong on our side."))
 

@@ -8,7 +8,8 @@ replace our root handler with its own plain-text one when the app is built.
 
 An exception that becomes an answer is logged once: a client's error (4xx: a bad request, a
 missing key, an unknown path, a refused rate...) as one line at INFO, expected and nothing to
-fix; a server's (5xx) at ERROR with its traceback.
+fix; a server's (5xx) at ERROR with its traceback, but for the database out of reach (a 503): one
+line at WARNING.
 """
 
 import json
@@ -24,6 +25,7 @@ from litestar.types import Scope
 from opentelemetry import trace
 
 from atelier.kit import context
+from atelier.kit.db import unreachable
 from atelier.kit.errors import AtelierError
 
 
@@ -75,7 +77,10 @@ def _log_exception(logger: Any, scope: Scope, _: list[str]) -> None:
     exc = sys.exc_info()[1]
     status = (exc.status if isinstance(exc, AtelierError)
               else getattr(exc, "status_code", 500) if exc is not None else 500)
-    if status < 500:
+    if exc is not None and unreachable(exc):  # answered 503 (atelier.kit.http): no bug to trace
+        logger.warning("%s %s answered 503: the database is out of reach (%s)",
+                       scope.get("method", ""), scope["path"], type(exc).__name__)
+    elif status < 500:
         logger.info("%s %s answered %d: %s", scope.get("method", ""), scope["path"], status,
                     getattr(exc, "detail", None) or exc)
     else:

@@ -188,8 +188,7 @@ async def _queue(uow: Uow, deps: Deps, brand_id: str, brand: EmailSettings, temp
     added = await uow.repository.add_message(
         id=new_id(), brand_id=brand_id, event_id=event.id, template=template.value,
         recipient=recipient, order_id=order_id, locale=locale, subject=rendered.subject,
-        message_id=message_id,
-        mime=raw, delivery=domain.DELIVERY[template],
+        message_id=message_id, mime=raw, delivery=domain.DELIVERY[template],
         status="suppressed" if suppressed else "pending", attempts=0,
         last_error=f"suppressed: {listed}" if suppressed else None,
         correlation_id=event.correlation_id)

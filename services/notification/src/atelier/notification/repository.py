@@ -82,7 +82,6 @@ class NotificationRepository:
         return len(erased.all())
 
 
-
 # --- the sender's ----------------------------------------------------------------------------
 def _due(lease_s: float) -> Any:
     """Pending and due, or claimed by a sender that has not marked it for ``lease_s``."""

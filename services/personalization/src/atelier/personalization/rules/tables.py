@@ -20,6 +20,7 @@ them): left out.
 import json
 import sys
 import unicodedata
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,7 @@ def unicode_tables() -> dict[str, Any]:
     }
 
 
+@cache  # read by the tables (which blocks have names) and by the blocks' files
 def unicode_names() -> dict[str, str]:
     """Every listed name by hexadecimal code point (the derived ones left out)."""
     names: dict[str, str] = {}
